@@ -1,0 +1,49 @@
+// What an application is, independent of how it is stored.
+import type { ResponseMode, SigningAlg } from '../db/schema';
+
+export const SIGNING_ALGS = ['HS256', 'RS256', 'ES256'] as const satisfies readonly SigningAlg[];
+export const RESPONSE_MODES = ['query', 'fragment', 'form_post'] as const satisfies readonly ResponseMode[];
+export const DEFAULT_TOKEN_TTL_SECONDS = 300;
+
+export interface App {
+  clientId: string;
+  name: string;
+  description: string;
+  signingAlg: SigningAlg;
+  responseMode: ResponseMode;
+  tokenTtlSeconds: number;
+  /** Where tokens may be delivered, normalised, in the admin's order; the first is the default. */
+  redirectUrls: string[];
+  /** Extra places the app may send users after sign-out (its redirect URLs are allowed too). */
+  logoutUrls: string[];
+  createdAt: number;
+  updatedAt: number;
+}
+
+/** The URLs an app developer copies: its SSO URL, sign-out URL and the issuer's JWKS. */
+export function appEndpoints(issuer: string, clientId: string) {
+  const id = encodeURIComponent(clientId);
+  return {
+    sso_url: `${issuer}/sso/jwt/${id}`,
+    logout_url: `${issuer}/sso/logout?client_id=${id}`,
+    jwks_uri: `${issuer}/.well-known/jwks.json`,
+  };
+}
+
+/** The admin API's JSON shape of an app. The secret is included only when it was just created or revealed. */
+export function appToJson(app: App, issuer: string, clientSecret?: string) {
+  return {
+    client_id: app.clientId,
+    name: app.name,
+    description: app.description,
+    redirect_urls: app.redirectUrls,
+    logout_urls: app.logoutUrls,
+    signing_alg: app.signingAlg,
+    response_mode: app.responseMode,
+    token_ttl_seconds: app.tokenTtlSeconds,
+    ...appEndpoints(issuer, app.clientId),
+    ...(clientSecret === undefined ? {} : { client_secret: clientSecret }),
+    created_at: new Date(app.createdAt * 1000).toISOString(),
+    updated_at: new Date(app.updatedAt * 1000).toISOString(),
+  };
+}

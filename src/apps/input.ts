@@ -1,0 +1,72 @@
+// Parses the admin's JSON for creating or changing an app. Every invalid field is reported at once.
+import { asObject, FieldReader } from '../lib/validation';
+import type { ResponseMode, SigningAlg } from '../db/schema';
+import { RESPONSE_MODES, SIGNING_ALGS } from './app';
+import { checkRegisteredRedirect, splitRedirectList } from './redirects';
+
+export const CLIENT_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{2,63}$/;
+const MAX_REDIRECT_URLS = 20;
+
+export interface AppFields {
+  name: string;
+  description: string;
+  redirectUrls: string[];
+  logoutUrls: string[];
+  signingAlg: SigningAlg;
+  responseMode: ResponseMode;
+  tokenTtlSeconds: number;
+}
+
+export type NewAppInput = Partial<AppFields> & Pick<AppFields, 'name' | 'redirectUrls'> & { clientId?: string };
+
+const EDITABLE = ['name', 'description', 'redirect_urls', 'logout_urls', 'signing_alg', 'response_mode', 'token_ttl_seconds'];
+
+function readRedirectList(fields: FieldReader, key: string, required: boolean): string[] | undefined {
+  if (!fields.has(key)) return required ? fields.fail(key, 'is required: at least one https URL') : undefined;
+  const list = splitRedirectList(fields.input[key]);
+  if (!list) return fields.fail(key, 'must be an array of URLs or one string of URLs separated by ";"');
+  if (required && list.length === 0) return fields.fail(key, 'must contain at least one URL');
+  if (list.length > MAX_REDIRECT_URLS) return fields.fail(key, `must contain at most ${MAX_REDIRECT_URLS} URLs`);
+  const urls: string[] = [];
+  for (const entry of list) {
+    const check = checkRegisteredRedirect(entry);
+    if (!check.ok) return fields.fail(key, `"${entry}" ${check.reason}`);
+    if (!urls.includes(check.url)) urls.push(check.url);
+  }
+  return urls;
+}
+
+function readEditable(fields: FieldReader, creating: boolean): Partial<AppFields> {
+  return {
+    name: fields.string('name', { required: creating, max: 100 }),
+    description: fields.string('description', { max: 500 }),
+    redirectUrls: readRedirectList(fields, 'redirect_urls', creating),
+    logoutUrls: readRedirectList(fields, 'logout_urls', false),
+    signingAlg: fields.oneOf('signing_alg', SIGNING_ALGS),
+    responseMode: fields.oneOf('response_mode', RESPONSE_MODES),
+    tokenTtlSeconds: fields.integer('token_ttl_seconds', 30, 86_400),
+  };
+}
+
+export function parseNewApp(body: unknown): NewAppInput {
+  const fields = new FieldReader(asObject(body));
+  fields.onlyKeys([...EDITABLE, 'client_id']);
+  const clientId = fields.string('client_id', { max: 64 });
+  if (clientId !== undefined && !CLIENT_ID_PATTERN.test(clientId)) {
+    fields.fail('client_id', 'must be 3 to 64 letters, digits, ".", "_" or "-", starting with a letter or digit');
+  }
+  const values = readEditable(fields, true);
+  fields.done();
+  return { ...values, clientId, name: values.name!, redirectUrls: values.redirectUrls! };
+}
+
+export function parseAppChanges(body: unknown): Partial<AppFields> {
+  const fields = new FieldReader(asObject(body));
+  fields.onlyKeys(EDITABLE);
+  const values = readEditable(fields, false);
+  if (fields.has('redirect_urls') && values.redirectUrls?.length === 0) {
+    fields.fail('redirect_urls', 'must contain at least one URL');
+  }
+  fields.done();
+  return Object.fromEntries(Object.entries(values).filter(([, v]) => v !== undefined));
+}

@@ -1,0 +1,149 @@
+// The app registry in D1: apps, their redirect URLs, and their encrypted client secrets.
+import { and, asc, desc, eq, inArray, like, or, sql } from 'drizzle-orm';
+import type { Database } from '../db/client';
+import { appRedirectUris, apps, type AppRow, type RedirectKind } from '../db/schema';
+import { randomToken } from '../lib/encoding';
+import { ConflictError, NotFoundError } from '../lib/errors';
+import { open, seal } from '../lib/secret-box';
+import { nowSeconds } from '../lib/time';
+import { DEFAULT_TOKEN_TTL_SECONDS, type App } from './app';
+import type { AppFields, NewAppInput } from './input';
+import { forgetApp } from './cache';
+
+const secretPurpose = (clientId: string) => `app-secret:${clientId}`;
+
+/** 32 random bytes: long enough for HS256 (RFC 7518 asks for at least 256 bits). */
+export function newClientSecret(): string {
+  return randomToken(32);
+}
+
+function newClientId(): string {
+  // Lower-case letters and digits only, so it survives being typed or pasted anywhere.
+  const alphabet = 'abcdefghijklmnopqrstuvwxyz0123456789';
+  const bytes = crypto.getRandomValues(new Uint8Array(20));
+  return Array.from(bytes, (b) => alphabet[b % alphabet.length]).join('');
+}
+
+function redirectRows(clientId: string, kind: RedirectKind, urls: string[]) {
+  return urls.map((url, position) => ({ clientId, kind, url, position }));
+}
+
+async function withRedirects(db: Database, rows: AppRow[]): Promise<App[]> {
+  if (rows.length === 0) return [];
+  const ids = rows.map((r) => r.clientId);
+  const uris = await db
+    .select()
+    .from(appRedirectUris)
+    .where(inArray(appRedirectUris.clientId, ids))
+    .orderBy(asc(appRedirectUris.position));
+  return rows.map((row) => {
+    const mine = uris.filter((u) => u.clientId === row.clientId);
+    return {
+      clientId: row.clientId,
+      name: row.name,
+      description: row.description,
+      signingAlg: row.signingAlg,
+      responseMode: row.responseMode,
+      tokenTtlSeconds: row.tokenTtlSeconds,
+      redirectUrls: mine.filter((u) => u.kind === 'login').map((u) => u.url),
+      logoutUrls: mine.filter((u) => u.kind === 'logout').map((u) => u.url),
+      createdAt: row.createdAt,
+      updatedAt: row.updatedAt,
+    };
+  });
+}
+
+export async function getApp(db: Database, clientId: string): Promise<App | null> {
+  const rows = await db.select().from(apps).where(eq(apps.clientId, clientId)).limit(1);
+  return (await withRedirects(db, rows))[0] ?? null;
+}
+
+export async function requireApp(db: Database, clientId: string): Promise<App> {
+  const app = await getApp(db, clientId);
+  if (!app) throw new NotFoundError(`No application with client_id "${clientId}".`);
+  return app;
+}
+
+export async function listApps(db: Database, opts: { search?: string; limit: number; offset: number }) {
+  const filter = opts.search
+    ? or(like(apps.name, `%${opts.search}%`), like(apps.clientId, `%${opts.search}%`))
+    : undefined;
+  const [rows, [count]] = await Promise.all([
+    db.select().from(apps).where(filter).orderBy(desc(apps.createdAt), asc(apps.clientId)).limit(opts.limit).offset(opts.offset),
+    db.select({ total: sql<number>`count(*)` }).from(apps).where(filter),
+  ]);
+  return { apps: await withRedirects(db, rows), total: count?.total ?? 0 };
+}
+
+/** Creates the app with a fresh client secret, returned once here in plain text. */
+export async function createApp(db: Database, kek: string, input: NewAppInput): Promise<{ app: App; secret: string }> {
+  const clientId = input.clientId ?? newClientId();
+  const secret = newClientSecret();
+  const now = nowSeconds();
+  const row: AppRow = {
+    clientId,
+    name: input.name,
+    description: input.description ?? '',
+    signingAlg: input.signingAlg ?? 'HS256',
+    responseMode: input.responseMode ?? 'query',
+    tokenTtlSeconds: input.tokenTtlSeconds ?? DEFAULT_TOKEN_TTL_SECONDS,
+    secretEncrypted: await seal(kek, secret, secretPurpose(clientId)),
+    createdAt: now,
+    updatedAt: now,
+  };
+  const inserted = await db.insert(apps).values(row).onConflictDoNothing().returning({ clientId: apps.clientId });
+  if (inserted.length === 0) throw new ConflictError('client_id', `client_id "${clientId}" is already in use.`);
+  const uris = [
+    ...redirectRows(clientId, 'login', input.redirectUrls),
+    ...redirectRows(clientId, 'logout', input.logoutUrls ?? []),
+  ];
+  await db.insert(appRedirectUris).values(uris);
+  return { app: (await getApp(db, clientId))!, secret };
+}
+
+export async function updateApp(db: Database, clientId: string, changes: Partial<AppFields>): Promise<App> {
+  const { redirectUrls, logoutUrls, ...columns } = changes;
+  const updated = await db
+    .update(apps)
+    .set({ ...columns, updatedAt: nowSeconds() })
+    .where(eq(apps.clientId, clientId))
+    .returning({ clientId: apps.clientId });
+  if (updated.length === 0) throw new NotFoundError(`No application with client_id "${clientId}".`);
+  const replace = (kind: RedirectKind, urls: string[]) => [
+    db.delete(appRedirectUris).where(and(eq(appRedirectUris.clientId, clientId), eq(appRedirectUris.kind, kind))),
+    ...(urls.length ? [db.insert(appRedirectUris).values(redirectRows(clientId, kind, urls))] : []),
+  ];
+  const statements = [
+    ...(redirectUrls ? replace('login', redirectUrls) : []),
+    ...(logoutUrls ? replace('logout', logoutUrls) : []),
+  ];
+  if (statements.length > 0) await db.batch(statements as [(typeof statements)[number], ...typeof statements]);
+  forgetApp(clientId);
+  return requireApp(db, clientId);
+}
+
+export async function deleteApp(db: Database, clientId: string): Promise<void> {
+  // Redirect rows go with it (ON DELETE CASCADE needs foreign keys, which D1 enforces).
+  const deleted = await db.delete(apps).where(eq(apps.clientId, clientId)).returning({ clientId: apps.clientId });
+  if (deleted.length === 0) throw new NotFoundError(`No application with client_id "${clientId}".`);
+  forgetApp(clientId);
+}
+
+export async function readClientSecret(db: Database, kek: string, clientId: string): Promise<string> {
+  const [row] = await db.select({ sealed: apps.secretEncrypted }).from(apps).where(eq(apps.clientId, clientId)).limit(1);
+  if (!row) throw new NotFoundError(`No application with client_id "${clientId}".`);
+  return open(kek, row.sealed, secretPurpose(clientId));
+}
+
+/** Replaces the client secret; tokens signed with the old one stop verifying at once. */
+export async function rotateClientSecret(db: Database, kek: string, clientId: string): Promise<string> {
+  const secret = newClientSecret();
+  const updated = await db
+    .update(apps)
+    .set({ secretEncrypted: await seal(kek, secret, secretPurpose(clientId)), updatedAt: nowSeconds() })
+    .where(eq(apps.clientId, clientId))
+    .returning({ clientId: apps.clientId });
+  if (updated.length === 0) throw new NotFoundError(`No application with client_id "${clientId}".`);
+  forgetApp(clientId);
+  return secret;
+}

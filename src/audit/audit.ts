@@ -1,0 +1,39 @@
+// The audit trail: every admin change and every sign-in, success or failure.
+import { database } from '../db/client';
+import { auditEvents } from '../db/schema';
+import { clientIp, type AppContext } from '../http/context';
+import { nowSeconds } from '../lib/time';
+
+export type AuditType =
+  | 'login.success'
+  | 'login.failure'
+  | 'logout'
+  | 'app.create'
+  | 'app.update'
+  | 'app.delete'
+  | 'app.secret.rotate'
+  | 'app.secret.reveal'
+  | 'user.create'
+  | 'user.update'
+  | 'user.delete'
+  | 'user.sessions.revoke';
+
+export interface AuditEvent {
+  type: AuditType;
+  /** Who acted: a user id, "admin-api", or "anonymous". */
+  actor: string;
+  target?: string;
+  detail?: Record<string, unknown>;
+}
+
+/** Writes the event after the response is sent; a failure to write is logged, never shown to the user. */
+export function audit(c: AppContext, event: AuditEvent): void {
+  const write = database(c.env.DB)
+    .insert(auditEvents)
+    .values({ at: nowSeconds(), clientIp: clientIp(c), target: '', detail: {}, ...event })
+    .then(
+      () => undefined,
+      (error: unknown) => console.error('audit write failed', event.type, error),
+    );
+  c.executionCtx.waitUntil(write);
+}

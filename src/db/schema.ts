@@ -1,0 +1,93 @@
+// The D1 tables. migrations/ is generated from this file: `npm run db:generate`.
+// Times are Unix seconds. JSON columns hold arrays of strings.
+import { sql } from 'drizzle-orm';
+import { index, integer, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
+
+export type SigningAlg = 'HS256' | 'RS256' | 'ES256';
+export type ResponseMode = 'query' | 'fragment' | 'form_post';
+export type RedirectKind = 'login' | 'logout';
+export type KeyState = 'active' | 'retiring' | 'retired';
+
+export const apps = sqliteTable('apps', {
+  clientId: text('client_id').primaryKey(),
+  name: text('name').notNull(),
+  description: text('description').notNull().default(''),
+  signingAlg: text('signing_alg').$type<SigningAlg>().notNull(),
+  responseMode: text('response_mode').$type<ResponseMode>().notNull(),
+  tokenTtlSeconds: integer('token_ttl_seconds').notNull(),
+  /** The client secret, AES-GCM encrypted under KEY_ENCRYPTION_KEY (see src/lib/secret-box.ts). */
+  secretEncrypted: text('secret_encrypted').notNull(),
+  createdAt: integer('created_at').notNull(),
+  updatedAt: integer('updated_at').notNull(),
+});
+
+/** Where an app may receive tokens (`login`) or be sent after sign-out (`logout`), in the admin's order. */
+export const appRedirectUris = sqliteTable(
+  'app_redirect_uris',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    clientId: text('client_id')
+      .notNull()
+      .references(() => apps.clientId, { onDelete: 'cascade' }),
+    kind: text('kind').$type<RedirectKind>().notNull(),
+    url: text('url').notNull(),
+    position: integer('position').notNull(),
+  },
+  (t) => [uniqueIndex('app_redirect_uris_unique').on(t.clientId, t.kind, t.url)],
+);
+
+export const users = sqliteTable(
+  'users',
+  {
+    /** Stable, opaque: it becomes the token's `sub`. */
+    id: text('id').primaryKey(),
+    /** Always lower-cased before it is stored or looked up. */
+    email: text('email').notNull(),
+    passwordHash: text('password_hash'),
+    name: text('name').notNull().default(''),
+    givenName: text('given_name').notNull().default(''),
+    familyName: text('family_name').notNull().default(''),
+    username: text('username').notNull().default(''),
+    groups: text('groups', { mode: 'json' }).$type<string[]>().notNull().default(sql`'[]'`),
+    roles: text('roles', { mode: 'json' }).$type<string[]>().notNull().default(sql`'[]'`),
+    emailVerified: integer('email_verified', { mode: 'boolean' }).notNull().default(false),
+    disabled: integer('disabled', { mode: 'boolean' }).notNull().default(false),
+    createdAt: integer('created_at').notNull(),
+    updatedAt: integer('updated_at').notNull(),
+  },
+  (t) => [uniqueIndex('users_email_unique').on(t.email)],
+);
+
+export const signingKeys = sqliteTable(
+  'signing_keys',
+  {
+    kid: text('kid').primaryKey(),
+    alg: text('alg').$type<Exclude<SigningAlg, 'HS256'>>().notNull(),
+    publicJwk: text('public_jwk', { mode: 'json' }).$type<JsonWebKey>().notNull(),
+    /** The private JWK, AES-GCM encrypted under KEY_ENCRYPTION_KEY. */
+    privateJwkEncrypted: text('private_jwk_encrypted').notNull(),
+    state: text('state').$type<KeyState>().notNull(),
+    createdAt: integer('created_at').notNull(),
+    retiredAt: integer('retired_at'),
+  },
+  // At most one active key per algorithm, even when two isolates create one at the same moment.
+  (t) => [uniqueIndex('signing_keys_one_active').on(t.alg).where(sql`state = 'active'`)],
+);
+
+export const auditEvents = sqliteTable(
+  'audit_events',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    at: integer('at').notNull(),
+    type: text('type').notNull(),
+    actor: text('actor').notNull(),
+    target: text('target').notNull().default(''),
+    clientIp: text('client_ip').notNull().default(''),
+    detail: text('detail', { mode: 'json' }).$type<Record<string, unknown>>().notNull().default(sql`'{}'`),
+  },
+  (t) => [index('audit_events_at').on(t.at), index('audit_events_type').on(t.type)],
+);
+
+export type AppRow = typeof apps.$inferSelect;
+export type UserRow = typeof users.$inferSelect;
+export type SigningKeyRow = typeof signingKeys.$inferSelect;

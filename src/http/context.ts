@@ -1,0 +1,20 @@
+import type { Context } from 'hono';
+import type { Bindings } from '../env';
+
+/** The Hono environment every route shares. */
+export interface AppEnv {
+  Bindings: Bindings;
+  Variables: {
+    /** The nonce this response's inline scripts must carry (see ./security-headers.ts). */
+    cspNonce: string;
+    /** Origins, besides this one, that this page's forms may submit or redirect to. */
+    formActionOrigins: string[];
+  };
+}
+
+export type AppContext = Context<AppEnv>;
+
+/** The client's address as Cloudflare reports it (empty in tests without the header). */
+export function clientIp(c: AppContext): string {
+  return c.req.header('cf-connecting-ip') ?? '';
+}

@@ -1,0 +1,32 @@
+// Turns every failure into a clear answer: JSON for the API, a page for browsers. Never a stack trace.
+import type { ErrorHandler, NotFoundHandler } from 'hono';
+import { HTTPException } from 'hono/http-exception';
+import { RequestError, ValidationError } from '../lib/errors';
+import { MessagePage } from '../ui/layout';
+import type { AppContext, AppEnv } from './context';
+
+const wantsJson = (c: AppContext) => new URL(c.req.url).pathname.startsWith('/api/');
+
+function answer(c: AppContext, status: number, code: string, message: string, fields?: Record<string, string>) {
+  if (wantsJson(c)) {
+    return c.json({ error: code, message, ...(fields ? { fields } : {}) }, status as 400);
+  }
+  return c.html(
+    <MessagePage title={status >= 500 ? 'Something went wrong' : 'That did not work'}>
+      <p>{message}</p>
+    </MessagePage>,
+    status as 400,
+  );
+}
+
+export const onError: ErrorHandler<AppEnv> = (error, c) => {
+  if (error instanceof ValidationError) return answer(c, 400, error.code, 'Some fields are invalid.', error.fields);
+  if (error instanceof RequestError) return answer(c, error.status, error.code, error.message);
+  if (error instanceof HTTPException && error.status < 500) {
+    return answer(c, error.status, 'invalid_request', error.message || 'The request was refused.');
+  }
+  console.error('unhandled error', c.req.method, new URL(c.req.url).pathname, error);
+  return answer(c, 500, 'server_error', 'The server could not complete this request. Try again in a moment.');
+};
+
+export const notFound: NotFoundHandler<AppEnv> = (c) => answer(c, 404, 'not_found', `Nothing is served at ${new URL(c.req.url).pathname}.`);

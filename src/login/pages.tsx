@@ -1,0 +1,53 @@
+// The pages a person signing in sees.
+import { CSRF_FIELD } from '../http/csrf';
+import { Page } from '../ui/layout';
+
+export function LoginPage(props: { appName?: string; flow?: string; csrf: string; email?: string; error?: string }) {
+  return (
+    <Page title="Sign in">
+      <h1>Sign in</h1>
+      <p class="muted">{props.appName ? `to continue to ${props.appName}` : 'to your account'}</p>
+      {props.error && (
+        <div class="alert" role="alert">
+          {props.error}
+        </div>
+      )}
+      <form method="post" action="/login">
+        <input type="hidden" name={CSRF_FIELD} value={props.csrf} />
+        {props.flow && <input type="hidden" name="flow" value={props.flow} />}
+        <label for="email">Email</label>
+        <input id="email" name="email" type="email" autocomplete="username" required autofocus value={props.email ?? ''} />
+        <label for="password">Password</label>
+        <input id="password" name="password" type="password" autocomplete="current-password" required />
+        <button type="submit">Sign in</button>
+      </form>
+    </Page>
+  );
+}
+
+export function SignedInPage(props: { email: string }) {
+  return (
+    <Page title="Signed in">
+      <h1>You are signed in</h1>
+      <p>
+        Signed in as <strong>{props.email}</strong>. Open an application to continue.
+      </p>
+      <a class="button" href="/sso/logout">
+        Sign out
+      </a>
+    </Page>
+  );
+}
+
+export function SignedOutPage(props: { note?: string }) {
+  return (
+    <Page title="Signed out">
+      <h1>You are signed out</h1>
+      <p>Your single sign-on session has ended. You can close this window.</p>
+      {props.note && <p class="muted">{props.note}</p>}
+      <a class="button" href="/login">
+        Sign in again
+      </a>
+    </Page>
+  );
+}

@@ -1,0 +1,15 @@
+// KV key names and expirations, in one place.
+//   session:<sha256 of cookie value>  → SessionRecord        (SESSION_TTL_SECONDS)
+//   user-sessions:<user id>           → the user's session hashes, for sign-out everywhere
+//   flow:<id>                         → a pending sign-in (10 minutes)
+
+export const kvKeys = {
+  session: (idHash: string) => `session:${idHash}`,
+  userSessions: (userId: string) => `user-sessions:${userId}`,
+  flow: (id: string) => `flow:${id}`,
+};
+
+/** KV refuses expirationTtl under 60 seconds; every put goes through here. */
+export function kvTtl(seconds: number): number {
+  return Math.max(60, Math.ceil(seconds));
+}

@@ -1,0 +1,49 @@
+// Minting the id_token an app receives: claims are built by a pure function, then signed with
+// the app's secret (HS256) or the issuer's active key (RS256, ES256).
+import { SignJWT, type JWTPayload } from 'jose';
+import type { ServedApp } from '../apps/cache';
+import type { Bindings } from '../env';
+import { nowSeconds } from '../lib/time';
+import type { SessionRecord } from '../sessions/sessions';
+import { activeSigningKey } from './keys';
+
+export interface IdTokenClaims extends JWTPayload {
+  iss: string;
+  sub: string;
+  aud: string;
+  iat: number;
+  exp: number;
+  jti: string;
+  auth_time: number;
+}
+
+export function buildClaims(input: {
+  issuer: string;
+  app: Pick<ServedApp, 'clientId' | 'tokenTtlSeconds'>;
+  session: Pick<SessionRecord, 'userId' | 'authTime' | 'profile'>;
+  now: number;
+  jti: string;
+}): IdTokenClaims {
+  const { issuer, app, session, now, jti } = input;
+  return {
+    ...session.profile,
+    iss: issuer,
+    sub: session.userId,
+    aud: app.clientId,
+    iat: now,
+    exp: now + app.tokenTtlSeconds,
+    jti,
+    auth_time: session.authTime,
+  };
+}
+
+export async function mintIdToken(env: Bindings, app: ServedApp, session: SessionRecord, issuer: string): Promise<string> {
+  const claims = buildClaims({ issuer, app, session, now: nowSeconds(), jti: crypto.randomUUID() });
+  const jwt = new SignJWT(claims);
+  if (app.signingAlg === 'HS256') {
+    if (!app.hmacKey) throw new Error(`app ${app.clientId} has no HMAC key loaded`);
+    return jwt.setProtectedHeader({ alg: 'HS256', typ: 'JWT' }).sign(app.hmacKey);
+  }
+  const key = await activeSigningKey(env, app.signingAlg);
+  return jwt.setProtectedHeader({ alg: key.alg, typ: 'JWT', kid: key.kid }).sign(key.privateKey);
+}

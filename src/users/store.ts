@@ -1,0 +1,95 @@
+// The user store in D1. Emails are unique and lower-cased; passwords are kept only as hashes.
+import { asc, eq, like, or, sql } from 'drizzle-orm';
+import type { Database } from '../db/client';
+import { users, type UserRow } from '../db/schema';
+import { ConflictError, NotFoundError } from '../lib/errors';
+import { nowSeconds } from '../lib/time';
+import type { UserFields } from './input';
+import { normaliseEmail } from './input';
+import { hashPassword, verifyDummyPassword, verifyPassword } from './password';
+import { toUser, type User } from './user';
+
+const notFound = (id: string) => new NotFoundError(`No user with id "${id}".`);
+const emailTaken = (email: string) => new ConflictError('email', `A user with email "${email}" already exists.`);
+
+function isUniqueViolation(error: unknown): boolean {
+  return String((error as { cause?: unknown })?.cause ?? error).includes('UNIQUE constraint failed');
+}
+
+async function columnsFor(fields: Partial<UserFields>): Promise<Partial<UserRow>> {
+  const { password, ...profile } = fields;
+  return password === undefined ? profile : { ...profile, passwordHash: await hashPassword(password) };
+}
+
+export async function createUser(db: Database, fields: Partial<UserFields> & Pick<UserFields, 'email' | 'password'>): Promise<User> {
+  const now = nowSeconds();
+  try {
+    const [row] = await db
+      .insert(users)
+      .values({ id: crypto.randomUUID(), ...(await columnsFor(fields)), email: fields.email, createdAt: now, updatedAt: now })
+      .returning();
+    return toUser(row!);
+  } catch (error) {
+    if (isUniqueViolation(error)) throw emailTaken(fields.email);
+    throw error;
+  }
+}
+
+export async function getUser(db: Database, id: string): Promise<User | null> {
+  const [row] = await db.select().from(users).where(eq(users.id, id)).limit(1);
+  return row ? toUser(row) : null;
+}
+
+export async function requireUser(db: Database, id: string): Promise<User> {
+  const user = await getUser(db, id);
+  if (!user) throw notFound(id);
+  return user;
+}
+
+export async function listUsers(db: Database, opts: { search?: string; limit: number; offset: number }) {
+  const pattern = opts.search ? `%${opts.search.toLowerCase()}%` : undefined;
+  const filter = pattern ? or(like(users.email, pattern), like(users.name, pattern)) : undefined;
+  const [rows, [count]] = await Promise.all([
+    db.select().from(users).where(filter).orderBy(asc(users.email)).limit(opts.limit).offset(opts.offset),
+    db.select({ total: sql<number>`count(*)` }).from(users).where(filter),
+  ]);
+  return { users: rows.map(toUser), total: count?.total ?? 0 };
+}
+
+export async function updateUser(db: Database, id: string, fields: Partial<UserFields>): Promise<User> {
+  try {
+    const [row] = await db
+      .update(users)
+      .set({ ...(await columnsFor(fields)), updatedAt: nowSeconds() })
+      .where(eq(users.id, id))
+      .returning();
+    if (!row) throw notFound(id);
+    return toUser(row);
+  } catch (error) {
+    if (fields.email && isUniqueViolation(error)) throw emailTaken(fields.email);
+    throw error;
+  }
+}
+
+export async function deleteUser(db: Database, id: string): Promise<void> {
+  const deleted = await db.delete(users).where(eq(users.id, id)).returning({ id: users.id });
+  if (deleted.length === 0) throw notFound(id);
+}
+
+/**
+ * The user these credentials belong to, or null. Unknown, disabled and password-less accounts
+ * cost the same PBKDF2 work as a real check, so neither the answer nor its timing says which.
+ */
+export async function authenticate(db: Database, email: string, password: string): Promise<User | null> {
+  const [row] = await db.select().from(users).where(eq(users.email, normaliseEmail(email))).limit(1);
+  if (!row?.passwordHash) {
+    await verifyDummyPassword(password);
+    return null;
+  }
+  const check = await verifyPassword(password, row.passwordHash);
+  if (!check.ok || row.disabled) return null;
+  if (check.needsRehash) {
+    await db.update(users).set({ passwordHash: await hashPassword(password) }).where(eq(users.id, row.id));
+  }
+  return toUser(row);
+}
