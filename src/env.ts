@@ -11,12 +11,30 @@ export interface Bindings {
   ISSUER?: string;
   SESSION_TTL_SECONDS?: string;
   CONFIG_CACHE_SECONDS?: string;
+  LOCKOUT_THRESHOLD?: string;
+  LOCKOUT_WAIT_INCREMENT_SECONDS?: string;
+  LOCKOUT_MAX_WAIT_SECONDS?: string;
+  LOCKOUT_RESET_SECONDS?: string;
+  IP_LOCKOUT_THRESHOLD?: string;
 }
 
 export interface Settings {
   sessionTtlSeconds: number;
   /** How long an isolate may serve app records and signing keys without re-reading D1. */
   configCacheSeconds: number;
+  lockout: LockoutPolicy;
+}
+
+/**
+ * Brute-force protection, Keycloak's defaults: every `threshold` failures lock for one more
+ * `waitIncrementSeconds`, up to `maxWaitSeconds`; failures are forgotten after `resetSeconds` quiet.
+ */
+export interface LockoutPolicy {
+  threshold: number;
+  ipThreshold: number;
+  waitIncrementSeconds: number;
+  maxWaitSeconds: number;
+  resetSeconds: number;
 }
 
 function positiveInt(raw: string | undefined, fallback: number): number {
@@ -28,6 +46,13 @@ export function settingsFrom(env: Bindings): Settings {
   return {
     sessionTtlSeconds: positiveInt(env.SESSION_TTL_SECONDS, 8 * 60 * 60),
     configCacheSeconds: positiveInt(env.CONFIG_CACHE_SECONDS, 30),
+    lockout: {
+      threshold: positiveInt(env.LOCKOUT_THRESHOLD, 30),
+      ipThreshold: positiveInt(env.IP_LOCKOUT_THRESHOLD, 100),
+      waitIncrementSeconds: positiveInt(env.LOCKOUT_WAIT_INCREMENT_SECONDS, 60),
+      maxWaitSeconds: positiveInt(env.LOCKOUT_MAX_WAIT_SECONDS, 900),
+      resetSeconds: positiveInt(env.LOCKOUT_RESET_SECONDS, 12 * 60 * 60),
+    },
   };
 }
 

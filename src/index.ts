@@ -1,6 +1,7 @@
 // Builds the Worker: global middleware, error handling, and each capability's routes.
 import { Hono } from 'hono';
 import { adminApi } from './admin/api';
+import { adminConsole } from './admin/console/routes';
 import type { AppEnv } from './http/context';
 import { notFound, onError } from './http/errors';
 import { securityHeaders } from './http/security-headers';
@@ -22,5 +23,6 @@ app.route('/', tokenRoutes);
 app.route('/', loginRoutes);
 app.route('/', ssoRoutes);
 app.route('/api/admin', adminApi);
+app.route('/admin', adminConsole);
 
 export default app;

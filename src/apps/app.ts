@@ -1,5 +1,7 @@
 // What an application is, independent of how it is stored.
-import type { ResponseMode, SigningAlg } from '../db/schema';
+import type { Branding, ResponseMode, SigningAlg } from '../db/schema';
+import { brandingToJson } from '../branding/branding';
+import type { AttributeMap } from './attributes';
 
 export const SIGNING_ALGS = ['HS256', 'RS256', 'ES256'] as const satisfies readonly SigningAlg[];
 export const RESPONSE_MODES = ['query', 'fragment', 'form_post'] as const satisfies readonly ResponseMode[];
@@ -16,6 +18,10 @@ export interface App {
   redirectUrls: string[];
   /** Extra places the app may send users after sign-out (its redirect URLs are allowed too). */
   logoutUrls: string[];
+  /** Extra claims: claim name → user field. */
+  attributeMap: AttributeMap;
+  /** This app's overrides of the global branding. */
+  branding: Partial<Branding>;
   createdAt: number;
   updatedAt: number;
 }
@@ -41,6 +47,8 @@ export function appToJson(app: App, issuer: string, clientSecret?: string) {
     signing_alg: app.signingAlg,
     response_mode: app.responseMode,
     token_ttl_seconds: app.tokenTtlSeconds,
+    attribute_map: app.attributeMap,
+    branding: brandingToJson(app.branding),
     ...appEndpoints(issuer, app.clientId),
     ...(clientSecret === undefined ? {} : { client_secret: clientSecret }),
     created_at: new Date(app.createdAt * 1000).toISOString(),

@@ -3,9 +3,13 @@ import { asObject, FieldReader } from '../lib/validation';
 import type { ResponseMode, SigningAlg } from '../db/schema';
 import { RESPONSE_MODES, SIGNING_ALGS } from './app';
 import { checkRegisteredRedirect, splitRedirectList } from './redirects';
+import { checkAttributeMap, type AttributeMap } from './attributes';
+import { checkBranding, compactBranding, type Branding } from '../branding/branding';
 
 export const CLIENT_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{2,63}$/;
 const MAX_REDIRECT_URLS = 20;
+/** The longest token lifetime an admin may choose; retiring signing keys stay published this long. */
+export const MAX_TOKEN_TTL_SECONDS = 86_400;
 
 export interface AppFields {
   name: string;
@@ -15,11 +19,13 @@ export interface AppFields {
   signingAlg: SigningAlg;
   responseMode: ResponseMode;
   tokenTtlSeconds: number;
+  attributeMap: AttributeMap;
+  branding: Partial<Branding>;
 }
 
 export type NewAppInput = Partial<AppFields> & Pick<AppFields, 'name' | 'redirectUrls'> & { clientId?: string };
 
-const EDITABLE = ['name', 'description', 'redirect_urls', 'logout_urls', 'signing_alg', 'response_mode', 'token_ttl_seconds'];
+const EDITABLE = ['name', 'description', 'redirect_urls', 'logout_urls', 'signing_alg', 'response_mode', 'token_ttl_seconds', 'attribute_map', 'branding'];
 
 function readRedirectList(fields: FieldReader, key: string, required: boolean): string[] | undefined {
   if (!fields.has(key)) return required ? fields.fail(key, 'is required: at least one https URL') : undefined;
@@ -36,15 +42,32 @@ function readRedirectList(fields: FieldReader, key: string, required: boolean): 
   return urls;
 }
 
+function readAttributeMap(fields: FieldReader): AttributeMap | undefined {
+  if (!fields.has('attribute_map')) return undefined;
+  const check = checkAttributeMap(fields.input.attribute_map);
+  return check.ok ? check.map : fields.fail('attribute_map', check.reason);
+}
+
+function readBranding(fields: FieldReader): Partial<Branding> | undefined {
+  if (!fields.has('branding')) return undefined;
+  const value = fields.input.branding;
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return fields.fail('branding', 'must be an object');
+  const { values, errors } = checkBranding(value as Record<string, unknown>);
+  for (const [field, message] of Object.entries(errors)) fields.fail(`branding.${field}`, message);
+  return compactBranding(values);
+}
+
 function readEditable(fields: FieldReader, creating: boolean): Partial<AppFields> {
   return {
-    name: fields.string('name', { required: creating, max: 100 }),
+    name: fields.string('name', { required: creating, notEmpty: true, max: 100 }),
     description: fields.string('description', { max: 500 }),
     redirectUrls: readRedirectList(fields, 'redirect_urls', creating),
     logoutUrls: readRedirectList(fields, 'logout_urls', false),
     signingAlg: fields.oneOf('signing_alg', SIGNING_ALGS),
     responseMode: fields.oneOf('response_mode', RESPONSE_MODES),
-    tokenTtlSeconds: fields.integer('token_ttl_seconds', 30, 86_400),
+    tokenTtlSeconds: fields.integer('token_ttl_seconds', 30, MAX_TOKEN_TTL_SECONDS),
+    attributeMap: readAttributeMap(fields),
+    branding: readBranding(fields),
   };
 }
 

@@ -47,6 +47,18 @@ export function matchRedirect(registered: readonly string[], requested: string):
   return registered.find((candidate) => candidate === href) ?? null;
 }
 
+export type RedirectResolution = { ok: true; url: string } | { ok: false; explanation: string };
+
+/** The SSO URL's rule: the requested URL if registered, the first registered URL if none was asked for. */
+export function resolveRedirect(registered: readonly string[], requested: string | undefined): RedirectResolution {
+  if (requested === undefined) {
+    const first = registered[0];
+    return first ? { ok: true, url: first } : { ok: false, explanation: 'This application has no registered redirect URLs.' };
+  }
+  const url = matchRedirect(registered, requested);
+  return url ? { ok: true, url } : { ok: false, explanation: describeMismatch(registered, requested) };
+}
+
 /** Splits what an admin pasted: an array, or one string with URLs separated by `;` or new lines. */
 export function splitRedirectList(value: unknown): string[] | null {
   if (Array.isArray(value)) return value.every((v) => typeof v === 'string') ? (value as string[]) : null;

@@ -1,5 +1,6 @@
 // The app registry in D1: apps, their redirect URLs, and their encrypted client secrets.
-import { and, asc, desc, eq, inArray, like, or, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, inArray, or, sql } from 'drizzle-orm';
+import { containsText } from '../db/search';
 import type { Database } from '../db/client';
 import { appRedirectUris, apps, type AppRow, type RedirectKind } from '../db/schema';
 import { randomToken } from '../lib/encoding';
@@ -45,6 +46,8 @@ async function withRedirects(db: Database, rows: AppRow[]): Promise<App[]> {
       signingAlg: row.signingAlg,
       responseMode: row.responseMode,
       tokenTtlSeconds: row.tokenTtlSeconds,
+      attributeMap: row.attributeMap as App['attributeMap'],
+      branding: row.branding,
       redirectUrls: mine.filter((u) => u.kind === 'login').map((u) => u.url),
       logoutUrls: mine.filter((u) => u.kind === 'logout').map((u) => u.url),
       createdAt: row.createdAt,
@@ -66,7 +69,7 @@ export async function requireApp(db: Database, clientId: string): Promise<App> {
 
 export async function listApps(db: Database, opts: { search?: string; limit: number; offset: number }) {
   const filter = opts.search
-    ? or(like(apps.name, `%${opts.search}%`), like(apps.clientId, `%${opts.search}%`))
+    ? or(containsText(apps.name, opts.search), containsText(apps.clientId, opts.search))
     : undefined;
   const [rows, [count]] = await Promise.all([
     db.select().from(apps).where(filter).orderBy(desc(apps.createdAt), asc(apps.clientId)).limit(opts.limit).offset(opts.offset),
@@ -87,6 +90,8 @@ export async function createApp(db: Database, kek: string, input: NewAppInput): 
     signingAlg: input.signingAlg ?? 'HS256',
     responseMode: input.responseMode ?? 'query',
     tokenTtlSeconds: input.tokenTtlSeconds ?? DEFAULT_TOKEN_TTL_SECONDS,
+    attributeMap: input.attributeMap ?? {},
+    branding: input.branding ?? {},
     secretEncrypted: await seal(kek, secret, secretPurpose(clientId)),
     createdAt: now,
     updatedAt: now,

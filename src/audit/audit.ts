@@ -1,5 +1,6 @@
 // The audit trail: every admin change and every sign-in, success or failure.
-import { database } from '../db/client';
+import { and, desc, eq, inArray, or, sql } from 'drizzle-orm';
+import { database, type Database } from '../db/client';
 import { auditEvents } from '../db/schema';
 import { clientIp, type AppContext } from '../http/context';
 import { nowSeconds } from '../lib/time';
@@ -7,16 +8,30 @@ import { nowSeconds } from '../lib/time';
 export type AuditType =
   | 'login.success'
   | 'login.failure'
+  | 'login.locked'
+  | 'login.lockout'
+  | 'lockout.unlock'
   | 'logout'
+  | 'key.rotate'
+  | 'branding.update'
   | 'app.create'
   | 'app.update'
   | 'app.delete'
   | 'app.secret.rotate'
   | 'app.secret.reveal'
+  | 'app.test'
   | 'user.create'
   | 'user.update'
   | 'user.delete'
-  | 'user.sessions.revoke';
+  | 'user.sessions.revoke'
+  | 'user.import';
+
+export const AUDIT_TYPES: readonly AuditType[] = [
+  'login.success', 'login.failure', 'login.locked', 'login.lockout', 'lockout.unlock', 'logout',
+  'app.create', 'app.update', 'app.delete', 'app.secret.rotate', 'app.secret.reveal', 'app.test',
+  'user.create', 'user.update', 'user.delete', 'user.sessions.revoke', 'user.import',
+  'key.rotate', 'branding.update',
+];
 
 export interface AuditEvent {
   type: AuditType;
@@ -36,4 +51,25 @@ export function audit(c: AppContext, event: AuditEvent): void {
       (error: unknown) => console.error('audit write failed', event.type, error),
     );
   c.executionCtx.waitUntil(write);
+}
+
+export interface AuditQuery {
+  type?: string;
+  /** Matches the actor or the target: a user id or an email address. */
+  subjects?: string[];
+  limit: number;
+  offset: number;
+}
+
+export async function listAuditEvents(db: Database, query: AuditQuery) {
+  const filters = [
+    query.type ? eq(auditEvents.type, query.type) : undefined,
+    query.subjects?.length ? or(inArray(auditEvents.actor, query.subjects), inArray(auditEvents.target, query.subjects)) : undefined,
+  ].filter((f) => f !== undefined);
+  const where = filters.length ? and(...filters) : undefined;
+  const [events, [count]] = await Promise.all([
+    db.select().from(auditEvents).where(where).orderBy(desc(auditEvents.id)).limit(query.limit).offset(query.offset),
+    db.select({ total: sql<number>`count(*)` }).from(auditEvents).where(where),
+  ]);
+  return { events, total: count?.total ?? 0 };
 }

@@ -8,6 +8,14 @@ export type ResponseMode = 'query' | 'fragment' | 'form_post';
 export type RedirectKind = 'login' | 'logout';
 export type KeyState = 'active' | 'retiring' | 'retired';
 
+export interface Branding {
+  productName: string;
+  logoUrl: string;
+  primaryColor: string;
+  footerText: string;
+  footerUrl: string;
+}
+
 export const apps = sqliteTable('apps', {
   clientId: text('client_id').primaryKey(),
   name: text('name').notNull(),
@@ -17,6 +25,10 @@ export const apps = sqliteTable('apps', {
   tokenTtlSeconds: integer('token_ttl_seconds').notNull(),
   /** The client secret, AES-GCM encrypted under KEY_ENCRYPTION_KEY (see src/lib/secret-box.ts). */
   secretEncrypted: text('secret_encrypted').notNull(),
+  /** Extra claims for apps that expect other names: claim name → user field (see src/tokens/claims.ts). */
+  attributeMap: text('attribute_map', { mode: 'json' }).$type<Record<string, string>>().notNull().default(sql`'{}'`),
+  /** Overrides of the global branding for this app's login page; empty fields inherit. */
+  branding: text('branding', { mode: 'json' }).$type<Partial<Branding>>().notNull().default(sql`'{}'`),
   createdAt: integer('created_at').notNull(),
   updatedAt: integer('updated_at').notNull(),
 });
@@ -68,6 +80,7 @@ export const signingKeys = sqliteTable(
     privateJwkEncrypted: text('private_jwk_encrypted').notNull(),
     state: text('state').$type<KeyState>().notNull(),
     createdAt: integer('created_at').notNull(),
+    /** For a retiring key: when the last token it signed has expired, so it can leave the JWKS. */
     retiredAt: integer('retired_at'),
   },
   // At most one active key per algorithm, even when two isolates create one at the same moment.
@@ -87,6 +100,24 @@ export const auditEvents = sqliteTable(
   },
   (t) => [index('audit_events_at').on(t.at), index('audit_events_type').on(t.type)],
 );
+
+/** Installation-wide settings (branding), one JSON value per key. */
+export const settings = sqliteTable('settings', {
+  key: text('key').primaryKey(),
+  value: text('value', { mode: 'json' }).$type<unknown>().notNull(),
+});
+
+/**
+ * Failed sign-ins per account email (`email:<address>`, whether or not the account exists, so a
+ * lockout reveals nothing) and per client address (`ip:<address>`).
+ */
+export const loginThrottle = sqliteTable('login_throttle', {
+  key: text('key').primaryKey(),
+  failures: integer('failures').notNull(),
+  firstFailureAt: integer('first_failure_at').notNull(),
+  lastFailureAt: integer('last_failure_at').notNull(),
+  lockedUntil: integer('locked_until').notNull().default(0),
+});
 
 export type AppRow = typeof apps.$inferSelect;
 export type UserRow = typeof users.$inferSelect;

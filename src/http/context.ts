@@ -1,5 +1,6 @@
 import type { Context } from 'hono';
 import type { Bindings } from '../env';
+import type { Session } from '../sessions/sessions';
 
 /** The Hono environment every route shares. */
 export interface AppEnv {
@@ -9,6 +10,10 @@ export interface AppEnv {
     cspNonce: string;
     /** Origins, besides this one, that this page's forms may submit or redirect to. */
     formActionOrigins: string[];
+    /** Set only under /admin, by the console's gate: the signed-in admin's session. */
+    admin: Session;
+    /** Set only under /admin for a POST, by the console's gate: the CSRF-checked form. */
+    form: Record<string, string | File | (string | File)[]>;
   };
 }
 

@@ -16,7 +16,7 @@ export const securityHeaders = createMiddleware<AppEnv>(async (c, next) => {
     [
       "default-src 'none'",
       `script-src 'nonce-${nonce}'`,
-      "style-src 'self'",
+      `style-src 'self' 'nonce-${nonce}'`,
       'img-src https: data:',
       `form-action ${formAction}`,
       "frame-ancestors 'none'",

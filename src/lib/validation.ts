@@ -25,12 +25,13 @@ export class FieldReader {
     }
   }
 
-  string(key: string, opts: { required?: boolean; max: number; min?: number; trim?: boolean }): string | undefined {
+  /** `required`: must be present and non-empty; `notEmpty`: may be absent, but not empty when given. */
+  string(key: string, opts: { required?: boolean; notEmpty?: boolean; max: number; min?: number; trim?: boolean }): string | undefined {
     const value = this.input[key];
     if (value === undefined || value === null) return opts.required ? this.fail(key, 'is required') : undefined;
     if (typeof value !== 'string') return this.fail(key, 'must be a string');
     const text = opts.trim === false ? value : value.trim();
-    if (opts.required && text === '') return this.fail(key, 'must not be empty');
+    if ((opts.required || opts.notEmpty) && text === '') return this.fail(key, 'must not be empty');
     if (text.length < (opts.min ?? 0)) return this.fail(key, `must be at least ${opts.min} characters`);
     if (text.length > opts.max) return this.fail(key, `must be at most ${opts.max} characters`);
     return text;

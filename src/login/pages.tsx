@@ -1,10 +1,21 @@
 // The pages a person signing in sees.
+import type { Branding } from '../branding/branding';
 import { CSRF_FIELD } from '../http/csrf';
 import { Page } from '../ui/layout';
 
-export function LoginPage(props: { appName?: string; flow?: string; csrf: string; email?: string; error?: string }) {
+export interface LoginPageProps {
+  branding: Branding;
+  nonce: string;
+  csrf: string;
+  appName?: string;
+  flow?: string;
+  email?: string;
+  error?: string;
+}
+
+export function LoginPage(props: LoginPageProps) {
   return (
-    <Page title="Sign in">
+    <Page title="Sign in" branding={props.branding} nonce={props.nonce}>
       <h1>Sign in</h1>
       <p class="muted">{props.appName ? `to continue to ${props.appName}` : 'to your account'}</p>
       {props.error && (
@@ -25,13 +36,18 @@ export function LoginPage(props: { appName?: string; flow?: string; csrf: string
   );
 }
 
-export function SignedInPage(props: { email: string }) {
+export function SignedInPage(props: { email: string; isAdmin: boolean }) {
   return (
     <Page title="Signed in">
       <h1>You are signed in</h1>
       <p>
         Signed in as <strong>{props.email}</strong>. Open an application to continue.
       </p>
+      {props.isAdmin && (
+        <p>
+          <a href="/admin">Open the admin console</a>
+        </p>
+      )}
       <a class="button" href="/sso/logout">
         Sign out
       </a>

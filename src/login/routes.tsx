@@ -3,68 +3,84 @@
 import { Hono } from 'hono';
 import { loadServedApp } from '../apps/served';
 import { audit } from '../audit/audit';
+import { resolveBranding } from '../branding/branding';
+import { loadGlobalBranding } from '../branding/store';
 import { database } from '../db/client';
 import { settingsFrom } from '../env';
-import type { AppContext, AppEnv } from '../http/context';
+import { clientIp, type AppContext, type AppEnv } from '../http/context';
 import { checkCsrf, CSRF_FIELD, csrfToken } from '../http/csrf';
 import { deleteFlow, readFlow, type Flow } from '../sessions/flows';
 import { readSession, startSession } from '../sessions/sessions';
 import { authenticate } from '../users/store';
 import { profileClaims } from '../users/user';
-import { LoginPage, SignedInPage } from './pages';
+import { LoginPage, SignedInPage, type LoginPageProps } from './pages';
+import { clearAccountFailures, recordFailure, throttleState } from './throttle';
 
 // One message for every refusal, so the page never says whether an account exists.
 const INVALID_CREDENTIALS = 'The email or password is not correct.';
 const EXPIRED_FLOW = 'This sign-in request has expired. Go back to the application and start again.';
+const tooManyFailures = (seconds: number) =>
+  `Too many failed sign-ins. Try again in ${seconds < 60 ? `${seconds} seconds` : `${Math.ceil(seconds / 60)} minutes`}.`;
 
 export const loginRoutes = new Hono<AppEnv>();
 
-async function appNameFor(c: AppContext, flow: Flow | null): Promise<string | undefined> {
-  return flow?.clientId ? (await loadServedApp(c.env, flow.clientId))?.name : undefined;
-}
-
-function allowTarget(c: AppContext, flow: Flow | null): void {
+/** Renders the login page for a flow, with the app's name and branding, and lets its target in CSP. */
+async function loginPage(c: AppContext, flow: Flow | null, props: Omit<LoginPageProps, 'branding' | 'nonce' | 'csrf' | 'appName'>, status = 200) {
+  const app = flow?.clientId ? await loadServedApp(c.env, flow.clientId) : null;
   // After sign-in the browser follows redirects to the app; CSP form-action must allow that origin.
   if (flow?.targetOrigin) c.set('formActionOrigins', [flow.targetOrigin]);
+  const branding = resolveBranding(await loadGlobalBranding(c.env), app?.branding);
+  return c.html(
+    <LoginPage {...props} branding={branding} nonce={c.get('cspNonce')} csrf={csrfToken(c)} appName={app?.name} />,
+    status as 200,
+  );
 }
 
 loginRoutes.get('/login', async (c) => {
   const flowId = c.req.query('flow');
   const flow = await readFlow(c.env.KV, flowId);
-  const csrf = csrfToken(c);
   if (!flow) {
     const session = await readSession(c);
-    if (session) return c.html(<SignedInPage email={session.profile.email} />);
-    if (flowId) return c.html(<LoginPage csrf={csrf} error={EXPIRED_FLOW} />, 400);
+    if (session) return c.html(<SignedInPage email={session.profile.email} isAdmin={session.roles.includes('admin')} />);
+    if (flowId) return loginPage(c, null, { error: EXPIRED_FLOW }, 400);
   }
-  allowTarget(c, flow);
-  return c.html(<LoginPage csrf={csrf} flow={flow ? flowId : undefined} appName={await appNameFor(c, flow)} />);
+  return loginPage(c, flow, { flow: flow ? flowId : undefined });
 });
 
 loginRoutes.post('/login', async (c) => {
   const form = await c.req.parseBody();
   await checkCsrf(c, form[CSRF_FIELD]);
-  const email = typeof form.email === 'string' ? form.email.trim() : '';
+  const email = typeof form.email === 'string' ? form.email.trim().slice(0, 254) : '';
   const password = typeof form.password === 'string' ? form.password : '';
   const flowId = typeof form.flow === 'string' && form.flow !== '' ? form.flow : undefined;
   const flow = await readFlow(c.env.KV, flowId);
-  const csrf = csrfToken(c);
-  if (flowId && !flow) return c.html(<LoginPage csrf={csrf} email={email} error={EXPIRED_FLOW} />, 400);
+  if (flowId && !flow) return loginPage(c, null, { email, error: EXPIRED_FLOW }, 400);
+  if (!email || !password) return loginPage(c, flow, { flow: flowId, email, error: INVALID_CREDENTIALS }, 401);
 
-  const user = email && password.length <= 1024 ? await authenticate(database(c.env.DB), email, password) : null;
-  if (!user) {
-    audit(c, { type: 'login.failure', actor: 'anonymous', target: email.toLowerCase().slice(0, 254), detail: { client_id: flow?.clientId } });
-    allowTarget(c, flow);
-    return c.html(
-      <LoginPage csrf={csrf} flow={flowId} email={email} error={INVALID_CREDENTIALS} appName={await appNameFor(c, flow)} />,
-      401,
-    );
+  const db = database(c.env.DB);
+  const { lockout: policy, sessionTtlSeconds } = settingsFrom(c.env);
+  const ip = clientIp(c);
+  const throttle = await throttleState(db, email, ip);
+  const detail = { client_id: flow?.clientId };
+  if (throttle.retryAfterSeconds > 0) {
+    audit(c, { type: 'login.locked', actor: 'anonymous', target: email.toLowerCase(), detail });
+    c.header('Retry-After', String(throttle.retryAfterSeconds));
+    return loginPage(c, flow, { flow: flowId, email, error: tooManyFailures(throttle.retryAfterSeconds) }, 429);
   }
 
-  await startSession(c, { userId: user.id, amr: ['pwd'], profile: profileClaims(user), roles: user.roles }, settingsFrom(c.env).sessionTtlSeconds);
-  audit(c, { type: 'login.success', actor: user.id, target: user.email, detail: { client_id: flow?.clientId } });
+  const user = password.length <= 1024 ? await authenticate(db, email, password) : null;
+  if (!user) {
+    const locked = await recordFailure(db, throttle, email, ip, policy);
+    audit(c, { type: 'login.failure', actor: 'anonymous', target: email.toLowerCase(), detail });
+    for (const key of locked) audit(c, { type: 'login.lockout', actor: 'system', target: key, detail });
+    return loginPage(c, flow, { flow: flowId, email, error: INVALID_CREDENTIALS }, 401);
+  }
+
+  if (throttle.rows.length > 0) await clearAccountFailures(db, email);
+  await startSession(c, { userId: user.id, amr: ['pwd'], profile: profileClaims(user), roles: user.roles }, sessionTtlSeconds);
+  audit(c, { type: 'login.success', actor: user.id, target: user.email, detail });
   if (!flow || !flowId) return c.redirect('/login', 303);
   await deleteFlow(c.env.KV, flowId);
-  allowTarget(c, flow);
+  if (flow.targetOrigin) c.set('formActionOrigins', [flow.targetOrigin]);
   return c.redirect(flow.returnTo, 303);
 });

@@ -10,13 +10,18 @@ export type DeliveryParams = Record<string, string | undefined>;
 
 export function deliver(c: AppContext, mode: ResponseMode, target: string, params: DeliveryParams): Response | Promise<Response> {
   if (mode === 'form_post') return formPost(c, target, params);
+  return c.redirect(redirectUrlWith(mode, target, params), 303);
+}
+
+/** The URL the browser is sent to in query or fragment mode. */
+export function redirectUrlWith(mode: Exclude<ResponseMode, 'form_post'>, target: string, params: DeliveryParams): string {
   const url = new URL(target);
   if (mode === 'fragment') {
     url.hash = new URLSearchParams(defined(params)).toString();
   } else {
     for (const [name, value] of defined(params)) url.searchParams.set(name, value);
   }
-  return c.redirect(url.href, 303);
+  return url.href;
 }
 
 function defined(params: DeliveryParams): [string, string][] {

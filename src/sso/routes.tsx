@@ -1,6 +1,6 @@
 // The JWT SSO routes: the SSO URL an app sends browsers to, and sign-out.
 import { Hono } from 'hono';
-import { describeMismatch, matchRedirect } from '../apps/redirects';
+import { matchRedirect, resolveRedirect } from '../apps/redirects';
 import { loadServedApp } from '../apps/served';
 import type { ServedApp } from '../apps/cache';
 import { audit } from '../audit/audit';
@@ -39,7 +39,7 @@ function badRequest(c: AppContext, message: string) {
   );
 }
 
-function unregisteredRedirect(c: AppContext, app: ServedApp, requested: string) {
+function unregisteredRedirect(c: AppContext, app: ServedApp, requested: string, explanation: string) {
   return c.html(
     <MessagePage title="Redirect URL not registered">
       <p>
@@ -55,7 +55,7 @@ function unregisteredRedirect(c: AppContext, app: ServedApp, requested: string) 
           <li class="url">{url}</li>
         ))}
       </ul>
-      <p class="muted">{describeMismatch(app.redirectUrls, requested)}</p>
+      <p class="muted">{explanation}</p>
     </MessagePage>,
     400,
   );
@@ -68,8 +68,9 @@ async function signIn(c: AppContext, clientId: string | undefined) {
   if (!app) return unknownApp(c);
 
   const requested = c.req.query('redirect_uri');
-  const target = requested === undefined ? app.redirectUrls[0] : matchRedirect(app.redirectUrls, requested);
-  if (!target) return requested === undefined ? badRequest(c, `${app.name} has no redirect URL registered.`) : unregisteredRedirect(c, app, requested);
+  const resolved = resolveRedirect(app.redirectUrls, requested);
+  if (!resolved.ok) return requested === undefined ? badRequest(c, resolved.explanation) : unregisteredRedirect(c, app, requested, resolved.explanation);
+  const target = resolved.url;
 
   const state = c.req.query('state');
   if (state !== undefined && state.length > MAX_STATE_LENGTH) return badRequest(c, `state must be at most ${MAX_STATE_LENGTH} characters.`);

@@ -1,8 +1,9 @@
 // The issuer's asymmetric signing keys (RS256, ES256): created on first use, private halves
 // AES-GCM encrypted in D1, public halves published in the JWKS. Cached in the isolate for
 // CONFIG_CACHE_SECONDS so the hot path signs without a D1 query.
-import { and, eq, inArray } from 'drizzle-orm';
-import { calculateJwkThumbprint, exportJWK, generateKeyPair, importJWK, type JWK } from 'jose';
+import { and, desc, eq, gt, isNull, lte, or } from 'drizzle-orm';
+import { calculateJwkThumbprint, exportJWK, exportSPKI, generateKeyPair, importJWK, type JWK } from 'jose';
+import { MAX_TOKEN_TTL_SECONDS } from '../apps/input';
 import { database, type Database } from '../db/client';
 import { signingKeys, type SigningAlg } from '../db/schema';
 import { settingsFrom, type Bindings } from '../env';
@@ -68,8 +69,66 @@ export function publicJwks(env: Bindings): Promise<{ keys: JWK[] }> {
     const rows = await database(env.DB)
       .select({ publicJwk: signingKeys.publicJwk })
       .from(signingKeys)
-      .where(inArray(signingKeys.state, ['active', 'retiring']))
+      .where(
+        or(
+          eq(signingKeys.state, 'active'),
+          and(eq(signingKeys.state, 'retiring'), or(isNull(signingKeys.retiredAt), gt(signingKeys.retiredAt, nowSeconds()))),
+        ),
+      )
       .orderBy(signingKeys.createdAt);
     return { keys: rows.map((r) => r.publicJwk as JWK) };
   });
+}
+
+export interface SigningKeyInfo {
+  kid: string;
+  alg: AsymmetricAlg;
+  state: 'active' | 'retiring' | 'retired';
+  createdAt: number;
+  /** For retiring keys: when they leave the JWKS. For retired keys: when they left. */
+  retiredAt: number | null;
+}
+
+/** Moves retiring keys whose last tokens have expired to retired. */
+async function sweepRetiringKeys(db: Database): Promise<void> {
+  await db
+    .update(signingKeys)
+    .set({ state: 'retired' })
+    .where(and(eq(signingKeys.state, 'retiring'), lte(signingKeys.retiredAt, nowSeconds())));
+}
+
+export async function listSigningKeys(env: Bindings): Promise<SigningKeyInfo[]> {
+  const db = database(env.DB);
+  await sweepRetiringKeys(db);
+  const rows = await db
+    .select({ kid: signingKeys.kid, alg: signingKeys.alg, state: signingKeys.state, createdAt: signingKeys.createdAt, retiredAt: signingKeys.retiredAt })
+    .from(signingKeys)
+    .orderBy(signingKeys.alg, desc(signingKeys.createdAt));
+  return rows;
+}
+
+/**
+ * Makes a new key active for `alg`. The old one keeps verifying: it stays in the JWKS as
+ * "retiring" until every token it signed has expired (the longest token lifetime allowed, plus
+ * the time other isolates may still sign with it from their cache).
+ */
+export async function rotateSigningKey(env: Bindings, alg: AsymmetricAlg): Promise<string> {
+  const db = database(env.DB);
+  const publishFor = MAX_TOKEN_TTL_SECONDS + settingsFrom(env).configCacheSeconds;
+  await db
+    .update(signingKeys)
+    .set({ state: 'retiring', retiredAt: nowSeconds() + publishFor })
+    .where(and(eq(signingKeys.alg, alg), eq(signingKeys.state, 'active')));
+  await generate(db, env.KEY_ENCRYPTION_KEY, alg);
+  activeKeys.delete(alg);
+  jwksCache.clear();
+  return (await activeSigningKey(env, alg)).kid;
+}
+
+/** A key's public half as SPKI PEM, for apps whose libraries want PEM rather than a JWKS. */
+export async function publicKeyPem(env: Bindings, kid: string): Promise<string | null> {
+  const [row] = await database(env.DB).select().from(signingKeys).where(eq(signingKeys.kid, kid)).limit(1);
+  if (!row) return null;
+  const key = (await importJWK(row.publicJwk as JWK, row.alg, { extractable: true })) as CryptoKey;
+  return exportSPKI(key);
 }

@@ -6,6 +6,7 @@ import type { Bindings } from '../env';
 import { nowSeconds } from '../lib/time';
 import type { SessionRecord } from '../sessions/sessions';
 import { activeSigningKey } from './keys';
+import { mappedClaims } from '../apps/attributes';
 
 export interface IdTokenClaims extends JWTPayload {
   iss: string;
@@ -19,16 +20,17 @@ export interface IdTokenClaims extends JWTPayload {
 
 export function buildClaims(input: {
   issuer: string;
-  app: Pick<ServedApp, 'clientId' | 'tokenTtlSeconds'>;
+  app: Pick<ServedApp, 'clientId' | 'tokenTtlSeconds' | 'attributeMap'>;
   session: Pick<SessionRecord, 'userId' | 'authTime' | 'profile'>;
   now: number;
   jti: string;
 }): IdTokenClaims {
   const { issuer, app, session, now, jti } = input;
+  const core = { ...session.profile, sub: session.userId };
   return {
-    ...session.profile,
+    ...mappedClaims(app.attributeMap, core),
+    ...core,
     iss: issuer,
-    sub: session.userId,
     aud: app.clientId,
     iat: now,
     exp: now + app.tokenTtlSeconds,

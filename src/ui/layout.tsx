@@ -1,25 +1,49 @@
-// The page shell shared by the login pages, error pages and (later) the admin console.
+// The page shell shared by the login pages, error pages and the admin console.
 import type { Child } from 'hono/jsx';
+import { DEFAULT_BRANDING, type Branding } from '../branding/branding';
 import { STYLESHEET_PATH } from './styles';
 
-export const PRODUCT_NAME = 'edge-sso';
+export interface PageProps {
+  title: string;
+  /** The login page of an app shows that app's branding; other pages show the defaults. */
+  branding?: Branding;
+  /** The CSP nonce, needed only when the branding sets a colour. */
+  nonce?: string;
+  wide?: boolean;
+  children: Child;
+}
 
-export function Page(props: { title: string; wide?: boolean; children: Child }) {
+export function Page(props: PageProps) {
+  const brand = props.branding ?? DEFAULT_BRANDING;
+  const customColor = brand.primaryColor !== DEFAULT_BRANDING.primaryColor && props.nonce;
   return (
     <html lang="en">
       <head>
         <meta charset="utf-8" />
         <meta name="viewport" content="width=device-width, initial-scale=1" />
         <meta name="robots" content="noindex" />
-        <title>{`${props.title} · ${PRODUCT_NAME}`}</title>
+        <title>{`${props.title} · ${brand.productName}`}</title>
         <link rel="stylesheet" href={STYLESHEET_PATH} />
+        {/* The colour was checked to be #rrggbb (src/branding/branding.ts), so it cannot break out. */}
+        {customColor && <style nonce={props.nonce}>{`:root { --accent: ${brand.primaryColor}; }`}</style>}
       </head>
       <body>
         <main class={props.wide ? 'wide' : undefined}>
           <div class="card">
-            <p class="brand">{PRODUCT_NAME}</p>
+            <p class="brand">
+              {brand.logoUrl && <img class="logo" src={brand.logoUrl} alt="" />}
+              {brand.productName}
+            </p>
             {props.children}
           </div>
+          {brand.footerUrl && (
+            <footer class="muted">
+              <a href={brand.footerUrl} rel="noopener">
+                {brand.footerText || brand.footerUrl}
+              </a>
+            </footer>
+          )}
+          {!brand.footerUrl && brand.footerText && <footer class="muted">{brand.footerText}</footer>}
         </main>
       </body>
     </html>

@@ -8,6 +8,7 @@ body { margin:0; font:16px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,sans-se
 main { max-width: 28rem; margin: 8vh auto; padding: 0 1rem; }
 main.wide { max-width: 44rem; }
 .card { background:var(--card); border:1px solid var(--line); border-radius:12px; padding:2rem; box-shadow:0 1px 2px rgba(16,24,40,.05); }
+.brand img.logo { display:block; max-height:40px; max-width:200px; margin-bottom:.5rem; }
 .brand { font-weight:600; color:var(--muted); font-size:.9rem; letter-spacing:.02em; margin:0 0 1.25rem; }
 h1 { font-size:1.5rem; line-height:1.25; margin:0 0 .5rem; }
 p { margin:.5rem 0 1rem; }
@@ -23,4 +24,57 @@ ul.urls { padding-left:1.2rem; }
 footer { text-align:center; margin-top:1.5rem; }
 a { color:var(--accent); }
 @media (max-width: 480px) { main { margin: 1rem auto; } .card { padding:1.25rem; } }
+`;
+
+/** The console's additions: navigation, tables, tabs, notes next to fields. */
+export const consoleStylesheet = `
+.console-header { background:#fff; border-bottom:1px solid var(--line); }
+.console-header .inner { max-width:72rem; margin:0 auto; padding:.75rem 1rem; display:flex; flex-wrap:wrap; gap:.5rem 1.25rem; align-items:center; }
+.console-header .product { font-weight:700; margin-right:auto; }
+.console-header nav a { text-decoration:none; color:var(--fg); padding:.25rem .1rem; }
+.console-header nav a[aria-current=page] { color:var(--accent); border-bottom:2px solid var(--accent); }
+.console-header nav { display:flex; flex-wrap:wrap; gap:.25rem 1rem; }
+.console-main { max-width:72rem; margin:1.5rem auto; padding:0 1rem; }
+.console-main .card { margin-bottom:1.25rem; }
+.toolbar { display:flex; flex-wrap:wrap; gap:.5rem; align-items:center; justify-content:space-between; margin-bottom:1rem; }
+.toolbar form { display:flex; gap:.5rem; align-items:center; }
+.toolbar input[type=search] { padding:.5rem .7rem; border:1px solid var(--line); border-radius:8px; font:inherit; }
+table { width:100%; border-collapse:collapse; }
+th, td { text-align:left; padding:.55rem .5rem; border-bottom:1px solid var(--line); vertical-align:top; }
+th { font-size:.85rem; color:var(--muted); font-weight:600; }
+.table-wrap { overflow-x:auto; }
+button.small, .button.small { width:auto; margin-top:0; padding:.35rem .7rem; font-size:.85rem; }
+button.secondary, .button.secondary { background:#fff; color:var(--accent); border:1px solid var(--line); }
+button.danger, .button.danger { background:var(--danger); color:#fff; }
+.button.inline, button.inline { width:auto; }
+.actions { display:flex; flex-wrap:wrap; gap:.5rem; align-items:center; margin-top:1rem; }
+.actions form { margin:0; }
+.actions .button, .actions button { margin-top:0; width:auto; }
+.field { margin-bottom:.25rem; }
+.field.checkbox { display:flex; gap:.5rem; align-items:center; margin-top:1rem; }
+.field.checkbox label { margin:0; font-weight:500; }
+textarea, select { width:100%; padding:.6rem .8rem; font:inherit; border:1px solid var(--line); border-radius:8px; background:#fff; }
+.field.invalid input, .field.invalid textarea { border-color:var(--danger); }
+.hint { color:var(--muted); font-size:.85rem; margin:.25rem 0 0; }
+.field-error { color:var(--danger); font-size:.9rem; margin:.25rem 0 0; font-weight:600; }
+.tabs { display:flex; gap:1rem; border-bottom:1px solid var(--line); margin:0 0 1rem; }
+.tabs a { padding:.5rem .1rem; text-decoration:none; color:var(--muted); }
+.tabs a[aria-current=page] { color:var(--accent); border-bottom:2px solid var(--accent); }
+dl.details { display:grid; grid-template-columns: minmax(8rem, 12rem) 1fr; gap:.5rem 1rem; margin:0; }
+dl.details dt { color:var(--muted); font-weight:600; }
+dl.details dd { margin:0; min-width:0; }
+.copyable { display:flex; gap:.5rem; align-items:center; flex-wrap:wrap; }
+.copyable code { background:var(--bg); padding:.25rem .45rem; border-radius:6px; }
+pre { background:#0f172a; color:#e2e8f0; padding:1rem; border-radius:8px; overflow-x:auto; font-size:.85rem; }
+.badge { display:inline-block; padding:.05rem .5rem; border-radius:999px; font-size:.8rem; border:1px solid var(--line); }
+.badge.ok { color:var(--ok); border-color:#abefc6; background:#ecfdf3; }
+.badge.warn { color:#b54708; border-color:#fedf89; background:#fffaeb; }
+.badge.off { color:var(--muted); }
+.visually-hidden { position:absolute; width:1px; height:1px; overflow:hidden; clip:rect(0 0 0 0); white-space:nowrap; }
+fieldset { border:1px solid var(--line); border-radius:8px; margin:1.25rem 0 0; padding:.5rem 1rem 1rem; }
+legend { font-weight:600; padding:0 .25rem; }
+h2 { font-size:1.15rem; margin:1.5rem 0 .75rem; }
+.card h2:first-child, .toolbar h2 { margin-top:0; }
+.pager { display:flex; gap:1rem; justify-content:flex-end; margin-top:1rem; }
+@media (max-width: 640px) { dl.details { grid-template-columns: 1fr; } th.optional, td.optional { display:none; } }
 `;

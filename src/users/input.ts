@@ -26,12 +26,12 @@ export function normaliseEmail(email: string): string {
   return email.trim().toLowerCase();
 }
 
-function read(body: unknown, creating: boolean): Partial<UserFields> {
+function read(body: unknown, creating: boolean, passwordRequired = creating): Partial<UserFields> {
   const fields = new FieldReader(asObject(body));
   fields.onlyKeys(FIELDS);
-  const email = fields.string('email', { required: creating, max: 254 });
+  const email = fields.string('email', { required: creating, notEmpty: true, max: 254 });
   if (email !== undefined && !EMAIL.test(email)) fields.fail('email', 'must be an email address such as ada@example.com');
-  const password = fields.string('password', { required: creating, min: PASSWORD_MIN_LENGTH, max: PASSWORD_MAX_LENGTH, trim: false });
+  const password = fields.string('password', { required: passwordRequired, min: PASSWORD_MIN_LENGTH, max: PASSWORD_MAX_LENGTH, trim: false });
   const roles = fields.stringList('roles', { maxItems: ROLES.length, maxLength: 20 });
   if (roles?.some((r) => !(ROLES as readonly string[]).includes(r))) fields.fail('roles', `may contain only: ${ROLES.join(', ')}`);
   const values: Partial<UserFields> = {
@@ -52,6 +52,11 @@ function read(body: unknown, creating: boolean): Partial<UserFields> {
 
 export function parseNewUser(body: unknown): Partial<UserFields> & Pick<UserFields, 'email' | 'password'> {
   return read(body, true) as Partial<UserFields> & Pick<UserFields, 'email' | 'password'>;
+}
+
+/** A user from a bulk import: the password is optional (without one, the user cannot sign in until an admin sets it). */
+export function parseImportedUser(body: unknown): Partial<UserFields> & Pick<UserFields, 'email'> {
+  return read(body, true, false) as Partial<UserFields> & Pick<UserFields, 'email'>;
 }
 
 export function parseUserChanges(body: unknown): Partial<UserFields> {

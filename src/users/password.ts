@@ -33,8 +33,14 @@ export async function verifyPassword(password: string, stored: string): Promise<
   if (scheme !== SCHEME || !salt || !hash || !Number.isInteger(iterations) || iterations < 1 || iterations > PBKDF2_ITERATIONS) {
     return { ok: false, needsRehash: false };
   }
-  const expected = fromBase64url(hash);
-  const actual = await derive(password, fromBase64url(salt), iterations);
+  let expected: Uint8Array, saltBytes: Uint8Array<ArrayBuffer>;
+  try {
+    expected = fromBase64url(hash);
+    saltBytes = fromBase64url(salt);
+  } catch {
+    return { ok: false, needsRehash: false }; // a corrupt stored hash refuses, it does not crash sign-in
+  }
+  const actual = await derive(password, saltBytes, iterations);
   const ok = actual.length === expected.length && crypto.subtle.timingSafeEqual(actual, expected);
   return { ok, needsRehash: ok && iterations !== PBKDF2_ITERATIONS };
 }

@@ -1,5 +1,6 @@
 // The user store in D1. Emails are unique and lower-cased; passwords are kept only as hashes.
-import { asc, eq, like, or, sql } from 'drizzle-orm';
+import { asc, eq, or, sql } from 'drizzle-orm';
+import { containsText } from '../db/search';
 import type { Database } from '../db/client';
 import { users, type UserRow } from '../db/schema';
 import { ConflictError, NotFoundError } from '../lib/errors';
@@ -21,7 +22,7 @@ async function columnsFor(fields: Partial<UserFields>): Promise<Partial<UserRow>
   return password === undefined ? profile : { ...profile, passwordHash: await hashPassword(password) };
 }
 
-export async function createUser(db: Database, fields: Partial<UserFields> & Pick<UserFields, 'email' | 'password'>): Promise<User> {
+export async function createUser(db: Database, fields: Partial<UserFields> & Pick<UserFields, 'email'>): Promise<User> {
   const now = nowSeconds();
   try {
     const [row] = await db
@@ -47,8 +48,7 @@ export async function requireUser(db: Database, id: string): Promise<User> {
 }
 
 export async function listUsers(db: Database, opts: { search?: string; limit: number; offset: number }) {
-  const pattern = opts.search ? `%${opts.search.toLowerCase()}%` : undefined;
-  const filter = pattern ? or(like(users.email, pattern), like(users.name, pattern)) : undefined;
+  const filter = opts.search ? or(containsText(users.email, opts.search.toLowerCase()), containsText(users.name, opts.search)) : undefined;
   const [rows, [count]] = await Promise.all([
     db.select().from(users).where(filter).orderBy(asc(users.email)).limit(opts.limit).offset(opts.offset),
     db.select({ total: sql<number>`count(*)` }).from(users).where(filter),

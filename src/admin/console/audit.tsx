@@ -1,0 +1,97 @@
+// Console: Audit log. Every admin change and sign-in, filtered by type and user.
+import { eq, inArray } from 'drizzle-orm';
+import { Hono } from 'hono';
+import { AUDIT_TYPES, listAuditEvents } from '../../audit/audit';
+import { database } from '../../db/client';
+import { users } from '../../db/schema';
+import type { ConsoleEnv } from './context';
+import { ConsolePage } from './layout';
+
+export const auditPages = new Hono<ConsoleEnv>();
+
+const PAGE_SIZE = 100;
+
+auditPages.get('/', async (c) => {
+  const db = database(c.env.DB);
+  const type = AUDIT_TYPES.find((t) => t === c.req.query('type'));
+  const user = c.req.query('user')?.trim().toLowerCase() ?? '';
+  const page = Math.max(1, Math.min(10_000, Number.parseInt(c.req.query('page') ?? '1', 10) || 1));
+  // A user is named in events by id (as actor or target) and by email (failed sign-ins, imports).
+  let subjects: string[] | undefined;
+  if (user) {
+    const [match] = await db.select({ id: users.id, email: users.email }).from(users).where(eq(users.email, user)).limit(1);
+    subjects = match ? [match.id, match.email] : [user];
+  }
+  const { events, total } = await listAuditEvents(db, { type, subjects, limit: PAGE_SIZE, offset: (page - 1) * PAGE_SIZE });
+  const ids = [...new Set(events.flatMap((e) => [e.actor, e.target]))];
+  const named = ids.length ? await db.select({ id: users.id, email: users.email }).from(users).where(inArray(users.id, ids)) : [];
+  const emails = new Map(named.map((u) => [u.id, u.email]));
+  const name = (value: string) => emails.get(value) ?? value;
+  const pages = Math.max(1, Math.ceil(total / PAGE_SIZE));
+  const link = (p: number) => `/admin/audit?${new URLSearchParams({ ...(type ? { type } : {}), ...(user ? { user } : {}), page: String(p) })}`;
+  return c.html(
+    <ConsolePage c={c} title="Audit log">
+      <form method="get" action="/admin/audit" class="card toolbar">
+        <div>
+          <label for="type">Type</label>
+          <select id="type" name="type">
+            <option value="">All events</option>
+            {AUDIT_TYPES.map((t) => (
+              <option value={t} selected={t === type}>
+                {t}
+              </option>
+            ))}
+          </select>
+        </div>
+        <div>
+          <label for="user">User (email or id)</label>
+          <input type="text" id="user" name="user" value={user} />
+        </div>
+        <button type="submit" class="inline">
+          Filter
+        </button>
+      </form>
+      <div class="card table-wrap">
+        {events.length === 0 ? (
+          <p>No events match.</p>
+        ) : (
+          <table id="audit">
+            <thead>
+              <tr>
+                <th>Time (UTC)</th>
+                <th>Event</th>
+                <th>Actor</th>
+                <th>Target</th>
+                <th class="optional">Client address</th>
+                <th class="optional">Detail</th>
+              </tr>
+            </thead>
+            <tbody>
+              {events.map((e) => (
+                <tr>
+                  <td>{new Date(e.at * 1000).toISOString().replace('T', ' ').slice(0, 19)}</td>
+                  <td>
+                    <code>{e.type}</code>
+                  </td>
+                  <td>{name(e.actor)}</td>
+                  <td>{name(e.target)}</td>
+                  <td class="optional">{e.clientIp}</td>
+                  <td class="optional">
+                    <code>{Object.keys(e.detail).length ? JSON.stringify(e.detail) : ''}</code>
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
+        <nav class="pager" aria-label="Pages">
+          <span class="muted">
+            {total} event{total === 1 ? '' : 's'} · page {page} of {pages}
+          </span>
+          {page > 1 && <a href={link(page - 1)}>Newer</a>}
+          {page < pages && <a href={link(page + 1)}>Older</a>}
+        </nav>
+      </div>
+    </ConsolePage>,
+  );
+});

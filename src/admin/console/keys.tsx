@@ -1,0 +1,111 @@
+// Console: Signing keys. The issuer's keys by algorithm and state, rotation, PEM download.
+import { Hono } from 'hono';
+import { audit } from '../../audit/audit';
+import { csrfToken } from '../../http/csrf';
+import { NotFoundError } from '../../lib/errors';
+import { ASYMMETRIC_ALGS, listSigningKeys, publicKeyPem, rotateSigningKey, type AsymmetricAlg } from '../../tokens/keys';
+import type { ConsoleEnv } from './context';
+import { ConfirmPage, ConsolePage, noticeFrom } from './layout';
+
+export const keyPages = new Hono<ConsoleEnv>();
+
+const date = (seconds: number | null) => (seconds ? new Date(seconds * 1000).toISOString().replace('T', ' ').slice(0, 16) + ' UTC' : '');
+const isAlg = (value: string): value is AsymmetricAlg => (ASYMMETRIC_ALGS as readonly string[]).includes(value);
+
+keyPages.get('/', async (c) => {
+  const keys = await listSigningKeys(c.env);
+  return c.html(
+    <ConsolePage c={c} title="Signing keys" notice={noticeFrom(c)}>
+      <div class="card">
+        <p>
+          RS256 and ES256 apps get tokens signed with the active key of their algorithm; apps verify them with the public keys at <code>/.well-known/jwks.json</code>. A key is
+          created the first time it is needed. HS256 apps are signed with their own client secret instead.
+        </p>
+        <p class="muted">Rotation makes a new key active at once; the previous key stays published (retiring) until every token it signed has expired, so nothing breaks.</p>
+      </div>
+      {ASYMMETRIC_ALGS.map((alg) => {
+        const mine = keys.filter((k) => k.alg === alg);
+        return (
+          <div class="card table-wrap">
+            <div class="toolbar">
+              <h2>{alg}</h2>
+              <a class="button secondary inline" href={`/admin/keys/rotate/${alg}`}>
+                Rotate {alg} key
+              </a>
+            </div>
+            {mine.length === 0 ? (
+              <p class="muted">No {alg} key yet.</p>
+            ) : (
+              <table>
+                <thead>
+                  <tr>
+                    <th>Key id (kid)</th>
+                    <th>State</th>
+                    <th class="optional">Created</th>
+                    <th class="optional">Leaves the JWKS</th>
+                    <th></th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {mine.map((k) => (
+                    <tr data-kid={k.kid}>
+                      <td>
+                        <code>{k.kid}</code>
+                      </td>
+                      <td>
+                        <span class={`badge ${k.state === 'active' ? 'ok' : k.state === 'retiring' ? 'warn' : 'off'}`}>{k.state}</span>
+                      </td>
+                      <td class="optional">{date(k.createdAt)}</td>
+                      <td class="optional">{k.state === 'retiring' ? date(k.retiredAt) : ''}</td>
+                      <td>
+                        {k.state !== 'retired' && (
+                          <a href={`/admin/keys/${encodeURIComponent(k.kid)}.pem`} download={`edge-sso-${alg}-${k.kid}.pem`}>
+                            PEM
+                          </a>
+                        )}
+                      </td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            )}
+          </div>
+        );
+      })}
+    </ConsolePage>,
+  );
+});
+
+keyPages.get('/rotate/:alg', (c) => {
+  const alg = c.req.param('alg');
+  if (!isAlg(alg)) throw new NotFoundError('Only RS256 and ES256 keys can be rotated.');
+  return c.html(
+    <ConfirmPage
+      c={c}
+      title={`Rotate the ${alg} signing key?`}
+      message={`New ${alg} tokens will be signed with a new key. The current key stays in the JWKS until its tokens have expired. Apps that pinned the current key as PEM must download the new one.`}
+      action={`/admin/keys/rotate/${alg}`}
+      button={`Rotate ${alg} key`}
+      back="/admin/keys"
+      csrf={csrfToken(c)}
+    />,
+  );
+});
+
+keyPages.post('/rotate/:alg', async (c) => {
+  const alg = c.req.param('alg');
+  if (!isAlg(alg)) throw new NotFoundError('Only RS256 and ES256 keys can be rotated.');
+  const kid = await rotateSigningKey(c.env, alg);
+  audit(c, { type: 'key.rotate', actor: c.get('admin').userId, target: kid, detail: { alg } });
+  return c.redirect('/admin/keys?notice=key_rotated', 303);
+});
+
+keyPages.get('/:file{[A-Za-z0-9_-]+\\.pem}', async (c) => {
+  const kid = c.req.param('file').replace(/\.pem$/, '');
+  const pem = await publicKeyPem(c.env, kid);
+  if (!pem) throw new NotFoundError('No such key.');
+  c.header('Content-Type', 'application/x-pem-file');
+  c.header('Content-Disposition', `attachment; filename="edge-sso-${kid}.pem"`);
+  return c.body(pem);
+});
+

@@ -1,0 +1,107 @@
+// The console's page shell: navigation, the signed-in admin, and the copy-button script.
+import type { Child } from 'hono/jsx';
+import { STYLESHEET_PATH } from '../../ui/styles';
+import type { ConsoleContext } from './context';
+
+const SECTIONS = [
+  ['/admin/apps', 'Applications'],
+  ['/admin/users', 'Users'],
+  ['/admin/protection', 'Sign-in protection'],
+  ['/admin/keys', 'Signing keys'],
+  ['/admin/branding', 'Branding'],
+  ['/admin/audit', 'Audit log'],
+] as const;
+
+// Progressive enhancement only: everything works without it, copying is just quicker with it.
+const COPY_SCRIPT = `document.addEventListener('click', function (e) {
+  var b = e.target.closest && e.target.closest('[data-copy]');
+  if (!b || !navigator.clipboard) return;
+  navigator.clipboard.writeText(b.getAttribute('data-copy')).then(function () {
+    var t = b.textContent; b.textContent = 'Copied'; setTimeout(function () { b.textContent = t; }, 1500);
+  });
+});`;
+
+export function ConsolePage(props: { c: ConsoleContext; title: string; notice?: string; children: Child }) {
+  const path = new URL(props.c.req.url).pathname;
+  const admin = props.c.get('admin');
+  return (
+    <html lang="en">
+      <head>
+        <meta charset="utf-8" />
+        <meta name="viewport" content="width=device-width, initial-scale=1" />
+        <meta name="robots" content="noindex" />
+        <title>{`${props.title} · edge-sso admin`}</title>
+        <link rel="stylesheet" href={STYLESHEET_PATH} />
+      </head>
+      <body>
+        <header class="console-header">
+          <div class="inner">
+            <span class="product">edge-sso admin</span>
+            <nav aria-label="Sections">
+              {SECTIONS.map(([href, label]) => (
+                <a href={href} aria-current={path.startsWith(href) ? 'page' : undefined}>
+                  {label}
+                </a>
+              ))}
+            </nav>
+            <span class="muted">
+              {admin.profile.email} · <a href="/sso/logout">Sign out</a>
+            </span>
+          </div>
+        </header>
+        <main class="console-main">
+          <h1>{props.title}</h1>
+          {props.notice && (
+            <div class="notice" role="status">
+              {props.notice}
+            </div>
+          )}
+          {props.children}
+        </main>
+        <script nonce={props.c.get('cspNonce')}>{COPY_SCRIPT}</script>
+      </body>
+    </html>
+  );
+}
+
+/** Confirmation for every destructive action: a page with one POST button and a way back. */
+export function ConfirmPage(props: { c: ConsoleContext; title: string; message: Child; action: string; button: string; back: string; csrf: string }) {
+  return (
+    <ConsolePage c={props.c} title={props.title}>
+      <div class="card">
+        <p>{props.message}</p>
+        <div class="actions">
+          <form method="post" action={props.action}>
+            <input type="hidden" name="csrf" value={props.csrf} />
+            <button type="submit" class="danger">
+              {props.button}
+            </button>
+          </form>
+          <a class="button secondary inline" href={props.back}>
+            Cancel
+          </a>
+        </div>
+      </div>
+    </ConsolePage>
+  );
+}
+
+/** Notices carried across the 303 after a POST, as a fixed code in the query (never free text). */
+export const NOTICES = {
+  created: 'Application created. Copy its client secret now and keep it safe.',
+  saved: 'Changes saved.',
+  rotated: 'A new client secret was issued; the old one no longer verifies tokens.',
+  user_created: 'User created.',
+  password_set: 'Password changed; the user was signed out everywhere.',
+  signed_out: 'The user was signed out everywhere.',
+  disabled: 'User disabled and signed out everywhere.',
+  enabled: 'User enabled.',
+  unlocked: 'Account unlocked.',
+  key_rotated: 'A new signing key is active. The previous key stays in the JWKS until its tokens have expired.',
+  deleted: 'Deleted.',
+} as const;
+
+export function noticeFrom(c: ConsoleContext): string | undefined {
+  const code = c.req.query('notice');
+  return code && code in NOTICES ? NOTICES[code as keyof typeof NOTICES] : undefined;
+}

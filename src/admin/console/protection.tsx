@@ -1,0 +1,80 @@
+// Console: Sign-in protection. The lockout policy in force, locked accounts, and unlocking.
+import { Hono } from 'hono';
+import { audit } from '../../audit/audit';
+import { database } from '../../db/client';
+import { settingsFrom } from '../../env';
+import { csrfToken } from '../../http/csrf';
+import { listLockouts, unlockAccount } from '../../login/throttle';
+import { nowSeconds } from '../../lib/time';
+import { PostForm } from '../../ui/components';
+import { formText, type ConsoleEnv } from './context';
+import { ConsolePage, noticeFrom } from './layout';
+
+export const protectionPages = new Hono<ConsoleEnv>();
+
+const minutes = (seconds: number) => (seconds % 60 === 0 ? `${seconds / 60} min` : `${seconds} s`);
+
+protectionPages.get('/', async (c) => {
+  const policy = settingsFrom(c.env).lockout;
+  const lockouts = await listLockouts(database(c.env.DB));
+  const now = nowSeconds();
+  const csrf = csrfToken(c);
+  return c.html(
+    <ConsolePage c={c} title="Sign-in protection" notice={noticeFrom(c)}>
+      <div class="card">
+        <h2>Policy</h2>
+        <p>
+          Every <strong>{policy.threshold}</strong> failed sign-ins for one email address lock it for another <strong>{minutes(policy.waitIncrementSeconds)}</strong>, up to{' '}
+          <strong>{minutes(policy.maxWaitSeconds)}</strong>. A client address is locked the same way after <strong>{policy.ipThreshold}</strong> failures. Failures are forgotten after{' '}
+          {Math.round(policy.resetSeconds / 3600)} hours without one, and an account's on a successful sign-in.
+        </p>
+        <p class="muted">
+          Counting is by email address, whether or not an account has it, so a lockout never tells anyone which accounts exist. Change the numbers with the LOCKOUT_* variables
+          (see the README).
+        </p>
+      </div>
+      <div class="card table-wrap">
+        <h2>Locked accounts</h2>
+        {lockouts.length === 0 ? (
+          <p>No account is locked.</p>
+        ) : (
+          <table id="lockouts">
+            <thead>
+              <tr>
+                <th>Email</th>
+                <th>Failures</th>
+                <th>Locked for</th>
+                <th></th>
+              </tr>
+            </thead>
+            <tbody>
+              {lockouts.map((l) => (
+                <tr>
+                  <td>{l.email}</td>
+                  <td>{l.failures}</td>
+                  <td>{minutes(Math.max(0, l.lockedUntil - now))}</td>
+                  <td>
+                    <PostForm action="/admin/protection/unlock" csrf={csrf}>
+                      <input type="hidden" name="email" value={l.email} />
+                      <button type="submit" class="secondary small" aria-label={`Unlock ${l.email}`}>
+                        Unlock
+                      </button>
+                    </PostForm>
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
+      </div>
+    </ConsolePage>,
+  );
+});
+
+protectionPages.post('/unlock', async (c) => {
+  const email = formText(c, 'email').toLowerCase();
+  if (email && (await unlockAccount(database(c.env.DB), email))) {
+    audit(c, { type: 'lockout.unlock', actor: c.get('admin').userId, target: email });
+  }
+  return c.redirect('/admin/protection?notice=unlocked', 303);
+});

@@ -1,0 +1,21 @@
+// The admin console at /admin: every page behind the admin-session gate.
+import { Hono } from 'hono';
+import { appPages } from './apps';
+import { auditPages } from './audit';
+import { requireAdminSession } from './auth';
+import { brandingPages } from './branding';
+import type { ConsoleEnv } from './context';
+import { keyPages } from './keys';
+import { protectionPages } from './protection';
+import { userPages } from './users';
+
+export const adminConsole = new Hono<ConsoleEnv>();
+
+adminConsole.use('*', requireAdminSession);
+adminConsole.get('/', (c) => c.redirect('/admin/apps', 303));
+adminConsole.route('/apps', appPages);
+adminConsole.route('/users', userPages);
+adminConsole.route('/protection', protectionPages);
+adminConsole.route('/keys', keyPages);
+adminConsole.route('/branding', brandingPages);
+adminConsole.route('/audit', auditPages);

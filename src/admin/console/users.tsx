@@ -1,0 +1,458 @@
+// Console: Users. List with search and paging, add, edit, disable/enable, set a password,
+// sign out everywhere, delete, and CSV import. Validation is the admin API's (src/users/input.ts).
+import { Hono } from 'hono';
+import { audit } from '../../audit/audit';
+import { database } from '../../db/client';
+import { csrfToken } from '../../http/csrf';
+import { randomToken } from '../../lib/encoding';
+import { ConflictError, NotFoundError, RequestError, ValidationError } from '../../lib/errors';
+import { kvKeys, kvTtl } from '../../sessions/kv';
+import { endUserSessions, refreshUserSessions } from '../../sessions/sessions';
+import { IMPORT_COLUMNS, MAX_IMPORT_ROWS } from '../../users/csv';
+import { importUsersFromCsv, type ImportOutcome } from '../../users/import';
+import { parseNewUser, parseUserChanges, PASSWORD_MIN_LENGTH, type UserFields } from '../../users/input';
+import { createUser, deleteUser, getUser, listUsers, updateUser } from '../../users/store';
+import { profileClaims, type User } from '../../users/user';
+import { Checkbox, ErrorSummary, Field, PostForm, TextArea, type Errors } from '../../ui/components';
+import { formText, type ConsoleContext, type ConsoleEnv } from './context';
+import { ConfirmPage, ConsolePage, noticeFrom } from './layout';
+
+export const userPages = new Hono<ConsoleEnv>();
+
+const PAGE_SIZE = 50;
+const db = (c: ConsoleContext) => database(c.env.DB);
+const actor = (c: ConsoleContext) => c.get('admin').userId;
+const userPath = (id: string) => `/admin/users/${encodeURIComponent(id)}`;
+
+async function findUser(c: ConsoleContext): Promise<User> {
+  const user = await getUser(db(c), c.req.param('id')!);
+  if (!user) throw new NotFoundError('No such user.');
+  return user;
+}
+
+/** An admin may not lock themselves out of the console. */
+function refuseSelf(c: ConsoleContext, user: User, what: string): void {
+  if (user.id === actor(c)) throw new RequestError(409, 'conflict', `You cannot ${what} your own account. Ask another admin.`);
+}
+
+/** After a change: a new password or a disabled account ends every session; other changes reach live sessions. */
+async function syncSessions(c: ConsoleContext, user: User, passwordChanged: boolean): Promise<void> {
+  if (passwordChanged || user.disabled) await endUserSessions(c.env.KV, user.id);
+  else await refreshUserSessions(c.env.KV, user.id, profileClaims(user), user.roles);
+}
+
+// --- Forms -------------------------------------------------------------------------------------
+
+type UserFormValues = Record<string, string>;
+const PROFILE_FIELDS = ['email', 'name', 'given_name', 'family_name', 'username', 'groups', 'password'];
+
+function valuesOf(user: User): UserFormValues {
+  return {
+    email: user.email,
+    name: user.name,
+    given_name: user.givenName,
+    family_name: user.familyName,
+    username: user.username,
+    groups: user.groups.join(', '),
+    admin: user.roles.includes('admin') ? 'on' : '',
+    email_verified: user.emailVerified ? 'on' : '',
+  };
+}
+
+function submitted(c: ConsoleContext): UserFormValues {
+  const values: UserFormValues = Object.fromEntries(PROFILE_FIELDS.map((f) => [f, f === 'password' ? rawText(c, f) : formText(c, f)]));
+  values.admin = formText(c, 'admin');
+  values.email_verified = formText(c, 'email_verified');
+  return values;
+}
+
+function rawText(c: ConsoleContext, name: string): string {
+  const value = c.get('form')[name];
+  return typeof value === 'string' ? value : '';
+}
+
+/** The admin API's JSON for the form's values, so both go through the same validation. */
+function toApiInput(values: UserFormValues, creating: boolean): Record<string, unknown> {
+  return {
+    email: values.email,
+    name: values.name,
+    given_name: values.given_name,
+    family_name: values.family_name,
+    username: values.username,
+    groups: (values.groups ?? '').split(',').map((g) => g.trim()).filter(Boolean),
+    roles: values.admin ? ['admin'] : [],
+    email_verified: Boolean(values.email_verified),
+    ...(creating ? { password: values.password } : {}),
+  };
+}
+
+function UserForm(props: { c: ConsoleContext; action: string; values: UserFormValues; errors: Errors; creating: boolean }) {
+  const { values, errors } = props;
+  return (
+    <PostForm action={props.action} csrf={csrfToken(props.c)} class="card">
+      <ErrorSummary errors={errors} />
+      <Field name="email" label="Email" type="email" value={values.email} errors={errors} required autocomplete="off" />
+      <Field name="name" label="Full name" value={values.name} errors={errors} />
+      <Field name="given_name" label="Given name" value={values.given_name} errors={errors} />
+      <Field name="family_name" label="Family name" value={values.family_name} errors={errors} />
+      <Field name="username" label="Username" value={values.username} errors={errors} hint="Sent as preferred_username; the email is used when empty." />
+      <Field name="groups" label="Groups" value={values.groups} errors={errors} hint="Separated by commas, e.g. staff, engineering. Sent as the groups claim." />
+      {props.creating && (
+        <Field name="password" label="Initial password" type="password" value="" errors={errors} required autocomplete="new-password" hint={`At least ${PASSWORD_MIN_LENGTH} characters.`} />
+      )}
+      <Checkbox name="email_verified" label="Email address verified (sent as email_verified)" checked={Boolean(values.email_verified)} />
+      <Checkbox name="admin" label="Admin: may use this console" checked={Boolean(values.admin)} />
+      {errors.roles && <p class="field-error">{errors.roles}</p>}
+      <div class="actions">
+        <button type="submit" class="inline">
+          {props.creating ? 'Create user' : 'Save profile'}
+        </button>
+        <a class="button secondary inline" href="/admin/users">
+          Cancel
+        </a>
+      </div>
+    </PostForm>
+  );
+}
+
+function fieldErrors(error: unknown): Errors | null {
+  if (error instanceof ValidationError) return error.fields;
+  if (error instanceof ConflictError) return { [error.field]: error.message };
+  return null;
+}
+
+// --- List and add ------------------------------------------------------------------------------
+
+userPages.get('/', async (c) => {
+  const search = c.req.query('q')?.trim() ?? '';
+  const page = Math.max(1, Math.min(10_000, Number.parseInt(c.req.query('page') ?? '1', 10) || 1));
+  const { users, total } = await listUsers(db(c), { search: search || undefined, limit: PAGE_SIZE, offset: (page - 1) * PAGE_SIZE });
+  const pages = Math.max(1, Math.ceil(total / PAGE_SIZE));
+  const link = (p: number) => `/admin/users?${new URLSearchParams({ ...(search ? { q: search } : {}), page: String(p) })}`;
+  return c.html(
+    <ConsolePage c={c} title="Users" notice={noticeFrom(c)}>
+      <div class="toolbar">
+        <form method="get" action="/admin/users" role="search">
+          <label for="q" class="visually-hidden">
+            Search users
+          </label>
+          <input type="search" id="q" name="q" value={search} placeholder="Email or name" />
+          <button type="submit" class="secondary small">
+            Search
+          </button>
+        </form>
+        <div class="actions">
+          <a class="button secondary inline" href="/admin/users/import">
+            Import CSV
+          </a>
+          <a class="button inline" href="/admin/users/new">
+            Add user
+          </a>
+        </div>
+      </div>
+      <div class="card table-wrap">
+        {users.length === 0 ? (
+          <p>{search ? 'No user matches.' : 'No users yet.'}</p>
+        ) : (
+          <table>
+            <thead>
+              <tr>
+                <th>Email</th>
+                <th class="optional">Name</th>
+                <th class="optional">Groups</th>
+                <th>Status</th>
+              </tr>
+            </thead>
+            <tbody>
+              {users.map((user) => (
+                <tr>
+                  <td>
+                    <a href={userPath(user.id)}>{user.email}</a>
+                    {user.roles.includes('admin') && <span class="badge"> admin</span>}
+                  </td>
+                  <td class="optional">{user.name}</td>
+                  <td class="optional">{user.groups.join(', ')}</td>
+                  <td>{user.disabled ? <span class="badge off">Disabled</span> : <span class="badge ok">Active</span>}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
+        <nav class="pager" aria-label="Pages">
+          <span class="muted">
+            {total} user{total === 1 ? '' : 's'} · page {page} of {pages}
+          </span>
+          {page > 1 && <a href={link(page - 1)}>Previous</a>}
+          {page < pages && <a href={link(page + 1)}>Next</a>}
+        </nav>
+      </div>
+    </ConsolePage>,
+  );
+});
+
+userPages.get('/new', (c) =>
+  c.html(
+    <ConsolePage c={c} title="Add user">
+      <UserForm c={c} action="/admin/users/new" values={{}} errors={{}} creating />
+    </ConsolePage>,
+  ),
+);
+
+userPages.post('/new', async (c) => {
+  const values = submitted(c);
+  try {
+    const user = await createUser(db(c), parseNewUser(toApiInput(values, true)));
+    audit(c, { type: 'user.create', actor: actor(c), target: user.id, detail: { email: user.email } });
+    return c.redirect(`${userPath(user.id)}?notice=user_created`, 303);
+  } catch (error) {
+    const errors = fieldErrors(error);
+    if (!errors) throw error;
+    return c.html(
+      <ConsolePage c={c} title="Add user">
+        <UserForm c={c} action="/admin/users/new" values={values} errors={errors} creating />
+      </ConsolePage>,
+      400,
+    );
+  }
+});
+
+// --- Import ------------------------------------------------------------------------------------
+
+function ImportForm(props: { c: ConsoleContext; error?: string; csv?: string }) {
+  return (
+    <PostForm action="/admin/users/import" csrf={csrfToken(props.c)} class="card" enctype="multipart/form-data">
+      <p>
+        A CSV file whose first line names the columns: <code>email</code> (required), and any of <code>{IMPORT_COLUMNS.filter((c) => c !== 'email').join(', ')}</code>. Separate several
+        groups in one cell with <code>;</code>. Without a password a user cannot sign in until you set one. Up to {MAX_IMPORT_ROWS} users per file.
+      </p>
+      {props.error && (
+        <div class="alert" role="alert">
+          {props.error}
+        </div>
+      )}
+      <label for="file">CSV file</label>
+      <input type="file" id="file" name="file" accept=".csv,text/csv" />
+      <TextArea name="csv" label="…or paste the CSV" value={props.csv} rows={6} placeholder={'email,name,groups,password\nada@example.com,Ada Lovelace,staff;eng,a-long-initial-password'} />
+      <div class="actions">
+        <button type="submit" class="inline">
+          Import users
+        </button>
+        <a class="button secondary inline" href="/admin/users">
+          Cancel
+        </a>
+      </div>
+    </PostForm>
+  );
+}
+
+userPages.get('/import', (c) =>
+  c.html(
+    <ConsolePage c={c} title="Import users">
+      <ImportForm c={c} />
+    </ConsolePage>,
+  ),
+);
+
+userPages.post('/import', async (c) => {
+  const file = c.get('form').file;
+  const pasted = rawText(c, 'csv');
+  const csv = file instanceof File && file.size > 0 ? (file.size > 1_000_000 ? null : await file.text()) : pasted;
+  const result = csv === null ? { error: 'The file is larger than 1 MB.' } : csv.trim() === '' ? { error: 'Choose a CSV file or paste its contents.' } : await importUsersFromCsv(db(c), csv);
+  if ('error' in result) {
+    return c.html(
+      <ConsolePage c={c} title="Import users">
+        <ImportForm c={c} error={result.error} csv={pasted} />
+      </ConsolePage>,
+      400,
+    );
+  }
+  const created = result.outcomes.filter((o) => o.created).length;
+  audit(c, { type: 'user.import', actor: actor(c), target: '', detail: { created, refused: result.outcomes.length - created } });
+  const reportId = randomToken(12);
+  await c.env.KV.put(kvKeys.importReport(reportId), JSON.stringify(result.outcomes), { expirationTtl: kvTtl(600) });
+  return c.redirect(`/admin/users/import/${reportId}`, 303);
+});
+
+userPages.get('/import/:reportId', async (c) => {
+  const outcomes = /^[A-Za-z0-9_-]{16}$/.test(c.req.param('reportId')) ? await c.env.KV.get<ImportOutcome[]>(kvKeys.importReport(c.req.param('reportId')), 'json') : null;
+  if (!outcomes) throw new NotFoundError('This import report has expired; reports are kept for 10 minutes.');
+  const created = outcomes.filter((o) => o.created).length;
+  return c.html(
+    <ConsolePage c={c} title="Import report">
+      <div class="card table-wrap">
+        <p>
+          <strong>{created}</strong> created, <strong>{outcomes.length - created}</strong> refused.
+        </p>
+        <table id="import-report">
+          <thead>
+            <tr>
+              <th>Line</th>
+              <th>Email</th>
+              <th>Result</th>
+            </tr>
+          </thead>
+          <tbody>
+            {outcomes.map((o) => (
+              <tr>
+                <td>{o.line}</td>
+                <td>{o.email}</td>
+                <td>
+                  {o.created ? <span class="badge ok">Created</span> : <span class="badge warn">Refused</span>} {o.message}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+        <div class="actions">
+          <a class="button inline" href="/admin/users">
+            Back to users
+          </a>
+        </div>
+      </div>
+    </ConsolePage>,
+  );
+});
+
+// --- One user ----------------------------------------------------------------------------------
+
+function UserPage(props: { c: ConsoleContext; user: User; values: UserFormValues; errors: Errors; passwordError?: string }) {
+  const { c, user } = props;
+  const base = userPath(user.id);
+  const csrf = csrfToken(c);
+  return (
+    <ConsolePage c={c} title={user.email} notice={noticeFrom(c)}>
+      <p class="muted">
+        User id (the token's sub): <code>{user.id}</code> · {user.disabled ? <span class="badge off">Disabled</span> : <span class="badge ok">Active</span>}
+        {!user.hasPassword && <span class="badge warn"> no password set</span>}
+      </p>
+      <h2>Profile</h2>
+      <UserForm c={c} action={base} values={props.values} errors={props.errors} creating={false} />
+      <h2>Password</h2>
+      <PostForm action={`${base}/password`} csrf={csrf} class="card">
+        <Field
+          name="new_password"
+          label="New password"
+          type="password"
+          autocomplete="new-password"
+          errors={props.passwordError ? { new_password: props.passwordError } : {}}
+          hint={`At least ${PASSWORD_MIN_LENGTH} characters. The user is signed out everywhere.`}
+        />
+        <button type="submit" class="inline">
+          Set password
+        </button>
+      </PostForm>
+      <h2>Access</h2>
+      <div class="card actions">
+        <PostForm action={`${base}/${user.disabled ? 'enable' : 'disable'}`} csrf={csrf}>
+          <button type="submit" class="secondary inline">
+            {user.disabled ? 'Enable user' : 'Disable user'}
+          </button>
+        </PostForm>
+        <a class="button secondary inline" href={`${base}/sign-out`}>
+          Sign out everywhere
+        </a>
+        <a class="button danger inline" href={`${base}/delete`}>
+          Delete user
+        </a>
+      </div>
+    </ConsolePage>
+  );
+}
+
+userPages.get('/:id', async (c) => {
+  const user = await findUser(c);
+  return c.html(<UserPage c={c} user={user} values={valuesOf(user)} errors={{}} />);
+});
+
+userPages.post('/:id', async (c) => {
+  const user = await findUser(c);
+  const values = submitted(c);
+  try {
+    const changes: Partial<UserFields> = parseUserChanges(toApiInput(values, false));
+    if (user.id === actor(c) && !changes.roles?.includes('admin')) {
+      throw new ValidationError({ roles: 'You cannot remove your own admin role. Ask another admin.' });
+    }
+    const updated = await updateUser(db(c), user.id, changes);
+    await syncSessions(c, updated, false);
+    audit(c, { type: 'user.update', actor: actor(c), target: user.id, detail: { fields: Object.keys(changes) } });
+    return c.redirect(`${userPath(user.id)}?notice=saved`, 303);
+  } catch (error) {
+    const errors = fieldErrors(error);
+    if (!errors) throw error;
+    return c.html(<UserPage c={c} user={user} values={values} errors={errors} />, 400);
+  }
+});
+
+userPages.post('/:id/password', async (c) => {
+  const user = await findUser(c);
+  try {
+    const changes = parseUserChanges({ password: rawText(c, 'new_password') });
+    const updated = await updateUser(db(c), user.id, changes);
+    await syncSessions(c, updated, true);
+    audit(c, { type: 'user.update', actor: actor(c), target: user.id, detail: { fields: ['password'] } });
+    return c.redirect(`${userPath(user.id)}?notice=password_set`, 303);
+  } catch (error) {
+    if (!(error instanceof ValidationError)) throw error;
+    return c.html(<UserPage c={c} user={user} values={valuesOf(user)} errors={{}} passwordError={error.fields.password} />, 400);
+  }
+});
+
+for (const [action, disabled] of [
+  ['disable', true],
+  ['enable', false],
+] as const) {
+  userPages.post(`/:id/${action}`, async (c) => {
+    const user = await findUser(c);
+    if (disabled) refuseSelf(c, user, 'disable');
+    const updated = await updateUser(db(c), user.id, { disabled });
+    await syncSessions(c, updated, false);
+    audit(c, { type: 'user.update', actor: actor(c), target: user.id, detail: { fields: ['disabled'], disabled } });
+    return c.redirect(`${userPath(user.id)}?notice=${disabled ? 'disabled' : 'enabled'}`, 303);
+  });
+}
+
+userPages.get('/:id/sign-out', async (c) => {
+  const user = await findUser(c);
+  return c.html(
+    <ConfirmPage
+      c={c}
+      title={`Sign ${user.email} out everywhere?`}
+      message="Every edge-sso session of this user ends now: the next sign-in to any app asks for the password. Tokens already handed to apps stay valid until they expire."
+      action={`${userPath(user.id)}/sign-out`}
+      button="Sign out everywhere"
+      back={userPath(user.id)}
+      csrf={csrfToken(c)}
+    />,
+  );
+});
+
+userPages.post('/:id/sign-out', async (c) => {
+  const user = await findUser(c);
+  const ended = await endUserSessions(c.env.KV, user.id);
+  audit(c, { type: 'user.sessions.revoke', actor: actor(c), target: user.id, detail: { ended } });
+  return c.redirect(`${userPath(user.id)}?notice=signed_out`, 303);
+});
+
+userPages.get('/:id/delete', async (c) => {
+  const user = await findUser(c);
+  return c.html(
+    <ConfirmPage
+      c={c}
+      title={`Delete ${user.email}?`}
+      message="The user is signed out everywhere and can no longer sign in. Apps keep whatever they stored about them. This cannot be undone."
+      action={`${userPath(user.id)}/delete`}
+      button="Delete user"
+      back={userPath(user.id)}
+      csrf={csrfToken(c)}
+    />,
+  );
+});
+
+userPages.post('/:id/delete', async (c) => {
+  const user = await findUser(c);
+  refuseSelf(c, user, 'delete');
+  await deleteUser(db(c), user.id);
+  await endUserSessions(c.env.KV, user.id);
+  audit(c, { type: 'user.delete', actor: actor(c), target: user.id, detail: { email: user.email } });
+  return c.redirect('/admin/users?notice=deleted', 303);
+});
