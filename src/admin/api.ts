@@ -15,6 +15,14 @@ import { parseNewUser, parseUserChanges } from '../users/input';
 import { createUser, deleteUser, listUsers, requireUser, updateUser } from '../users/store';
 import { profileClaims, userToJson } from '../users/user';
 import { requireAdminToken } from './api-auth';
+import { AUDIT_TYPES, listAuditEvents } from '../audit/audit';
+import { brandingToJson, checkBranding, compactBranding } from '../branding/branding';
+import { loadGlobalBranding, saveGlobalBranding } from '../branding/store';
+import { listLockouts, unlockAccount } from '../login/throttle';
+import { ASYMMETRIC_ALGS, listSigningKeys, rotateSigningKey, type AsymmetricAlg } from '../tokens/keys';
+import { importUsersFromCsv } from '../users/import';
+import { NotFoundError } from '../lib/errors';
+import { asObject } from '../lib/validation';
 
 const ACTOR = 'admin-api';
 
@@ -146,4 +154,83 @@ adminApi.delete('/users/:id/sessions', async (c) => {
   const ended = await endUserSessions(c.env.KV, user.id);
   audit(c, { type: 'user.sessions.revoke', actor: ACTOR, target: user.id, detail: { ended } });
   return c.json({ user_id: user.id, sessions_ended: ended });
+});
+
+adminApi.post('/users/import', async (c) => {
+  const type = (c.req.header('content-type') ?? '').toLowerCase();
+  if (!type.startsWith('text/csv') && !type.startsWith('text/plain')) {
+    throw new RequestError(415, 'unsupported_media_type', 'Send the CSV as the body with "Content-Type: text/csv".');
+  }
+  const result = await importUsersFromCsv(db(c), await c.req.text());
+  if ('error' in result) throw new ValidationError({ csv: result.error });
+  const created = result.outcomes.filter((o) => o.created).length;
+  audit(c, { type: 'user.import', actor: ACTOR, target: '', detail: { created, refused: result.outcomes.length - created } });
+  return c.json({ created, refused: result.outcomes.length - created, rows: result.outcomes });
+});
+
+// --- Sign-in protection -------------------------------------------------------------------
+
+adminApi.get('/lockouts', async (c) => {
+  const lockouts = await listLockouts(db(c));
+  return c.json({
+    lockouts: lockouts.map((l) => ({ email: l.email, failures: l.failures, locked_until: new Date(l.lockedUntil * 1000).toISOString() })),
+  });
+});
+
+adminApi.delete('/lockouts/:email', async (c) => {
+  const email = c.req.param('email').toLowerCase();
+  if (!(await unlockAccount(db(c), email))) throw new NotFoundError(`No failed sign-ins are recorded for "${email}".`);
+  audit(c, { type: 'lockout.unlock', actor: ACTOR, target: email });
+  return c.body(null, 204);
+});
+
+// --- Signing keys -------------------------------------------------------------------------
+
+const iso = (seconds: number | null) => (seconds ? new Date(seconds * 1000).toISOString() : null);
+
+adminApi.get('/keys', async (c) => {
+  const keys = await listSigningKeys(c.env);
+  return c.json({ keys: keys.map((k) => ({ kid: k.kid, alg: k.alg, state: k.state, created_at: iso(k.createdAt), retired_at: iso(k.retiredAt) })) });
+});
+
+adminApi.post('/keys/:alg/rotate', async (c) => {
+  const alg = c.req.param('alg');
+  if (!(ASYMMETRIC_ALGS as readonly string[]).includes(alg)) throw new NotFoundError('Only RS256 and ES256 keys can be rotated.');
+  const kid = await rotateSigningKey(c.env, alg as AsymmetricAlg);
+  audit(c, { type: 'key.rotate', actor: ACTOR, target: kid, detail: { alg } });
+  return c.json({ alg, kid });
+});
+
+// --- Branding -----------------------------------------------------------------------------
+
+adminApi.get('/branding', async (c) => c.json(brandingToJson(await loadGlobalBranding(c.env))));
+
+adminApi.put('/branding', async (c) => {
+  const fields = asObject(await readJson(c));
+  const { values, errors } = checkBranding(fields);
+  const unknown = Object.keys(fields).filter((k) => !Object.keys(brandingToJson({})).includes(k));
+  for (const key of unknown) errors[key] = 'is not a known field';
+  if (Object.keys(errors).length) throw new ValidationError(errors);
+  const saved = compactBranding(values);
+  await saveGlobalBranding(c.env, saved);
+  audit(c, { type: 'branding.update', actor: ACTOR, target: 'global' });
+  return c.json(brandingToJson(saved));
+});
+
+// --- Audit log ----------------------------------------------------------------------------
+
+adminApi.get('/audit', async (c) => {
+  const page = paging(c);
+  const type = c.req.query('type');
+  if (type !== undefined && !(AUDIT_TYPES as readonly string[]).includes(type)) {
+    throw new ValidationError({ type: `must be one of: ${AUDIT_TYPES.join(', ')}` });
+  }
+  const user = c.req.query('user')?.trim();
+  const { events, total } = await listAuditEvents(db(c), { type, subjects: user ? [user, user.toLowerCase()] : undefined, limit: page.limit, offset: page.offset });
+  return c.json({
+    events: events.map((e) => ({ id: e.id, at: new Date(e.at * 1000).toISOString(), type: e.type, actor: e.actor, target: e.target, client_ip: e.clientIp, detail: e.detail })),
+    total,
+    limit: page.limit,
+    offset: page.offset,
+  });
 });

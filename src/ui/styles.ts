@@ -14,7 +14,7 @@ h1 { font-size:1.5rem; line-height:1.25; margin:0 0 .5rem; }
 p { margin:.5rem 0 1rem; }
 .muted { color:var(--muted); font-size:.9rem; }
 label { display:block; font-weight:600; margin:1rem 0 .35rem; }
-input[type=email], input[type=password], input[type=text] { width:100%; padding:.7rem .8rem; font:inherit; border:1px solid var(--line); border-radius:8px; background:#fff; }
+input[type=email], input[type=password], input[type=text], input[type=number], input[type=url], input[type=search] { width:100%; padding:.7rem .8rem; font:inherit; border:1px solid var(--line); border-radius:8px; background:#fff; }
 input:focus-visible, button:focus-visible, a:focus-visible { outline:3px solid color-mix(in srgb, var(--accent) 40%, transparent); outline-offset:2px; }
 button, .button { display:inline-block; width:100%; margin-top:1.5rem; padding:.75rem 1rem; font:inherit; font-weight:600; border:0; border-radius:8px; background:var(--accent); color:var(--accent-fg); cursor:pointer; text-align:center; text-decoration:none; }
 .alert { border-radius:8px; padding:.75rem 1rem; margin:1rem 0; background:#fef3f2; color:var(--danger); border:1px solid #fecdca; }
@@ -38,7 +38,7 @@ export const consoleStylesheet = `
 .console-main .card { margin-bottom:1.25rem; }
 .toolbar { display:flex; flex-wrap:wrap; gap:.5rem; align-items:center; justify-content:space-between; margin-bottom:1rem; }
 .toolbar form { display:flex; gap:.5rem; align-items:center; }
-.toolbar input[type=search] { padding:.5rem .7rem; border:1px solid var(--line); border-radius:8px; font:inherit; }
+.toolbar input[type=search] { width:auto; padding:.5rem .7rem; }
 table { width:100%; border-collapse:collapse; }
 th, td { text-align:left; padding:.55rem .5rem; border-bottom:1px solid var(--line); vertical-align:top; }
 th { font-size:.85rem; color:var(--muted); font-weight:600; }
