@@ -76,12 +76,21 @@ async function indexUserSession(kv: KVNamespace, userId: string, entry: UserSess
   await kv.put(kvKeys.userSessions(userId), JSON.stringify(entries), { expirationTtl: kvTtl(lastExpiry - nowSeconds()) });
 }
 
-/** Signs a user out everywhere: after a password change, when disabled or deleted, or on request. */
+/**
+ * Signs a user out everywhere: after a password change, when disabled or deleted, or on request.
+ * Returns how many sessions were live (the index also lists sessions already ended one by one).
+ */
 export async function endUserSessions(kv: KVNamespace, userId: string): Promise<number> {
   const entries = await userSessionEntries(kv, userId);
-  await Promise.all(entries.map((e) => endSessionById(kv, e.idHash)));
+  const live = await Promise.all(
+    entries.map(async ({ idHash }) => {
+      const existed = (await kv.get(kvKeys.session(idHash))) !== null;
+      await endSessionById(kv, idHash);
+      return existed;
+    }),
+  );
   await kv.delete(kvKeys.userSessions(userId));
-  return entries.length;
+  return live.filter(Boolean).length;
 }
 
 /** Rewrites the profile snapshot in each of the user's sessions, so new tokens carry the change. */

@@ -33,10 +33,14 @@ describe.each(['HS256', 'RS256', 'ES256'] as const)('SSO with %s', (alg) => {
       const posted = await browser.submitLogin(html, user.email, PASSWORD);
       expect(posted.status).toBe(303);
       const back = await browser.fetch(posted.headers.get('location')!);
-      const { target, params } = await delivered(back);
+      const { target, params } = await delivered(back.clone());
       expect(target).toBe('https://app.example.com/other');
       expect(params.state).toBe('xyz 123');
       if (mode === 'form_post') {
+        // The auto-submit script must reach the browser unescaped, with this response's CSP nonce.
+        const page = await back.text();
+        const nonce = /script-src 'nonce-([^']+)'/.exec(back.headers.get('content-security-policy')!)![1];
+        expect(page).toContain(`<script nonce="${nonce}">document.getElementById("deliver").submit();</script>`);
         expect(back.headers.get('content-security-policy')).toContain('form-action');
         expect(back.headers.get('content-security-policy')).toContain('https://app.example.com');
       } else {

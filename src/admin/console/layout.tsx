@@ -1,4 +1,5 @@
 // The console's page shell: navigation, the signed-in admin, and the copy-button script.
+import { raw } from 'hono/html';
 import type { Child } from 'hono/jsx';
 import { STYLESHEET_PATH } from '../../ui/styles';
 import type { ConsoleContext } from './context';
@@ -58,7 +59,8 @@ export function ConsolePage(props: { c: ConsoleContext; title: string; notice?: 
           )}
           {props.children}
         </main>
-        <script nonce={props.c.get('cspNonce')}>{COPY_SCRIPT}</script>
+        {/* raw: a script is not HTML-decoded, so JSX escaping would break it. The text is a constant. */}
+        <script nonce={props.c.get('cspNonce')}>{raw(COPY_SCRIPT)}</script>
       </body>
     </html>
   );

@@ -1,0 +1,516 @@
+// `npm run bench [-- --duration S] [-- --connections N] [-- --quick] [-- --json]`
+//
+// Measures the SSO hot path against a bare route on the same local worker:
+//   1. GET /healthz                      the baseline (Hono routing + middleware, no I/O)
+//   2. GET /sso/jwt/:clientId            with a live session cookie, for HS256, ES256 and RS256 apps
+//                                        (expects 303 with id_token in Location)
+//   3. GET /.well-known/jwks.json
+// The worker runs under `wrangler dev` with its own temporary persist dir, removed at the end.
+// `wrangler dev` puts a Node proxy in front of workerd, and the load generator shares the
+// machine's cores, so absolute numbers describe this machine only: compare the ratios.
+import { randomBytes } from 'node:crypto';
+import { readdirSync, readFileSync, rmSync } from 'node:fs';
+import { availableParallelism, cpus, loadavg } from 'node:os';
+import { join, relative } from 'node:path';
+import { adminClient, applyMigrations, ensureDevVars, freePort, ROOT, startWorker } from '../scripts/local-worker.mjs';
+
+const GOAL_RATIO = 0.5;
+const GOAL_ALGS = ['HS256', 'ES256'];
+const ALGS = ['HS256', 'ES256', 'RS256'];
+const REDIRECT = 'http://localhost:5000/cb';
+const MAX_REQUESTS_PER_SEGMENT = 2_000_000; // a hard stop besides the clock
+const REQUEST_GRACE_MS = 10_000; // in-flight requests are aborted this long after a segment's end
+
+// --- Options ----------------------------------------------------------------------------------
+
+function parseArgs(argv) {
+  const opts = { duration: 5, connections: 16, quick: false, json: false, durationSet: false };
+  const value = (i, name) => {
+    const arg = argv[i];
+    if (arg.includes('=')) return [arg.slice(arg.indexOf('=') + 1), i];
+    if (i + 1 >= argv.length) usage(`${name} needs a value`);
+    return [argv[i + 1], i + 1];
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    const name = arg.split('=')[0];
+    if (name === '--quick') opts.quick = true;
+    else if (name === '--json') opts.json = true;
+    else if (name === '--help' || name === '-h') usage();
+    else if (name === '--duration') {
+      const [raw, next] = value(i, name);
+      i = next;
+      opts.duration = Number(raw);
+      opts.durationSet = true;
+      if (!(opts.duration >= 0.2 && opts.duration <= 60)) usage(`--duration must be seconds from 0.2 to 60, got "${raw}"`);
+    } else if (name === '--connections') {
+      const [raw, next] = value(i, name);
+      i = next;
+      opts.connections = Number(raw);
+      if (!Number.isInteger(opts.connections) || opts.connections < 1 || opts.connections > 256) {
+        usage(`--connections must be a whole number from 1 to 256, got "${raw}"`);
+      }
+    } else usage(`unknown option "${arg}"`);
+  }
+  if (opts.quick && !opts.durationSet) opts.duration = 1;
+  return opts;
+}
+
+function usage(error) {
+  const text = [
+    'Usage: npm run bench -- [--duration S] [--connections N] [--quick] [--json]',
+    '  --duration S     seconds of measurement per route (default 5; 1 with --quick)',
+    '  --connections N  concurrent keep-alive connections (default 16)',
+    '  --quick          a short run (~1 s per route, shorter warm-up)',
+    '  --json           print the results as JSON instead of a table',
+  ].join('\n');
+  if (error) {
+    console.error(`bench: ${error}\n${text}`);
+    process.exit(2);
+  }
+  console.log(text);
+  process.exit(0);
+}
+
+const opts = parseArgs(process.argv.slice(2));
+const log = (msg) => console.error(`[bench] ${msg}`);
+
+// --- Worker lifecycle -------------------------------------------------------------------------
+
+const persistTo = join(ROOT, '.wrangler', `bench-${process.pid}`);
+let starting = null; // the startWorker promise, so a signal during start-up still stops wrangler
+let cleaning = null;
+let interrupted = false;
+
+function cleanup() {
+  cleaning ??= (async () => {
+    try {
+      const worker = await starting?.catch(() => null); // a failed start has killed its own child
+      if (worker) await worker.stop();
+    } finally {
+      rmSync(persistTo, { recursive: true, force: true });
+    }
+  })();
+  return cleaning;
+}
+
+for (const signal of ['SIGINT', 'SIGTERM']) {
+  process.on(signal, () => {
+    interrupted = true;
+    log(`${signal}: stopping the worker and removing ${relative(ROOT, persistTo)}`);
+    cleanup().finally(() => process.exit(130));
+  });
+}
+
+// --- Server CPU time -------------------------------------------------------------------------
+
+// CPU seconds used by wrangler and everything under it (the proxy and the worker's workerd), read
+// from /proc. Other load on the machine stretches wall-clock numbers but barely moves CPU time per
+// request, so this is the steadier way to compare routes. Null where /proc is not available.
+const CLOCK_TICKS = 100; // USER_HZ: 100 on every mainstream Linux
+
+function procStat(pid) {
+  try {
+    const text = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = text.slice(text.lastIndexOf(')') + 2).split(' '); // fields[0] is field 3 (state)
+    return { ppid: Number(fields[1]), cpu: (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS };
+  } catch {
+    return null;
+  }
+}
+
+/** CPU seconds of each process in the tree under rootPid, by pid. */
+function serverCpuByPid(rootPid) {
+  if (!rootPid || process.platform !== 'linux') return null;
+  let entries;
+  try {
+    entries = readdirSync('/proc').filter((name) => /^\d+$/.test(name));
+  } catch {
+    return null;
+  }
+  const stats = new Map();
+  for (const name of entries) {
+    const stat = procStat(name);
+    if (stat) stats.set(Number(name), stat);
+  }
+  if (!stats.has(rootPid)) return null;
+  const tree = new Set([rootPid]);
+  for (let grew = true; grew; ) {
+    grew = false;
+    for (const [pid, { ppid }] of stats) if (!tree.has(pid) && tree.has(ppid)) grew = tree.add(pid);
+  }
+  return new Map([...tree].map((pid) => [pid, stats.get(pid).cpu]));
+}
+
+/** CPU seconds the tree used between two snapshots (a process that exited meanwhile is left out). */
+function cpuBetween(before, after) {
+  if (!before || !after) return null;
+  let total = 0;
+  for (const [pid, cpu] of after) total += cpu - (before.get(pid) ?? 0);
+  return total;
+}
+
+// --- Load generation --------------------------------------------------------------------------
+
+/**
+ * Runs `connections` request loops against `url` for `seconds` (bounded by count too).
+ * `check(res)` says whether a response counts as a success. Latencies are in ms.
+ */
+async function measure(url, { headers = {}, check, seconds, connections, serverPid }) {
+  const latencies = [];
+  const errorKinds = new Map();
+  let errors = 0;
+  let started = 0;
+  const controller = new AbortController();
+  const cpuBefore = serverCpuByPid(serverPid);
+  const start = performance.now();
+  const deadline = start + seconds * 1000;
+  const hardStop = setTimeout(() => controller.abort(), seconds * 1000 + REQUEST_GRACE_MS);
+  const noteError = (kind) => {
+    errors++;
+    errorKinds.set(kind, (errorKinds.get(kind) ?? 0) + 1);
+  };
+
+  async function loop() {
+    while (performance.now() < deadline && started < MAX_REQUESTS_PER_SEGMENT) {
+      started++;
+      const t0 = performance.now();
+      try {
+        const res = await fetch(url, { headers, redirect: 'manual', signal: controller.signal });
+        const ok = check(res);
+        await res.arrayBuffer(); // read the body so the connection is reused
+        const t1 = performance.now();
+        if (ok) latencies.push(t1 - t0);
+        else noteError(`HTTP ${res.status}`);
+      } catch (error) {
+        noteError(error.name === 'AbortError' ? 'timeout' : (error.cause?.code ?? error.name));
+      }
+    }
+  }
+
+  await Promise.all(Array.from({ length: connections }, loop));
+  clearTimeout(hardStop);
+  const elapsed = (performance.now() - start) / 1000;
+  const serverCpu = cpuBetween(cpuBefore, serverCpuByPid(serverPid));
+  const sorted = Float64Array.from(latencies).sort();
+  return { ok: latencies.length, errors, errorKinds, elapsed, latencies, rps: latencies.length / elapsed, p50: percentile(sorted, 50), serverCpu };
+}
+
+const median = (values) => {
+  const v = values.filter(Number.isFinite).sort((a, b) => a - b);
+  if (!v.length) return NaN;
+  return v.length % 2 ? v[(v.length - 1) / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
+};
+
+function percentile(sorted, p) {
+  if (!sorted.length) return NaN;
+  const rank = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
+  return sorted[rank];
+}
+
+/** Merges the segments measured for one route into one result. */
+function summarize(segments) {
+  const latencies = new Float64Array(segments.reduce((n, s) => n + s.latencies.length, 0));
+  let offset = 0;
+  for (const s of segments) {
+    latencies.set(s.latencies, offset);
+    offset += s.latencies.length;
+  }
+  latencies.sort();
+  const ok = segments.reduce((n, s) => n + s.ok, 0);
+  const errors = segments.reduce((n, s) => n + s.errors, 0);
+  const elapsed = segments.reduce((n, s) => n + s.elapsed, 0);
+  const serverCpu = segments.some((s) => s.serverCpu === null) ? NaN : segments.reduce((n, s) => n + s.serverCpu, 0);
+  const errorKinds = {};
+  for (const s of segments) for (const [k, v] of s.errorKinds) errorKinds[k] = (errorKinds[k] ?? 0) + v;
+  return {
+    requests: ok + errors,
+    ok,
+    errors,
+    errorKinds,
+    seconds: elapsed,
+    rps: ok / elapsed,
+    p50: percentile(latencies, 50),
+    p99: percentile(latencies, 99),
+    // Server CPU (wrangler's proxy + workerd) per request, in ms; NaN where /proc is unavailable.
+    serverCpuMsPerRequest: (serverCpu * 1000) / (ok + errors),
+    // Per-segment throughput shows drift across the run.
+    segmentRps: segments.map((s) => s.rps),
+  };
+}
+
+// --- Setup through the real API and login form -----------------------------------------------
+
+function decodeJwtHeader(token) {
+  return JSON.parse(Buffer.from(token.split('.')[0], 'base64url').toString('utf8'));
+}
+
+function setCookies(res) {
+  const cookies = {};
+  for (const line of res.headers.getSetCookie()) {
+    const [pair] = line.split(';');
+    const eq = pair.indexOf('=');
+    cookies[pair.slice(0, eq).trim()] = pair.slice(eq + 1);
+  }
+  return cookies;
+}
+
+function hiddenField(html, name) {
+  const m = new RegExp(`<input type="hidden" name="${name}" value="([^"]*)"`).exec(html);
+  return m?.[1]?.replace(/&amp;/g, '&');
+}
+
+async function signIn(base, clientId, email, password) {
+  const sso = await fetch(`${base}/sso/jwt/${clientId}?redirect_uri=${encodeURIComponent(REDIRECT)}`, { redirect: 'manual' });
+  const loginPath = sso.headers.get('location');
+  await sso.arrayBuffer();
+  if (sso.status !== 303 || !loginPath?.startsWith('/login')) throw new Error(`SSO URL without a session: expected 303 to /login, got ${sso.status} ${loginPath}`);
+
+  const page = await fetch(new URL(loginPath, base), { redirect: 'manual' });
+  const html = await page.text();
+  const csrfCookie = setCookies(page)['__Host-edge-sso-csrf'];
+  const csrf = hiddenField(html, 'csrf');
+  const flow = hiddenField(html, 'flow');
+  if (page.status !== 200 || !csrfCookie || !csrf || !flow) throw new Error(`login page: status ${page.status}, csrf cookie/field/flow missing`);
+
+  const post = await fetch(`${base}/login`, {
+    method: 'POST',
+    redirect: 'manual',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', origin: base, cookie: `__Host-edge-sso-csrf=${csrfCookie}` },
+    body: new URLSearchParams({ csrf, flow, email, password }),
+  });
+  const body = await post.text();
+  const session = setCookies(post)['__Host-edge-sso-session'];
+  if (post.status !== 303 || !session) throw new Error(`POST /login: expected 303 with a session cookie, got ${post.status}: ${body.slice(0, 300)}`);
+  return `__Host-edge-sso-session=${session}`;
+}
+
+async function setUp(base, token) {
+  const api = adminClient(base, token);
+  const email = `bench-${randomBytes(4).toString('hex')}@example.com`;
+  const password = randomBytes(18).toString('base64url');
+  await api('POST', '/users', { email, password, name: 'Bench User', given_name: 'Bench', family_name: 'User', email_verified: true });
+  const apps = {};
+  for (const alg of ALGS) {
+    const app = await api('POST', '/apps', {
+      client_id: `bench-${alg.toLowerCase()}`,
+      name: `Bench ${alg}`,
+      redirect_urls: [REDIRECT],
+      signing_alg: alg,
+      response_mode: 'query',
+    });
+    apps[alg] = app.client_id;
+  }
+  const cookie = await signIn(base, apps.HS256, email, password);
+  return { apps, cookie };
+}
+
+// --- Routes -----------------------------------------------------------------------------------
+
+const is200 = (res) => res.status === 200;
+const isTokenRedirect = (res) => res.status === 303 && (res.headers.get('location') ?? '').includes('id_token=');
+
+function routes(base, { apps, cookie }) {
+  const bare = { key: 'bare', label: 'GET /healthz (bare route)', url: `${base}/healthz`, check: is200 };
+  const sso = ALGS.map((alg) => ({
+    key: `sso-${alg}`,
+    alg,
+    label: `SSO URL, live session, ${alg}`,
+    url: `${base}/sso/jwt/${apps[alg]}?redirect_uri=${encodeURIComponent(REDIRECT)}`,
+    headers: { cookie },
+    check: isTokenRedirect,
+  }));
+  const jwks = { key: 'jwks', label: 'GET /.well-known/jwks.json', url: `${base}/.well-known/jwks.json`, check: is200 };
+  return { bare, measured: [...sso, jwks] };
+}
+
+/** One request per route, so a broken route fails loudly before any load is put on it. */
+async function preflight(route) {
+  const res = await fetch(route.url, { headers: route.headers, redirect: 'manual' });
+  const location = res.headers.get('location');
+  const body = await res.text();
+  if (!route.check(res)) throw new Error(`${route.label}: got HTTP ${res.status} ${location ?? ''} ${body.slice(0, 200)}`);
+  if (route.alg) {
+    const token = new URL(location).searchParams.get('id_token');
+    const { alg } = decodeJwtHeader(token);
+    if (alg !== route.alg) throw new Error(`${route.label}: id_token is signed with ${alg}`);
+  }
+}
+
+// --- Output -----------------------------------------------------------------------------------
+
+const fmt = (n, digits) => (Number.isFinite(n) ? n.toFixed(digits) : 'n/a');
+const fmtInt = (n) => (Number.isFinite(n) ? Math.round(n).toLocaleString('en-US') : 'n/a');
+
+function table(rows) {
+  const header = ['Route', 'req/s', 'p50 ms', 'p99 ms', 'errors', 'throughput × bare', 'p50 × bare', 'server CPU ms/req'];
+  const lines = rows.map((r) => [
+    r.label,
+    fmtInt(r.rps),
+    fmt(r.p50, 2),
+    fmt(r.p99, 2),
+    r.errors ? `${r.errors} (${Object.entries(r.errorKinds).map(([k, v]) => `${k}: ${v}`).join(', ')})` : '0',
+    r.key === 'bare' ? '1.00' : fmt(r.throughputRatio, 2),
+    r.key === 'bare' ? '1.00' : fmt(r.p50Ratio, 2),
+    fmt(r.serverCpuMsPerRequest, 2),
+  ]);
+  const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i].length)));
+  const right = (i) => i > 0;
+  const row = (cells) => `| ${cells.map((c, i) => (right(i) ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join(' | ')} |`;
+  const rule = `|${widths.map((w, i) => (right(i) ? `${'-'.repeat(w + 1)}:` : `${'-'.repeat(w + 2)}`)).join('|')}`;
+  return [row(header), `${rule}|`, ...lines.map(row)].join('\n');
+}
+
+// --- Main -------------------------------------------------------------------------------------
+
+async function main() {
+  const { vars } = ensureDevVars();
+  const loadBefore = loadavg()[0];
+  // Short interleaved rounds: load from elsewhere on the machine hits the bare route and the
+  // routes alike, and the per-round ratios' median shrugs off a stalled round.
+  const rounds = Math.max(2, Math.min(10, Math.round(opts.duration)));
+  const segmentSeconds = opts.duration / rounds;
+  const warmupSeconds = opts.quick ? 0.3 : 1;
+
+  log(`applying migrations to ${relative(ROOT, persistTo)}`);
+  applyMigrations({ persistTo });
+  const port = await freePort();
+  const base = `http://127.0.0.1:${port}`;
+  log(`starting wrangler dev on ${base}`);
+  starting = startWorker({ port, persistTo, vars: { ISSUER: base } });
+  await starting;
+
+  log('creating a user and HS256/ES256/RS256 apps, signing in through the login form');
+  const fixture = await setUp(base, vars.ADMIN_API_TOKEN);
+  const { bare, measured } = routes(base, fixture);
+  for (const route of [bare, ...measured]) await preflight(route);
+
+  const load = { seconds: 0, connections: opts.connections, serverPid: (await starting).child.pid };
+  log(`warming up (${warmupSeconds} s per route, ${opts.connections} connections)`);
+  for (const route of [bare, ...measured]) {
+    const w = await measure(route.url, { ...load, headers: route.headers, check: route.check, seconds: warmupSeconds });
+    if (w.ok === 0) throw new Error(`${route.label}: every warm-up request failed (${[...w.errorKinds].join(', ')})`);
+  }
+
+  // Bare, then each route (in an order rotated every round, so no route always follows the
+  // baseline), per round, and bare once more at the end: every route's segment sits between two
+  // baseline segments, and its ratios are taken against their mean.
+  const segments = new Map([[bare.key, []], ...measured.map((r) => [r.key, []])]);
+  const run = async (route) => {
+    segments.get(route.key).push(await measure(route.url, { ...load, headers: route.headers, check: route.check, seconds: segmentSeconds }));
+  };
+  for (let round = 1; round <= rounds; round++) {
+    log(`measuring, round ${round}/${rounds} (${fmt(segmentSeconds, 1)} s per route)`);
+    await run(bare);
+    const shift = (round - 1) % measured.length;
+    for (const route of [...measured.slice(shift), ...measured.slice(0, shift)]) await run(route);
+  }
+  await run(bare);
+
+  const bareSegments = segments.get(bare.key);
+  const bareResult = { key: bare.key, label: bare.label, ...summarize(bareSegments) };
+  const results = [
+    bareResult,
+    ...measured.map((route) => {
+      const own = segments.get(route.key);
+      const r = summarize(own);
+      const around = (i) => [bareSegments[i], bareSegments[i + 1]];
+      const roundThroughput = own.map((s, i) => s.rps / ((around(i)[0].rps + around(i)[1].rps) / 2));
+      const roundP50 = own.map((s, i) => s.p50 / ((around(i)[0].p50 + around(i)[1].p50) / 2));
+      return {
+        key: route.key,
+        alg: route.alg,
+        label: route.label,
+        ...r,
+        throughputRatio: median(roundThroughput),
+        p50Ratio: median(roundP50),
+        roundThroughputRatios: roundThroughput,
+      };
+    }),
+  ];
+
+  const goalRows = results.filter((r) => GOAL_ALGS.includes(r.alg));
+  const goalMet = goalRows.every((r) => r.throughputRatio >= GOAL_RATIO && r.errors === 0);
+  const failed = results.filter((r) => r.ok === 0);
+  const bareDrift = bareResult.segmentRps.length > 1 ? Math.max(...bareResult.segmentRps) / Math.min(...bareResult.segmentRps) - 1 : 0;
+
+  const environment = {
+    node: process.version,
+    cpus: availableParallelism(),
+    cpuModel: cpus()[0]?.model?.trim(),
+    loadAverage: { before: loadBefore, after: loadavg()[0] },
+    connections: opts.connections,
+    secondsPerRoute: opts.duration,
+    rounds,
+    warmupSeconds,
+  };
+
+  if (opts.json) {
+    console.log(
+      JSON.stringify(
+        {
+          environment,
+          goal: { description: `SSO URL with a live session >= ${GOAL_RATIO}x bare-route throughput for ${GOAL_ALGS.join(' and ')}`, met: goalMet },
+          bareDrift,
+          results,
+        },
+        null,
+        2,
+      ),
+    );
+  } else {
+    const goalDetail = goalRows.map((r) => `${r.alg} ${fmt(r.throughputRatio, 2)}×${r.errors ? ` with ${r.errors} errors` : ''}`).join(', ');
+    console.log(
+      [
+        '',
+        `edge-sso benchmark: ${environment.cpus} CPU(s) (${environment.cpuModel}), Node ${environment.node}, ` +
+          `${opts.connections} keep-alive connections, ${opts.duration} s per route in ${rounds} round(s), ${warmupSeconds} s warm-up each`,
+        '',
+        table(results),
+        '',
+        `Goal: the SSO URL with a live session reaches ≥ ${GOAL_RATIO}× the bare route's throughput with ${GOAL_ALGS.join(' and ')} (and no errors): ` +
+          `${goalMet ? 'MET' : 'NOT MET'} (${goalDetail}).`,
+        `Ratios: median over the ${rounds} rounds of the route against the mean of the bare-route segments just before and after it.`,
+        `Bare route per segment: ${bareResult.segmentRps.map((r) => fmtInt(r)).join(' / ')} req/s (spread ${fmt(bareDrift * 100, 0)}%).`,
+        ...(bareDrift > 0.3 || Math.max(loadBefore, environment.loadAverage.after) > environment.cpus
+          ? [
+              `WARNING: the machine was busy (1-min load average ${fmt(loadBefore, 1)} before, ${fmt(environment.loadAverage.after, 1)} after, on ` +
+                `${environment.cpus} CPUs; bare route spread ${fmt(bareDrift * 100, 0)}%): these numbers are noisy, rerun on an idle machine.`,
+            ]
+          : []),
+        ...(Number.isFinite(bareResult.serverCpuMsPerRequest)
+          ? [
+              'Server CPU ms/req: CPU time of wrangler, its proxy and workerd per request (from /proc); steadier than req/s on a busy machine. ' +
+                `By it, ${measured
+                  .filter((r) => r.alg)
+                  .map((r) => {
+                    const row = results.find((x) => x.key === r.key);
+                    return `${r.alg} costs ${fmt(row.serverCpuMsPerRequest / bareResult.serverCpuMsPerRequest, 2)}×`;
+                  })
+                  .join(', ')} the bare route.`,
+            ]
+          : []),
+        'Note: `wrangler dev` puts a proxy in front of workerd and the load generator shares the same cores,',
+        'so absolute numbers hold for this machine only; compare the ratios to the bare route.',
+        '',
+      ].join('\n'),
+    );
+  }
+
+  if (failed.length) {
+    log(`failed entirely: ${failed.map((r) => r.label).join(', ')}`);
+    return 1;
+  }
+  return 0;
+}
+
+let code = 1;
+try {
+  code = await main();
+} catch (error) {
+  if (!interrupted) console.error(`bench: ${error.message}`);
+  code = 1;
+} finally {
+  await cleanup();
+}
+process.exit(code);
