@@ -1,6 +1,6 @@
 // Builds the Worker: global middleware, error handling, and each capability's routes.
 import { Hono } from 'hono';
-import { adminApi } from './admin/api';
+import { adminApi } from './admin/api/index';
 import { adminConsole } from './admin/console/routes';
 import type { AppEnv } from './http/context';
 import { notFound, onError } from './http/errors';

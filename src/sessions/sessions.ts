@@ -3,7 +3,7 @@
 import type { AppContext } from '../http/context';
 import { randomToken, sha256Hex } from '../lib/encoding';
 import { nowSeconds } from '../lib/time';
-import type { ProfileClaims } from '../users/user';
+import { profileClaims, type ProfileClaims, type User } from '../users/user';
 import { clearCookie, readCookie, SESSION_COOKIE, writeCookie } from './cookies';
 import { kvKeys, kvTtl } from './kv';
 
@@ -107,3 +107,9 @@ export async function refreshUserSessions(kv: KVNamespace, userId: string, profi
   );
 }
 
+
+/** After an admin changes a user: a new password or a disabled account ends every session; other changes reach live sessions. */
+export async function syncUserSessions(kv: KVNamespace, user: User, change: { passwordChanged: boolean }): Promise<void> {
+  if (change.passwordChanged || user.disabled) await endUserSessions(kv, user.id);
+  else await refreshUserSessions(kv, user.id, profileClaims(user), user.roles);
+}

@@ -134,3 +134,38 @@ export function Copyable(props: { value: string; label: string; id?: string }) {
     </div>
   );
 }
+
+/** The search box above a list. */
+export function SearchForm(props: { action: string; value: string; label: string; placeholder: string }) {
+  return (
+    <form method="get" action={props.action} role="search">
+      <label for="q" class="visually-hidden">
+        {props.label}
+      </label>
+      <input type="search" id="q" name="q" value={props.value} placeholder={props.placeholder} />
+      <button type="submit" class="secondary small">
+        Search
+      </button>
+    </form>
+  );
+}
+
+/** "N things · page p of n" with links to the neighbouring pages. */
+export function Pager(props: { page: number; pageSize: number; total: number; noun: string; link: (page: number) => string; previous?: string; next?: string }) {
+  const pages = Math.max(1, Math.ceil(props.total / props.pageSize));
+  return (
+    <nav class="pager" aria-label="Pages">
+      <span class="muted">
+        {props.total} {props.noun}
+        {props.total === 1 ? '' : 's'} · page {props.page} of {pages}
+      </span>
+      {props.page > 1 && <a href={props.link(props.page - 1)}>{props.previous ?? 'Previous'}</a>}
+      {props.page < pages && <a href={props.link(props.page + 1)}>{props.next ?? 'Next'}</a>}
+    </nav>
+  );
+}
+
+/** The page number in `?page=`, 1 when absent or nonsense. */
+export function pageNumber(raw: string | undefined): number {
+  return Math.max(1, Math.min(10_000, Number.parseInt(raw ?? '1', 10) || 1));
+}

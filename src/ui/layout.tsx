@@ -13,20 +13,29 @@ export interface PageProps {
   children: Child;
 }
 
+/** The <head> of every page: the one stylesheet, no indexing, phone-friendly. */
+export function DocumentHead(props: { title: string; children?: Child }) {
+  return (
+    <head>
+      <meta charset="utf-8" />
+      <meta name="viewport" content="width=device-width, initial-scale=1" />
+      <meta name="robots" content="noindex" />
+      <title>{props.title}</title>
+      <link rel="stylesheet" href={STYLESHEET_PATH} />
+      {props.children}
+    </head>
+  );
+}
+
 export function Page(props: PageProps) {
   const brand = props.branding ?? DEFAULT_BRANDING;
   const customColor = brand.primaryColor !== DEFAULT_BRANDING.primaryColor && props.nonce;
   return (
     <html lang="en">
-      <head>
-        <meta charset="utf-8" />
-        <meta name="viewport" content="width=device-width, initial-scale=1" />
-        <meta name="robots" content="noindex" />
-        <title>{`${props.title} · ${brand.productName}`}</title>
-        <link rel="stylesheet" href={STYLESHEET_PATH} />
+      <DocumentHead title={`${props.title} · ${brand.productName}`}>
         {/* The colour was checked to be #rrggbb (src/branding/branding.ts), so it cannot break out. */}
         {customColor && <style nonce={props.nonce}>{`:root { --accent: ${brand.primaryColor}; }`}</style>}
-      </head>
+      </DocumentHead>
       <body>
         <main class={props.wide ? 'wide' : undefined}>
           <div class="card">

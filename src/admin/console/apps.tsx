@@ -19,7 +19,7 @@ import { redirectUrlWith } from '../../sso/deliver';
 import { activeSigningKey } from '../../tokens/keys';
 import { mintIdToken } from '../../tokens/mint';
 import { inspectIdToken } from '../../tokens/verify';
-import { Copyable, ErrorSummary, Field, PostForm, Select, TextArea, type Errors } from '../../ui/components';
+import { Copyable, ErrorSummary, Field, PostForm, SearchForm, Select, TextArea, type Errors } from '../../ui/components';
 import { ConfirmPage, ConsolePage, noticeFrom } from './layout';
 import { formText, type ConsoleContext, type ConsoleEnv } from './context';
 import { flaskSnippet, nodeSnippet } from './snippets';
@@ -144,15 +144,7 @@ appPages.get('/', async (c) => {
   return c.html(
     <ConsolePage c={c} title="Applications" notice={noticeFrom(c)}>
       <div class="toolbar">
-        <form method="get" action="/admin/apps" role="search">
-          <label for="q" class="visually-hidden">
-            Search applications
-          </label>
-          <input type="search" id="q" name="q" value={search} placeholder="Name or client ID" />
-          <button type="submit" class="secondary small">
-            Search
-          </button>
-        </form>
+        <SearchForm action="/admin/apps" value={search} label="Search applications" placeholder="Name or client ID" />
         <a class="button inline" href="/admin/apps/new">
           Add application
         </a>

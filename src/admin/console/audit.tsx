@@ -5,6 +5,7 @@ import { AUDIT_TYPES, listAuditEvents } from '../../audit/audit';
 import { database } from '../../db/client';
 import { users } from '../../db/schema';
 import type { ConsoleEnv } from './context';
+import { pageNumber, Pager } from '../../ui/components';
 import { ConsolePage } from './layout';
 
 export const auditPages = new Hono<ConsoleEnv>();
@@ -15,7 +16,7 @@ auditPages.get('/', async (c) => {
   const db = database(c.env.DB);
   const type = AUDIT_TYPES.find((t) => t === c.req.query('type'));
   const user = c.req.query('user')?.trim().toLowerCase() ?? '';
-  const page = Math.max(1, Math.min(10_000, Number.parseInt(c.req.query('page') ?? '1', 10) || 1));
+  const page = pageNumber(c.req.query('page'));
   // A user is named in events by id (as actor or target) and by email (failed sign-ins, imports).
   let subjects: string[] | undefined;
   if (user) {
@@ -27,7 +28,6 @@ auditPages.get('/', async (c) => {
   const named = ids.length ? await db.select({ id: users.id, email: users.email }).from(users).where(inArray(users.id, ids)) : [];
   const emails = new Map(named.map((u) => [u.id, u.email]));
   const name = (value: string) => emails.get(value) ?? value;
-  const pages = Math.max(1, Math.ceil(total / PAGE_SIZE));
   const link = (p: number) => `/admin/audit?${new URLSearchParams({ ...(type ? { type } : {}), ...(user ? { user } : {}), page: String(p) })}`;
   return c.html(
     <ConsolePage c={c} title="Audit log">
@@ -84,13 +84,7 @@ auditPages.get('/', async (c) => {
             </tbody>
           </table>
         )}
-        <nav class="pager" aria-label="Pages">
-          <span class="muted">
-            {total} event{total === 1 ? '' : 's'} · page {page} of {pages}
-          </span>
-          {page > 1 && <a href={link(page - 1)}>Newer</a>}
-          {page < pages && <a href={link(page + 1)}>Older</a>}
-        </nav>
+        <Pager page={page} pageSize={PAGE_SIZE} total={total} noun="event" link={link} previous="Newer" next="Older" />
       </div>
     </ConsolePage>,
   );

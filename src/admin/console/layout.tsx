@@ -1,7 +1,7 @@
 // The console's page shell: navigation, the signed-in admin, and the copy-button script.
 import { raw } from 'hono/html';
 import type { Child } from 'hono/jsx';
-import { STYLESHEET_PATH } from '../../ui/styles';
+import { DocumentHead } from '../../ui/layout';
 import type { ConsoleContext } from './context';
 
 const SECTIONS = [
@@ -27,13 +27,7 @@ export function ConsolePage(props: { c: ConsoleContext; title: string; notice?: 
   const admin = props.c.get('admin');
   return (
     <html lang="en">
-      <head>
-        <meta charset="utf-8" />
-        <meta name="viewport" content="width=device-width, initial-scale=1" />
-        <meta name="robots" content="noindex" />
-        <title>{`${props.title} · edge-sso admin`}</title>
-        <link rel="stylesheet" href={STYLESHEET_PATH} />
-      </head>
+      <DocumentHead title={`${props.title} · edge-sso admin`} />
       <body>
         <header class="console-header">
           <div class="inner">

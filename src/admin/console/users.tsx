@@ -7,13 +7,13 @@ import { csrfToken } from '../../http/csrf';
 import { randomToken } from '../../lib/encoding';
 import { ConflictError, NotFoundError, RequestError, ValidationError } from '../../lib/errors';
 import { kvKeys, kvTtl } from '../../sessions/kv';
-import { endUserSessions, refreshUserSessions } from '../../sessions/sessions';
+import { endUserSessions, syncUserSessions } from '../../sessions/sessions';
 import { IMPORT_COLUMNS, MAX_IMPORT_ROWS } from '../../users/csv';
 import { importUsersFromCsv, type ImportOutcome } from '../../users/import';
 import { parseNewUser, parseUserChanges, PASSWORD_MIN_LENGTH, type UserFields } from '../../users/input';
 import { createUser, deleteUser, getUser, listUsers, updateUser } from '../../users/store';
-import { profileClaims, type User } from '../../users/user';
-import { Checkbox, ErrorSummary, Field, PostForm, TextArea, type Errors } from '../../ui/components';
+import type { User } from '../../users/user';
+import { Checkbox, ErrorSummary, Field, pageNumber, Pager, PostForm, SearchForm, TextArea, type Errors } from '../../ui/components';
 import { formText, type ConsoleContext, type ConsoleEnv } from './context';
 import { ConfirmPage, ConsolePage, noticeFrom } from './layout';
 
@@ -35,11 +35,6 @@ function refuseSelf(c: ConsoleContext, user: User, what: string): void {
   if (user.id === actor(c)) throw new RequestError(409, 'conflict', `You cannot ${what} your own account. Ask another admin.`);
 }
 
-/** After a change: a new password or a disabled account ends every session; other changes reach live sessions. */
-async function syncSessions(c: ConsoleContext, user: User, passwordChanged: boolean): Promise<void> {
-  if (passwordChanged || user.disabled) await endUserSessions(c.env.KV, user.id);
-  else await refreshUserSessions(c.env.KV, user.id, profileClaims(user), user.roles);
-}
 
 // --- Forms -------------------------------------------------------------------------------------
 
@@ -125,22 +120,13 @@ function fieldErrors(error: unknown): Errors | null {
 
 userPages.get('/', async (c) => {
   const search = c.req.query('q')?.trim() ?? '';
-  const page = Math.max(1, Math.min(10_000, Number.parseInt(c.req.query('page') ?? '1', 10) || 1));
+  const page = pageNumber(c.req.query('page'));
   const { users, total } = await listUsers(db(c), { search: search || undefined, limit: PAGE_SIZE, offset: (page - 1) * PAGE_SIZE });
-  const pages = Math.max(1, Math.ceil(total / PAGE_SIZE));
   const link = (p: number) => `/admin/users?${new URLSearchParams({ ...(search ? { q: search } : {}), page: String(p) })}`;
   return c.html(
     <ConsolePage c={c} title="Users" notice={noticeFrom(c)}>
       <div class="toolbar">
-        <form method="get" action="/admin/users" role="search">
-          <label for="q" class="visually-hidden">
-            Search users
-          </label>
-          <input type="search" id="q" name="q" value={search} placeholder="Email or name" />
-          <button type="submit" class="secondary small">
-            Search
-          </button>
-        </form>
+        <SearchForm action="/admin/users" value={search} label="Search users" placeholder="Email or name" />
         <div class="actions">
           <a class="button secondary inline" href="/admin/users/import">
             Import CSV
@@ -178,13 +164,7 @@ userPages.get('/', async (c) => {
             </tbody>
           </table>
         )}
-        <nav class="pager" aria-label="Pages">
-          <span class="muted">
-            {total} user{total === 1 ? '' : 's'} · page {page} of {pages}
-          </span>
-          {page > 1 && <a href={link(page - 1)}>Previous</a>}
-          {page < pages && <a href={link(page + 1)}>Next</a>}
-        </nav>
+        <Pager page={page} pageSize={PAGE_SIZE} total={total} noun="user" link={link} />
       </div>
     </ConsolePage>,
   );
@@ -373,7 +353,7 @@ userPages.post('/:id', async (c) => {
       throw new ValidationError({ roles: 'You cannot remove your own admin role. Ask another admin.' });
     }
     const updated = await updateUser(db(c), user.id, changes);
-    await syncSessions(c, updated, false);
+    await syncUserSessions(c.env.KV, updated, { passwordChanged: false });
     audit(c, { type: 'user.update', actor: actor(c), target: user.id, detail: { fields: Object.keys(changes) } });
     return c.redirect(`${userPath(user.id)}?notice=saved`, 303);
   } catch (error) {
@@ -388,7 +368,7 @@ userPages.post('/:id/password', async (c) => {
   try {
     const changes = parseUserChanges({ password: rawText(c, 'new_password') });
     const updated = await updateUser(db(c), user.id, changes);
-    await syncSessions(c, updated, true);
+    await syncUserSessions(c.env.KV, updated, { passwordChanged: true });
     audit(c, { type: 'user.update', actor: actor(c), target: user.id, detail: { fields: ['password'] } });
     return c.redirect(`${userPath(user.id)}?notice=password_set`, 303);
   } catch (error) {
@@ -405,7 +385,7 @@ for (const [action, disabled] of [
     const user = await findUser(c);
     if (disabled) refuseSelf(c, user, 'disable');
     const updated = await updateUser(db(c), user.id, { disabled });
-    await syncSessions(c, updated, false);
+    await syncUserSessions(c.env.KV, updated, { passwordChanged: false });
     audit(c, { type: 'user.update', actor: actor(c), target: user.id, detail: { fields: ['disabled'], disabled } });
     return c.redirect(`${userPath(user.id)}?notice=${disabled ? 'disabled' : 'enabled'}`, 303);
   });

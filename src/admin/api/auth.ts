@@ -1,8 +1,8 @@
 // The admin API accepts `Authorization: Bearer <ADMIN_API_TOKEN>`, compared in constant time.
 import { createMiddleware } from 'hono/factory';
-import { constantTimeEqual } from '../lib/encoding';
-import { RequestError } from '../lib/errors';
-import type { AppEnv } from '../http/context';
+import { constantTimeEqual } from '../../lib/encoding';
+import { RequestError } from '../../lib/errors';
+import type { AppEnv } from '../../http/context';
 
 export const requireAdminToken = createMiddleware<AppEnv>(async (c, next) => {
   const header = c.req.header('authorization') ?? '';

@@ -1,0 +1,80 @@
+// /api/admin: sign-in protection (lockouts), signing keys, branding and the audit log.
+import { Hono } from 'hono';
+import { AUDIT_TYPES, audit, listAuditEvents } from '../../audit/audit';
+import { brandingToJson, checkBranding, compactBranding } from '../../branding/branding';
+import { loadGlobalBranding, saveGlobalBranding } from '../../branding/store';
+import type { AppEnv } from '../../http/context';
+import { NotFoundError, ValidationError } from '../../lib/errors';
+import { asObject } from '../../lib/validation';
+import { listLockouts, unlockAccount } from '../../login/throttle';
+import { ASYMMETRIC_ALGS, listSigningKeys, rotateSigningKey, type AsymmetricAlg } from '../../tokens/keys';
+import { API_ACTOR as ACTOR, db, paging, readJson } from './request';
+
+export const operationsApi = new Hono<AppEnv>();
+
+// --- Sign-in protection -------------------------------------------------------------------
+
+operationsApi.get('/lockouts', async (c) => {
+  const lockouts = await listLockouts(db(c));
+  return c.json({
+    lockouts: lockouts.map((l) => ({ email: l.email, failures: l.failures, locked_until: new Date(l.lockedUntil * 1000).toISOString() })),
+  });
+});
+
+operationsApi.delete('/lockouts/:email', async (c) => {
+  const email = c.req.param('email').toLowerCase();
+  if (!(await unlockAccount(db(c), email))) throw new NotFoundError(`No failed sign-ins are recorded for "${email}".`);
+  audit(c, { type: 'lockout.unlock', actor: ACTOR, target: email });
+  return c.body(null, 204);
+});
+
+// --- Signing keys -------------------------------------------------------------------------
+
+const iso = (seconds: number | null) => (seconds ? new Date(seconds * 1000).toISOString() : null);
+
+operationsApi.get('/keys', async (c) => {
+  const keys = await listSigningKeys(c.env);
+  return c.json({ keys: keys.map((k) => ({ kid: k.kid, alg: k.alg, state: k.state, created_at: iso(k.createdAt), retired_at: iso(k.retiredAt) })) });
+});
+
+operationsApi.post('/keys/:alg/rotate', async (c) => {
+  const alg = c.req.param('alg');
+  if (!(ASYMMETRIC_ALGS as readonly string[]).includes(alg)) throw new NotFoundError('Only RS256 and ES256 keys can be rotated.');
+  const kid = await rotateSigningKey(c.env, alg as AsymmetricAlg);
+  audit(c, { type: 'key.rotate', actor: ACTOR, target: kid, detail: { alg } });
+  return c.json({ alg, kid });
+});
+
+// --- Branding -----------------------------------------------------------------------------
+
+operationsApi.get('/branding', async (c) => c.json(brandingToJson(await loadGlobalBranding(c.env))));
+
+operationsApi.put('/branding', async (c) => {
+  const fields = asObject(await readJson(c));
+  const { values, errors } = checkBranding(fields);
+  const unknown = Object.keys(fields).filter((k) => !Object.keys(brandingToJson({})).includes(k));
+  for (const key of unknown) errors[key] = 'is not a known field';
+  if (Object.keys(errors).length) throw new ValidationError(errors);
+  const saved = compactBranding(values);
+  await saveGlobalBranding(c.env, saved);
+  audit(c, { type: 'branding.update', actor: ACTOR, target: 'global' });
+  return c.json(brandingToJson(saved));
+});
+
+// --- Audit log ----------------------------------------------------------------------------
+
+operationsApi.get('/audit', async (c) => {
+  const page = paging(c);
+  const type = c.req.query('type');
+  if (type !== undefined && !(AUDIT_TYPES as readonly string[]).includes(type)) {
+    throw new ValidationError({ type: `must be one of: ${AUDIT_TYPES.join(', ')}` });
+  }
+  const user = c.req.query('user')?.trim();
+  const { events, total } = await listAuditEvents(db(c), { type, subjects: user ? [user, user.toLowerCase()] : undefined, limit: page.limit, offset: page.offset });
+  return c.json({
+    events: events.map((e) => ({ id: e.id, at: new Date(e.at * 1000).toISOString(), type: e.type, actor: e.actor, target: e.target, client_ip: e.clientIp, detail: e.detail })),
+    total,
+    limit: page.limit,
+    offset: page.offset,
+  });
+});

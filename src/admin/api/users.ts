@@ -1,0 +1,62 @@
+// /api/admin/users: the user store, sessions, and CSV import.
+import { Hono } from 'hono';
+import { audit } from '../../audit/audit';
+import type { AppEnv } from '../../http/context';
+import { RequestError, ValidationError } from '../../lib/errors';
+import { endUserSessions, syncUserSessions } from '../../sessions/sessions';
+import { importUsersFromCsv } from '../../users/import';
+import { parseNewUser, parseUserChanges } from '../../users/input';
+import { createUser, deleteUser, listUsers, requireUser, updateUser } from '../../users/store';
+import { userToJson } from '../../users/user';
+import { API_ACTOR as ACTOR, db, paging, readJson } from './request';
+
+export const usersApi = new Hono<AppEnv>();
+
+usersApi.get('/', async (c) => {
+  const page = paging(c);
+  const { users, total } = await listUsers(db(c), page);
+  return c.json({ users: users.map(userToJson), total, limit: page.limit, offset: page.offset });
+});
+
+usersApi.post('/', async (c) => {
+  const user = await createUser(db(c), parseNewUser(await readJson(c)));
+  audit(c, { type: 'user.create', actor: ACTOR, target: user.id, detail: { email: user.email } });
+  return c.json(userToJson(user), 201);
+});
+
+usersApi.get('/:id', async (c) => c.json(userToJson(await requireUser(db(c), c.req.param('id')))));
+
+usersApi.patch('/:id', async (c) => {
+  const changes = parseUserChanges(await readJson(c));
+  const user = await updateUser(db(c), c.req.param('id'), changes);
+  await syncUserSessions(c.env.KV, user, { passwordChanged: changes.password !== undefined });
+  audit(c, { type: 'user.update', actor: ACTOR, target: user.id, detail: { fields: Object.keys(changes) } });
+  return c.json(userToJson(user));
+});
+
+usersApi.delete('/:id', async (c) => {
+  const id = c.req.param('id');
+  await deleteUser(db(c), id);
+  await endUserSessions(c.env.KV, id);
+  audit(c, { type: 'user.delete', actor: ACTOR, target: id });
+  return c.body(null, 204);
+});
+
+usersApi.delete('/:id/sessions', async (c) => {
+  const user = await requireUser(db(c), c.req.param('id'));
+  const ended = await endUserSessions(c.env.KV, user.id);
+  audit(c, { type: 'user.sessions.revoke', actor: ACTOR, target: user.id, detail: { ended } });
+  return c.json({ user_id: user.id, sessions_ended: ended });
+});
+
+usersApi.post('/import', async (c) => {
+  const type = (c.req.header('content-type') ?? '').toLowerCase();
+  if (!type.startsWith('text/csv') && !type.startsWith('text/plain')) {
+    throw new RequestError(415, 'unsupported_media_type', 'Send the CSV as the body with "Content-Type: text/csv".');
+  }
+  const result = await importUsersFromCsv(db(c), await c.req.text());
+  if ('error' in result) throw new ValidationError({ csv: result.error });
+  const created = result.outcomes.filter((o) => o.created).length;
+  audit(c, { type: 'user.import', actor: ACTOR, target: '', detail: { created, refused: result.outcomes.length - created } });
+  return c.json({ created, refused: result.outcomes.length - created, rows: result.outcomes });
+});
