@@ -19,8 +19,9 @@ import { clearAccountFailures, recordFailure, throttleState } from './throttle';
 // One message for every refusal, so the page never says whether an account exists.
 const INVALID_CREDENTIALS = 'The email or password is not correct.';
 const EXPIRED_FLOW = 'This sign-in request has expired. Go back to the application and start again.';
+const plural = (n: number, unit: string) => `${n} ${unit}${n === 1 ? '' : 's'}`;
 const tooManyFailures = (seconds: number) =>
-  `Too many failed sign-ins. Try again in ${seconds < 60 ? `${seconds} seconds` : `${Math.ceil(seconds / 60)} minutes`}.`;
+  `Too many failed sign-ins. Try again in ${seconds < 60 ? plural(seconds, 'second') : plural(Math.ceil(seconds / 60), 'minute')}.`;
 
 export const loginRoutes = new Hono<AppEnv>();
 
@@ -72,7 +73,8 @@ loginRoutes.post('/login', async (c) => {
   if (!user) {
     const locked = await recordFailure(db, throttle, email, ip, policy);
     audit(c, { type: 'login.failure', actor: 'anonymous', target: email.toLowerCase(), detail });
-    for (const key of locked) audit(c, { type: 'login.lockout', actor: 'system', target: key, detail });
+    // Targets name what was locked as other sign-in events do: the email address, or `ip:<address>`.
+    for (const key of locked) audit(c, { type: 'login.lockout', actor: 'system', target: key.replace(/^email:/, ''), detail });
     return loginPage(c, flow, { flow: flowId, email, error: INVALID_CREDENTIALS }, 401);
   }
 

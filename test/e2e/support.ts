@@ -7,6 +7,7 @@
 // keeps its output, and `withDiagnostics()` appends that output to a failing step's error so a
 // CI failure can be read without re-running it.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:http';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
@@ -258,6 +259,48 @@ export async function startFlaskDemo(options: FlaskDemoOptions): Promise<FlaskDe
     throw new Error(`the Flask demo did not start: ${(error as Error).message}\n--- Flask output ---\n${output()}`);
   }
   return demo;
+}
+
+// --- a stand-in application ---------------------------------------------------------------------
+
+export interface StubApp extends Running {
+  /** http://localhost:<port> */
+  url: string;
+  port: number;
+  /** Every request's path and query, in order. */
+  requests: string[];
+}
+
+/**
+ * A minimal HTTP server on 127.0.0.1:<port> answering every request with `body` (text/plain):
+ * somewhere for a redirect to land. Playwright cannot route the request a redirect leads to
+ * (its interception sees only the first request of a chain), so a real listener is needed.
+ */
+export async function startStubApp(options: { port?: number; body?: string } = {}): Promise<StubApp> {
+  const port = options.port ?? (await freePort());
+  const requests: string[] = [];
+  const server = createServer((req, res) => {
+    requests.push(`${req.method} ${req.url}`);
+    res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store' });
+    res.end(options.body ?? 'app');
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', () => resolve());
+  });
+  const url = `http://localhost:${port}`;
+  return track<StubApp>({
+    name: `stub app (${url})`,
+    url,
+    port,
+    requests,
+    output: () => requests.join('\n'),
+    stop: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  });
 }
 
 // --- Chromium ----------------------------------------------------------------------------------
