@@ -1,7 +1,7 @@
 // The audit trail: every admin change and every sign-in, success or failure.
 import { and, desc, eq, inArray, or, sql } from 'drizzle-orm';
 import { database, type Database } from '../db/client';
-import { auditEvents } from '../db/schema';
+import { auditEvents, users } from '../db/schema';
 import { clientIp, type AppContext } from '../http/context';
 import { nowSeconds } from '../lib/time';
 
@@ -51,6 +51,20 @@ export function audit(c: AppContext, event: AuditEvent): void {
       (error: unknown) => console.error('audit write failed', event.type, error),
     );
   c.executionCtx.waitUntil(write);
+}
+
+/**
+ * The names a user has in events: their id (as actor or target) and their email (failed
+ * sign-ins, imports). `user` is an email address or an id.
+ */
+export async function auditSubjectsFor(db: Database, user: string): Promise<string[]> {
+  const text = user.trim();
+  const [match] = await db
+    .select({ id: users.id, email: users.email })
+    .from(users)
+    .where(or(eq(users.email, text.toLowerCase()), eq(users.id, text)))
+    .limit(1);
+  return match ? [match.id, match.email] : [text, text.toLowerCase()];
 }
 
 export interface AuditQuery {

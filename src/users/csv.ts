@@ -1,36 +1,55 @@
 // Bulk onboarding: CSV parsing (RFC 4180: quoted fields, doubled quotes, CRLF) and the mapping of
 // rows to the admin API's user input. Pure, so it is tested without I/O.
 
-export function parseCsv(text: string): string[][] {
-  const rows: string[][] = [];
-  let row: string[] = [];
+export interface CsvRow {
+  cells: string[];
+  /** The line of the file the row starts on (1-based), so reports point at the right place. */
+  line: number;
+}
+
+/** The non-blank rows of a CSV text, each with the line it starts on. */
+export function parseCsvRows(text: string): CsvRow[] {
+  const rows: CsvRow[] = [];
+  let cells: string[] = [];
   let field = '';
   let quoted = false;
+  let line = 1;
+  let rowLine = 1;
+  const endRow = () => {
+    cells.push(field);
+    if (cells.some((cell) => cell.trim() !== '')) rows.push({ cells, line: rowLine });
+    cells = [];
+    field = '';
+  };
   for (let i = 0; i < text.length; i++) {
     const ch = text[i]!;
+    const crlf = ch === '\r' && text[i + 1] === '\n';
+    if (crlf) i++; // a CRLF pair is one line break
+    const lineBreak = crlf || ch === '\n' || ch === '\r';
     if (quoted) {
       if (ch === '"' && text[i + 1] === '"') {
         field += '"';
         i++;
       } else if (ch === '"') quoted = false;
-      else field += ch;
+      else field += crlf ? '\r\n' : ch;
     } else if (ch === '"' && field === '') quoted = true;
     else if (ch === ',') {
-      row.push(field);
+      cells.push(field);
       field = '';
-    } else if (ch === '\n' || ch === '\r') {
-      if (ch === '\r' && text[i + 1] === '\n') i++;
-      row.push(field);
-      rows.push(row);
-      row = [];
-      field = '';
-    } else field += ch;
+    } else if (lineBreak) endRow();
+    else field += ch;
+    if (lineBreak) {
+      line++; // also inside quoted cells, so later rows keep their real line numbers
+      if (!quoted) rowLine = line;
+    }
   }
-  if (field !== '' || row.length > 0) {
-    row.push(field);
-    rows.push(row);
-  }
-  return rows.filter((r) => r.some((cell) => cell.trim() !== ''));
+  if (field !== '' || cells.length > 0) endRow();
+  return rows;
+}
+
+/** RFC 4180 CSV: quoted fields, doubled quotes, CRLF; blank rows are skipped. */
+export function parseCsv(text: string): string[][] {
+  return parseCsvRows(text).map((row) => row.cells);
 }
 
 export const IMPORT_COLUMNS = ['email', 'name', 'given_name', 'family_name', 'username', 'groups', 'password'] as const;
@@ -44,21 +63,21 @@ export interface ImportRow {
 
 /** Reads the header and turns each row into user input; groups are separated by ";" or "|". */
 export function csvToUserInputs(text: string): { rows: ImportRow[] } | { error: string } {
-  const [header, ...records] = parseCsv(text.replace(/^\uFEFF/, ''));
+  const [header, ...records] = parseCsvRows(text.replace(/^\uFEFF/, ''));
   if (!header) return { error: 'The file is empty.' };
-  const columns = header.map((h) => h.trim().toLowerCase());
+  const columns = header.cells.map((h) => h.trim().toLowerCase());
   if (!columns.includes('email')) return { error: `The first line must name the columns, including "email" (known: ${IMPORT_COLUMNS.join(', ')}).` };
   const unknown = columns.filter((c) => !(IMPORT_COLUMNS as readonly string[]).includes(c));
   if (unknown.length) return { error: `Unknown column(s): ${unknown.join(', ')}. Known: ${IMPORT_COLUMNS.join(', ')}.` };
   if (records.length > MAX_IMPORT_ROWS) return { error: `At most ${MAX_IMPORT_ROWS} users per import; this file has ${records.length}.` };
-  const rows = records.map((record, i) => {
+  const rows = records.map(({ cells, line }) => {
     const input: Record<string, unknown> = {};
     columns.forEach((column, j) => {
-      const cell = (record[j] ?? '').trim();
+      const cell = (cells[j] ?? '').trim();
       if (cell === '') return;
-      input[column] = column === 'groups' ? cell.split(/[;|]/).map((g) => g.trim()).filter(Boolean) : column === 'password' ? record[j] : cell;
+      input[column] = column === 'groups' ? cell.split(/[;|]/).map((g) => g.trim()).filter(Boolean) : column === 'password' ? cells[j] : cell;
     });
-    return { line: i + 2, input };
+    return { line, input };
   });
   return { rows };
 }

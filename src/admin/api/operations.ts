@@ -1,6 +1,6 @@
 // /api/admin: sign-in protection (lockouts), signing keys, branding and the audit log.
 import { Hono } from 'hono';
-import { AUDIT_TYPES, audit, listAuditEvents } from '../../audit/audit';
+import { AUDIT_TYPES, audit, auditSubjectsFor, listAuditEvents } from '../../audit/audit';
 import { brandingToJson, checkBranding, compactBranding } from '../../branding/branding';
 import { loadGlobalBranding, saveGlobalBranding } from '../../branding/store';
 import type { AppEnv } from '../../http/context';
@@ -70,7 +70,8 @@ operationsApi.get('/audit', async (c) => {
     throw new ValidationError({ type: `must be one of: ${AUDIT_TYPES.join(', ')}` });
   }
   const user = c.req.query('user')?.trim();
-  const { events, total } = await listAuditEvents(db(c), { type, subjects: user ? [user, user.toLowerCase()] : undefined, limit: page.limit, offset: page.offset });
+  const subjects = user ? await auditSubjectsFor(db(c), user) : undefined;
+  const { events, total } = await listAuditEvents(db(c), { type, subjects, limit: page.limit, offset: page.offset });
   return c.json({
     events: events.map((e) => ({ id: e.id, at: new Date(e.at * 1000).toISOString(), type: e.type, actor: e.actor, target: e.target, client_ip: e.clientIp, detail: e.detail })),
     total,

@@ -191,15 +191,25 @@ appPages.get('/new', (c) =>
   ),
 );
 
-/** Runs the API's validation; on failure re-renders the form with each error next to its field. */
-async function saveForm(c: ConsoleContext, creating: boolean, save: (input: Record<string, unknown>) => Promise<Response>, render: (values: AppFormValues, errors: Errors) => Response | Promise<Response>) {
+/**
+ * Runs the API's validation (`parse`) and then `save`; on failure re-renders the form with every
+ * error next to its field: the form's own (an unreadable attribute line) and the API's together.
+ */
+async function saveForm<T>(
+  c: ConsoleContext,
+  creating: boolean,
+  parse: (input: Record<string, unknown>) => T,
+  save: (parsed: T) => Promise<Response>,
+  render: (values: AppFormValues, errors: Errors) => Response | Promise<Response>,
+) {
   const values = submittedValues(c);
-  const { input, errors } = toApiInput(values, creating);
+  const { input, errors: formErrors } = toApiInput(values, creating);
   try {
-    if (Object.keys(errors).length) throw new ValidationError(errors as Record<string, string>);
-    return await save(input);
+    const parsed = parse(input);
+    if (Object.keys(formErrors).length) return render(values, formErrors);
+    return await save(parsed);
   } catch (error) {
-    if (error instanceof ValidationError) return render(values, { ...error.fields, ...errors });
+    if (error instanceof ValidationError) return render(values, { ...error.fields, ...formErrors });
     if (error instanceof ConflictError) return render(values, { [error.field]: error.message });
     throw error;
   }
@@ -209,8 +219,9 @@ appPages.post('/new', (c) =>
   saveForm(
     c,
     true,
-    async (input) => {
-      const { app } = await createApp(db(c), c.env.KEY_ENCRYPTION_KEY, parseNewApp(input));
+    parseNewApp,
+    async (parsed) => {
+      const { app } = await createApp(db(c), c.env.KEY_ENCRYPTION_KEY, parsed);
       audit(c, { type: 'app.create', actor: actor(c), target: app.clientId, detail: { name: app.name } });
       return c.redirect(`/admin/apps/${encodeURIComponent(app.clientId)}?reveal=1&notice=created`, 303);
     },
@@ -367,8 +378,8 @@ appPages.post('/:clientId/edit', async (c) => {
   return saveForm(
     c,
     false,
-    async (input) => {
-      const changes = parseAppChanges(input);
+    parseAppChanges,
+    async (changes) => {
       await updateApp(db(c), app.clientId, changes);
       audit(c, { type: 'app.update', actor: actor(c), target: app.clientId, detail: { fields: Object.keys(changes) } });
       return c.redirect(`/admin/apps/${encodeURIComponent(app.clientId)}?notice=saved`, 303);

@@ -1,7 +1,7 @@
 // Console: Audit log. Every admin change and sign-in, filtered by type and user.
-import { eq, inArray } from 'drizzle-orm';
+import { inArray } from 'drizzle-orm';
 import { Hono } from 'hono';
-import { AUDIT_TYPES, listAuditEvents } from '../../audit/audit';
+import { AUDIT_TYPES, auditSubjectsFor, listAuditEvents } from '../../audit/audit';
 import { database } from '../../db/client';
 import { users } from '../../db/schema';
 import type { ConsoleEnv } from './context';
@@ -17,12 +17,7 @@ auditPages.get('/', async (c) => {
   const type = AUDIT_TYPES.find((t) => t === c.req.query('type'));
   const user = c.req.query('user')?.trim().toLowerCase() ?? '';
   const page = pageNumber(c.req.query('page'));
-  // A user is named in events by id (as actor or target) and by email (failed sign-ins, imports).
-  let subjects: string[] | undefined;
-  if (user) {
-    const [match] = await db.select({ id: users.id, email: users.email }).from(users).where(eq(users.email, user)).limit(1);
-    subjects = match ? [match.id, match.email] : [user];
-  }
+  const subjects = user ? await auditSubjectsFor(db, user) : undefined;
   const { events, total } = await listAuditEvents(db, { type, subjects, limit: PAGE_SIZE, offset: (page - 1) * PAGE_SIZE });
   const ids = [...new Set(events.flatMap((e) => [e.actor, e.target]))];
   const named = ids.length ? await db.select({ id: users.id, email: users.email }).from(users).where(inArray(users.id, ids)) : [];
