@@ -114,3 +114,41 @@ export async function delivered(res: Response): Promise<{ target: string; params
   if (res.status !== 200 || !action) throw new Error(`no delivery in ${res.status}: ${html.slice(0, 300)}`);
   return { target: decodeHtml(action), params: hiddenFields(html) };
 }
+
+export interface AuditRow {
+  id: number;
+  at: string;
+  type: string;
+  actor: string;
+  target: string;
+  client_ip: string;
+  detail: Record<string, unknown>;
+}
+
+export interface AuditPage {
+  events: AuditRow[];
+  total: number;
+  limit: number;
+  offset: number;
+}
+
+/** One page of GET /api/admin/audit. */
+export async function auditPage(query: string): Promise<AuditPage> {
+  const res = await admin('GET', `/audit?${query}`);
+  if (res.status !== 200) throw new Error(`GET /audit?${query}: ${res.status} ${await res.text()}`);
+  return res.json();
+}
+
+/** Audit rows are written after the response (waitUntil): re-read, bounded, until `ready` holds. */
+export async function auditPageUntil(query: string, ready: (page: AuditPage) => boolean): Promise<AuditPage> {
+  let page = await auditPage(query);
+  for (let i = 0; i < 100 && !ready(page); i++) {
+    await new Promise((r) => setTimeout(r, 50));
+    page = await auditPage(query);
+  }
+  return page;
+}
+
+export async function auditUntil(query: string, ready: (events: AuditRow[]) => boolean): Promise<AuditRow[]> {
+  return (await auditPageUntil(query, (page) => ready(page.events))).events;
+}

@@ -1,39 +1,7 @@
 // The admin API's newer endpoints: authentication on each, the audit log (what is recorded,
 // filters, paging, validation), the key list, the lockout list, and the console's audit filters.
 import { describe, expect, it } from 'vitest';
-import { admin, ADMIN_TOKEN, Browser, call, createApp, createUser, delivered, PASSWORD, unique } from '../helpers';
-
-interface AuditRow {
-  id: number;
-  at: string;
-  type: string;
-  actor: string;
-  target: string;
-  client_ip: string;
-  detail: Record<string, unknown>;
-}
-interface AuditPage {
-  events: AuditRow[];
-  total: number;
-  limit: number;
-  offset: number;
-}
-
-async function audit(query: string): Promise<AuditPage> {
-  const res = await admin('GET', `/audit?${query}`);
-  expect(res.status).toBe(200);
-  return res.json();
-}
-
-/** Audit rows are written after the response: re-read (bounded) until `ready` holds. */
-async function auditUntil(query: string, ready: (page: AuditPage) => boolean): Promise<AuditPage> {
-  let page = await audit(query);
-  for (let i = 0; i < 100 && !ready(page); i++) {
-    await new Promise((r) => setTimeout(r, 50));
-    page = await audit(query);
-  }
-  return page;
-}
+import { admin, ADMIN_TOKEN, auditPage as audit, auditPageUntil as auditUntil, Browser, call, createApp, createUser, delivered, PASSWORD, unique } from '../helpers';
 
 describe('authentication of the newer endpoints', () => {
   it.each([

@@ -3,7 +3,7 @@
 // (forms, access, sessions), and the audit page.
 import { createLocalJWKSet, importSPKI, jwtVerify } from 'jose';
 import { describe, expect, it } from 'vitest';
-import { admin, Browser, call, createApp, createUser, delivered, hiddenFields, ORIGIN, PASSWORD, unique } from '../helpers';
+import { admin, auditUntil, Browser, call, createApp, createUser, delivered, hiddenFields, ORIGIN, PASSWORD, unique } from '../helpers';
 
 const CSRF_COOKIE = '__Host-edge-sso-csrf';
 const json = <T = Record<string, unknown>>(res: Response) => res.json<T>();
@@ -69,23 +69,6 @@ async function submit(browser: Browser, formPage: string, action: string, fields
 }
 
 /** Audit events are written after the response: re-read the log (bounded) until `ready` holds. */
-async function auditUntil(query: string, ready: (events: AuditRow[]) => boolean): Promise<AuditRow[]> {
-  let events: AuditRow[] = [];
-  for (let i = 0; i < 100; i++) {
-    const res = await admin('GET', `/audit?${query}`);
-    expect(res.status).toBe(200);
-    events = (await json<{ events: AuditRow[] }>(res)).events;
-    if (ready(events)) return events;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  return events;
-}
-interface AuditRow {
-  type: string;
-  actor: string;
-  target: string;
-  detail: Record<string, unknown>;
-}
 
 async function isSignedIn(browser: Browser, clientId: string): Promise<boolean> {
   const res = await browser.fetch(`/sso/jwt/${clientId}?state=check`);

@@ -4,7 +4,7 @@ import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import { settingsFrom, type LockoutPolicy } from '../../src/env';
 import { lockSeconds } from '../../src/login/throttle';
-import { admin, Browser, createApp, createUser, hiddenFields, ORIGIN, PASSWORD, unique } from '../helpers';
+import { admin, auditUntil, Browser, createApp, createUser, hiddenFields, ORIGIN, PASSWORD, unique } from '../helpers';
 
 const SESSION = '__Host-edge-sso-session';
 const GENERIC = 'The email or password is not correct.';
@@ -53,21 +53,6 @@ async function expectLocked(res: Response) {
   return { html, retryAfter };
 }
 
-async function auditUntil(query: string, ready: (events: AuditRow[]) => boolean): Promise<AuditRow[]> {
-  let events: AuditRow[] = [];
-  for (let i = 0; i < 100; i++) {
-    events = (await (await admin('GET', `/audit?${query}&limit=100`)).json<{ events: AuditRow[] }>()).events;
-    if (ready(events)) return events;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  return events;
-}
-interface AuditRow {
-  type: string;
-  actor: string;
-  target: string;
-  client_ip: string;
-}
 
 describe('lockSeconds (Keycloak’s rule)', () => {
   it('locks for one more wait increment per threshold reached, capped at the maximum', () => {
