@@ -25,7 +25,7 @@ export const apps = sqliteTable('apps', {
   tokenTtlSeconds: integer('token_ttl_seconds').notNull(),
   /** The client secret, AES-GCM encrypted under KEY_ENCRYPTION_KEY (see src/lib/secret-box.ts). */
   secretEncrypted: text('secret_encrypted').notNull(),
-  /** Extra claims for apps that expect other names: claim name → user field (see src/tokens/claims.ts). */
+  /** Extra claims for apps that expect other names: claim name → user field (see src/apps/attributes.ts). */
   attributeMap: text('attribute_map', { mode: 'json' }).$type<Record<string, string>>().notNull().default(sql`'{}'`),
   /** Overrides of the global branding for this app's login page; empty fields inherit. */
   branding: text('branding', { mode: 'json' }).$type<Partial<Branding>>().notNull().default(sql`'{}'`),
@@ -99,6 +99,24 @@ export const auditEvents = sqliteTable(
     detail: text('detail', { mode: 'json' }).$type<Record<string, unknown>>().notNull().default(sql`'{}'`),
   },
   (t) => [index('audit_events_at').on(t.at), index('audit_events_type').on(t.type)],
+);
+
+/**
+ * Which sessions a user has, so all of them can be ended (password change, disable, "sign out
+ * everywhere"). The session itself lives in KV under the same hash; D1 keeps this index because
+ * it is consistent and transactional where a KV list would lose concurrent sign-ins.
+ */
+export const userSessions = sqliteTable(
+  'user_sessions',
+  {
+    idHash: text('id_hash').primaryKey(),
+    userId: text('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    createdAt: integer('created_at').notNull(),
+    expiresAt: integer('expires_at').notNull(),
+  },
+  (t) => [index('user_sessions_user').on(t.userId, t.expiresAt)],
 );
 
 /** Installation-wide settings (branding), one JSON value per key. */

@@ -14,11 +14,14 @@ import { readSession, startSession } from '../sessions/sessions';
 import { authenticate } from '../users/store';
 import { profileClaims } from '../users/user';
 import { LoginPage, SignedInPage, type LoginPageProps } from './pages';
-import { clearAccountFailures, recordFailure, throttleState } from './throttle';
+import { countAttempt, recordSuccess } from './throttle';
 
 // One message for every refusal, so the page never says whether an account exists.
 const INVALID_CREDENTIALS = 'The email or password is not correct.';
 const EXPIRED_FLOW = 'This sign-in request has expired. Go back to the application and start again.';
+const EMAIL_SHAPE = /^[^\s@]+@[^\s@]+$/;
+/** What the audit log records of the typed email: people sometimes type their password there. */
+const auditableEmail = (email: string) => (EMAIL_SHAPE.test(email) ? email.toLowerCase() : '(not an email address)');
 const plural = (n: number, unit: string) => `${n} ${unit}${n === 1 ? '' : 's'}`;
 const tooManyFailures = (seconds: number) =>
   `Too many failed sign-ins. Try again in ${seconds < 60 ? plural(seconds, 'second') : plural(Math.ceil(seconds / 60), 'minute')}.`;
@@ -60,25 +63,26 @@ loginRoutes.post('/login', async (c) => {
 
   const db = database(c.env.DB);
   const { lockout: policy, sessionTtlSeconds } = settingsFrom(c.env);
-  const ip = clientIp(c);
-  const throttle = await throttleState(db, email, ip);
+  const attempt = await countAttempt(db, email, clientIp(c), policy);
+  const target = auditableEmail(email);
   const detail = { client_id: flow?.clientId };
-  if (throttle.retryAfterSeconds > 0) {
-    audit(c, { type: 'login.locked', actor: 'anonymous', target: email.toLowerCase(), detail });
-    c.header('Retry-After', String(throttle.retryAfterSeconds));
-    return loginPage(c, flow, { flow: flowId, email, error: tooManyFailures(throttle.retryAfterSeconds) }, 429);
+  if (!attempt.allowed) {
+    audit(c, { type: 'login.locked', actor: 'anonymous', target, detail });
+    c.header('Retry-After', String(attempt.retryAfterSeconds));
+    return loginPage(c, flow, { flow: flowId, email, error: tooManyFailures(attempt.retryAfterSeconds) }, 429);
   }
 
   const user = password.length <= 1024 ? await authenticate(db, email, password) : null;
   if (!user) {
-    const locked = await recordFailure(db, throttle, email, ip, policy);
-    audit(c, { type: 'login.failure', actor: 'anonymous', target: email.toLowerCase(), detail });
-    // Targets name what was locked as other sign-in events do: the email address, or `ip:<address>`.
-    for (const key of locked) audit(c, { type: 'login.lockout', actor: 'system', target: key.replace(/^email:/, ''), detail });
+    audit(c, { type: 'login.failure', actor: 'anonymous', target, detail });
+    // This attempt reached a threshold: say so in the audit log, naming the email or `ip:<address>`.
+    for (const { key } of attempt.counted.filter((k) => k.lockedUntil > 0)) {
+      audit(c, { type: 'login.lockout', actor: 'system', target: key.startsWith('email:') ? target : key, detail });
+    }
     return loginPage(c, flow, { flow: flowId, email, error: INVALID_CREDENTIALS }, 401);
   }
 
-  if (throttle.rows.length > 0) await clearAccountFailures(db, email);
+  await recordSuccess(db, email, attempt);
   await startSession(c, { userId: user.id, amr: ['pwd'], profile: profileClaims(user), roles: user.roles }, sessionTtlSeconds);
   audit(c, { type: 'login.success', actor: user.id, target: user.email, detail });
   if (!flow || !flowId) return c.redirect('/login', 303);

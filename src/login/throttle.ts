@@ -1,7 +1,12 @@
-// Sign-in protection: failed sign-ins are counted per account email and per client address in
-// D1 (strongly consistent, unlike KV). Counting by email, whether or not an account has it,
-// means a lockout looks the same for every address and reveals nothing.
-import { and, desc, eq, gt, inArray, like } from 'drizzle-orm';
+// Sign-in protection: attempts are counted per account email and per client address in D1
+// (strongly consistent, unlike KV). Counting by email, whether or not an account has it, means a
+// lockout looks the same for every address and reveals nothing.
+//
+// Each attempt is counted *before* the password is checked, in one atomic upsert that also sets
+// the lock the count earns. Parallel attempts therefore each get their own count, and once one of
+// them reaches the threshold the others find the lock already set. A successful sign-in takes its
+// count back (and forgets the account's failures).
+import { desc, eq, gt, or, sql } from 'drizzle-orm';
 import type { Database } from '../db/client';
 import { loginThrottle } from '../db/schema';
 import type { LockoutPolicy } from '../env';
@@ -12,80 +17,110 @@ export const throttleKeys = {
   ip: (ip: string) => `ip:${ip}`,
 };
 
-type ThrottleRow = typeof loginThrottle.$inferSelect;
-
-export interface ThrottleState {
-  /** Seconds until sign-in may be tried again; 0 when it may be tried now. */
-  retryAfterSeconds: number;
-  rows: ThrottleRow[];
-}
-
 /** Pure: the lock that `failures` failures earn (Keycloak's rule: one more increment per threshold). */
 export function lockSeconds(failures: number, threshold: number, policy: LockoutPolicy): number {
   if (failures < threshold) return 0;
   return Math.min(policy.maxWaitSeconds, policy.waitIncrementSeconds * Math.floor(failures / threshold));
 }
 
-function keysFor(email: string, ip: string): string[] {
-  return ip ? [throttleKeys.email(email), throttleKeys.ip(ip)] : [throttleKeys.email(email)];
+interface CountedKey {
+  key: string;
+  /** The lock this attempt's count set (0 if none): the attempt that reaches a threshold. */
+  lockedUntil: number;
 }
 
-export async function throttleState(db: Database, email: string, ip: string): Promise<ThrottleState> {
-  const rows = await db.select().from(loginThrottle).where(inArray(loginThrottle.key, keysFor(email, ip)));
+export type Attempt =
+  | { allowed: true; counted: CountedKey[] }
+  | { allowed: false; retryAfterSeconds: number };
+
+/**
+ * The upsert for one key, the SQL form of lockSeconds(): a locked key is left alone (no row comes
+ * back), a key quiet for `resetSeconds` starts again at 1, and reaching the threshold sets the lock.
+ */
+function countStatement(db: Database, key: string, threshold: number, policy: LockoutPolicy, now: number) {
+  const resetBefore = now - policy.resetSeconds;
+  const next = sql`(case when ${loginThrottle.lastFailureAt} < ${resetBefore} then 1 else ${loginThrottle.failures} + 1 end)`;
+  const lockFor = (count: ReturnType<typeof sql>) =>
+    sql`(case when ${count} >= ${threshold} then ${now} + min(${policy.maxWaitSeconds}, ${policy.waitIncrementSeconds} * cast(${count} / ${threshold} as integer)) else 0 end)`;
+  const firstLock = lockSeconds(1, threshold, policy);
+  return db
+    .insert(loginThrottle)
+    .values({ key, failures: 1, firstFailureAt: now, lastFailureAt: now, lockedUntil: firstLock ? now + firstLock : 0 })
+    .onConflictDoUpdate({
+      target: loginThrottle.key,
+      set: {
+        failures: next,
+        firstFailureAt: sql`case when ${loginThrottle.lastFailureAt} < ${resetBefore} then ${now} else ${loginThrottle.firstFailureAt} end`,
+        lastFailureAt: now,
+        lockedUntil: lockFor(next),
+      },
+      setWhere: sql`${loginThrottle.lockedUntil} <= ${now}`,
+    })
+    .returning({ key: loginThrottle.key, lockedUntil: loginThrottle.lockedUntil });
+}
+
+/** Counts a sign-in attempt for the email and the client address, or says how long they are locked. */
+export async function countAttempt(db: Database, email: string, ip: string, policy: LockoutPolicy): Promise<Attempt> {
   const now = nowSeconds();
-  const retryAfterSeconds = Math.max(0, ...rows.map((r) => r.lockedUntil - now));
-  return { retryAfterSeconds, rows };
+  const keys: [string, number][] = [[throttleKeys.email(email), policy.threshold]];
+  if (ip) keys.push([throttleKeys.ip(ip), policy.ipThreshold]);
+  const statements = keys.map(([key, threshold]) => countStatement(db, key, threshold, policy, now));
+  const results = await db.batch(statements as [(typeof statements)[number], ...typeof statements]);
+  const counted = results.flat();
+  if (counted.length === keys.length) return { allowed: true, counted };
+  // A key returned no row: it was locked. Read how long for.
+  const locked = await db
+    .select({ lockedUntil: loginThrottle.lockedUntil })
+    .from(loginThrottle)
+    .where(or(...keys.map(([key]) => eq(loginThrottle.key, key))));
+  return { allowed: false, retryAfterSeconds: Math.max(1, ...locked.map((r) => r.lockedUntil - now)) };
 }
 
-/** Counts a failure; returns the keys that this failure locked. */
-export async function recordFailure(db: Database, state: ThrottleState, email: string, ip: string, policy: LockoutPolicy): Promise<string[]> {
-  const now = nowSeconds();
-  const locked: string[] = [];
-  const writes = keysFor(email, ip).map((key) => {
-    const previous = state.rows.find((r) => r.key === key);
-    const fresh = !previous || previous.lastFailureAt < now - policy.resetSeconds;
-    const failures = fresh ? 1 : previous.failures + 1;
-    const threshold = key.startsWith('ip:') ? policy.ipThreshold : policy.threshold;
-    const wait = lockSeconds(failures, threshold, policy);
-    if (wait > 0 && failures % threshold === 0) locked.push(key);
-    const row: ThrottleRow = {
-      key,
-      failures,
-      firstFailureAt: fresh ? now : previous.firstFailureAt,
-      lastFailureAt: now,
-      lockedUntil: wait > 0 ? now + wait : 0,
-    };
-    return db.insert(loginThrottle).values(row).onConflictDoUpdate({ target: loginThrottle.key, set: row });
-  });
-  await db.batch(writes as [(typeof writes)[number], ...typeof writes]);
-  return locked;
-}
-
-/** A successful sign-in forgets the account's failures (not the address's). */
-export async function clearAccountFailures(db: Database, email: string): Promise<void> {
-  await db.delete(loginThrottle).where(eq(loginThrottle.key, throttleKeys.email(email)));
+/** After a successful sign-in: forget the account's failures and take this attempt back from the address. */
+export async function recordSuccess(db: Database, email: string, attempt: Extract<Attempt, { allowed: true }>): Promise<void> {
+  const ipKey = attempt.counted.find((k) => k.key.startsWith('ip:'));
+  const statements = [
+    db.delete(loginThrottle).where(eq(loginThrottle.key, throttleKeys.email(email))),
+    ...(ipKey
+      ? [
+          db
+            .update(loginThrottle)
+            // The lock this attempt set, if any, goes with it: it was a good sign-in.
+            .set({ failures: sql`max(${loginThrottle.failures} - 1, 0)`, lockedUntil: ipKey.lockedUntil > 0 ? 0 : sql`${loginThrottle.lockedUntil}` })
+            .where(eq(loginThrottle.key, ipKey.key)),
+        ]
+      : []),
+  ];
+  await db.batch(statements as [(typeof statements)[number], ...typeof statements]);
 }
 
 export interface Lockout {
-  email: string;
+  /** `email:<address>` or `ip:<address>`, as the console's Unlock sends it back. */
+  key: string;
+  kind: 'email' | 'ip';
+  subject: string;
   failures: number;
   lastFailureAt: number;
   lockedUntil: number;
 }
 
-/** Accounts locked now, newest first, for the console. */
+/** Accounts and client addresses locked now, newest first, for the console. */
 export async function listLockouts(db: Database): Promise<Lockout[]> {
   const rows = await db
     .select()
     .from(loginThrottle)
-    .where(and(like(loginThrottle.key, 'email:%'), gt(loginThrottle.lockedUntil, nowSeconds())))
+    .where(gt(loginThrottle.lockedUntil, nowSeconds()))
     .orderBy(desc(loginThrottle.lastFailureAt))
     .limit(500);
-  return rows.map((r) => ({ email: r.key.slice('email:'.length), failures: r.failures, lastFailureAt: r.lastFailureAt, lockedUntil: r.lockedUntil }));
+  return rows.map((r) => {
+    const [kind, ...rest] = r.key.split(':');
+    return { key: r.key, kind: kind === 'ip' ? 'ip' : 'email', subject: rest.join(':'), failures: r.failures, lastFailureAt: r.lastFailureAt, lockedUntil: r.lockedUntil };
+  });
 }
 
-/** Unlocks an account: its failures are forgotten. Returns whether it was locked or counted. */
-export async function unlockAccount(db: Database, email: string): Promise<boolean> {
-  const deleted = await db.delete(loginThrottle).where(eq(loginThrottle.key, throttleKeys.email(email))).returning({ key: loginThrottle.key });
+/** Unlocks an account email or a client address: its failures are forgotten. Returns whether any were recorded. */
+export async function unlock(db: Database, key: string): Promise<boolean> {
+  if (!/^(email|ip):./.test(key)) return false;
+  const deleted = await db.delete(loginThrottle).where(eq(loginThrottle.key, key)).returning({ key: loginThrottle.key });
   return deleted.length > 0;
 }

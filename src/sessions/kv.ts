@@ -1,12 +1,10 @@
 // KV key names and expirations, in one place.
 //   session:<sha256 of cookie value>  → SessionRecord        (SESSION_TTL_SECONDS)
-//   user-sessions:<user id>           → the user's session hashes, for sign-out everywhere
 //   flow:<id>                         → a pending sign-in (10 minutes)
 //   import-report:<id>                → the outcome of a CSV user import, shown after the 303 (10 minutes)
 
 export const kvKeys = {
   session: (idHash: string) => `session:${idHash}`,
-  userSessions: (userId: string) => `user-sessions:${userId}`,
   flow: (id: string) => `flow:${id}`,
   importReport: (id: string) => `import-report:${id}`,
 };

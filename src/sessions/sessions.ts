@@ -1,11 +1,22 @@
-// Browser sessions at the identity provider, in KV. The cookie holds a random id; KV holds only
-// its SHA-256, so a KV dump cannot be replayed as cookies. A new id is issued at every sign-in.
+// Browser sessions at the identity provider. The cookie holds a random id; KV holds the session
+// under its SHA-256 (so a KV dump cannot be replayed as cookies) and D1 indexes which sessions a
+// user has, so all of them can be ended. A new id is issued at every sign-in.
+import { and, asc, eq, gt, inArray, lte, sql } from 'drizzle-orm';
+import { database } from '../db/client';
+import { userSessions } from '../db/schema';
+import type { Bindings } from '../env';
 import type { AppContext } from '../http/context';
 import { randomToken, sha256Hex } from '../lib/encoding';
 import { nowSeconds } from '../lib/time';
 import { profileClaims, type ProfileClaims, type User } from '../users/user';
 import { clearCookie, readCookie, SESSION_COOKIE, writeCookie } from './cookies';
 import { kvKeys, kvTtl } from './kv';
+
+/**
+ * The most sessions one user keeps; signing in again ends the oldest. It bounds the work of
+ * ending them all (each is a KV delete, and a Worker invocation may make 1000 KV operations).
+ */
+export const MAX_SESSIONS_PER_USER = 50;
 
 export interface SessionRecord {
   userId: string;
@@ -22,94 +33,106 @@ export interface Session extends SessionRecord {
   idHash: string;
 }
 
-interface UserSessionEntry {
-  idHash: string;
-  expiresAt: number;
+type SessionStores = Pick<Bindings, 'KV' | 'DB'>;
+
+/** The hash that names the request's session in KV and D1, if it carries a plausible cookie. */
+async function cookieHash(c: AppContext): Promise<string | null> {
+  const id = readCookie(c, SESSION_COOKIE);
+  return id && id.length <= 100 ? sha256Hex(id) : null;
 }
 
 /** The live session named by the request's cookie: one KV read, no D1 query. */
 export async function readSession(c: AppContext): Promise<Session | null> {
-  const id = readCookie(c, SESSION_COOKIE);
-  if (!id || id.length > 100) return null;
-  const idHash = await sha256Hex(id);
+  const idHash = await cookieHash(c);
+  if (!idHash) return null;
   const record = await c.env.KV.get<SessionRecord>(kvKeys.session(idHash), 'json');
   if (!record || record.expiresAt <= nowSeconds()) return null;
   return { ...record, idHash };
 }
 
-export async function startSession(
-  c: AppContext,
-  fields: Omit<SessionRecord, 'expiresAt' | 'authTime'>,
-  ttlSeconds: number,
-): Promise<Session> {
-  const previous = readCookie(c, SESSION_COOKIE);
-  if (previous) await endSessionById(c.env.KV, await sha256Hex(previous));
+export async function startSession(c: AppContext, fields: Omit<SessionRecord, 'expiresAt' | 'authTime'>, ttlSeconds: number): Promise<Session> {
+  const previous = await cookieHash(c);
+  if (previous) await endSessions(c.env, [previous]);
   const id = randomToken(32);
   const idHash = await sha256Hex(id);
   const now = nowSeconds();
   const record: SessionRecord = { ...fields, authTime: now, expiresAt: now + ttlSeconds };
   await c.env.KV.put(kvKeys.session(idHash), JSON.stringify(record), { expirationTtl: kvTtl(ttlSeconds) });
-  await indexUserSession(c.env.KV, record.userId, { idHash, expiresAt: record.expiresAt });
+  const db = database(c.env.DB);
+  await db.batch([
+    db.insert(userSessions).values({ idHash, userId: record.userId, createdAt: now, expiresAt: record.expiresAt }),
+    db.delete(userSessions).where(and(eq(userSessions.userId, record.userId), lte(userSessions.expiresAt, now))),
+  ]);
+  const [count] = await db.select({ n: sql<number>`count(*)` }).from(userSessions).where(eq(userSessions.userId, record.userId));
+  if (count && count.n > MAX_SESSIONS_PER_USER) await endOldestSessions(c.env, record.userId, count.n - MAX_SESSIONS_PER_USER);
   writeCookie(c, SESSION_COOKIE, id, ttlSeconds);
   return { ...record, idHash };
 }
 
+async function endOldestSessions(stores: SessionStores, userId: string, count: number): Promise<void> {
+  const oldest = await database(stores.DB)
+    .select({ idHash: userSessions.idHash })
+    .from(userSessions)
+    .where(eq(userSessions.userId, userId))
+    .orderBy(asc(userSessions.createdAt))
+    .limit(count);
+  await endSessions(stores, oldest.map((s) => s.idHash));
+}
+
 export async function endSession(c: AppContext): Promise<void> {
-  const id = readCookie(c, SESSION_COOKIE);
-  if (id && id.length <= 100) await endSessionById(c.env.KV, await sha256Hex(id));
+  const idHash = await cookieHash(c);
+  if (idHash) await endSessions(c.env, [idHash]);
   clearCookie(c, SESSION_COOKIE);
 }
 
-async function endSessionById(kv: KVNamespace, idHash: string): Promise<void> {
-  await kv.delete(kvKeys.session(idHash));
+/** Ends sessions by hash: the KV entries (what SSO reads) and their D1 index rows. */
+async function endSessions(stores: SessionStores, idHashes: string[]): Promise<void> {
+  if (idHashes.length === 0) return;
+  await Promise.all(idHashes.map((idHash) => stores.KV.delete(kvKeys.session(idHash))));
+  const db = database(stores.DB);
+  // D1 binds at most 100 parameters per statement.
+  for (let i = 0; i < idHashes.length; i += 90) {
+    await db.delete(userSessions).where(inArray(userSessions.idHash, idHashes.slice(i, i + 90)));
+  }
 }
 
-async function userSessionEntries(kv: KVNamespace, userId: string): Promise<UserSessionEntry[]> {
-  const entries = (await kv.get<UserSessionEntry[]>(kvKeys.userSessions(userId), 'json')) ?? [];
-  const now = nowSeconds();
-  return entries.filter((e) => e.expiresAt > now);
-}
-
-async function indexUserSession(kv: KVNamespace, userId: string, entry: UserSessionEntry): Promise<void> {
-  const entries = [...(await userSessionEntries(kv, userId)), entry];
-  const lastExpiry = Math.max(...entries.map((e) => e.expiresAt));
-  await kv.put(kvKeys.userSessions(userId), JSON.stringify(entries), { expirationTtl: kvTtl(lastExpiry - nowSeconds()) });
+async function liveSessionHashes(stores: SessionStores, userId: string): Promise<string[]> {
+  const rows = await database(stores.DB)
+    .select({ idHash: userSessions.idHash })
+    .from(userSessions)
+    .where(and(eq(userSessions.userId, userId), gt(userSessions.expiresAt, nowSeconds())))
+    .limit(MAX_SESSIONS_PER_USER * 2);
+  return rows.map((r) => r.idHash);
 }
 
 /**
  * Signs a user out everywhere: after a password change, when disabled or deleted, or on request.
- * Returns how many sessions were live (the index also lists sessions already ended one by one).
+ * Returns how many sessions were live. (KV is eventually consistent: other locations may still
+ * honour an ended session for up to about 60 s.)
  */
-export async function endUserSessions(kv: KVNamespace, userId: string): Promise<number> {
-  const entries = await userSessionEntries(kv, userId);
-  const live = await Promise.all(
-    entries.map(async ({ idHash }) => {
-      const existed = (await kv.get(kvKeys.session(idHash))) !== null;
-      await endSessionById(kv, idHash);
-      return existed;
-    }),
-  );
-  await kv.delete(kvKeys.userSessions(userId));
-  return live.filter(Boolean).length;
+export async function endUserSessions(stores: SessionStores, userId: string): Promise<number> {
+  const live = await liveSessionHashes(stores, userId);
+  await endSessions(stores, live);
+  await database(stores.DB).delete(userSessions).where(eq(userSessions.userId, userId));
+  return live.length;
 }
 
 /** Rewrites the profile snapshot in each of the user's sessions, so new tokens carry the change. */
-export async function refreshUserSessions(kv: KVNamespace, userId: string, profile: ProfileClaims, roles: string[]): Promise<void> {
+export async function refreshUserSessions(stores: SessionStores, userId: string, profile: ProfileClaims, roles: string[]): Promise<void> {
   const now = nowSeconds();
   await Promise.all(
-    (await userSessionEntries(kv, userId)).map(async ({ idHash }) => {
-      const record = await kv.get<SessionRecord>(kvKeys.session(idHash), 'json');
+    (await liveSessionHashes(stores, userId)).map(async (idHash) => {
+      const record = await stores.KV.get<SessionRecord>(kvKeys.session(idHash), 'json');
       if (!record || record.expiresAt <= now) return;
-      await kv.put(kvKeys.session(idHash), JSON.stringify({ ...record, profile, roles }), {
+      await stores.KV.put(kvKeys.session(idHash), JSON.stringify({ ...record, profile, roles }), {
         expirationTtl: kvTtl(record.expiresAt - now),
       });
     }),
   );
 }
 
-
 /** After an admin changes a user: a new password or a disabled account ends every session; other changes reach live sessions. */
-export async function syncUserSessions(kv: KVNamespace, user: User, change: { passwordChanged: boolean }): Promise<void> {
-  if (change.passwordChanged || user.disabled) await endUserSessions(kv, user.id);
-  else await refreshUserSessions(kv, user.id, profileClaims(user), user.roles);
+export async function syncUserSessions(stores: SessionStores, user: User, change: { passwordChanged: boolean }): Promise<void> {
+  if (change.passwordChanged || user.disabled) await endUserSessions(stores, user.id);
+  else await refreshUserSessions(stores, user.id, profileClaims(user), user.roles);
 }

@@ -213,7 +213,7 @@ describe('unlocking', { timeout: 20_000 }, () => {
     const res = await console_.fetch('/admin/protection/unlock', {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded', origin: ORIGIN },
-      body: new URLSearchParams({ csrf: hiddenFields(html).csrf!, email: user.email }),
+      body: new URLSearchParams({ csrf: hiddenFields(html).csrf!, key: `email:${user.email}` }),
     });
     expect(res.status).toBe(303);
     expect(res.headers.get('location')).toBe('/admin/protection?notice=unlocked');
@@ -238,11 +238,31 @@ describe('client address lockout', () => {
     const elsewhere = await (await loginForm('192.0.2.78')).attempt(user.email, PASSWORD);
     expect(elsewhere.status).toBe(303);
     // Not an account lockout: the accounts tried are not listed as locked.
-    const { lockouts } = await (await admin('GET', '/lockouts')).json<{ lockouts: { email: string }[] }>();
-    expect(lockouts.filter((l) => l.email.startsWith(tag))).toEqual([]);
+    const { lockouts } = await (await admin('GET', '/lockouts')).json<{ lockouts: { kind: string; email?: string; address?: string }[] }>();
+    expect(lockouts.filter((l) => l.email?.startsWith(tag))).toEqual([]);
+    // The address is listed, and an admin can unlock it.
+    expect(lockouts).toContainEqual(expect.objectContaining({ kind: 'ip', address: ip }));
+    expect((await admin('DELETE', `/lockouts/ip/${ip}`)).status).toBe(204);
+    expect((await (await loginForm(ip)).attempt(user.email, PASSWORD)).status).toBe(303);
     const events = await auditUntil('type=login.lockout', (e) => e.some((x) => x.target === `ip:${ip}`));
     expect(events.filter((e) => e.target === `ip:${ip}`)).toHaveLength(1);
     const failures = await auditUntil(`type=login.failure&user=${encodeURIComponent(`${tag}-0@example.com`)}`, (e) => e.length > 0);
     expect(failures[0]).toMatchObject({ client_ip: ip });
+  });
+});
+
+describe('parallel attempts', () => {
+  it('cannot outrun the lockout: of 45 simultaneous wrong passwords at most 30 are checked', { timeout: 30_000 }, async () => {
+    const user = await createUser();
+    const { attempt } = await loginForm('192.0.2.140');
+    const answers = await Promise.all(Array.from({ length: 45 }, (_, i) => attempt(user.email, `parallel guess ${i}`)));
+    const statuses = answers.map((r) => r.status);
+    expect(statuses.filter((s) => s === 401).length).toBeLessThanOrEqual(POLICY.threshold);
+    expect(statuses.filter((s) => s === 429).length).toBeGreaterThanOrEqual(45 - POLICY.threshold);
+    expect(statuses.every((s) => s === 401 || s === 429)).toBe(true);
+    const row = await env.DB.prepare('select failures, locked_until from login_throttle where key = ?').bind(`email:${user.email}`).first<{ failures: number; locked_until: number }>();
+    expect(row!.failures).toBe(POLICY.threshold);
+    // And the right password is refused now too.
+    await expectLocked(await (await loginForm('192.0.2.141')).attempt(user.email, PASSWORD));
   });
 });

@@ -3,10 +3,10 @@ import { Hono } from 'hono';
 import { AUDIT_TYPES, audit, auditSubjectsFor, listAuditEvents } from '../../audit/audit';
 import { brandingToJson, checkBranding, compactBranding } from '../../branding/branding';
 import { loadGlobalBranding, saveGlobalBranding } from '../../branding/store';
-import type { AppEnv } from '../../http/context';
+import type { AppContext, AppEnv } from '../../http/context';
 import { NotFoundError, ValidationError } from '../../lib/errors';
 import { asObject } from '../../lib/validation';
-import { listLockouts, unlockAccount } from '../../login/throttle';
+import { listLockouts, throttleKeys, unlock } from '../../login/throttle';
 import { ASYMMETRIC_ALGS, listSigningKeys, rotateSigningKey, type AsymmetricAlg } from '../../tokens/keys';
 import { API_ACTOR as ACTOR, db, paging, readJson } from './request';
 
@@ -17,15 +17,29 @@ export const operationsApi = new Hono<AppEnv>();
 operationsApi.get('/lockouts', async (c) => {
   const lockouts = await listLockouts(db(c));
   return c.json({
-    lockouts: lockouts.map((l) => ({ email: l.email, failures: l.failures, locked_until: new Date(l.lockedUntil * 1000).toISOString() })),
+    lockouts: lockouts.map((l) => ({
+      kind: l.kind,
+      ...(l.kind === 'email' ? { email: l.subject } : { address: l.subject }),
+      failures: l.failures,
+      locked_until: new Date(l.lockedUntil * 1000).toISOString(),
+    })),
   });
 });
 
-operationsApi.delete('/lockouts/:email', async (c) => {
-  const email = c.req.param('email').toLowerCase();
-  if (!(await unlockAccount(db(c), email))) throw new NotFoundError(`No failed sign-ins are recorded for "${email}".`);
-  audit(c, { type: 'lockout.unlock', actor: ACTOR, target: email });
+async function unlockAndAudit(c: AppContext, key: string, label: string) {
+  if (!(await unlock(db(c), key))) throw new NotFoundError(`No failed sign-ins are recorded for "${label}".`);
+  audit(c, { type: 'lockout.unlock', actor: ACTOR, target: label });
   return c.body(null, 204);
+}
+
+operationsApi.delete('/lockouts/ip/:address', (c) => {
+  const address = c.req.param('address');
+  return unlockAndAudit(c, throttleKeys.ip(address), `ip:${address}`);
+});
+
+operationsApi.delete('/lockouts/:email', (c) => {
+  const email = c.req.param('email').toLowerCase();
+  return unlockAndAudit(c, throttleKeys.email(email), email);
 });
 
 // --- Signing keys -------------------------------------------------------------------------

@@ -29,22 +29,23 @@ usersApi.get('/:id', async (c) => c.json(userToJson(await requireUser(db(c), c.r
 usersApi.patch('/:id', async (c) => {
   const changes = parseUserChanges(await readJson(c));
   const user = await updateUser(db(c), c.req.param('id'), changes);
-  await syncUserSessions(c.env.KV, user, { passwordChanged: changes.password !== undefined });
+  await syncUserSessions(c.env, user, { passwordChanged: changes.password !== undefined });
   audit(c, { type: 'user.update', actor: ACTOR, target: user.id, detail: { fields: Object.keys(changes) } });
   return c.json(userToJson(user));
 });
 
 usersApi.delete('/:id', async (c) => {
   const id = c.req.param('id');
+  // Sessions first: deleting the user also deletes their D1 session index.
+  await endUserSessions(c.env, id);
   await deleteUser(db(c), id);
-  await endUserSessions(c.env.KV, id);
   audit(c, { type: 'user.delete', actor: ACTOR, target: id });
   return c.body(null, 204);
 });
 
 usersApi.delete('/:id/sessions', async (c) => {
   const user = await requireUser(db(c), c.req.param('id'));
-  const ended = await endUserSessions(c.env.KV, user.id);
+  const ended = await endUserSessions(c.env, user.id);
   audit(c, { type: 'user.sessions.revoke', actor: ACTOR, target: user.id, detail: { ended } });
   return c.json({ user_id: user.id, sessions_ended: ended });
 });

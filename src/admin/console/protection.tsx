@@ -4,7 +4,7 @@ import { audit } from '../../audit/audit';
 import { database } from '../../db/client';
 import { settingsFrom } from '../../env';
 import { csrfToken } from '../../http/csrf';
-import { listLockouts, unlockAccount } from '../../login/throttle';
+import { listLockouts, unlock } from '../../login/throttle';
 import { nowSeconds } from '../../lib/time';
 import { PostForm } from '../../ui/components';
 import { formText, type ConsoleEnv } from './context';
@@ -34,14 +34,14 @@ protectionPages.get('/', async (c) => {
         </p>
       </div>
       <div class="card table-wrap">
-        <h2>Locked accounts</h2>
+        <h2>Locked accounts and addresses</h2>
         {lockouts.length === 0 ? (
-          <p>No account is locked.</p>
+          <p>No account or address is locked.</p>
         ) : (
           <table id="lockouts">
             <thead>
               <tr>
-                <th>Email</th>
+                <th>Account email or client address</th>
                 <th>Failures</th>
                 <th>Locked for</th>
                 <th></th>
@@ -50,13 +50,13 @@ protectionPages.get('/', async (c) => {
             <tbody>
               {lockouts.map((l) => (
                 <tr>
-                  <td>{l.email}</td>
+                  <td>{l.kind === 'ip' ? `address ${l.subject}` : l.subject}</td>
                   <td>{l.failures}</td>
                   <td>{minutes(Math.max(0, l.lockedUntil - now))}</td>
                   <td>
                     <PostForm action="/admin/protection/unlock" csrf={csrf}>
-                      <input type="hidden" name="email" value={l.email} />
-                      <button type="submit" class="secondary small" aria-label={`Unlock ${l.email}`}>
+                      <input type="hidden" name="key" value={l.key} />
+                      <button type="submit" class="secondary small" aria-label={`Unlock ${l.subject}`}>
                         Unlock
                       </button>
                     </PostForm>
@@ -72,9 +72,9 @@ protectionPages.get('/', async (c) => {
 });
 
 protectionPages.post('/unlock', async (c) => {
-  const email = formText(c, 'email').toLowerCase();
-  if (email && (await unlockAccount(database(c.env.DB), email))) {
-    audit(c, { type: 'lockout.unlock', actor: c.get('admin').userId, target: email });
+  const key = formText(c, 'key');
+  if (await unlock(database(c.env.DB), key)) {
+    audit(c, { type: 'lockout.unlock', actor: c.get('admin').userId, target: key.replace(/^email:/, '') });
   }
   return c.redirect('/admin/protection?notice=unlocked', 303);
 });

@@ -353,7 +353,7 @@ userPages.post('/:id', async (c) => {
       throw new ValidationError({ roles: 'You cannot remove your own admin role. Ask another admin.' });
     }
     const updated = await updateUser(db(c), user.id, changes);
-    await syncUserSessions(c.env.KV, updated, { passwordChanged: false });
+    await syncUserSessions(c.env, updated, { passwordChanged: false });
     audit(c, { type: 'user.update', actor: actor(c), target: user.id, detail: { fields: Object.keys(changes) } });
     return c.redirect(`${userPath(user.id)}?notice=saved`, 303);
   } catch (error) {
@@ -368,7 +368,7 @@ userPages.post('/:id/password', async (c) => {
   try {
     const changes = parseUserChanges({ password: rawText(c, 'new_password') });
     const updated = await updateUser(db(c), user.id, changes);
-    await syncUserSessions(c.env.KV, updated, { passwordChanged: true });
+    await syncUserSessions(c.env, updated, { passwordChanged: true });
     audit(c, { type: 'user.update', actor: actor(c), target: user.id, detail: { fields: ['password'] } });
     return c.redirect(`${userPath(user.id)}?notice=password_set`, 303);
   } catch (error) {
@@ -385,7 +385,7 @@ for (const [action, disabled] of [
     const user = await findUser(c);
     if (disabled) refuseSelf(c, user, 'disable');
     const updated = await updateUser(db(c), user.id, { disabled });
-    await syncUserSessions(c.env.KV, updated, { passwordChanged: false });
+    await syncUserSessions(c.env, updated, { passwordChanged: false });
     audit(c, { type: 'user.update', actor: actor(c), target: user.id, detail: { fields: ['disabled'], disabled } });
     return c.redirect(`${userPath(user.id)}?notice=${disabled ? 'disabled' : 'enabled'}`, 303);
   });
@@ -408,7 +408,7 @@ userPages.get('/:id/sign-out', async (c) => {
 
 userPages.post('/:id/sign-out', async (c) => {
   const user = await findUser(c);
-  const ended = await endUserSessions(c.env.KV, user.id);
+  const ended = await endUserSessions(c.env, user.id);
   audit(c, { type: 'user.sessions.revoke', actor: actor(c), target: user.id, detail: { ended } });
   return c.redirect(`${userPath(user.id)}?notice=signed_out`, 303);
 });
@@ -431,8 +431,9 @@ userPages.get('/:id/delete', async (c) => {
 userPages.post('/:id/delete', async (c) => {
   const user = await findUser(c);
   refuseSelf(c, user, 'delete');
+  // Sessions first: deleting the user also deletes their D1 session index.
+  await endUserSessions(c.env, user.id);
   await deleteUser(db(c), user.id);
-  await endUserSessions(c.env.KV, user.id);
   audit(c, { type: 'user.delete', actor: actor(c), target: user.id, detail: { email: user.email } });
   return c.redirect('/admin/users?notice=deleted', 303);
 });
