@@ -6,6 +6,8 @@ import type { AttributeMap } from './attributes';
 export const SIGNING_ALGS = ['HS256', 'RS256', 'ES256'] as const satisfies readonly SigningAlg[];
 export const RESPONSE_MODES = ['query', 'fragment', 'form_post'] as const satisfies readonly ResponseMode[];
 export const DEFAULT_TOKEN_TTL_SECONDS = 300;
+/** The longest token lifetime an admin may choose; retiring signing keys stay published this long. */
+export const MAX_TOKEN_TTL_SECONDS = 86_400;
 
 export interface App {
   clientId: string;

@@ -7,6 +7,8 @@ export type AttributeSource = (typeof ATTRIBUTE_SOURCES)[number];
 
 /** Claims a mapping may not define: the registered JWT claims and the core claims. */
 const RESERVED = new Set<string>(['iss', 'sub', 'aud', 'exp', 'iat', 'nbf', 'jti', 'auth_time', 'azp', 'nonce', 'amr', 'acr', ...ATTRIBUTE_SOURCES]);
+/** Names JavaScript objects treat specially. */
+const OBJECT_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 const CLAIM_NAME = /^[A-Za-z_][A-Za-z0-9_.:-]{0,63}$/;
 const MAX_MAPPINGS = 20;
 
@@ -17,21 +19,21 @@ export function checkAttributeMap(value: unknown): { ok: true; map: AttributeMap
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return { ok: false, reason: 'must be an object of claim name → user field' };
   const entries = Object.entries(value);
   if (entries.length > MAX_MAPPINGS) return { ok: false, reason: `may have at most ${MAX_MAPPINGS} entries` };
-  const map: AttributeMap = {};
   for (const [claim, source] of entries) {
     if (!CLAIM_NAME.test(claim)) return { ok: false, reason: `"${claim}" is not a valid claim name (letters, digits, _ . : -; up to 64)` };
     if (RESERVED.has(claim)) return { ok: false, reason: `"${claim}" is a core claim and is always sent; pick another name` };
+    if (OBJECT_KEYS.has(claim)) return { ok: false, reason: `"${claim}" cannot be used as a claim name` };
     if (typeof source !== 'string' || !(ATTRIBUTE_SOURCES as readonly string[]).includes(source)) {
       return { ok: false, reason: `"${claim}" must map to one of: ${ATTRIBUTE_SOURCES.join(', ')}` };
     }
-    map[claim] = source as AttributeSource;
   }
-  return { ok: true, map };
+  // fromEntries defines own properties, so no name can reach an object's prototype.
+  return { ok: true, map: Object.fromEntries(entries) as AttributeMap };
 }
 
 /** Reads the console's text form: one `claim = field` per line. */
 export function parseAttributeLines(text: string): Record<string, string> | string {
-  const map: Record<string, string> = {};
+  const map: Record<string, string> = Object.create(null); // so "__proto__ = email" is an entry, refused later
   for (const [i, raw] of text.split('\n').entries()) {
     const line = raw.trim();
     if (line === '') continue;

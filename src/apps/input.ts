@@ -1,15 +1,15 @@
 // Parses the admin's JSON for creating or changing an app. Every invalid field is reported at once.
 import { asObject, FieldReader } from '../lib/validation';
 import type { ResponseMode, SigningAlg } from '../db/schema';
-import { RESPONSE_MODES, SIGNING_ALGS } from './app';
+import { MAX_TOKEN_TTL_SECONDS, RESPONSE_MODES, SIGNING_ALGS } from './app';
 import { checkRegisteredRedirect, splitRedirectList } from './redirects';
 import { checkAttributeMap, type AttributeMap } from './attributes';
 import { checkBranding, compactBranding, type Branding } from '../branding/branding';
 
 export const CLIENT_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{2,63}$/;
+/** Paths of the console's application pages that a client ID would shadow. */
+const RESERVED_CLIENT_IDS = new Set(['new']);
 const MAX_REDIRECT_URLS = 20;
-/** The longest token lifetime an admin may choose; retiring signing keys stay published this long. */
-export const MAX_TOKEN_TTL_SECONDS = 86_400;
 
 export interface AppFields {
   name: string;
@@ -77,6 +77,8 @@ export function parseNewApp(body: unknown): NewAppInput {
   const clientId = fields.string('client_id', { max: 64 });
   if (clientId !== undefined && !CLIENT_ID_PATTERN.test(clientId)) {
     fields.fail('client_id', 'must be 3 to 64 letters, digits, ".", "_" or "-", starting with a letter or digit');
+  } else if (clientId !== undefined && RESERVED_CLIENT_IDS.has(clientId)) {
+    fields.fail('client_id', `"${clientId}" is reserved (the console uses that path); choose another`);
   }
   const values = readEditable(fields, true);
   fields.done();

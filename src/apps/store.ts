@@ -1,6 +1,8 @@
 // The app registry in D1: apps, their redirect URLs, and their encrypted client secrets.
 import { and, asc, desc, eq, inArray, or, sql } from 'drizzle-orm';
 import { containsText } from '../db/search';
+import { slices } from '../db/limits';
+import { isUniqueViolation } from '../db/errors';
 import type { Database } from '../db/client';
 import { appRedirectUris, apps, type AppRow, type RedirectKind } from '../db/schema';
 import { randomToken } from '../lib/encoding';
@@ -31,12 +33,13 @@ function redirectRows(clientId: string, kind: RedirectKind, urls: string[]) {
 
 async function withRedirects(db: Database, rows: AppRow[]): Promise<App[]> {
   if (rows.length === 0) return [];
-  const ids = rows.map((r) => r.clientId);
-  const uris = await db
-    .select()
-    .from(appRedirectUris)
-    .where(inArray(appRedirectUris.clientId, ids))
-    .orderBy(asc(appRedirectUris.position));
+  const uris = (
+    await Promise.all(
+      slices(rows.map((r) => r.clientId)).map((ids) =>
+        db.select().from(appRedirectUris).where(inArray(appRedirectUris.clientId, ids)).orderBy(asc(appRedirectUris.position)),
+      ),
+    )
+  ).flat();
   return rows.map((row) => {
     const mine = uris.filter((u) => u.clientId === row.clientId);
     return {
@@ -96,13 +99,14 @@ export async function createApp(db: Database, kek: string, input: NewAppInput): 
     createdAt: now,
     updatedAt: now,
   };
-  const inserted = await db.insert(apps).values(row).onConflictDoNothing().returning({ clientId: apps.clientId });
-  if (inserted.length === 0) throw new ConflictError('client_id', `client_id "${clientId}" is already in use.`);
-  const uris = [
-    ...redirectRows(clientId, 'login', input.redirectUrls),
-    ...redirectRows(clientId, 'logout', input.logoutUrls ?? []),
-  ];
-  await db.insert(appRedirectUris).values(uris);
+  const uris = [...redirectRows(clientId, 'login', input.redirectUrls), ...redirectRows(clientId, 'logout', input.logoutUrls ?? [])];
+  try {
+    // One batch is one transaction: an app is never left without its redirect URLs.
+    await db.batch([db.insert(apps).values(row), ...slices(uris, 4).map((slice) => db.insert(appRedirectUris).values(slice))]);
+  } catch (error) {
+    if (isUniqueViolation(error)) throw new ConflictError('client_id', `client_id "${clientId}" is already in use.`);
+    throw error;
+  }
   return { app: (await getApp(db, clientId))!, secret };
 }
 
@@ -116,7 +120,7 @@ export async function updateApp(db: Database, clientId: string, changes: Partial
   if (updated.length === 0) throw new NotFoundError(`No application with client_id "${clientId}".`);
   const replace = (kind: RedirectKind, urls: string[]) => [
     db.delete(appRedirectUris).where(and(eq(appRedirectUris.clientId, clientId), eq(appRedirectUris.kind, kind))),
-    ...(urls.length ? [db.insert(appRedirectUris).values(redirectRows(clientId, kind, urls))] : []),
+    ...slices(redirectRows(clientId, kind, urls), 4).map((slice) => db.insert(appRedirectUris).values(slice)),
   ];
   const statements = [
     ...(redirectUrls ? replace('login', redirectUrls) : []),

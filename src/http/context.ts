@@ -1,6 +1,8 @@
 import type { Context } from 'hono';
-import type { Bindings } from '../env';
+import { database } from '../db/client';
+import { issuerFor, type Bindings } from '../env';
 import type { Session } from '../sessions/sessions';
+import type { FormBody } from './forms';
 
 /** The Hono environment every route shares. */
 export interface AppEnv {
@@ -13,7 +15,7 @@ export interface AppEnv {
     /** Set only under /admin, by the console's gate: the signed-in admin's session. */
     admin: Session;
     /** Set only under /admin for a POST, by the console's gate: the CSRF-checked form. */
-    form: Record<string, string | File | (string | File)[]>;
+    form: FormBody;
   };
 }
 
@@ -23,3 +25,9 @@ export type AppContext = Context<AppEnv>;
 export function clientIp(c: AppContext): string {
   return c.req.header('cf-connecting-ip') ?? '';
 }
+
+/** The request's D1 handle (drizzle). */
+export const dbOf = (c: AppContext) => database(c.env.DB);
+
+/** The `iss` of tokens minted for this request (the ISSUER setting, else the request origin). */
+export const issuerOf = (c: AppContext) => issuerFor(c.env, c.req.url);

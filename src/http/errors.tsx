@@ -19,13 +19,22 @@ function answer(c: AppContext, status: number, code: string, message: string, fi
   );
 }
 
+/**
+ * What is logged of an unexpected error: its name and message, without the bound parameters that
+ * drizzle appends to a failed query's message (they can hold emails, hashes, encrypted secrets).
+ */
+function describe(error: Error): string {
+  const cause = error.cause instanceof Error ? ` (cause: ${error.cause.name}: ${error.cause.message})` : '';
+  return `${error.name}: ${error.message.split('\nparams:')[0]}${cause}`;
+}
+
 export const onError: ErrorHandler<AppEnv> = (error, c) => {
   if (error instanceof ValidationError) return answer(c, 400, error.code, 'Some fields are invalid.', error.fields);
   if (error instanceof RequestError) return answer(c, error.status, error.code, error.message);
   if (error instanceof HTTPException && error.status < 500) {
     return answer(c, error.status, 'invalid_request', error.message || 'The request was refused.');
   }
-  console.error('unhandled error', c.req.method, new URL(c.req.url).pathname, error);
+  console.error('unhandled error', c.req.method, new URL(c.req.url).pathname, describe(error));
   return answer(c, 500, 'server_error', 'The server could not complete this request. Try again in a moment.');
 };
 

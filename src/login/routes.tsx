@@ -9,6 +9,7 @@ import { database } from '../db/client';
 import { settingsFrom } from '../env';
 import { clientIp, type AppContext, type AppEnv } from '../http/context';
 import { checkCsrf, CSRF_FIELD, csrfToken } from '../http/csrf';
+import { limitBody, readForm } from '../http/forms';
 import { deleteFlow, readFlow, type Flow } from '../sessions/flows';
 import { readSession, startSession } from '../sessions/sessions';
 import { authenticate } from '../users/store';
@@ -51,8 +52,8 @@ loginRoutes.get('/login', async (c) => {
   return loginPage(c, flow, { flow: flow ? flowId : undefined });
 });
 
-loginRoutes.post('/login', async (c) => {
-  const form = await c.req.parseBody();
+loginRoutes.post('/login', limitBody(16 * 1024), async (c) => {
+  const form = await readForm(c);
   await checkCsrf(c, form[CSRF_FIELD]);
   const email = typeof form.email === 'string' ? form.email.trim().slice(0, 254) : '';
   const password = typeof form.password === 'string' ? form.password : '';

@@ -3,6 +3,7 @@
 // user has, so all of them can be ended. A new id is issued at every sign-in.
 import { and, asc, eq, gt, inArray, lte, sql } from 'drizzle-orm';
 import { database } from '../db/client';
+import { slices } from '../db/limits';
 import { userSessions } from '../db/schema';
 import type { Bindings } from '../env';
 import type { AppContext } from '../http/context';
@@ -90,10 +91,7 @@ async function endSessions(stores: SessionStores, idHashes: string[]): Promise<v
   if (idHashes.length === 0) return;
   await Promise.all(idHashes.map((idHash) => stores.KV.delete(kvKeys.session(idHash))));
   const db = database(stores.DB);
-  // D1 binds at most 100 parameters per statement.
-  for (let i = 0; i < idHashes.length; i += 90) {
-    await db.delete(userSessions).where(inArray(userSessions.idHash, idHashes.slice(i, i + 90)));
-  }
+  for (const slice of slices(idHashes)) await db.delete(userSessions).where(inArray(userSessions.idHash, slice));
 }
 
 async function liveSessionHashes(stores: SessionStores, userId: string): Promise<string[]> {

@@ -3,7 +3,7 @@
 // CONFIG_CACHE_SECONDS so the hot path signs without a D1 query.
 import { and, desc, eq, gt, isNull, lte, or } from 'drizzle-orm';
 import { calculateJwkThumbprint, exportJWK, exportSPKI, generateKeyPair, importJWK, type JWK } from 'jose';
-import { MAX_TOKEN_TTL_SECONDS } from '../apps/input';
+import { MAX_TOKEN_TTL_SECONDS } from '../apps/app';
 import { database, type Database } from '../db/client';
 import { signingKeys, type SigningAlg } from '../db/schema';
 import { settingsFrom, type Bindings } from '../env';

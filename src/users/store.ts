@@ -1,6 +1,7 @@
 // The user store in D1. Emails are unique and lower-cased; passwords are kept only as hashes.
 import { asc, eq, or, sql } from 'drizzle-orm';
 import { containsText } from '../db/search';
+import { isUniqueViolation } from '../db/errors';
 import type { Database } from '../db/client';
 import { users, type UserRow } from '../db/schema';
 import { ConflictError, NotFoundError } from '../lib/errors';
@@ -13,9 +14,6 @@ import { toUser, type User } from './user';
 const notFound = (id: string) => new NotFoundError(`No user with id "${id}".`);
 const emailTaken = (email: string) => new ConflictError('email', `A user with email "${email}" already exists.`);
 
-function isUniqueViolation(error: unknown): boolean {
-  return String((error as { cause?: unknown })?.cause ?? error).includes('UNIQUE constraint failed');
-}
 
 async function columnsFor(fields: Partial<UserFields>): Promise<Partial<UserRow>> {
   const { password, ...profile } = fields;

@@ -745,3 +745,24 @@ describe('the audit page', () => {
     expect(filtered).toContain('<option value="app.create" selected="">');
   });
 });
+
+describe('the audit page under a password spray', () => {
+  it('shows more than 100 distinct targets on one page (D1 binds at most 100 parameters)', { timeout: 30_000 }, async () => {
+    const adminUser = await createUser({ roles: ['admin'] });
+    const console_ = new Browser();
+    await console_.signInThrough('/admin/audit', adminUser.email, PASSWORD);
+    const spray = new Browser();
+    const csrf = hiddenFields(await (await spray.fetch('/login')).text()).csrf!;
+    for (let i = 0; i < 101; i++) {
+      await spray.fetch('/login', {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', origin: ORIGIN, 'cf-connecting-ip': '203.0.113.9' },
+        body: new URLSearchParams({ csrf, email: `spray-${i}-${unique('t')}@example.com`, password: 'guess' }),
+      });
+    }
+    await auditUntil('type=login.failure&limit=100', (e) => e.filter((x) => x.target.startsWith('spray-')).length >= 100);
+    const res = await console_.fetch('/admin/audit');
+    expect(res.status).toBe(200);
+    expect(await res.text()).toContain('spray-');
+  });
+});

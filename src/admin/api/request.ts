@@ -1,14 +1,11 @@
 // What every admin API route shares: JSON bodies, paging, and who is acting.
-import { database } from '../../db/client';
-import { issuerFor } from '../../env';
 import type { AppContext } from '../../http/context';
 import { RequestError, ValidationError } from '../../lib/errors';
 
 /** The audit log's actor for changes made with the API token. */
 export const API_ACTOR = 'admin-api';
 
-export const issuer = (c: AppContext) => issuerFor(c.env, c.req.url);
-export const db = (c: AppContext) => database(c.env.DB);
+export { dbOf as db, issuerOf as issuer } from '../../http/context';
 
 export async function readJson(c: AppContext): Promise<unknown> {
   if (!(c.req.header('content-type') ?? '').toLowerCase().startsWith('application/json')) {

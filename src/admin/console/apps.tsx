@@ -10,8 +10,7 @@ import { loadServedApp } from '../../apps/served';
 import { createApp, deleteApp, getApp, listApps, readClientSecret, rotateClientSecret, updateApp } from '../../apps/store';
 import { audit } from '../../audit/audit';
 import { BRANDING_FIELDS, brandingToJson } from '../../branding/branding';
-import { database } from '../../db/client';
-import { issuerFor } from '../../env';
+import { dbOf, issuerOf } from '../../http/context';
 import { csrfToken } from '../../http/csrf';
 import { ConflictError, NotFoundError, ValidationError } from '../../lib/errors';
 import { nowSeconds } from '../../lib/time';
@@ -21,7 +20,7 @@ import { mintIdToken } from '../../tokens/mint';
 import { inspectIdToken } from '../../tokens/verify';
 import { Copyable, ErrorSummary, Field, PostForm, SearchForm, Select, TextArea, type Errors } from '../../ui/components';
 import { ConfirmPage, ConsolePage, noticeFrom } from './layout';
-import { formText, type ConsoleContext, type ConsoleEnv } from './context';
+import { actorOf, formText, type ConsoleContext, type ConsoleEnv } from './context';
 import { flaskSnippet, nodeSnippet } from './snippets';
 
 export const appPages = new Hono<ConsoleEnv>();
@@ -31,12 +30,9 @@ const MODE_OPTIONS = RESPONSE_MODES.map(
   (mode) => [mode, { query: 'query: ?id_token=… on the redirect URL', fragment: 'fragment: #id_token=… (for browser apps)', form_post: 'form_post: an auto-submitted POST (keeps the token out of URLs)' }[mode]] as const,
 );
 
-const issuer = (c: ConsoleContext) => issuerFor(c.env, c.req.url);
-const db = (c: ConsoleContext) => database(c.env.DB);
-const actor = (c: ConsoleContext) => c.get('admin').userId;
 
 async function findApp(c: ConsoleContext): Promise<App> {
-  const app = await getApp(db(c), c.req.param('clientId')!);
+  const app = await getApp(dbOf(c), c.req.param('clientId')!);
   if (!app) throw new NotFoundError('No such application.');
   return app;
 }
@@ -140,7 +136,7 @@ function AppForm(props: { c: ConsoleContext; action: string; values: AppFormValu
 
 appPages.get('/', async (c) => {
   const search = c.req.query('q')?.trim() ?? '';
-  const { apps } = await listApps(db(c), { search: search || undefined, limit: 100, offset: 0 });
+  const { apps } = await listApps(dbOf(c), { search: search || undefined, limit: 100, offset: 0 });
   return c.html(
     <ConsolePage c={c} title="Applications" notice={noticeFrom(c)}>
       <div class="toolbar">
@@ -221,8 +217,8 @@ appPages.post('/new', (c) =>
     true,
     parseNewApp,
     async (parsed) => {
-      const { app } = await createApp(db(c), c.env.KEY_ENCRYPTION_KEY, parsed);
-      audit(c, { type: 'app.create', actor: actor(c), target: app.clientId, detail: { name: app.name } });
+      const { app } = await createApp(dbOf(c), c.env.KEY_ENCRYPTION_KEY, parsed);
+      audit(c, { type: 'app.create', actor: actorOf(c), target: app.clientId, detail: { name: app.name } });
       return c.redirect(`/admin/apps/${encodeURIComponent(app.clientId)}?reveal=1&notice=created`, 303);
     },
     (values, errors) =>
@@ -257,9 +253,9 @@ appPages.get('/:clientId', async (c) => {
   const app = await findApp(c);
   const base = `/admin/apps/${encodeURIComponent(app.clientId)}`;
   const reveal = c.req.query('reveal') === '1';
-  const secret = reveal ? await readClientSecret(db(c), c.env.KEY_ENCRYPTION_KEY, app.clientId) : null;
-  if (reveal) audit(c, { type: 'app.secret.reveal', actor: actor(c), target: app.clientId });
-  const endpoints = appEndpoints(issuer(c), app.clientId);
+  const secret = reveal ? await readClientSecret(dbOf(c), c.env.KEY_ENCRYPTION_KEY, app.clientId) : null;
+  if (reveal) audit(c, { type: 'app.secret.reveal', actor: actorOf(c), target: app.clientId });
+  const endpoints = appEndpoints(issuerOf(c), app.clientId);
   const key = app.signingAlg === 'HS256' ? null : await activeSigningKey(c.env, app.signingAlg);
   return c.html(
     <ConsolePage c={c} title={app.name} notice={noticeFrom(c)}>
@@ -298,7 +294,7 @@ appPages.get('/:clientId', async (c) => {
           </dd>
           <dt>Issuer (iss)</dt>
           <dd>
-            <code>{issuer(c)}</code>
+            <code>{issuerOf(c)}</code>
           </dd>
           <dt>Signing</dt>
           <dd>
@@ -380,8 +376,8 @@ appPages.post('/:clientId/edit', async (c) => {
     false,
     parseAppChanges,
     async (changes) => {
-      await updateApp(db(c), app.clientId, changes);
-      audit(c, { type: 'app.update', actor: actor(c), target: app.clientId, detail: { fields: Object.keys(changes) } });
+      await updateApp(dbOf(c), app.clientId, changes);
+      audit(c, { type: 'app.update', actor: actorOf(c), target: app.clientId, detail: { fields: Object.keys(changes) } });
       return c.redirect(`/admin/apps/${encodeURIComponent(app.clientId)}?notice=saved`, 303);
     },
     (values, errors) =>
@@ -412,8 +408,8 @@ appPages.get('/:clientId/delete', async (c) => {
 
 appPages.post('/:clientId/delete', async (c) => {
   const app = await findApp(c);
-  await deleteApp(db(c), app.clientId);
-  audit(c, { type: 'app.delete', actor: actor(c), target: app.clientId, detail: { name: app.name } });
+  await deleteApp(dbOf(c), app.clientId);
+  audit(c, { type: 'app.delete', actor: actorOf(c), target: app.clientId, detail: { name: app.name } });
   return c.redirect('/admin/apps?notice=deleted', 303);
 });
 
@@ -439,8 +435,8 @@ appPages.get('/:clientId/rotate-secret', async (c) => {
 
 appPages.post('/:clientId/rotate-secret', async (c) => {
   const app = await findApp(c);
-  await rotateClientSecret(db(c), c.env.KEY_ENCRYPTION_KEY, app.clientId);
-  audit(c, { type: 'app.secret.rotate', actor: actor(c), target: app.clientId });
+  await rotateClientSecret(dbOf(c), c.env.KEY_ENCRYPTION_KEY, app.clientId);
+  audit(c, { type: 'app.secret.rotate', actor: actorOf(c), target: app.clientId });
   return c.redirect(`/admin/apps/${encodeURIComponent(app.clientId)}?reveal=1&notice=rotated`, 303);
 });
 
@@ -471,9 +467,9 @@ appPages.get('/:clientId/test', async (c) => {
     } else {
       const served = (await loadServedApp(c.env, app.clientId))!;
       const state = 'test-sso';
-      const token = await mintIdToken(c.env, served, c.get('admin'), issuer(c));
-      const inspection = await inspectIdToken(c.env, app, token, issuer(c));
-      audit(c, { type: 'app.test', actor: actor(c), target: app.clientId });
+      const token = await mintIdToken(c.env, served, c.get('admin'), issuerOf(c));
+      const inspection = await inspectIdToken(c.env, app, token, issuerOf(c));
+      audit(c, { type: 'app.test', actor: actorOf(c), target: app.clientId });
       const exp = typeof inspection.claims.exp === 'number' ? inspection.claims.exp : 0;
       result = (
         <div class="card" id="test-result">
@@ -541,7 +537,7 @@ appPages.get('/:clientId/test', async (c) => {
 
 appPages.get('/:clientId/integration', async (c) => {
   const app = await findApp(c);
-  const values = { issuer: issuer(c), app };
+  const values = { issuer: issuerOf(c), app };
   return c.html(
     <ConsolePage c={c} title={app.name}>
       <AppTabs app={app} current="integration" />

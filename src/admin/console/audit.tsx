@@ -3,6 +3,7 @@ import { inArray } from 'drizzle-orm';
 import { Hono } from 'hono';
 import { AUDIT_TYPES, auditSubjectsFor, listAuditEvents } from '../../audit/audit';
 import { database } from '../../db/client';
+import { slices } from '../../db/limits';
 import { users } from '../../db/schema';
 import type { ConsoleEnv } from './context';
 import { pageNumber, Pager } from '../../ui/components';
@@ -11,6 +12,7 @@ import { ConsolePage } from './layout';
 export const auditPages = new Hono<ConsoleEnv>();
 
 const PAGE_SIZE = 100;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 auditPages.get('/', async (c) => {
   const db = database(c.env.DB);
@@ -19,9 +21,10 @@ auditPages.get('/', async (c) => {
   const page = pageNumber(c.req.query('page'));
   const subjects = user ? await auditSubjectsFor(db, user) : undefined;
   const { events, total } = await listAuditEvents(db, { type, subjects, limit: PAGE_SIZE, offset: (page - 1) * PAGE_SIZE });
-  const ids = [...new Set(events.flatMap((e) => [e.actor, e.target]))];
-  const named = ids.length ? await db.select({ id: users.id, email: users.email }).from(users).where(inArray(users.id, ids)) : [];
-  const emails = new Map(named.map((u) => [u.id, u.email]));
+  // Show emails rather than user ids: ids are UUIDs, so anything else is already readable.
+  const ids = [...new Set(events.flatMap((e) => [e.actor, e.target]))].filter((v) => UUID.test(v));
+  const named = await Promise.all(slices(ids).map((slice) => db.select({ id: users.id, email: users.email }).from(users).where(inArray(users.id, slice))));
+  const emails = new Map(named.flat().map((u) => [u.id, u.email]));
   const name = (value: string) => emails.get(value) ?? value;
   const link = (p: number) => `/admin/audit?${new URLSearchParams({ ...(type ? { type } : {}), ...(user ? { user } : {}), page: String(p) })}`;
   return c.html(

@@ -2,6 +2,7 @@
 // Every POST is CSRF-checked here, once, before any console route runs.
 import { createMiddleware } from 'hono/factory';
 import { checkCsrf, CSRF_FIELD } from '../../http/csrf';
+import { readForm } from '../../http/forms';
 import { createFlow } from '../../sessions/flows';
 import { readSession } from '../../sessions/sessions';
 import { MessagePage } from '../../ui/layout';
@@ -30,7 +31,7 @@ export const requireAdminSession = createMiddleware<ConsoleEnv>(async (c, next) 
   }
   c.set('admin', session);
   if (c.req.method === 'POST') {
-    const form = await c.req.parseBody({ all: true });
+    const form = await readForm(c);
     await checkCsrf(c, form[CSRF_FIELD]);
     c.set('form', form);
   }

@@ -5,7 +5,7 @@ import { BRANDING_FIELDS, brandingToJson, checkBranding, compactBranding } from 
 import { loadGlobalBranding, saveGlobalBranding } from '../../branding/store';
 import { csrfToken } from '../../http/csrf';
 import { ErrorSummary, Field, PostForm, type Errors } from '../../ui/components';
-import { formText, type ConsoleContext, type ConsoleEnv } from './context';
+import { actorOf, formText, type ConsoleContext, type ConsoleEnv } from './context';
 import { ConsolePage, noticeFrom } from './layout';
 
 export const brandingPages = new Hono<ConsoleEnv>();
@@ -42,6 +42,6 @@ brandingPages.post('/', async (c) => {
   const checked = checkBranding(values);
   if (Object.keys(checked.errors).length) return c.html(<BrandingForm c={c} values={values} errors={checked.errors} />, 400);
   await saveGlobalBranding(c.env, compactBranding(checked.values));
-  audit(c, { type: 'branding.update', actor: c.get('admin').userId, target: 'global' });
+  audit(c, { type: 'branding.update', actor: actorOf(c), target: 'global' });
   return c.redirect('/admin/branding?notice=saved', 303);
 });

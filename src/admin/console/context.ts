@@ -10,3 +10,6 @@ export function formText(c: ConsoleContext, name: string): string {
   const value = c.get('form')[name];
   return typeof value === 'string' ? value.trim() : '';
 }
+
+/** The signed-in admin's user id, the actor of the console's audit events. */
+export const actorOf = (c: ConsoleContext) => c.get('admin').userId;

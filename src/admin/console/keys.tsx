@@ -4,7 +4,7 @@ import { audit } from '../../audit/audit';
 import { csrfToken } from '../../http/csrf';
 import { NotFoundError } from '../../lib/errors';
 import { ASYMMETRIC_ALGS, listSigningKeys, publicKeyPem, rotateSigningKey, type AsymmetricAlg } from '../../tokens/keys';
-import type { ConsoleEnv } from './context';
+import { actorOf, type ConsoleEnv } from './context';
 import { ConfirmPage, ConsolePage, noticeFrom } from './layout';
 
 export const keyPages = new Hono<ConsoleEnv>();
@@ -96,7 +96,7 @@ keyPages.post('/rotate/:alg', async (c) => {
   const alg = c.req.param('alg');
   if (!isAlg(alg)) throw new NotFoundError('Only RS256 and ES256 keys can be rotated.');
   const kid = await rotateSigningKey(c.env, alg);
-  audit(c, { type: 'key.rotate', actor: c.get('admin').userId, target: kid, detail: { alg } });
+  audit(c, { type: 'key.rotate', actor: actorOf(c), target: kid, detail: { alg } });
   return c.redirect('/admin/keys?notice=key_rotated', 303);
 });
 

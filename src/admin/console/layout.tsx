@@ -1,6 +1,7 @@
 // The console's page shell: navigation, the signed-in admin, and the copy-button script.
 import { raw } from 'hono/html';
 import type { Child } from 'hono/jsx';
+import { CSRF_FIELD } from '../../http/csrf';
 import { DocumentHead } from '../../ui/layout';
 import type { ConsoleContext } from './context';
 
@@ -68,7 +69,7 @@ export function ConfirmPage(props: { c: ConsoleContext; title: string; message: 
         <p>{props.message}</p>
         <div class="actions">
           <form method="post" action={props.action}>
-            <input type="hidden" name="csrf" value={props.csrf} />
+            <input type="hidden" name={CSRF_FIELD} value={props.csrf} />
             <button type="submit" class="danger">
               {props.button}
             </button>

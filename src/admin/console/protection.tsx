@@ -7,7 +7,7 @@ import { csrfToken } from '../../http/csrf';
 import { listLockouts, unlock } from '../../login/throttle';
 import { nowSeconds } from '../../lib/time';
 import { PostForm } from '../../ui/components';
-import { formText, type ConsoleEnv } from './context';
+import { actorOf, formText, type ConsoleEnv } from './context';
 import { ConsolePage, noticeFrom } from './layout';
 
 export const protectionPages = new Hono<ConsoleEnv>();
@@ -74,7 +74,7 @@ protectionPages.get('/', async (c) => {
 protectionPages.post('/unlock', async (c) => {
   const key = formText(c, 'key');
   if (await unlock(database(c.env.DB), key)) {
-    audit(c, { type: 'lockout.unlock', actor: c.get('admin').userId, target: key.replace(/^email:/, '') });
+    audit(c, { type: 'lockout.unlock', actor: actorOf(c), target: key.replace(/^email:/, '') });
   }
   return c.redirect('/admin/protection?notice=unlocked', 303);
 });

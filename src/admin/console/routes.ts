@@ -1,5 +1,6 @@
 // The admin console at /admin: every page behind the admin-session gate.
 import { Hono } from 'hono';
+import { limitBody } from '../../http/forms';
 import { appPages } from './apps';
 import { auditPages } from './audit';
 import { requireAdminSession } from './auth';
@@ -11,6 +12,8 @@ import { userPages } from './users';
 
 export const adminConsole = new Hono<ConsoleEnv>();
 
+// Forms are small; the CSV import allows files up to 1 MB.
+adminConsole.use('*', limitBody(1536 * 1024));
 adminConsole.use('*', requireAdminSession);
 adminConsole.get('/', (c) => c.redirect('/admin/apps', 303));
 adminConsole.route('/apps', appPages);

@@ -2,7 +2,7 @@
 // sign out everywhere, delete, and CSV import. Validation is the admin API's (src/users/input.ts).
 import { Hono } from 'hono';
 import { audit } from '../../audit/audit';
-import { database } from '../../db/client';
+import { dbOf } from '../../http/context';
 import { csrfToken } from '../../http/csrf';
 import { randomToken } from '../../lib/encoding';
 import { ConflictError, NotFoundError, RequestError, ValidationError } from '../../lib/errors';
@@ -14,25 +14,23 @@ import { parseNewUser, parseUserChanges, PASSWORD_MIN_LENGTH, type UserFields } 
 import { createUser, deleteUser, getUser, listUsers, updateUser } from '../../users/store';
 import type { User } from '../../users/user';
 import { Checkbox, ErrorSummary, Field, pageNumber, Pager, PostForm, SearchForm, TextArea, type Errors } from '../../ui/components';
-import { formText, type ConsoleContext, type ConsoleEnv } from './context';
+import { actorOf, formText, type ConsoleContext, type ConsoleEnv } from './context';
 import { ConfirmPage, ConsolePage, noticeFrom } from './layout';
 
 export const userPages = new Hono<ConsoleEnv>();
 
 const PAGE_SIZE = 50;
-const db = (c: ConsoleContext) => database(c.env.DB);
-const actor = (c: ConsoleContext) => c.get('admin').userId;
 const userPath = (id: string) => `/admin/users/${encodeURIComponent(id)}`;
 
 async function findUser(c: ConsoleContext): Promise<User> {
-  const user = await getUser(db(c), c.req.param('id')!);
+  const user = await getUser(dbOf(c), c.req.param('id')!);
   if (!user) throw new NotFoundError('No such user.');
   return user;
 }
 
 /** An admin may not lock themselves out of the console. */
 function refuseSelf(c: ConsoleContext, user: User, what: string): void {
-  if (user.id === actor(c)) throw new RequestError(409, 'conflict', `You cannot ${what} your own account. Ask another admin.`);
+  if (user.id === actorOf(c)) throw new RequestError(409, 'conflict', `You cannot ${what} your own account. Ask another admin.`);
 }
 
 
@@ -121,7 +119,7 @@ function fieldErrors(error: unknown): Errors | null {
 userPages.get('/', async (c) => {
   const search = c.req.query('q')?.trim() ?? '';
   const page = pageNumber(c.req.query('page'));
-  const { users, total } = await listUsers(db(c), { search: search || undefined, limit: PAGE_SIZE, offset: (page - 1) * PAGE_SIZE });
+  const { users, total } = await listUsers(dbOf(c), { search: search || undefined, limit: PAGE_SIZE, offset: (page - 1) * PAGE_SIZE });
   const link = (p: number) => `/admin/users?${new URLSearchParams({ ...(search ? { q: search } : {}), page: String(p) })}`;
   return c.html(
     <ConsolePage c={c} title="Users" notice={noticeFrom(c)}>
@@ -181,8 +179,8 @@ userPages.get('/new', (c) =>
 userPages.post('/new', async (c) => {
   const values = submitted(c);
   try {
-    const user = await createUser(db(c), parseNewUser(toApiInput(values, true)));
-    audit(c, { type: 'user.create', actor: actor(c), target: user.id, detail: { email: user.email } });
+    const user = await createUser(dbOf(c), parseNewUser(toApiInput(values, true)));
+    audit(c, { type: 'user.create', actor: actorOf(c), target: user.id, detail: { email: user.email } });
     return c.redirect(`${userPath(user.id)}?notice=user_created`, 303);
   } catch (error) {
     const errors = fieldErrors(error);
@@ -237,7 +235,7 @@ userPages.post('/import', async (c) => {
   const file = c.get('form').file;
   const pasted = rawText(c, 'csv');
   const csv = file instanceof File && file.size > 0 ? (file.size > 1_000_000 ? null : await file.text()) : pasted;
-  const result = csv === null ? { error: 'The file is larger than 1 MB.' } : csv.trim() === '' ? { error: 'Choose a CSV file or paste its contents.' } : await importUsersFromCsv(db(c), csv);
+  const result = csv === null ? { error: 'The file is larger than 1 MB.' } : csv.trim() === '' ? { error: 'Choose a CSV file or paste its contents.' } : await importUsersFromCsv(dbOf(c), csv);
   if ('error' in result) {
     return c.html(
       <ConsolePage c={c} title="Import users">
@@ -247,7 +245,7 @@ userPages.post('/import', async (c) => {
     );
   }
   const created = result.outcomes.filter((o) => o.created).length;
-  audit(c, { type: 'user.import', actor: actor(c), target: '', detail: { created, refused: result.outcomes.length - created } });
+  audit(c, { type: 'user.import', actor: actorOf(c), target: '', detail: { created, refused: result.outcomes.length - created } });
   const reportId = randomToken(12);
   await c.env.KV.put(kvKeys.importReport(reportId), JSON.stringify(result.outcomes), { expirationTtl: kvTtl(600) });
   return c.redirect(`/admin/users/import/${reportId}`, 303);
@@ -349,12 +347,12 @@ userPages.post('/:id', async (c) => {
   const values = submitted(c);
   try {
     const changes: Partial<UserFields> = parseUserChanges(toApiInput(values, false));
-    if (user.id === actor(c) && !changes.roles?.includes('admin')) {
+    if (user.id === actorOf(c) && !changes.roles?.includes('admin')) {
       throw new ValidationError({ roles: 'You cannot remove your own admin role. Ask another admin.' });
     }
-    const updated = await updateUser(db(c), user.id, changes);
+    const updated = await updateUser(dbOf(c), user.id, changes);
     await syncUserSessions(c.env, updated, { passwordChanged: false });
-    audit(c, { type: 'user.update', actor: actor(c), target: user.id, detail: { fields: Object.keys(changes) } });
+    audit(c, { type: 'user.update', actor: actorOf(c), target: user.id, detail: { fields: Object.keys(changes) } });
     return c.redirect(`${userPath(user.id)}?notice=saved`, 303);
   } catch (error) {
     const errors = fieldErrors(error);
@@ -367,9 +365,9 @@ userPages.post('/:id/password', async (c) => {
   const user = await findUser(c);
   try {
     const changes = parseUserChanges({ password: rawText(c, 'new_password') });
-    const updated = await updateUser(db(c), user.id, changes);
+    const updated = await updateUser(dbOf(c), user.id, changes);
     await syncUserSessions(c.env, updated, { passwordChanged: true });
-    audit(c, { type: 'user.update', actor: actor(c), target: user.id, detail: { fields: ['password'] } });
+    audit(c, { type: 'user.update', actor: actorOf(c), target: user.id, detail: { fields: ['password'] } });
     return c.redirect(`${userPath(user.id)}?notice=password_set`, 303);
   } catch (error) {
     if (!(error instanceof ValidationError)) throw error;
@@ -384,9 +382,9 @@ for (const [action, disabled] of [
   userPages.post(`/:id/${action}`, async (c) => {
     const user = await findUser(c);
     if (disabled) refuseSelf(c, user, 'disable');
-    const updated = await updateUser(db(c), user.id, { disabled });
+    const updated = await updateUser(dbOf(c), user.id, { disabled });
     await syncUserSessions(c.env, updated, { passwordChanged: false });
-    audit(c, { type: 'user.update', actor: actor(c), target: user.id, detail: { fields: ['disabled'], disabled } });
+    audit(c, { type: 'user.update', actor: actorOf(c), target: user.id, detail: { fields: ['disabled'], disabled } });
     return c.redirect(`${userPath(user.id)}?notice=${disabled ? 'disabled' : 'enabled'}`, 303);
   });
 }
@@ -409,7 +407,7 @@ userPages.get('/:id/sign-out', async (c) => {
 userPages.post('/:id/sign-out', async (c) => {
   const user = await findUser(c);
   const ended = await endUserSessions(c.env, user.id);
-  audit(c, { type: 'user.sessions.revoke', actor: actor(c), target: user.id, detail: { ended } });
+  audit(c, { type: 'user.sessions.revoke', actor: actorOf(c), target: user.id, detail: { ended } });
   return c.redirect(`${userPath(user.id)}?notice=signed_out`, 303);
 });
 
@@ -433,7 +431,7 @@ userPages.post('/:id/delete', async (c) => {
   refuseSelf(c, user, 'delete');
   // Sessions first: deleting the user also deletes their D1 session index.
   await endUserSessions(c.env, user.id);
-  await deleteUser(db(c), user.id);
-  audit(c, { type: 'user.delete', actor: actor(c), target: user.id, detail: { email: user.email } });
+  await deleteUser(dbOf(c), user.id);
+  audit(c, { type: 'user.delete', actor: actorOf(c), target: user.id, detail: { email: user.email } });
   return c.redirect('/admin/users?notice=deleted', 303);
 });
