@@ -17,6 +17,8 @@ export default defineConfig(async () => {
                   TEST_MIGRATIONS: migrations,
                   ADMIN_API_TOKEN: 'test-admin-token',
                   KEY_ENCRYPTION_KEY: 'test-key-encryption-key-0123456789abcdef',
+                  // Rotated keys sign at once in tests; test/tokens/activation.test.ts covers the delay.
+                  KEY_ACTIVATION_DELAY_SECONDS: '0',
                 },
               },
             }),

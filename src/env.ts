@@ -16,12 +16,15 @@ export interface Bindings {
   LOCKOUT_MAX_WAIT_SECONDS?: string;
   LOCKOUT_RESET_SECONDS?: string;
   IP_LOCKOUT_THRESHOLD?: string;
+  KEY_ACTIVATION_DELAY_SECONDS?: string;
 }
 
 export interface Settings {
   sessionTtlSeconds: number;
   /** How long an isolate may serve app records and signing keys without re-reading D1. */
   configCacheSeconds: number;
+  /** How long a rotated-in signing key is published before it signs (verifiers' JWKS caches catch up). */
+  keyActivationDelaySeconds: number;
   lockout: LockoutPolicy;
 }
 
@@ -42,10 +45,16 @@ function positiveInt(raw: string | undefined, fallback: number): number {
   return Number.isInteger(n) && n > 0 ? n : fallback;
 }
 
+function nonNegativeInt(raw: string | undefined, fallback: number): number {
+  const n = Number(raw);
+  return raw !== undefined && raw.trim() !== '' && Number.isInteger(n) && n >= 0 ? n : fallback;
+}
+
 export function settingsFrom(env: Bindings): Settings {
   return {
     sessionTtlSeconds: positiveInt(env.SESSION_TTL_SECONDS, 8 * 60 * 60),
     configCacheSeconds: positiveInt(env.CONFIG_CACHE_SECONDS, 30),
+    keyActivationDelaySeconds: nonNegativeInt(env.KEY_ACTIVATION_DELAY_SECONDS, 300),
     lockout: {
       threshold: positiveInt(env.LOCKOUT_THRESHOLD, 30),
       ipThreshold: positiveInt(env.IP_LOCKOUT_THRESHOLD, 100),

@@ -6,7 +6,8 @@ import { index, integer, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqli
 export type SigningAlg = 'HS256' | 'RS256' | 'ES256';
 export type ResponseMode = 'query' | 'fragment' | 'form_post';
 export type RedirectKind = 'login' | 'logout';
-export type KeyState = 'active' | 'retiring' | 'retired';
+/** next: published, not yet signing; active: signing; retiring: published for tokens it signed; retired. */
+export type KeyState = 'next' | 'active' | 'retiring' | 'retired';
 
 export interface Branding {
   productName: string;
@@ -83,8 +84,11 @@ export const signingKeys = sqliteTable(
     /** For a retiring key: when the last token it signed has expired, so it can leave the JWKS. */
     retiredAt: integer('retired_at'),
   },
-  // At most one active key per algorithm, even when two isolates create one at the same moment.
-  (t) => [uniqueIndex('signing_keys_one_active').on(t.alg).where(sql`state = 'active'`)],
+  // At most one active and one next key per algorithm, even when two isolates create one at the same moment.
+  (t) => [
+    uniqueIndex('signing_keys_one_active').on(t.alg).where(sql`state = 'active'`),
+    uniqueIndex('signing_keys_one_next').on(t.alg).where(sql`state = 'next'`),
+  ],
 );
 
 export const auditEvents = sqliteTable(

@@ -1,12 +1,18 @@
 // The issuer's asymmetric signing keys (RS256, ES256): created on first use, private halves
 // AES-GCM encrypted in D1, public halves published in the JWKS. Cached in the isolate for
 // CONFIG_CACHE_SECONDS so the hot path signs without a D1 query.
-import { and, desc, eq, gt, isNull, lte, or } from 'drizzle-orm';
+//
+// A key's life: next → active → retiring → retired. Rotation publishes the new key first
+// ("next", in the JWKS but not signing) and activates it KEY_ACTIVATION_DELAY_SECONDS later, so
+// verifiers and every isolate's JWKS cache know it before the first token it signs arrives. The
+// key it replaces stays published ("retiring") until every token it signed has expired.
+import { and, asc, desc, eq, gt, inArray, isNull, lte, or } from 'drizzle-orm';
 import { calculateJwkThumbprint, exportJWK, exportSPKI, generateKeyPair, importJWK, type JWK } from 'jose';
 import { MAX_TOKEN_TTL_SECONDS } from '../apps/app';
 import { database, type Database } from '../db/client';
-import { signingKeys, type SigningAlg } from '../db/schema';
+import { signingKeys, type KeyState, type SigningAlg } from '../db/schema';
 import { settingsFrom, type Bindings } from '../env';
+import { RequestError } from '../lib/errors';
 import { open, seal } from '../lib/secret-box';
 import { nowSeconds } from '../lib/time';
 import { TtlCache } from '../lib/ttl-cache';
@@ -24,7 +30,7 @@ const activeKeys = new TtlCache<AsymmetricAlg, Promise<ActiveKey>>();
 const jwksCache = new TtlCache<'jwks', Promise<{ keys: JWK[] }>>();
 const purpose = (kid: string) => `signing-key:${kid}`;
 
-async function generate(db: Database, kek: string, alg: AsymmetricAlg): Promise<void> {
+async function generate(db: Database, kek: string, alg: AsymmetricAlg, state: Extract<KeyState, 'active' | 'next'>): Promise<string> {
   const { publicKey, privateKey } = await generateKeyPair(alg, { extractable: true, modulusLength: 2048 });
   const publicJwk = await exportJWK(publicKey);
   const kid = await calculateJwkThumbprint(publicJwk);
@@ -36,20 +42,44 @@ async function generate(db: Database, kek: string, alg: AsymmetricAlg): Promise<
       alg,
       publicJwk: { ...publicJwk, kid, alg, use: 'sig' } as JsonWebKey,
       privateJwkEncrypted: await seal(kek, JSON.stringify(privateJwk), purpose(kid)),
-      state: 'active',
+      state,
       createdAt: nowSeconds(),
     })
-    // Another isolate may have created the active key meanwhile: then that one is used.
+    // Another isolate may have created the key meanwhile (one active and one next per algorithm): then that one is used.
     .onConflictDoNothing();
+  return kid;
+}
+
+/** How long a retiring key stays published: the longest token lifetime plus the isolate cache. */
+function retireAfter(env: Bindings): number {
+  return nowSeconds() + MAX_TOKEN_TTL_SECONDS + settingsFrom(env).configCacheSeconds;
+}
+
+/** Activates the algorithm's next key once it has been published for the activation delay. */
+async function activateDueKey(env: Bindings, db: Database, alg: AsymmetricAlg): Promise<void> {
+  const publishedBefore = nowSeconds() - settingsFrom(env).keyActivationDelaySeconds;
+  const [due] = await db
+    .select({ kid: signingKeys.kid })
+    .from(signingKeys)
+    .where(and(eq(signingKeys.alg, alg), eq(signingKeys.state, 'next'), lte(signingKeys.createdAt, publishedBefore)))
+    .limit(1);
+  if (!due) return;
+  // One batch is one transaction: the algorithm never has two active keys, nor none.
+  await db.batch([
+    db.update(signingKeys).set({ state: 'retiring', retiredAt: retireAfter(env) }).where(and(eq(signingKeys.alg, alg), eq(signingKeys.state, 'active'))),
+    db.update(signingKeys).set({ state: 'active' }).where(and(eq(signingKeys.kid, due.kid), eq(signingKeys.state, 'next'))),
+  ]);
+  jwksCache.clear();
 }
 
 async function loadActiveKey(env: Bindings, alg: AsymmetricAlg): Promise<ActiveKey> {
   const db = database(env.DB);
-  const find = () =>
-    db.select().from(signingKeys).where(and(eq(signingKeys.alg, alg), eq(signingKeys.state, 'active'))).limit(1);
+  await activateDueKey(env, db, alg);
+  const find = () => db.select().from(signingKeys).where(and(eq(signingKeys.alg, alg), eq(signingKeys.state, 'active'))).limit(1);
   let [row] = await find();
   if (!row) {
-    await generate(db, env.KEY_ENCRYPTION_KEY, alg);
+    // First use of this algorithm: nothing was signed before, so the key can sign at once.
+    await generate(db, env.KEY_ENCRYPTION_KEY, alg, 'active');
     jwksCache.clear();
     [row] = await find();
     if (!row) throw new Error(`no active ${alg} key after creating one`);
@@ -63,7 +93,7 @@ export function activeSigningKey(env: Bindings, alg: AsymmetricAlg): Promise<Act
   return TtlCache.load(activeKeys, alg, settingsFrom(env).configCacheSeconds, () => loadActiveKey(env, alg));
 }
 
-/** The public keys that verify tokens: active keys and retiring ones whose tokens may still be live. */
+/** The public keys that verify tokens: the next, active and retiring keys whose tokens may still be live. */
 export function publicJwks(env: Bindings): Promise<{ keys: JWK[] }> {
   return TtlCache.load(jwksCache, 'jwks', settingsFrom(env).configCacheSeconds, async () => {
     const rows = await database(env.DB)
@@ -71,11 +101,11 @@ export function publicJwks(env: Bindings): Promise<{ keys: JWK[] }> {
       .from(signingKeys)
       .where(
         or(
-          eq(signingKeys.state, 'active'),
+          inArray(signingKeys.state, ['active', 'next']),
           and(eq(signingKeys.state, 'retiring'), or(isNull(signingKeys.retiredAt), gt(signingKeys.retiredAt, nowSeconds()))),
         ),
       )
-      .orderBy(signingKeys.createdAt);
+      .orderBy(asc(signingKeys.createdAt));
     return { keys: rows.map((r) => r.publicJwk as JWK) };
   });
 }
@@ -83,10 +113,10 @@ export function publicJwks(env: Bindings): Promise<{ keys: JWK[] }> {
 export interface SigningKeyInfo {
   kid: string;
   alg: AsymmetricAlg;
-  state: 'active' | 'retiring' | 'retired';
+  state: KeyState;
   createdAt: number;
-  /** For retiring keys: when they leave the JWKS. For retired keys: when they left. */
-  retiredAt: number | null;
+  /** For a next key: when it becomes active. For a retiring key: when it leaves the JWKS. For a retired key: when it left. */
+  changesAt: number | null;
 }
 
 /** Moves retiring keys whose last tokens have expired to retired. */
@@ -100,29 +130,34 @@ async function sweepRetiringKeys(db: Database): Promise<void> {
 export async function listSigningKeys(env: Bindings): Promise<SigningKeyInfo[]> {
   const db = database(env.DB);
   await sweepRetiringKeys(db);
+  const delay = settingsFrom(env).keyActivationDelaySeconds;
   const rows = await db
     .select({ kid: signingKeys.kid, alg: signingKeys.alg, state: signingKeys.state, createdAt: signingKeys.createdAt, retiredAt: signingKeys.retiredAt })
     .from(signingKeys)
     .orderBy(signingKeys.alg, desc(signingKeys.createdAt));
-  return rows;
+  return rows.map(({ retiredAt, ...row }) => ({ ...row, changesAt: row.state === 'next' ? row.createdAt + delay : retiredAt }));
+}
+
+export interface Rotation {
+  kid: string;
+  /** When the new key starts signing (now, if the activation delay is 0). */
+  activatesAt: number;
 }
 
 /**
- * Makes a new key active for `alg`. The old one keeps verifying: it stays in the JWKS as
- * "retiring" until every token it signed has expired (the longest token lifetime allowed, plus
- * the time other isolates may still sign with it from their cache).
+ * Starts a rotation: a new key is published at once and signs from KEY_ACTIVATION_DELAY_SECONDS
+ * on; the current key then retires. A second rotation while one is pending is refused (409).
  */
-export async function rotateSigningKey(env: Bindings, alg: AsymmetricAlg): Promise<string> {
+export async function rotateSigningKey(env: Bindings, alg: AsymmetricAlg): Promise<Rotation> {
   const db = database(env.DB);
-  const publishFor = MAX_TOKEN_TTL_SECONDS + settingsFrom(env).configCacheSeconds;
-  await db
-    .update(signingKeys)
-    .set({ state: 'retiring', retiredAt: nowSeconds() + publishFor })
-    .where(and(eq(signingKeys.alg, alg), eq(signingKeys.state, 'active')));
-  await generate(db, env.KEY_ENCRYPTION_KEY, alg);
-  activeKeys.delete(alg);
+  await activateDueKey(env, db, alg);
+  const [pending] = await db.select({ kid: signingKeys.kid }).from(signingKeys).where(and(eq(signingKeys.alg, alg), eq(signingKeys.state, 'next'))).limit(1);
+  if (pending) throw new RequestError(409, 'conflict', `A new ${alg} key (${pending.kid}) is already published and not yet active; rotate again after it is.`);
+  const kid = await generate(db, env.KEY_ENCRYPTION_KEY, alg, 'next');
   jwksCache.clear();
-  return (await activeSigningKey(env, alg)).kid;
+  await activateDueKey(env, db, alg); // with no delay configured, the new key signs at once
+  activeKeys.delete(alg);
+  return { kid, activatesAt: nowSeconds() + settingsFrom(env).keyActivationDelaySeconds };
 }
 
 /** A key's public half as SPKI PEM, for apps whose libraries want PEM rather than a JWKS. */

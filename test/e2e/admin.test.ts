@@ -153,7 +153,8 @@ describe('admin console in a real browser', () => {
   beforeAll(async () => {
     try {
       browser = await launchChromium();
-      worker = await startLocalWorker({ vars: { LOCKOUT_THRESHOLD: String(LOCKOUT_THRESHOLD) } });
+      // Rotated keys sign at once here, so the walk-through sees the switch (test/tokens/activation.test.ts covers the delay).
+      worker = await startLocalWorker({ vars: { LOCKOUT_THRESHOLD: String(LOCKOUT_THRESHOLD), KEY_ACTIVATION_DELAY_SECONDS: '0' } });
       // The first admin, the way `npm run cli -- create-admin` makes it: through the admin API.
       await withDiagnostics(async () => {
         const created = await worker.api('POST', '/users', { email: ADMIN.email, password: ADMIN.password, name: ADMIN.name, roles: ['admin'] });

@@ -48,15 +48,23 @@ const iso = (seconds: number | null) => (seconds ? new Date(seconds * 1000).toIS
 
 operationsApi.get('/keys', async (c) => {
   const keys = await listSigningKeys(c.env);
-  return c.json({ keys: keys.map((k) => ({ kid: k.kid, alg: k.alg, state: k.state, created_at: iso(k.createdAt), retired_at: iso(k.retiredAt) })) });
+  return c.json({
+    keys: keys.map((k) => ({
+      kid: k.kid,
+      alg: k.alg,
+      state: k.state,
+      created_at: iso(k.createdAt),
+      ...(k.state === 'next' ? { activates_at: iso(k.changesAt) } : { retired_at: iso(k.changesAt) }),
+    })),
+  });
 });
 
 operationsApi.post('/keys/:alg/rotate', async (c) => {
   const alg = c.req.param('alg');
   if (!(ASYMMETRIC_ALGS as readonly string[]).includes(alg)) throw new NotFoundError('Only RS256 and ES256 keys can be rotated.');
-  const kid = await rotateSigningKey(c.env, alg as AsymmetricAlg);
+  const { kid, activatesAt } = await rotateSigningKey(c.env, alg as AsymmetricAlg);
   audit(c, { type: 'key.rotate', actor: ACTOR, target: kid, detail: { alg } });
-  return c.json({ alg, kid });
+  return c.json({ alg, kid, activates_at: iso(activatesAt) });
 });
 
 // --- Branding -----------------------------------------------------------------------------

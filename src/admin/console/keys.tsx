@@ -1,15 +1,21 @@
 // Console: Signing keys. The issuer's keys by algorithm and state, rotation, PEM download.
 import { Hono } from 'hono';
 import { audit } from '../../audit/audit';
+import { settingsFrom } from '../../env';
+import { nowSeconds } from '../../lib/time';
 import { csrfToken } from '../../http/csrf';
 import { NotFoundError } from '../../lib/errors';
 import { ASYMMETRIC_ALGS, listSigningKeys, publicKeyPem, rotateSigningKey, type AsymmetricAlg } from '../../tokens/keys';
-import { actorOf, type ConsoleEnv } from './context';
+import { actorOf, type ConsoleContext, type ConsoleEnv } from './context';
 import { ConfirmPage, ConsolePage, noticeFrom } from './layout';
 
 export const keyPages = new Hono<ConsoleEnv>();
 
 const date = (seconds: number | null) => (seconds ? new Date(seconds * 1000).toISOString().replace('T', ' ').slice(0, 16) + ' UTC' : '');
+const delayText = (c: ConsoleContext) => {
+  const seconds = settingsFrom(c.env).keyActivationDelaySeconds;
+  return seconds === 0 ? 'no time' : seconds % 60 === 0 ? `${seconds / 60} minute${seconds === 60 ? '' : 's'}` : `${seconds} seconds`;
+};
 const isAlg = (value: string): value is AsymmetricAlg => (ASYMMETRIC_ALGS as readonly string[]).includes(value);
 
 keyPages.get('/', async (c) => {
@@ -21,7 +27,10 @@ keyPages.get('/', async (c) => {
           RS256 and ES256 apps get tokens signed with the active key of their algorithm; apps verify them with the public keys at <code>/.well-known/jwks.json</code>. A key is
           created the first time it is needed. HS256 apps are signed with their own client secret instead.
         </p>
-        <p class="muted">Rotation makes a new key active at once; the previous key stays published (retiring) until every token it signed has expired, so nothing breaks.</p>
+        <p class="muted">
+          Rotation publishes a new key at once and makes it sign {delayText(c)} later, so that every verifier's cached JWKS knows it first. The previous key then stays
+          published (retiring) until every token it signed has expired, so nothing breaks.
+        </p>
       </div>
       {ASYMMETRIC_ALGS.map((alg) => {
         const mine = keys.filter((k) => k.alg === alg);
@@ -42,7 +51,7 @@ keyPages.get('/', async (c) => {
                     <th>Key id (kid)</th>
                     <th>State</th>
                     <th class="optional">Created</th>
-                    <th class="optional">Leaves the JWKS</th>
+                    <th class="optional">Next change</th>
                     <th></th>
                   </tr>
                 </thead>
@@ -53,10 +62,10 @@ keyPages.get('/', async (c) => {
                         <code>{k.kid}</code>
                       </td>
                       <td>
-                        <span class={`badge ${k.state === 'active' ? 'ok' : k.state === 'retiring' ? 'warn' : 'off'}`}>{k.state}</span>
+                        <span class={`badge ${k.state === 'active' ? 'ok' : k.state === 'retired' ? 'off' : 'warn'}`}>{k.state === 'next' ? 'published, not yet signing' : k.state}</span>
                       </td>
                       <td class="optional">{date(k.createdAt)}</td>
-                      <td class="optional">{k.state === 'retiring' ? date(k.retiredAt) : ''}</td>
+                      <td class="optional">{k.state === 'next' ? `signs from ${date(k.changesAt)}` : k.state === 'retiring' ? `leaves the JWKS ${date(k.changesAt)}` : ''}</td>
                       <td>
                         {k.state !== 'retired' && (
                           <a href={`/admin/keys/${encodeURIComponent(k.kid)}.pem`} download={`edge-sso-${alg}-${k.kid}.pem`}>
@@ -83,7 +92,7 @@ keyPages.get('/rotate/:alg', (c) => {
     <ConfirmPage
       c={c}
       title={`Rotate the ${alg} signing key?`}
-      message={`New ${alg} tokens will be signed with a new key. The current key stays in the JWKS until its tokens have expired. Apps that pinned the current key as PEM must download the new one.`}
+      message={`A new ${alg} key is published in the JWKS now and signs new tokens ${delayText(c)} later. The current key stays in the JWKS until its tokens have expired. Apps that pinned the current key as PEM must download the new one.`}
       action={`/admin/keys/rotate/${alg}`}
       button={`Rotate ${alg} key`}
       back="/admin/keys"
@@ -95,9 +104,9 @@ keyPages.get('/rotate/:alg', (c) => {
 keyPages.post('/rotate/:alg', async (c) => {
   const alg = c.req.param('alg');
   if (!isAlg(alg)) throw new NotFoundError('Only RS256 and ES256 keys can be rotated.');
-  const kid = await rotateSigningKey(c.env, alg);
+  const { kid, activatesAt } = await rotateSigningKey(c.env, alg);
   audit(c, { type: 'key.rotate', actor: actorOf(c), target: kid, detail: { alg } });
-  return c.redirect('/admin/keys?notice=key_rotated', 303);
+  return c.redirect(`/admin/keys?notice=${activatesAt > nowSeconds() ? 'key_published' : 'key_rotated'}`, 303);
 });
 
 keyPages.get('/:file{[A-Za-z0-9_-]+\\.pem}', async (c) => {

@@ -95,6 +95,7 @@ export const NOTICES = {
   enabled: 'User enabled.',
   unlocked: 'Account unlocked.',
   key_rotated: 'A new signing key is active. The previous key stays in the JWKS until its tokens have expired.',
+  key_published: 'A new signing key is published in the JWKS and starts signing after the activation delay. The current key signs until then.',
   deleted: 'Deleted.',
 } as const;
 

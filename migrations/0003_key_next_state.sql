@@ -1,0 +1,1 @@
+CREATE UNIQUE INDEX `signing_keys_one_next` ON `signing_keys` (`alg`) WHERE state = 'next';
