@@ -12,17 +12,13 @@ import { checkCsrf, CSRF_FIELD, csrfToken } from '../http/csrf';
 import { limitBody, readForm } from '../http/forms';
 import { deleteFlow, readFlow, type Flow } from '../sessions/flows';
 import { readSession, startSession } from '../sessions/sessions';
-import { authenticate } from '../users/store';
 import { profileClaims } from '../users/user';
 import { LoginPage, SignedInPage, type LoginPageProps } from './pages';
-import { countAttempt, recordSuccess } from './throttle';
+import { auditableEmail, checkSignIn } from './sign-in';
 
 // One message for every refusal, so the page never says whether an account exists.
 const INVALID_CREDENTIALS = 'The email or password is not correct.';
 const EXPIRED_FLOW = 'This sign-in request has expired. Go back to the application and start again.';
-const EMAIL_SHAPE = /^[^\s@]+@[^\s@]+$/;
-/** What the audit log records of the typed email: people sometimes type their password there. */
-const auditableEmail = (email: string) => (EMAIL_SHAPE.test(email) ? email.toLowerCase() : '(not an email address)');
 const plural = (n: number, unit: string) => `${n} ${unit}${n === 1 ? '' : 's'}`;
 const tooManyFailures = (seconds: number) =>
   `Too many failed sign-ins. Try again in ${seconds < 60 ? plural(seconds, 'second') : plural(Math.ceil(seconds / 60), 'minute')}.`;
@@ -62,28 +58,21 @@ loginRoutes.post('/login', limitBody(16 * 1024), async (c) => {
   if (flowId && !flow) return loginPage(c, null, { email, error: EXPIRED_FLOW }, 400);
   if (!email || !password) return loginPage(c, flow, { flow: flowId, email, error: INVALID_CREDENTIALS }, 401);
 
-  const db = database(c.env.DB);
   const { lockout: policy, sessionTtlSeconds } = settingsFrom(c.env);
-  const attempt = await countAttempt(db, email, clientIp(c), policy);
-  const target = auditableEmail(email);
+  const outcome = await checkSignIn(database(c.env.DB), { email, password, ip: clientIp(c) }, policy);
   const detail = { client_id: flow?.clientId };
-  if (!attempt.allowed) {
-    audit(c, { type: 'login.locked', actor: 'anonymous', target, detail });
-    c.header('Retry-After', String(attempt.retryAfterSeconds));
-    return loginPage(c, flow, { flow: flowId, email, error: tooManyFailures(attempt.retryAfterSeconds) }, 429);
+  if (outcome.kind === 'locked') {
+    audit(c, { type: 'login.locked', actor: 'anonymous', target: auditableEmail(email), detail });
+    c.header('Retry-After', String(outcome.retryAfterSeconds));
+    return loginPage(c, flow, { flow: flowId, email, error: tooManyFailures(outcome.retryAfterSeconds) }, 429);
   }
-
-  const user = password.length <= 1024 ? await authenticate(db, email, password) : null;
-  if (!user) {
-    audit(c, { type: 'login.failure', actor: 'anonymous', target, detail });
-    // This attempt reached a threshold: say so in the audit log, naming the email or `ip:<address>`.
-    for (const { key } of attempt.counted.filter((k) => k.lockedUntil > 0)) {
-      audit(c, { type: 'login.lockout', actor: 'system', target: key.startsWith('email:') ? target : key, detail });
-    }
+  if (outcome.kind === 'refused') {
+    audit(c, { type: 'login.failure', actor: 'anonymous', target: auditableEmail(email), detail });
+    for (const target of outcome.locked) audit(c, { type: 'login.lockout', actor: 'system', target, detail });
     return loginPage(c, flow, { flow: flowId, email, error: INVALID_CREDENTIALS }, 401);
   }
 
-  await recordSuccess(db, email, attempt);
+  const { user } = outcome;
   await startSession(c, { userId: user.id, amr: ['pwd'], profile: profileClaims(user), roles: user.roles }, sessionTtlSeconds);
   audit(c, { type: 'login.success', actor: user.id, target: user.email, detail });
   if (!flow || !flowId) return c.redirect('/login', 303);
