@@ -122,11 +122,8 @@ export async function updateApp(db: Database, clientId: string, changes: Partial
     db.delete(appRedirectUris).where(and(eq(appRedirectUris.clientId, clientId), eq(appRedirectUris.kind, kind))),
     ...slices(redirectRows(clientId, kind, urls), 4).map((slice) => db.insert(appRedirectUris).values(slice)),
   ];
-  const statements = [
-    ...(redirectUrls ? replace('login', redirectUrls) : []),
-    ...(logoutUrls ? replace('logout', logoutUrls) : []),
-  ];
-  if (statements.length > 0) await db.batch(statements as [(typeof statements)[number], ...typeof statements]);
+  const [first, ...others] = [...(redirectUrls ? replace('login', redirectUrls) : []), ...(logoutUrls ? replace('logout', logoutUrls) : [])];
+  if (first) await db.batch([first, ...others]);
   forgetApp(clientId);
   return requireApp(db, clientId);
 }

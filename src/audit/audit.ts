@@ -4,6 +4,7 @@ import { database, type Database } from '../db/client';
 import { auditEvents, users } from '../db/schema';
 import { clientIp, type AppContext } from '../http/context';
 import { nowSeconds } from '../lib/time';
+import { normaliseEmail } from '../users/input';
 
 export type AuditType =
   | 'login.success'
@@ -59,12 +60,9 @@ export function audit(c: AppContext, event: AuditEvent): void {
  */
 export async function auditSubjectsFor(db: Database, user: string): Promise<string[]> {
   const text = user.trim();
-  const [match] = await db
-    .select({ id: users.id, email: users.email })
-    .from(users)
-    .where(or(eq(users.email, text.toLowerCase()), eq(users.id, text)))
-    .limit(1);
-  return match ? [match.id, match.email] : [text, text.toLowerCase()];
+  const email = normaliseEmail(text);
+  const [match] = await db.select({ id: users.id, email: users.email }).from(users).where(or(eq(users.email, email), eq(users.id, text))).limit(1);
+  return match ? [match.id, match.email] : [text, email];
 }
 
 export interface AuditQuery {

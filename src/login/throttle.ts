@@ -11,9 +11,11 @@ import type { Database } from '../db/client';
 import { loginThrottle } from '../db/schema';
 import type { LockoutPolicy } from '../env';
 import { nowSeconds } from '../lib/time';
+import { normaliseEmail } from '../users/input';
 
 export const throttleKeys = {
-  email: (email: string) => `email:${email.trim().toLowerCase()}`,
+  // Normalised exactly as the user store normalises emails, so one account has one counter.
+  email: (email: string) => `email:${normaliseEmail(email)}`,
   ip: (ip: string) => `ip:${ip}`,
 };
 
@@ -64,9 +66,8 @@ export async function countAttempt(db: Database, email: string, ip: string, poli
   const now = nowSeconds();
   const keys: [string, number][] = [[throttleKeys.email(email), policy.threshold]];
   if (ip) keys.push([throttleKeys.ip(ip), policy.ipThreshold]);
-  const statements = keys.map(([key, threshold]) => countStatement(db, key, threshold, policy, now));
-  const results = await db.batch(statements as [(typeof statements)[number], ...typeof statements]);
-  const counted = results.flat();
+  const [first, ...others] = keys.map(([key, threshold]) => countStatement(db, key, threshold, policy, now));
+  const counted = (await db.batch([first!, ...others])).flat();
   if (counted.length === keys.length) return { allowed: true, counted };
   // A key returned no row: it was locked. Read how long for.
   const locked = await db
@@ -78,20 +79,18 @@ export async function countAttempt(db: Database, email: string, ip: string, poli
 
 /** After a successful sign-in: forget the account's failures and take this attempt back from the address. */
 export async function recordSuccess(db: Database, email: string, attempt: Extract<Attempt, { allowed: true }>): Promise<void> {
+  const forgetAccount = db.delete(loginThrottle).where(eq(loginThrottle.key, throttleKeys.email(email)));
   const ipKey = attempt.counted.find((k) => k.key.startsWith('ip:'));
-  const statements = [
-    db.delete(loginThrottle).where(eq(loginThrottle.key, throttleKeys.email(email))),
-    ...(ipKey
-      ? [
-          db
-            .update(loginThrottle)
-            // The lock this attempt set, if any, goes with it: it was a good sign-in.
-            .set({ failures: sql`max(${loginThrottle.failures} - 1, 0)`, lockedUntil: ipKey.lockedUntil > 0 ? 0 : sql`${loginThrottle.lockedUntil}` })
-            .where(eq(loginThrottle.key, ipKey.key)),
-        ]
-      : []),
-  ];
-  await db.batch(statements as [(typeof statements)[number], ...typeof statements]);
+  if (!ipKey) {
+    await forgetAccount;
+    return;
+  }
+  const takeBack = db
+    .update(loginThrottle)
+    // The lock this attempt set, if any, goes with it: it was a good sign-in.
+    .set({ failures: sql`max(${loginThrottle.failures} - 1, 0)`, lockedUntil: ipKey.lockedUntil > 0 ? 0 : sql`${loginThrottle.lockedUntil}` })
+    .where(eq(loginThrottle.key, ipKey.key));
+  await db.batch([forgetAccount, takeBack]);
 }
 
 export interface Lockout {

@@ -111,6 +111,7 @@ async function liveSessionHashes(stores: SessionStores, userId: string): Promise
 export async function endUserSessions(stores: SessionStores, userId: string): Promise<number> {
   const live = await liveSessionHashes(stores, userId);
   await endSessions(stores, live);
+  // Expired rows too: their KV entries are gone already, only the index remains.
   await database(stores.DB).delete(userSessions).where(eq(userSessions.userId, userId));
   return live.length;
 }
