@@ -186,10 +186,24 @@ describe('admin console in a real browser', () => {
         const { page } = admin;
         await arriveAt(page, (u) => isPath('/login')(u) && u.searchParams.has('flow'), () => page.goto(at('/admin')));
         expect(await heading(page).innerText()).toBe('Sign in');
+        expect(await page.evaluate(() => document.compatMode), 'the login page renders in standards mode').toBe('CSS1Compat');
         await arriveAt(page, isPath('/admin/apps'), async () => (await signIn(page, ADMIN.email, ADMIN.password)).click());
         expect(await heading(page).innerText()).toBe('Applications');
+        expect(await page.evaluate(() => document.compatMode), 'the console renders in standards mode').toBe('CSS1Compat');
         expect(await page.getByRole('navigation', { name: 'Sections' }).getByRole('link', { name: 'Applications' }).getAttribute('aria-current')).toBe('page');
         expect(await page.locator('header').innerText()).toContain(ADMIN.email);
+      },
+    ));
+
+  it('every console section renders in standards mode (no quirks mode)', () =>
+    step(
+      () => admin.page,
+      async () => {
+        const { page } = admin;
+        for (const path of ['/admin/apps', '/admin/apps/new', '/admin/users', '/admin/protection', '/admin/keys', '/admin/branding', '/admin/audit']) {
+          await arriveAt(page, isPath(path), () => page.goto(at(path)));
+          expect(await page.evaluate(() => document.compatMode), path).toBe('CSS1Compat');
+        }
       },
     ));
 
