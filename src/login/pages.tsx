@@ -55,9 +55,9 @@ export function SignedInPage(props: { email: string; isAdmin: boolean }) {
   );
 }
 
-export function SignedOutPage(props: { note?: string }) {
+export function SignedOutPage(props: { note?: string; branding?: Branding; nonce?: string }) {
   return (
-    <Page title="Signed out">
+    <Page title="Signed out" branding={props.branding} nonce={props.nonce}>
       <h1>You are signed out</h1>
       <p>Your single sign-on session has ended. You can close this window.</p>
       {props.note && <p class="muted">{props.note}</p>}

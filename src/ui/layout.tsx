@@ -74,9 +74,9 @@ export function Page(props: PageProps) {
 }
 
 /** A page that only says something: errors, "signed out", and so on. */
-export function MessagePage(props: { title: string; children?: Child }) {
+export function MessagePage(props: { title: string; branding?: Branding; nonce?: string; children?: Child }) {
   return (
-    <Page title={props.title}>
+    <Page title={props.title} branding={props.branding} nonce={props.nonce}>
       <h1>{props.title}</h1>
       {props.children}
     </Page>
