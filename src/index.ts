@@ -1,5 +1,6 @@
 // Builds the Worker: global middleware, error handling, and each capability's routes.
 import { Hono } from 'hono';
+import { accountRoutes } from './account/my-apps';
 import { adminApi } from './admin/api/index';
 import { adminConsole } from './admin/console/routes';
 import type { AppEnv } from './http/context';
@@ -22,6 +23,7 @@ app.route('/', uiRoutes);
 app.route('/', tokenRoutes);
 app.route('/', loginRoutes);
 app.route('/', ssoRoutes);
+app.route('/', accountRoutes);
 app.route('/api/admin', adminApi);
 app.route('/admin', adminConsole);
 

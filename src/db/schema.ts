@@ -28,6 +28,8 @@ export const apps = sqliteTable('apps', {
   secretEncrypted: text('secret_encrypted').notNull(),
   /** Extra claims for apps that expect other names: claim name → user field (see src/apps/attributes.ts). */
   attributeMap: text('attribute_map', { mode: 'json' }).$type<Record<string, string>>().notNull().default(sql`'{}'`),
+  /** Where My apps sends a user to open the app (login initiated at the app); empty: the first redirect URL's origin. */
+  initiateLoginUrl: text('initiate_login_url').notNull().default(''),
   /** Overrides of the global branding for this app's login page; empty fields inherit. */
   branding: text('branding', { mode: 'json' }).$type<Partial<Branding>>().notNull().default(sql`'{}'`),
   createdAt: integer('created_at').notNull(),

@@ -21,6 +21,9 @@ button, .button { display:inline-block; width:100%; margin-top:1.5rem; padding:.
 .notice { border-radius:8px; padding:.75rem 1rem; margin:1rem 0; background:#ecfdf3; color:var(--ok); border:1px solid #abefc6; }
 code, .url { font-family: ui-monospace,SFMono-Regular,Menlo,monospace; font-size:.85rem; word-break:break-all; }
 ul.urls { padding-left:1.2rem; }
+ul.app-list { list-style:none; padding:0; margin:1rem 0; }
+ul.app-list li { border:1px solid var(--line); border-radius:8px; padding:.75rem 1rem; margin:.5rem 0; }
+ul.app-list a { font-weight:600; display:block; }
 footer { text-align:center; margin-top:1.5rem; }
 a { color:var(--accent); }
 @media (max-width: 480px) { main { margin: 1rem auto; } .card { padding:1.25rem; } }

@@ -520,7 +520,7 @@ describe('admin console in a real browser', () => {
         await arriveAt(page, isPath('/login'), () => page.goto(at('/login')));
         const ok = await submit(page, await signIn(page, USER.email, USER.password), '/login');
         expect(ok.status()).toBe(303);
-        await expect.poll(() => heading(page).innerText()).toBe('You are signed in');
+        await expect.poll(() => heading(page).innerText()).toBe('My apps');
         expect(await page.locator('main').innerText()).toContain(`Signed in as ${USER.email}`);
 
         // And the audit log tells the story.
