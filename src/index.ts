@@ -3,6 +3,7 @@ import { Hono } from 'hono';
 import { accountRoutes } from './account/my-apps';
 import { adminApi } from './admin/api/index';
 import { adminConsole } from './admin/console/routes';
+import { brandingRoutes } from './branding/routes';
 import type { AppEnv } from './http/context';
 import { notFound, onError } from './http/errors';
 import { securityHeaders } from './http/security-headers';
@@ -24,6 +25,7 @@ app.route('/', tokenRoutes);
 app.route('/', loginRoutes);
 app.route('/', ssoRoutes);
 app.route('/', accountRoutes);
+app.route('/', brandingRoutes);
 app.route('/api/admin', adminApi);
 app.route('/admin', adminConsole);
 

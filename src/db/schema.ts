@@ -132,6 +132,20 @@ export const settings = sqliteTable('settings', {
 });
 
 /**
+ * Images uploaded for branding (the logo), named by the SHA-256 of their bytes and served at
+ * /branding/logo/<hash>.png with a year-long immutable cache. D1, not KV: a logo must be
+ * readable everywhere the moment the page that shows it is.
+ */
+export const brandingImages = sqliteTable('branding_images', {
+  hash: text('hash').primaryKey(),
+  contentType: text('content_type').notNull(),
+  /** The image bytes, base64url (at most 256 KiB of image). */
+  data: text('data').notNull(),
+  size: integer('size').notNull(),
+  createdAt: integer('created_at').notNull(),
+});
+
+/**
  * Failed sign-ins per account email (`email:<address>`, whether or not the account exists, so a
  * lockout reveals nothing) and per client address (`ip:<address>`).
  */

@@ -46,7 +46,7 @@ export const securityHeaders = createMiddleware<AppEnv>(async (c, next) => {
       "default-src 'none'",
       `script-src 'nonce-${nonce}'`,
       `style-src 'self' 'nonce-${nonce}'`,
-      'img-src https: data:',
+      "img-src 'self' https: data:",
       `form-action ${formAction}`,
       "frame-ancestors 'none'",
       "base-uri 'none'",

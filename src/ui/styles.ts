@@ -9,6 +9,8 @@ main { max-width: 28rem; margin: 8vh auto; padding: 0 1rem; }
 main.wide { max-width: 44rem; }
 .card { background:var(--card); border:1px solid var(--line); border-radius:12px; padding:2rem; box-shadow:0 1px 2px rgba(16,24,40,.05); }
 .brand img.logo { display:block; max-height:40px; max-width:200px; margin-bottom:.5rem; }
+img.logo-preview { max-height:40px; max-width:200px; vertical-align:middle; }
+input[type=file] { font:inherit; }
 .brand { font-weight:600; color:var(--muted); font-size:.9rem; letter-spacing:.02em; margin:0 0 1.25rem; }
 h1 { font-size:1.5rem; line-height:1.25; margin:0 0 .5rem; }
 p { margin:.5rem 0 1rem; }
