@@ -200,7 +200,8 @@ describe('admin console in a real browser', () => {
       () => admin.page,
       async () => {
         const { page } = admin;
-        for (const path of ['/admin/apps', '/admin/apps/new', '/admin/users', '/admin/protection', '/admin/keys', '/admin/branding', '/admin/audit']) {
+        // Ends on Applications, where the next step starts.
+        for (const path of ['/admin/apps/new', '/admin/users', '/admin/protection', '/admin/keys', '/admin/branding', '/admin/audit', '/admin/apps']) {
           await arriveAt(page, isPath(path), () => page.goto(at(path)));
           expect(await page.evaluate(() => document.compatMode), path).toBe('CSS1Compat');
         }
