@@ -9,6 +9,7 @@ import { matchRedirect } from '../apps/redirects';
 import { loadServedApp } from '../apps/served';
 import type { ServedApp } from '../apps/cache';
 import { audit } from '../audit/audit';
+import type { Branding } from '../branding/branding';
 import { brandingFor } from '../branding/page';
 import { issuerFor, settingsFrom } from '../env';
 import type { AppContext, AppEnv } from '../http/context';
@@ -57,7 +58,7 @@ async function isOwnHint(c: AppContext, session: Session, hint: string | undefin
   }
 }
 
-function SignOutConfirmPage(props: { c: AppContext; request: LogoutRequest; appName?: string; branding: Awaited<ReturnType<typeof brandingFor>>; email: string }) {
+function SignOutConfirmPage(props: { c: AppContext; request: LogoutRequest; appName?: string; branding: Branding; email: string }) {
   const { request } = props;
   const hidden: [string, string | undefined][] = [
     ['client_id', request.clientId],
