@@ -31,12 +31,14 @@ function configWith(issuerLine: string): string {
 }
 
 describe('npm run deploy', () => {
-  it("refuses the repository's wrangler.toml as shipped (ISSUER empty), says why and how to fix it, and never runs wrangler", () => {
-    const result = runDeploy([]);
+  it('refuses an empty ISSUER, says why and how to fix it, and never runs wrangler', () => {
+    const config = configWith('ISSUER = ""');
+    const result = runDeploy(['--config', config]);
     expect(result.status).toBe(1);
     expect(result.stderr).toContain('refusing to deploy');
     expect(result.stderr).toContain('ISSUER is empty');
-    expect(result.stderr).toContain('wrangler.toml [vars]');
+    expect(result.stderr).toContain(`(read from ${config} [vars])`);
+    expect(result.stderr).toContain('in wrangler.toml, under [vars]');
     expect(result.stderr).toContain('ISSUER = "https://sso.example.com"');
     expect(result.stdout).not.toMatch(/wrangler|Uploaded|Total Upload/i);
   });
