@@ -65,9 +65,34 @@ export function settingsFrom(env: Bindings): Settings {
   };
 }
 
-/** The `iss` of every token: the ISSUER setting without a trailing slash, else the request's origin. */
-export function issuerFor(env: Bindings, requestUrl: string): string {
-  const configured = env.ISSUER?.trim();
-  if (configured) return configured.replace(/\/+$/, '');
-  return new URL(requestUrl).origin;
+const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
+
+/** Local development: a loopback host, where only this machine can choose the Host header. */
+export function isLoopbackHost(hostname: string): boolean {
+  return LOOPBACK_HOSTS.has(hostname) || hostname.endsWith('.localhost') || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(hostname);
 }
+
+export const EMPTY_ISSUER_WARNING =
+  'ISSUER is not set: token issuers (iss) follow the Host header of each request. Set ISSUER in wrangler.toml [vars] to your public URL.';
+
+/**
+ * Makes `issuerFor`: the ISSUER setting without a trailing slash, else the request's origin. The
+ * fallback is meant for local dev; on any other host it works but logs a warning, once per isolate,
+ * because `iss` would then depend on whatever Host the request names.
+ */
+export function issuerResolver(warn: (message: string) => void): (env: Bindings, requestUrl: string) => string {
+  let warned = false;
+  return (env, requestUrl) => {
+    const configured = env.ISSUER?.trim();
+    if (configured) return configured.replace(/\/+$/, '');
+    const url = new URL(requestUrl);
+    if (!warned && !isLoopbackHost(url.hostname)) {
+      warned = true;
+      warn(`${EMPTY_ISSUER_WARNING} Using ${url.origin}.`);
+    }
+    return url.origin;
+  };
+}
+
+/** The `iss` of every token: the ISSUER setting without a trailing slash, else the request's origin. */
+export const issuerFor: (env: Bindings, requestUrl: string) => string = issuerResolver((message) => console.warn(message));

@@ -1,7 +1,9 @@
 // Builds the Worker: global middleware, error handling, and each capability's routes.
 import { Hono } from 'hono';
+import { accountRoutes } from './account/my-apps';
 import { adminApi } from './admin/api/index';
 import { adminConsole } from './admin/console/routes';
+import { brandingRoutes } from './branding/routes';
 import type { AppEnv } from './http/context';
 import { notFound, onError } from './http/errors';
 import { securityHeaders } from './http/security-headers';
@@ -22,6 +24,8 @@ app.route('/', uiRoutes);
 app.route('/', tokenRoutes);
 app.route('/', loginRoutes);
 app.route('/', ssoRoutes);
+app.route('/', accountRoutes);
+app.route('/', brandingRoutes);
 app.route('/api/admin', adminApi);
 app.route('/admin', adminConsole);
 

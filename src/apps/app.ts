@@ -20,6 +20,8 @@ export interface App {
   redirectUrls: string[];
   /** Extra places the app may send users after sign-out (its redirect URLs are allowed too). */
   logoutUrls: string[];
+  /** Where My apps opens the app (it then starts sign-in itself); empty: the first redirect URL's origin. See launchUrl. */
+  initiateLoginUrl: string;
   /** Extra claims: claim name → user field. */
   attributeMap: AttributeMap;
   /** This app's overrides of the global branding. */
@@ -46,6 +48,7 @@ export function appToJson(app: App, issuer: string, clientSecret?: string) {
     description: app.description,
     redirect_urls: app.redirectUrls,
     logout_urls: app.logoutUrls,
+    initiate_login_url: app.initiateLoginUrl,
     signing_alg: app.signingAlg,
     response_mode: app.responseMode,
     token_ttl_seconds: app.tokenTtlSeconds,
@@ -56,4 +59,11 @@ export function appToJson(app: App, issuer: string, clientSecret?: string) {
     created_at: new Date(app.createdAt * 1000).toISOString(),
     updated_at: new Date(app.updatedAt * 1000).toISOString(),
   };
+}
+
+/** The URL that opens the app for a signed-in user: its login-initiation URL, else its first redirect URL's origin. */
+export function launchUrl(app: Pick<App, 'initiateLoginUrl' | 'redirectUrls'>): string | null {
+  if (app.initiateLoginUrl) return app.initiateLoginUrl;
+  const first = app.redirectUrls[0];
+  return first ? `${new URL(first).origin}/` : null;
 }

@@ -16,6 +16,7 @@ export interface AppFields {
   description: string;
   redirectUrls: string[];
   logoutUrls: string[];
+  initiateLoginUrl: string;
   signingAlg: SigningAlg;
   responseMode: ResponseMode;
   tokenTtlSeconds: number;
@@ -25,7 +26,7 @@ export interface AppFields {
 
 export type NewAppInput = Partial<AppFields> & Pick<AppFields, 'name' | 'redirectUrls'> & { clientId?: string };
 
-const EDITABLE = ['name', 'description', 'redirect_urls', 'logout_urls', 'signing_alg', 'response_mode', 'token_ttl_seconds', 'attribute_map', 'branding'];
+const EDITABLE = ['name', 'description', 'redirect_urls', 'logout_urls', 'initiate_login_url', 'signing_alg', 'response_mode', 'token_ttl_seconds', 'attribute_map', 'branding'];
 
 function readRedirectList(fields: FieldReader, key: string, required: boolean): string[] | undefined {
   if (!fields.has(key)) return required ? fields.fail(key, 'is required: at least one https URL') : undefined;
@@ -40,6 +41,14 @@ function readRedirectList(fields: FieldReader, key: string, required: boolean): 
     if (!urls.includes(check.url)) urls.push(check.url);
   }
   return urls;
+}
+
+/** Like a redirect URL (https, or http on loopback); an empty string clears it (the default applies). */
+function readInitiateLoginUrl(fields: FieldReader): string | undefined {
+  const value = fields.string('initiate_login_url', { max: 2000 });
+  if (value === undefined || value.trim() === '') return value === undefined ? undefined : '';
+  const check = checkRegisteredRedirect(value);
+  return check.ok ? check.url : fields.fail('initiate_login_url', `"${value.trim()}" ${check.reason}`);
 }
 
 function readAttributeMap(fields: FieldReader): AttributeMap | undefined {
@@ -63,6 +72,7 @@ function readEditable(fields: FieldReader, creating: boolean): Partial<AppFields
     description: fields.string('description', { max: 500 }),
     redirectUrls: readRedirectList(fields, 'redirect_urls', creating),
     logoutUrls: readRedirectList(fields, 'logout_urls', false),
+    initiateLoginUrl: readInitiateLoginUrl(fields),
     signingAlg: fields.oneOf('signing_alg', SIGNING_ALGS),
     responseMode: fields.oneOf('response_mode', RESPONSE_MODES),
     tokenTtlSeconds: fields.integer('token_ttl_seconds', 30, MAX_TOKEN_TTL_SECONDS),

@@ -1,6 +1,8 @@
 // Branding: what the login page shows. Pure: validation and the merge of global and per-app values.
 // Every value is checked here so no admin-supplied markup, script or CSS reaches a page.
 import type { Branding } from '../db/schema';
+import { whiteTextContrastProblem } from './contrast';
+import { LOGO_PATH_PATTERN } from './logo';
 
 export type { Branding };
 
@@ -52,7 +54,9 @@ export function checkBranding(input: Record<string, unknown>): { values: Partial
     }
     if (/[\u0000-\u001f\u007f<>]/.test(value)) errors[field] = 'must not contain control characters or < >';
     else if (key === 'primaryColor' && !COLOR.test(value)) errors[field] = 'must be a colour like #2456d6';
-    else if ((key === 'logoUrl' || key === 'footerUrl') && !httpsUrl(value)) errors[field] = 'must be an https URL';
+    else if (key === 'primaryColor' && whiteTextContrastProblem(value)) errors[field] = whiteTextContrastProblem(value)!;
+    else if (key === 'logoUrl' && !httpsUrl(value) && !LOGO_PATH_PATTERN.test(value)) errors[field] = 'must be an https URL';
+    else if (key === 'footerUrl' && !httpsUrl(value)) errors[field] = 'must be an https URL';
     else if (value.length > (key === 'productName' || key === 'footerText' ? 60 : 500)) errors[field] = 'is too long';
     else values[key] = value;
   }

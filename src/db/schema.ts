@@ -28,6 +28,8 @@ export const apps = sqliteTable('apps', {
   secretEncrypted: text('secret_encrypted').notNull(),
   /** Extra claims for apps that expect other names: claim name → user field (see src/apps/attributes.ts). */
   attributeMap: text('attribute_map', { mode: 'json' }).$type<Record<string, string>>().notNull().default(sql`'{}'`),
+  /** Where My apps sends a user to open the app (login initiated at the app); empty: the first redirect URL's origin. */
+  initiateLoginUrl: text('initiate_login_url').notNull().default(''),
   /** Overrides of the global branding for this app's login page; empty fields inherit. */
   branding: text('branding', { mode: 'json' }).$type<Partial<Branding>>().notNull().default(sql`'{}'`),
   createdAt: integer('created_at').notNull(),
@@ -127,6 +129,20 @@ export const userSessions = sqliteTable(
 export const settings = sqliteTable('settings', {
   key: text('key').primaryKey(),
   value: text('value', { mode: 'json' }).$type<unknown>().notNull(),
+});
+
+/**
+ * Images uploaded for branding (the logo), named by the SHA-256 of their bytes and served at
+ * /branding/logo/<hash>.png with a year-long immutable cache. D1, not KV: a logo must be
+ * readable everywhere the moment the page that shows it is.
+ */
+export const brandingImages = sqliteTable('branding_images', {
+  hash: text('hash').primaryKey(),
+  contentType: text('content_type').notNull(),
+  /** The image bytes, base64url (at most 256 KiB of image). */
+  data: text('data').notNull(),
+  size: integer('size').notNull(),
+  createdAt: integer('created_at').notNull(),
 });
 
 /**

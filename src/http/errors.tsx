@@ -1,18 +1,20 @@
 // Turns every failure into a clear answer: JSON for the API, a page for browsers. Never a stack trace.
 import type { ErrorHandler, NotFoundHandler } from 'hono';
 import { HTTPException } from 'hono/http-exception';
+import { brandingFor } from '../branding/page';
 import { RequestError, ValidationError } from '../lib/errors';
 import { MessagePage } from '../ui/layout';
 import type { AppContext, AppEnv } from './context';
 
 const wantsJson = (c: AppContext) => new URL(c.req.url).pathname.startsWith('/api/');
 
-function answer(c: AppContext, status: number, code: string, message: string, fields?: Record<string, string>) {
+async function answer(c: AppContext, status: number, code: string, message: string, fields?: Record<string, string>) {
   if (wantsJson(c)) {
     return c.json({ error: code, message, ...(fields ? { fields } : {}) }, status as 400);
   }
+  // The global branding (brandingFor falls back to the defaults if even that cannot be read).
   return c.html(
-    <MessagePage title={status >= 500 ? 'Something went wrong' : 'That did not work'}>
+    <MessagePage title={status >= 500 ? 'Something went wrong' : 'That did not work'} branding={await brandingFor(c.env)} nonce={c.get('cspNonce')}>
       <p>{message}</p>
     </MessagePage>,
     status as 400,

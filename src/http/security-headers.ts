@@ -1,8 +1,36 @@
 // Headers on every response: a nonce-based CSP that forbids framing, no referrer, and no caching
-// unless a route says otherwise (pages carry forms, responses carry tokens).
+// unless a route says otherwise (pages carry forms, responses carry tokens). Over https also HSTS;
+// always a same-origin opener policy (no other window may script ours) and no powerful features.
 import { createMiddleware } from 'hono/factory';
 import { randomToken } from '../lib/encoding';
 import type { AppEnv } from './context';
+
+/** HSTS for a year. Sent only on https answers: browsers ignore it over http, and local dev is http. */
+export const STRICT_TRANSPORT_SECURITY = 'max-age=31536000; includeSubDomains';
+
+/**
+ * Browser features no page here uses are off for this origin and any frame. Passkeys
+ * (publickey-credentials-*) stay allowed for this origin only: sign-in may use them.
+ */
+export const PERMISSIONS_POLICY = [
+  'accelerometer=()',
+  'autoplay=()',
+  'browsing-topics=()',
+  'camera=()',
+  'display-capture=()',
+  'geolocation=()',
+  'gyroscope=()',
+  'hid=()',
+  'magnetometer=()',
+  'microphone=()',
+  'midi=()',
+  'payment=()',
+  'publickey-credentials-create=(self)',
+  'publickey-credentials-get=(self)',
+  'serial=()',
+  'usb=()',
+  'xr-spatial-tracking=()',
+].join(', ');
 
 export const securityHeaders = createMiddleware<AppEnv>(async (c, next) => {
   const nonce = randomToken(16);
@@ -17,7 +45,7 @@ export const securityHeaders = createMiddleware<AppEnv>(async (c, next) => {
       "default-src 'none'",
       `script-src 'nonce-${nonce}'`,
       `style-src 'self' 'nonce-${nonce}'`,
-      'img-src https: data:',
+      "img-src 'self' https: data:",
       `form-action ${formAction}`,
       "frame-ancestors 'none'",
       "base-uri 'none'",
@@ -26,5 +54,8 @@ export const securityHeaders = createMiddleware<AppEnv>(async (c, next) => {
   headers.set('Referrer-Policy', 'no-referrer');
   headers.set('X-Content-Type-Options', 'nosniff');
   headers.set('X-Frame-Options', 'DENY');
+  headers.set('Cross-Origin-Opener-Policy', 'same-origin');
+  headers.set('Permissions-Policy', PERMISSIONS_POLICY);
+  if (new URL(c.req.url).protocol === 'https:') headers.set('Strict-Transport-Security', STRICT_TRANSPORT_SECURITY);
   if (!headers.has('Cache-Control')) headers.set('Cache-Control', 'no-store');
 });

@@ -36,28 +36,9 @@ export function LoginPage(props: LoginPageProps) {
   );
 }
 
-export function SignedInPage(props: { email: string; isAdmin: boolean }) {
+export function SignedOutPage(props: { note?: string; branding?: Branding; nonce?: string }) {
   return (
-    <Page title="Signed in">
-      <h1>You are signed in</h1>
-      <p>
-        Signed in as <strong>{props.email}</strong>. Open an application to continue.
-      </p>
-      {props.isAdmin && (
-        <p>
-          <a href="/admin">Open the admin console</a>
-        </p>
-      )}
-      <a class="button" href="/sso/logout">
-        Sign out
-      </a>
-    </Page>
-  );
-}
-
-export function SignedOutPage(props: { note?: string }) {
-  return (
-    <Page title="Signed out">
+    <Page title="Signed out" branding={props.branding} nonce={props.nonce}>
       <h1>You are signed out</h1>
       <p>Your single sign-on session has ended. You can close this window.</p>
       {props.note && <p class="muted">{props.note}</p>}

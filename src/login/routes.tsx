@@ -13,7 +13,7 @@ import { limitBody, readForm } from '../http/forms';
 import { deleteFlow, readFlow, type Flow } from '../sessions/flows';
 import { readSession, startSession } from '../sessions/sessions';
 import { profileClaims } from '../users/user';
-import { LoginPage, SignedInPage, type LoginPageProps } from './pages';
+import { LoginPage, type LoginPageProps } from './pages';
 import { auditableEmail, checkSignIn } from './sign-in';
 
 // One message for every refusal, so the page never says whether an account exists.
@@ -42,7 +42,7 @@ loginRoutes.get('/login', async (c) => {
   const flow = await readFlow(c.env.KV, flowId);
   if (!flow) {
     const session = await readSession(c);
-    if (session) return c.html(<SignedInPage email={session.profile.email} isAdmin={session.roles.includes('admin')} />);
+    if (session) return c.redirect('/my-apps', 303);
     if (flowId) return loginPage(c, null, { error: EXPIRED_FLOW }, 400);
   }
   return loginPage(c, flow, { flow: flow ? flowId : undefined });

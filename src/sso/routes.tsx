@@ -1,17 +1,17 @@
-// The JWT SSO routes: the SSO URL an app sends browsers to, and sign-out.
+// The JWT SSO routes: the SSO URL an app sends browsers to, and sign-out (./logout.tsx).
 import { Hono } from 'hono';
-import { matchRedirect, resolveRedirect } from '../apps/redirects';
+import { resolveRedirect } from '../apps/redirects';
 import { loadServedApp } from '../apps/served';
 import type { ServedApp } from '../apps/cache';
-import { audit } from '../audit/audit';
+import { brandingFor } from '../branding/page';
 import { issuerFor } from '../env';
 import type { AppContext, AppEnv } from '../http/context';
-import { SignedOutPage } from '../login/pages';
 import { createFlow } from '../sessions/flows';
-import { endSession, readSession } from '../sessions/sessions';
+import { readSession } from '../sessions/sessions';
 import { mintIdToken } from '../tokens/mint';
 import { MessagePage } from '../ui/layout';
 import { deliver } from './deliver';
+import { logoutRoutes } from './logout';
 
 const MAX_STATE_LENGTH = 2048;
 const PROMPTS = ['login', 'none'] as const;
@@ -20,42 +20,55 @@ export const ssoRoutes = new Hono<AppEnv>();
 
 ssoRoutes.get('/sso/jwt/:clientId', (c) => signIn(c, c.req.param('clientId')));
 ssoRoutes.get('/sso/jwt', (c) => signIn(c, c.req.query('client_id')));
+ssoRoutes.route('/', logoutRoutes);
 
-function unknownApp(c: AppContext) {
+async function unknownApp(c: AppContext) {
   return c.html(
-    <MessagePage title="Unknown application">
+    <MessagePage title="Unknown application" branding={await brandingFor(c.env)} nonce={c.get('cspNonce')}>
       <p>This sign-in link names an application that is not registered here. Check the link, or ask the application's administrator.</p>
     </MessagePage>,
     404,
   );
 }
 
-function badRequest(c: AppContext, message: string) {
+async function badRequest(c: AppContext, message: string, app?: ServedApp) {
   return c.html(
-    <MessagePage title="Invalid sign-in request">
+    <MessagePage title="Invalid sign-in request" branding={await brandingFor(c.env, app)} nonce={c.get('cspNonce')}>
       <p>{message}</p>
     </MessagePage>,
     400,
   );
 }
 
-function unregisteredRedirect(c: AppContext, app: ServedApp, requested: string, explanation: string) {
+/**
+ * The 400 page for a redirect_uri the app has not registered. Only a signed-in admin sees the
+ * registered URLs and how the request differs from them (the console's Test SSO shows the same);
+ * to anyone else they would map the app's infrastructure.
+ */
+async function unregisteredRedirect(c: AppContext, app: ServedApp, requested: string, explanation: string) {
+  const viewer = await readSession(c);
+  const isAdmin = viewer?.roles.includes('admin') ?? false;
   return c.html(
-    <MessagePage title="Redirect URL not registered">
+    <MessagePage title="Redirect URL not registered" branding={await brandingFor(c.env, app)} nonce={c.get('cspNonce')}>
       <p>
-        <strong>{app.name}</strong> asked to receive the sign-in at a URL that is not registered for it, so edge-sso will not send you
-        there.
+        <strong>{app.name}</strong> asked to receive the sign-in at a URL that is not registered for it, so you will not be sent there.
       </p>
-      <p>
-        Requested: <span class="url">{requested}</span>
-      </p>
-      <p>Registered redirect URLs (the request must match one exactly):</p>
-      <ul class="urls">
-        {app.redirectUrls.map((url) => (
-          <li class="url">{url}</li>
-        ))}
-      </ul>
-      <p class="muted">{explanation}</p>
+      {isAdmin ? (
+        <>
+          <p>
+            Requested: <span class="url">{requested}</span>
+          </p>
+          <p>Registered redirect URLs (the request must match one exactly):</p>
+          <ul class="urls">
+            {app.redirectUrls.map((url) => (
+              <li class="url">{url}</li>
+            ))}
+          </ul>
+          <p class="muted">{explanation}</p>
+        </>
+      ) : (
+        <p class="muted">Tell the application's administrator. An edge-sso administrator who signs in and opens this link again sees the registered URLs.</p>
+      )}
     </MessagePage>,
     400,
   );
@@ -69,13 +82,13 @@ async function signIn(c: AppContext, clientId: string | undefined) {
 
   const requested = c.req.query('redirect_uri');
   const resolved = resolveRedirect(app.redirectUrls, requested);
-  if (!resolved.ok) return requested === undefined ? badRequest(c, resolved.explanation) : unregisteredRedirect(c, app, requested, resolved.explanation);
+  if (!resolved.ok) return requested === undefined ? badRequest(c, resolved.explanation, app) : unregisteredRedirect(c, app, requested, resolved.explanation);
   const target = resolved.url;
 
   const state = c.req.query('state');
-  if (state !== undefined && state.length > MAX_STATE_LENGTH) return badRequest(c, `state must be at most ${MAX_STATE_LENGTH} characters.`);
+  if (state !== undefined && state.length > MAX_STATE_LENGTH) return badRequest(c, `state must be at most ${MAX_STATE_LENGTH} characters.`, app);
   const prompt = c.req.query('prompt');
-  if (prompt !== undefined && !(PROMPTS as readonly string[]).includes(prompt)) return badRequest(c, 'prompt must be "login" or "none".');
+  if (prompt !== undefined && !(PROMPTS as readonly string[]).includes(prompt)) return badRequest(c, 'prompt must be "login" or "none".', app);
 
   const session = prompt === 'login' ? null : await readSession(c);
   if (!session) {
@@ -94,23 +107,3 @@ async function signIn(c: AppContext, clientId: string | undefined) {
   const idToken = await mintIdToken(c.env, app, session, issuerFor(c.env, c.req.url));
   return deliver(c, app.responseMode, target, { id_token: idToken, state });
 }
-
-/** GET /sso/logout?client_id=…&redirect_uri=… — end the session; return to the app only at a URL registered for it. */
-ssoRoutes.get('/sso/logout', async (c) => {
-  const session = await readSession(c);
-  await endSession(c);
-  if (session) audit(c, { type: 'logout', actor: session.userId, target: c.req.query('client_id') ?? '' });
-
-  const clientId = c.req.query('client_id');
-  const requested = c.req.query('redirect_uri');
-  if (!clientId || requested === undefined) return c.html(<SignedOutPage />);
-  const app = await loadServedApp(c.env, clientId);
-  const target = app && matchRedirect([...app.logoutUrls, ...app.redirectUrls], requested);
-  if (!target) {
-    return c.html(<SignedOutPage note="The application's return address is not registered, so you were not sent back to it." />);
-  }
-  const url = new URL(target);
-  const state = c.req.query('state');
-  if (state !== undefined && state.length <= MAX_STATE_LENGTH) url.searchParams.set('state', state);
-  return c.redirect(url.href, 303);
-});

@@ -14,10 +14,11 @@ export interface TokenInspection {
   error: string | null;
 }
 
-export async function inspectIdToken(env: Bindings, app: App, token: string, issuer: string): Promise<TokenInspection> {
+/** `clockTolerance`: seconds an expired token still passes (an `id_token_hint` at sign-out is often expired). */
+export async function inspectIdToken(env: Bindings, app: App, token: string, issuer: string, tolerance: { clockTolerance?: number } = {}): Promise<TokenInspection> {
   const header = decodeProtectedHeader(token);
   const claims = decodeJwt(token);
-  const options = { issuer, audience: app.clientId, algorithms: [app.signingAlg] };
+  const options = { issuer, audience: app.clientId, algorithms: [app.signingAlg], ...tolerance };
   try {
     if (app.signingAlg === 'HS256') {
       await jwtVerify(token, utf8(await readClientSecret(database(env.DB), env.KEY_ENCRYPTION_KEY, app.clientId)), options);

@@ -1,4 +1,5 @@
 // The page shell shared by the login pages, error pages and the admin console.
+import { raw } from 'hono/html';
 import type { Child } from 'hono/jsx';
 import { DEFAULT_BRANDING, type Branding } from '../branding/branding';
 import { STYLESHEET_PATH } from './styles';
@@ -11,6 +12,19 @@ export interface PageProps {
   nonce?: string;
   wide?: boolean;
   children: Child;
+}
+
+/**
+ * Every page is a full document in standards mode: without the doctype browsers fall back to
+ * quirks mode (box sizes, line heights and table fonts change). JSX cannot write one, hence raw.
+ */
+export function HtmlDocument(props: { children: Child }) {
+  return (
+    <>
+      {raw('<!doctype html>')}
+      <html lang="en">{props.children}</html>
+    </>
+  );
 }
 
 /** The <head> of every page: the one stylesheet, no indexing, phone-friendly. */
@@ -31,7 +45,7 @@ export function Page(props: PageProps) {
   const brand = props.branding ?? DEFAULT_BRANDING;
   const customColor = brand.primaryColor !== DEFAULT_BRANDING.primaryColor && props.nonce;
   return (
-    <html lang="en">
+    <HtmlDocument>
       <DocumentHead title={`${props.title} · ${brand.productName}`}>
         {/* The colour was checked to be #rrggbb (src/branding/branding.ts), so it cannot break out. */}
         {customColor && <style nonce={props.nonce}>{`:root { --accent: ${brand.primaryColor}; }`}</style>}
@@ -55,14 +69,14 @@ export function Page(props: PageProps) {
           {!brand.footerUrl && brand.footerText && <footer class="muted">{brand.footerText}</footer>}
         </main>
       </body>
-    </html>
+    </HtmlDocument>
   );
 }
 
 /** A page that only says something: errors, "signed out", and so on. */
-export function MessagePage(props: { title: string; children?: Child }) {
+export function MessagePage(props: { title: string; branding?: Branding; nonce?: string; children?: Child }) {
   return (
-    <Page title={props.title}>
+    <Page title={props.title} branding={props.branding} nonce={props.nonce}>
       <h1>{props.title}</h1>
       {props.children}
     </Page>

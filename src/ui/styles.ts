@@ -9,6 +9,8 @@ main { max-width: 28rem; margin: 8vh auto; padding: 0 1rem; }
 main.wide { max-width: 44rem; }
 .card { background:var(--card); border:1px solid var(--line); border-radius:12px; padding:2rem; box-shadow:0 1px 2px rgba(16,24,40,.05); }
 .brand img.logo { display:block; max-height:40px; max-width:200px; margin-bottom:.5rem; }
+img.logo-preview { max-height:40px; max-width:200px; vertical-align:middle; }
+input[type=file] { font:inherit; }
 .brand { font-weight:600; color:var(--muted); font-size:.9rem; letter-spacing:.02em; margin:0 0 1.25rem; }
 h1 { font-size:1.5rem; line-height:1.25; margin:0 0 .5rem; }
 p { margin:.5rem 0 1rem; }
@@ -21,6 +23,9 @@ button, .button { display:inline-block; width:100%; margin-top:1.5rem; padding:.
 .notice { border-radius:8px; padding:.75rem 1rem; margin:1rem 0; background:#ecfdf3; color:var(--ok); border:1px solid #abefc6; }
 code, .url { font-family: ui-monospace,SFMono-Regular,Menlo,monospace; font-size:.85rem; word-break:break-all; }
 ul.urls { padding-left:1.2rem; }
+ul.app-list { list-style:none; padding:0; margin:1rem 0; }
+ul.app-list li { border:1px solid var(--line); border-radius:8px; padding:.75rem 1rem; margin:.5rem 0; }
+ul.app-list a { font-weight:600; display:block; }
 footer { text-align:center; margin-top:1.5rem; }
 a { color:var(--accent); }
 @media (max-width: 480px) { main { margin: 1rem auto; } .card { padding:1.25rem; } }

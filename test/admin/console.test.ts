@@ -327,7 +327,7 @@ describe('applications in the console', () => {
       token_ttl_seconds: '120',
       attribute_map: 'nick = preferred_username',
       'branding.product_name': '',
-      'branding.primary_color': '#abcdef',
+      'branding.primary_color': '#1f4e79',
     });
     expect(res.status).toBe(303);
     expect(res.headers.get('location')).toBe(`/admin/apps/${app.client_id}?notice=saved`);
@@ -338,7 +338,7 @@ describe('applications in the console', () => {
       response_mode: 'fragment',
       token_ttl_seconds: 120,
       attribute_map: { nick: 'preferred_username' },
-      branding: { product_name: '', primary_color: '#abcdef' },
+      branding: { product_name: '', primary_color: '#1f4e79' },
     });
     expect(await page(browser, `/admin/apps/${app.client_id}?notice=saved`)).toContain('Changes saved.');
   });

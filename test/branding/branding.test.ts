@@ -118,7 +118,7 @@ describe('the login page', () => {
       footer_text: 'Help desk',
       footer_url: 'https://help.example.com/',
     });
-    const app = await createApp({ name: 'Billing', branding: { product_name: 'Billing Login', primary_color: '#00aa00', footer_url: 'https://billing.example.com/help' } });
+    const app = await createApp({ name: 'Billing', branding: { product_name: 'Billing Login', primary_color: '#007a00', footer_url: 'https://billing.example.com/help' } });
     const plain = await createApp({ name: 'Plain' });
 
     const { html, res } = await loginPage(app.client_id);
@@ -127,7 +127,7 @@ describe('the login page', () => {
     expect(html).toContain('to continue to Billing');
     // Not overridden: inherited from the global branding.
     expect(brand(html)).toContain('src="https://cdn.example.com/acme.png"');
-    expect(html).toContain(`<style nonce="${styleNonce(res)}">:root { --accent: #00aa00; }</style>`);
+    expect(html).toContain(`<style nonce="${styleNonce(res)}">:root { --accent: #007a00; }</style>`);
     expect(html).not.toContain('#aa3300');
     expect(html).toMatch(/<a href="https:\/\/billing\.example\.com\/help" rel="noopener">Help desk<\/a>/);
 

@@ -186,10 +186,25 @@ describe('admin console in a real browser', () => {
         const { page } = admin;
         await arriveAt(page, (u) => isPath('/login')(u) && u.searchParams.has('flow'), () => page.goto(at('/admin')));
         expect(await heading(page).innerText()).toBe('Sign in');
+        expect(await page.evaluate(() => document.compatMode), 'the login page renders in standards mode').toBe('CSS1Compat');
         await arriveAt(page, isPath('/admin/apps'), async () => (await signIn(page, ADMIN.email, ADMIN.password)).click());
         expect(await heading(page).innerText()).toBe('Applications');
+        expect(await page.evaluate(() => document.compatMode), 'the console renders in standards mode').toBe('CSS1Compat');
         expect(await page.getByRole('navigation', { name: 'Sections' }).getByRole('link', { name: 'Applications' }).getAttribute('aria-current')).toBe('page');
         expect(await page.locator('header').innerText()).toContain(ADMIN.email);
+      },
+    ));
+
+  it('every console section renders in standards mode (no quirks mode)', () =>
+    step(
+      () => admin.page,
+      async () => {
+        const { page } = admin;
+        // Ends on Applications, where the next step starts.
+        for (const path of ['/admin/apps/new', '/admin/users', '/admin/protection', '/admin/keys', '/admin/branding', '/admin/audit', '/admin/apps']) {
+          await arriveAt(page, isPath(path), () => page.goto(at(path)));
+          expect(await page.evaluate(() => document.compatMode), path).toBe('CSS1Compat');
+        }
       },
     ));
 
@@ -506,7 +521,7 @@ describe('admin console in a real browser', () => {
         await arriveAt(page, isPath('/login'), () => page.goto(at('/login')));
         const ok = await submit(page, await signIn(page, USER.email, USER.password), '/login');
         expect(ok.status()).toBe(303);
-        await expect.poll(() => heading(page).innerText()).toBe('You are signed in');
+        await expect.poll(() => heading(page).innerText()).toBe('My apps');
         expect(await page.locator('main').innerText()).toContain(`Signed in as ${USER.email}`);
 
         // And the audit log tells the story.

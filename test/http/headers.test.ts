@@ -1,6 +1,6 @@
 // Security headers on every answer, the JWKS as the one cacheable public document, clear 404s,
 // and no stack traces in any body.
-import { env } from 'cloudflare:workers';
+import { env, exports } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import { admin, Browser, call, createApp, createUser, delivered, ORIGIN, PASSWORD } from '../helpers';
 
@@ -17,6 +17,21 @@ function expectSecurityHeaders(res: Response) {
   expect(csp).not.toContain('unsafe-eval');
   expect(directives.get('default-src')).toEqual(["'none'"]);
   expect(res.headers.get('x-content-type-options')).toBe('nosniff');
+  // Every test request is https://sso.test, so HSTS is due on each answer.
+  expect(res.headers.get('strict-transport-security')).toMatch(/^max-age=(\d+); includeSubDomains$/);
+  expect(Number(/max-age=(\d+)/.exec(res.headers.get('strict-transport-security')!)![1])).toBeGreaterThanOrEqual(15_552_000);
+  expect(res.headers.get('cross-origin-opener-policy')).toBe('same-origin');
+  expectRestrictivePermissions(res.headers.get('permissions-policy'));
+}
+
+function expectRestrictivePermissions(header: string | null) {
+  const features = new Map((header ?? '').split(',').map((f) => f.trim().split('=') as [string, string]));
+  for (const feature of ['camera', 'microphone', 'geolocation', 'payment', 'usb', 'display-capture', 'browsing-topics']) {
+    expect(features.get(feature), feature).toBe('()');
+  }
+  // Nothing is allowed for other origins; passkeys only for this one.
+  for (const [feature, allow] of features) expect(['()', '(self)'], feature).toContain(allow);
+  expect(features.get('publickey-credentials-get')).toBe('(self)');
 }
 
 function expectNoStackTrace(body: string) {
@@ -52,6 +67,14 @@ describe('security headers', () => {
     expectSecurityHeaders(res);
     expect(res.headers.get('content-type')).toMatch(kind === 'html' ? /^text\/html/ : /^application\/json/);
     expectNoStackTrace(await res.text());
+  });
+
+  it('leave out HSTS over plain http (local dev), and keep the others', async () => {
+    const res = await exports.default.fetch(new Request('http://127.0.0.1:8787/login'));
+    expect(res.status).toBe(200);
+    expect(res.headers.get('strict-transport-security')).toBeNull();
+    expect(res.headers.get('cross-origin-opener-policy')).toBe('same-origin');
+    expectRestrictivePermissions(res.headers.get('permissions-policy'));
   });
 
   it('use a new nonce for every answer', async () => {

@@ -238,7 +238,8 @@ describe('sessions at sign-in', () => {
     expect(await env.KV.get(`session:${await sha256Hex(firstId)}`)).not.toBeNull();
 
     const again = await browser.fetch('/login');
-    expect(await again.text()).toContain('You are signed in');
+    expect(again.headers.get('location')).toBe('/my-apps');
+    expect(await (await browser.fetch('/my-apps')).text()).toContain('Signed in as');
     const forced = await browser.fetch(`/sso/jwt/${app.client_id}?prompt=login`);
     const page = await browser.fetch(forced.headers.get('location')!);
     expect((await browser.submitLogin(await page.text(), user.email, PASSWORD)).status).toBe(303);
@@ -357,7 +358,7 @@ describe('sign-in requests (flows)', () => {
     expect(params.state).toBe('s1');
   });
 
-  it('answers a successful POST without a flow with 303 to /login, which says who is signed in', async () => {
+  it('answers a successful POST without a flow with 303 to /login, which sends on to My apps, which says who is signed in', async () => {
     const user = await createUser();
     const browser = new Browser();
     const page = await browser.fetch('/login');
@@ -366,10 +367,13 @@ describe('sign-in requests (flows)', () => {
     const res = await browser.submitLogin(html, user.email, PASSWORD);
     expect(res.status).toBe(303);
     expect(res.headers.get('location')).toBe('/login');
-    const signedIn = await browser.fetch('/login');
+    const home = await browser.fetch('/login');
+    expect(home.status).toBe(303);
+    expect(home.headers.get('location')).toBe('/my-apps');
+    const signedIn = await browser.fetch('/my-apps');
     expect(signedIn.status).toBe(200);
     const text = await signedIn.text();
-    expect(text).toContain('You are signed in');
+    expect(text).toContain('<h1>My apps</h1>');
     expect(text).toContain(user.email);
     expect(text).not.toContain('name="password"');
   });

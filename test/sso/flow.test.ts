@@ -118,14 +118,40 @@ describe('the SSO URL', () => {
     expect(await res.text()).toContain('Unknown application');
   });
 
-  it('shows a 400 page listing the registered URLs, never a redirect, for an unregistered redirect_uri', async () => {
-    const app = await createApp({ redirect_urls: ['https://app.example.com/cb'] });
-    const res = await call(`/sso/jwt/${app.client_id}?redirect_uri=${encodeURIComponent('https://app.example.com/cb/extra')}`);
+  it('shows a 400 page without the registered URLs to anyone not an admin, never a redirect, for an unregistered redirect_uri', async () => {
+    const app = await createApp({ redirect_urls: ['https://app.example.com/cb', 'https://internal.example.com/staging-cb'] });
+    const path = `/sso/jwt/${app.client_id}?redirect_uri=${encodeURIComponent('https://app.example.com/cb/extra')}`;
+    const anonymous = await call(path);
+    expect(anonymous.status).toBe(400);
+    expect(anonymous.headers.get('location')).toBeNull();
+    const html = await anonymous.text();
+    expect(html).toContain('Redirect URL not registered');
+    expect(html).toContain('Test App');
+    expect(html).not.toContain('https://app.example.com/cb');
+    expect(html).not.toContain('internal.example.com');
+    expect(html).not.toMatch(/Differences|Closest registered/);
+
+    // A signed-in user without the admin role sees no more than that.
+    const user = await createUser();
+    const userBrowser = new Browser();
+    await userBrowser.signInThrough(`/sso/jwt/${app.client_id}`, user.email, PASSWORD);
+    const asUser = await (await userBrowser.fetch(path)).text();
+    expect(asUser).toContain('Redirect URL not registered');
+    expect(asUser).not.toContain('internal.example.com');
+    expect(asUser).not.toMatch(/Differences/);
+  });
+
+  it('shows a signed-in admin the registered URLs and how the request differs', async () => {
+    const app = await createApp({ redirect_urls: ['https://app.example.com/cb', 'https://internal.example.com/staging-cb'] });
+    const adminUser = await createUser({ roles: ['admin'] });
+    const browser = new Browser();
+    await browser.signInThrough(`/sso/jwt/${app.client_id}`, adminUser.email, PASSWORD);
+    const res = await browser.fetch(`/sso/jwt/${app.client_id}?redirect_uri=${encodeURIComponent('https://app.example.com/cb/extra')}`);
     expect(res.status).toBe(400);
     expect(res.headers.get('location')).toBeNull();
     const html = await res.text();
-    expect(html).toContain('https://app.example.com/cb');
-    expect(html).toContain('Redirect URL not registered');
+    expect(html).toContain('<li class="url">https://app.example.com/cb</li>');
+    expect(html).toContain('<li class="url">https://internal.example.com/staging-cb</li>');
     expect(html).toMatch(/path is &quot;\/cb\/extra&quot;|path is "\/cb\/extra"/);
   });
 

@@ -5,12 +5,15 @@ import type { AppEnv } from '../../http/context';
 import { limitBody } from '../../http/forms';
 import { requireAdminToken } from './auth';
 import { appsApi } from './apps';
+import { brandingLogoApi } from './branding-logo';
 import { operationsApi } from './operations';
 import { usersApi } from './users';
 
 export const adminApi = new Hono<AppEnv>();
 
 adminApi.use('*', requireAdminToken);
+// Before the general limit: a logo may be up to 256 KB (the route sets its own limit).
+adminApi.route('/branding/logo', brandingLogoApi);
 adminApi.use('*', limitBody(64 * 1024));
 adminApi.route('/apps', appsApi);
 adminApi.route('/users', usersApi);

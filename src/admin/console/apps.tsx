@@ -47,6 +47,7 @@ function formValuesOf(app: App): AppFormValues {
     description: app.description,
     redirect_urls: app.redirectUrls.join('\n'),
     logout_urls: app.logoutUrls.join('\n'),
+    initiate_login_url: app.initiateLoginUrl,
     signing_alg: app.signingAlg,
     response_mode: app.responseMode,
     token_ttl_seconds: String(app.tokenTtlSeconds),
@@ -55,7 +56,7 @@ function formValuesOf(app: App): AppFormValues {
   };
 }
 
-const FORM_FIELDS = ['name', 'description', 'redirect_urls', 'logout_urls', 'client_id', 'signing_alg', 'response_mode', 'token_ttl_seconds', 'attribute_map', ...Object.values(BRANDING_FIELDS).map((f) => `branding.${f}`)];
+const FORM_FIELDS = ['name', 'description', 'redirect_urls', 'logout_urls', 'initiate_login_url', 'client_id', 'signing_alg', 'response_mode', 'token_ttl_seconds', 'attribute_map', ...Object.values(BRANDING_FIELDS).map((f) => `branding.${f}`)];
 
 function submittedValues(c: ConsoleContext): AppFormValues {
   return Object.fromEntries(FORM_FIELDS.map((name) => [name, formText(c, name)]));
@@ -72,6 +73,7 @@ function toApiInput(values: AppFormValues, creating: boolean): { input: Record<s
     description: values.description,
     redirect_urls: values.redirect_urls,
     logout_urls: values.logout_urls,
+    initiate_login_url: values.initiate_login_url,
     signing_alg: values.signing_alg,
     response_mode: values.response_mode,
     token_ttl_seconds: ttl === '' ? undefined : /^\d+$/.test(ttl) ? Number(ttl) : ttl,
@@ -99,6 +101,14 @@ function AppForm(props: { c: ConsoleContext; action: string; values: AppFormValu
         hint="One per line (or separated by ;). https, or http on localhost. The first is the default; a request must match one exactly."
       />
       <TextArea name="logout_urls" label="Sign-out return URLs (optional)" value={values.logout_urls} errors={errors} rows={2} hint="Where /sso/logout may send users back to, besides the redirect URLs." />
+      <Field
+        name="initiate_login_url"
+        label="Sign-in start URL (optional)"
+        type="url"
+        value={values.initiate_login_url}
+        errors={errors}
+        hint="Where My apps sends users to open this app; the app then starts its own sign-in. https, or http on localhost. Empty: the first redirect URL's origin."
+      />
       {props.creating && <Field name="client_id" label="Client ID (optional)" value={values.client_id} errors={errors} hint="Leave empty to generate one. 3 to 64 letters, digits, . _ -" />}
       <Select name="signing_alg" label="Signing algorithm" value={values.signing_alg || 'HS256'} options={ALG_OPTIONS} errors={errors} />
       <Select name="response_mode" label="Token delivery" value={values.response_mode || 'query'} options={MODE_OPTIONS} errors={errors} />

@@ -2,7 +2,7 @@
 import { raw } from 'hono/html';
 import type { Child } from 'hono/jsx';
 import { CSRF_FIELD } from '../../http/csrf';
-import { DocumentHead } from '../../ui/layout';
+import { DocumentHead, HtmlDocument } from '../../ui/layout';
 import type { ConsoleContext } from './context';
 
 const SECTIONS = [
@@ -27,7 +27,7 @@ export function ConsolePage(props: { c: ConsoleContext; title: string; notice?: 
   const path = new URL(props.c.req.url).pathname;
   const admin = props.c.get('admin');
   return (
-    <html lang="en">
+    <HtmlDocument>
       <DocumentHead title={`${props.title} · edge-sso admin`} />
       <body>
         <header class="console-header">
@@ -57,7 +57,7 @@ export function ConsolePage(props: { c: ConsoleContext; title: string; notice?: 
         {/* raw: a script is not HTML-decoded, so JSX escaping would break it. The text is a constant. */}
         <script nonce={props.c.get('cspNonce')}>{raw(COPY_SCRIPT)}</script>
       </body>
-    </html>
+    </HtmlDocument>
   );
 }
 

@@ -1,0 +1,1 @@
+ALTER TABLE `apps` ADD `initiate_login_url` text DEFAULT '' NOT NULL;
