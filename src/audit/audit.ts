@@ -20,6 +20,7 @@ export type AuditType =
   | 'app.delete'
   | 'app.secret.rotate'
   | 'app.secret.reveal'
+  | 'app.secret.retire'
   | 'app.test'
   | 'user.create'
   | 'user.update'
@@ -29,7 +30,7 @@ export type AuditType =
 
 export const AUDIT_TYPES: readonly AuditType[] = [
   'login.success', 'login.failure', 'login.locked', 'login.lockout', 'lockout.unlock', 'logout',
-  'app.create', 'app.update', 'app.delete', 'app.secret.rotate', 'app.secret.reveal', 'app.test',
+  'app.create', 'app.update', 'app.delete', 'app.secret.rotate', 'app.secret.retire', 'app.secret.reveal', 'app.test',
   'user.create', 'user.update', 'user.delete', 'user.sessions.revoke', 'user.import',
   'key.rotate', 'branding.update',
 ];

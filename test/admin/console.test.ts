@@ -188,7 +188,7 @@ const validApp = {
 };
 
 describe('applications in the console', () => {
-  it('creates an app from the form with every field, then shows its secret once (303 to ?reveal=1)', async () => {
+  it('creates an app from the form with every field, then opens its page with the secret hidden until Reveal', async () => {
     const { browser } = await signedInAdmin();
     const clientId = unique('console');
     const res = await submit(browser, '/admin/apps/new', '/admin/apps/new', {
@@ -211,7 +211,8 @@ describe('applications in the console', () => {
     expect(res.status).toBe(303);
     const location = new URL(res.headers.get('location')!, ORIGIN);
     expect(location.pathname).toBe(`/admin/apps/${clientId}`);
-    expect(location.searchParams.get('reveal')).toBe('1');
+    expect(location.searchParams.get('notice')).toBe('created');
+    expect(location.searchParams.get('reveal')).toBeNull();
 
     const app = await json(await admin('GET', `/apps/${clientId}`));
     expect(app).toMatchObject({
@@ -234,8 +235,10 @@ describe('applications in the console', () => {
 
     const shown = await page(browser, location.pathname + location.search);
     const { client_secret } = await json<{ client_secret: string }>(await admin('GET', `/apps/${clientId}/secret`));
-    expect(shown).toContain(`<code id="client-secret">${client_secret}</code>`);
+    expect(shown).not.toContain(client_secret);
     expect(shown).toContain('Application created');
+    const revealed = await (await postForm(browser, `/admin/apps/${clientId}/reveal-secret`, { csrf: hiddenFields(shown).csrf! })).text();
+    expect(revealed).toContain(`<code id="client-secret">${client_secret}</code>`);
   });
 
   it('generates a client id when the field is left empty', async () => {
@@ -359,13 +362,18 @@ describe('applications in the console', () => {
     expect(await json(await admin('GET', `/apps/${app.client_id}`))).toMatchObject({ name: 'Stays', redirect_urls: ['https://app.example.com/callback'] });
   });
 
-  it('hides the secret until Reveal, then shows it and audits the reveal', async () => {
+  it('hides the secret until Reveal (a CSRF-checked POST), then shows it and audits the reveal', async () => {
     const app = await createApp();
     const { browser, user } = await signedInAdmin();
     const hidden = await page(browser, `/admin/apps/${app.client_id}`);
     expect(hidden).not.toContain(app.client_secret);
-    expect(hidden).toContain(`href="/admin/apps/${app.client_id}?reveal=1"`);
-    const shown = await page(browser, `/admin/apps/${app.client_id}?reveal=1`);
+    expect(hidden).toContain(`<form method="post" action="/admin/apps/${app.client_id}/reveal-secret">`);
+    // A GET reveals nothing, whatever its query says.
+    expect(await page(browser, `/admin/apps/${app.client_id}?reveal=1`)).not.toContain(app.client_secret);
+    const res = await postForm(browser, `/admin/apps/${app.client_id}/reveal-secret`, { csrf: hiddenFields(hidden).csrf! });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('cache-control')).toContain('no-store');
+    const shown = await res.text();
     expect(shown).toContain(`<code id="client-secret">${app.client_secret}</code>`);
     const events = await auditUntil(`type=app.secret.reveal&user=${user.id}`, (e) => e.some((x) => x.target === app.client_id));
     expect(events.find((e) => e.target === app.client_id)).toMatchObject({ type: 'app.secret.reveal', actor: user.id });
@@ -375,7 +383,7 @@ describe('applications in the console', () => {
     const app = await createApp();
     const { browser } = await signedInAdmin();
     const confirm = await page(browser, `/admin/apps/${app.client_id}/rotate-secret`);
-    expect(confirm).toContain(`<form method="post" action="/admin/apps/${app.client_id}/rotate-secret">`);
+    expect(confirm).toContain(`<form method="post" action="/admin/apps/${app.client_id}/rotate-secret"`);
     expect(confirm).toMatch(/<button type="submit"[^>]*>Rotate secret<\/button>/);
     // Looking at the confirmation changes nothing.
     const before = (await json<{ client_secret: string }>(await admin('GET', `/apps/${app.client_id}/secret`))).client_secret;
@@ -383,10 +391,13 @@ describe('applications in the console', () => {
 
     const res = await postForm(browser, `/admin/apps/${app.client_id}/rotate-secret`, { csrf: hiddenFields(confirm).csrf! });
     expect(res.status).toBe(303);
-    expect(res.headers.get('location')).toBe(`/admin/apps/${app.client_id}?reveal=1&notice=rotated`);
+    expect(res.headers.get('location')).toBe(`/admin/apps/${app.client_id}?notice=rotated`);
     const after = (await json<{ client_secret: string }>(await admin('GET', `/apps/${app.client_id}/secret`))).client_secret;
     expect(after).not.toBe(before);
-    expect(await page(browser, res.headers.get('location')!)).toContain(after);
+    const overview = await page(browser, res.headers.get('location')!);
+    expect(overview).not.toContain(after);
+    const revealed = await (await postForm(browser, `/admin/apps/${app.client_id}/reveal-secret`, { csrf: hiddenFields(overview).csrf! })).text();
+    expect(revealed).toContain(`<code id="client-secret">${after}</code>`);
 
     const { params } = await delivered(await browser.fetch(`/sso/jwt/${app.client_id}`));
     await expect(jwtVerify(params.id_token!, new TextEncoder().encode(after), { audience: app.client_id })).resolves.toBeTruthy();
@@ -433,7 +444,9 @@ describe('Test SSO and integration tabs', () => {
     const { browser, user } = await signedInAdmin();
     const form = await page(browser, `/admin/apps/${app.client_id}/test`);
     expect(form).not.toContain('id="test-result"');
-    const html = await page(browser, `/admin/apps/${app.client_id}/test?run=1&redirect_uri=${encodeURIComponent('https://app.example.com/callback')}`);
+    const res = await postForm(browser, `/admin/apps/${app.client_id}/test`, { csrf: hiddenFields(form).csrf!, redirect_uri: 'https://app.example.com/callback' });
+    expect(res.status).toBe(200);
+    const html = await res.text();
     expect(html).toContain(`Valid ${alg} signature`);
     const claims = claimsOf(html);
     expect(claims).toMatchObject({ email: user.email, aud: app.client_id, iss: ORIGIN, sub: user.id });
@@ -444,7 +457,8 @@ describe('Test SSO and integration tabs', () => {
   it('explains a redirect URL that is not registered, naming the part that differs, and mints no token', async () => {
     const app = await createApp();
     const { browser } = await signedInAdmin();
-    const html = decode(await page(browser, `/admin/apps/${app.client_id}/test?run=1&redirect_uri=${encodeURIComponent('https://app.example.com/other')}`));
+    const form = await page(browser, `/admin/apps/${app.client_id}/test`);
+    const html = decode(await (await postForm(browser, `/admin/apps/${app.client_id}/test`, { csrf: hiddenFields(form).csrf!, redirect_uri: 'https://app.example.com/other' })).text());
     expect(html).toContain('Redirect URL rejected');
     expect(html).toContain('path is "/other", registered "/callback"');
     expect(html).not.toContain('id="test-result"');
