@@ -512,7 +512,7 @@ describe('Test SSO and integration tabs', () => {
 // --- Users --------------------------------------------------------------------------------------
 
 describe('users in the console', () => {
-  it('adds a user: groups split by commas, the admin box gives the admin role, and the password works', async () => {
+  it('adds a user: one group per line, the admin box gives the admin role, and the password works', async () => {
     const { browser } = await signedInAdmin();
     const email = `${unique('added')}@example.com`;
     const res = await submit(browser, '/admin/users/new', '/admin/users/new', {
@@ -521,7 +521,7 @@ describe('users in the console', () => {
       given_name: 'Grace',
       family_name: 'Hopper',
       username: 'grace',
-      groups: 'staff, engineering , ,navy',
+      groups: 'staff\r\n engineering \n\nnavy, the fleet',
       password: 'a brand new password',
       admin: 'on',
       email_verified: 'on',
@@ -535,7 +535,7 @@ describe('users in the console', () => {
       given_name: 'Grace',
       family_name: 'Hopper',
       username: 'grace',
-      groups: ['staff', 'engineering', 'navy'],
+      groups: ['staff', 'engineering', 'navy, the fleet'],
       roles: ['admin'],
       email_verified: true,
       disabled: false,
@@ -550,14 +550,14 @@ describe('users in the console', () => {
     ['an empty email', { email: '' }, 'email', 'must not be empty'],
   ])('refuses %s with 400 and the error next to the field, keeping the other input', async (_, change, field, message) => {
     const { browser } = await signedInAdmin();
-    const fields = { email: `${unique('bad')}@example.com`, name: 'Kept Name', groups: 'kept, groups', password: 'long enough password', ...change };
+    const fields = { email: `${unique('bad')}@example.com`, name: 'Kept Name', groups: 'kept\ngroups', password: 'long enough password', ...change };
     const res = await submit(browser, '/admin/users/new', '/admin/users/new', fields);
     expect(res.status).toBe(400);
     const html = await res.text();
     expect(fieldError(html, field)).toContain(message);
     expect(inputValue(html, 'email')).toBe(fields.email);
     expect(inputValue(html, 'name')).toBe('Kept Name');
-    expect(inputValue(html, 'groups')).toBe('kept, groups');
+    expect(textareaValue(html, 'groups')).toBe('kept\ngroups');
     // The password is never sent back.
     expect(inputValue(html, 'password')).toBe('');
     expect(html).not.toContain(fields.password);
@@ -580,7 +580,7 @@ describe('users in the console', () => {
     const { browser } = await signedInAdmin();
     const form = await page(browser, `/admin/users/${user.id}`);
     expect(inputValue(form, 'email')).toBe(user.email);
-    expect(inputValue(form, 'groups')).toBe('old');
+    expect(textareaValue(form, 'groups')).toBe('old');
     const res = await postForm(browser, `/admin/users/${user.id}`, {
       csrf: hiddenFields(form).csrf!,
       email: user.email,
@@ -588,7 +588,7 @@ describe('users in the console', () => {
       given_name: 'Ada',
       family_name: 'King',
       username: '',
-      groups: 'a, b ,c',
+      groups: 'a\n b \nc',
     });
     expect(res.status).toBe(303);
     expect(res.headers.get('location')).toBe(`/admin/users/${user.id}?notice=saved`);

@@ -6,6 +6,7 @@ import { DEFAULT_SECRET_GRACE_SECONDS, MAX_SECRET_GRACE_SECONDS, readClientSecre
 import { createApp, deleteApp, listApps, requireApp, updateApp } from '../../apps/store';
 import { audit } from '../../audit/audit';
 import type { AppContext, AppEnv } from '../../http/context';
+import { changedOnly, isEmpty } from '../../lib/changes';
 import { NotFoundError } from '../../lib/errors';
 import { asObject, FieldReader } from '../../lib/validation';
 import { API_ACTOR as ACTOR, db, issuer, paging, readJson } from './request';
@@ -28,8 +29,10 @@ appsApi.post('/', async (c) => {
 appsApi.get('/:clientId', async (c) => c.json(appToJson(await requireApp(db(c), c.req.param('clientId')), issuer(c))));
 
 appsApi.patch('/:clientId', async (c) => {
-  const changes = parseAppChanges(await readJson(c));
-  const app = await updateApp(db(c), c.req.param('clientId'), changes);
+  const current = await requireApp(db(c), c.req.param('clientId'));
+  const changes = changedOnly(current, parseAppChanges(await readJson(c)));
+  if (isEmpty(changes)) return c.json(appToJson(current, issuer(c))); // nothing to write, nothing to audit
+  const app = await updateApp(db(c), current.clientId, changes);
   audit(c, { type: 'app.update', actor: ACTOR, target: app.clientId, detail: { fields: Object.keys(changes) } });
   return c.json(appToJson(app, issuer(c)));
 });

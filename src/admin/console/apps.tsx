@@ -13,6 +13,7 @@ import { audit } from '../../audit/audit';
 import { BRANDING_FIELDS, brandingToJson } from '../../branding/branding';
 import { dbOf, issuerOf } from '../../http/context';
 import { csrfToken } from '../../http/csrf';
+import { changedOnly, isEmpty } from '../../lib/changes';
 import { ConflictError, NotFoundError, ValidationError } from '../../lib/errors';
 import { nowSeconds } from '../../lib/time';
 import { redirectUrlWith } from '../../sso/deliver';
@@ -365,7 +366,9 @@ appPages.post('/:clientId/edit', async (c) => {
     c,
     false,
     parseAppChanges,
-    async (changes) => {
+    async (parsed) => {
+      const changes = changedOnly(app, parsed);
+      if (isEmpty(changes)) return c.redirect(`/admin/apps/${encodeURIComponent(app.clientId)}?notice=no_changes`, 303);
       await updateApp(dbOf(c), app.clientId, changes);
       audit(c, { type: 'app.update', actor: actorOf(c), target: app.clientId, detail: { fields: Object.keys(changes) } });
       return c.redirect(`/admin/apps/${encodeURIComponent(app.clientId)}?notice=saved`, 303);

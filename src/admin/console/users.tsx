@@ -10,7 +10,9 @@ import { kvKeys, kvTtl } from '../../sessions/kv';
 import { endUserSessions, syncUserSessions } from '../../sessions/sessions';
 import { IMPORT_COLUMNS, MAX_IMPORT_ROWS } from '../../users/csv';
 import { importUsersFromCsv, type ImportOutcome } from '../../users/import';
+import { changedUserFields, splitGroupLines } from '../../users/changes';
 import { parseNewUser, parseUserChanges, PASSWORD_MIN_LENGTH, type UserFields } from '../../users/input';
+import { isEmpty } from '../../lib/changes';
 import { createUser, deleteUser, getUser, listUsers, updateUser } from '../../users/store';
 import type { User } from '../../users/user';
 import { Checkbox, ErrorSummary, Field, pageNumber, Pager, PostForm, SearchForm, TextArea, type Errors } from '../../ui/components';
@@ -46,7 +48,7 @@ function valuesOf(user: User): UserFormValues {
     given_name: user.givenName,
     family_name: user.familyName,
     username: user.username,
-    groups: user.groups.join(', '),
+    groups: user.groups.join('\n'),
     admin: user.roles.includes('admin') ? 'on' : '',
     email_verified: user.emailVerified ? 'on' : '',
   };
@@ -72,7 +74,7 @@ function toApiInput(values: UserFormValues, creating: boolean): Record<string, u
     given_name: values.given_name,
     family_name: values.family_name,
     username: values.username,
-    groups: (values.groups ?? '').split(',').map((g) => g.trim()).filter(Boolean),
+    groups: splitGroupLines(values.groups ?? ''),
     roles: values.admin ? ['admin'] : [],
     email_verified: Boolean(values.email_verified),
     ...(creating ? { password: values.password } : {}),
@@ -89,7 +91,7 @@ function UserForm(props: { c: ConsoleContext; action: string; values: UserFormVa
       <Field name="given_name" label="Given name" value={values.given_name} errors={errors} />
       <Field name="family_name" label="Family name" value={values.family_name} errors={errors} />
       <Field name="username" label="Username" value={values.username} errors={errors} hint="Sent as preferred_username; the email is used when empty." />
-      <Field name="groups" label="Groups" value={values.groups} errors={errors} hint="Separated by commas, e.g. staff, engineering. Sent as the groups claim." />
+      <TextArea name="groups" label="Groups" value={values.groups} errors={errors} rows={3} hint="One group per line (a name may contain commas or spaces). Sent as the groups claim." />
       {props.creating && (
         <Field name="password" label="Initial password" type="password" value="" errors={errors} required autocomplete="new-password" hint={`At least ${PASSWORD_MIN_LENGTH} characters.`} />
       )}
@@ -346,10 +348,12 @@ userPages.post('/:id', async (c) => {
   const user = await findUser(c);
   const values = submitted(c);
   try {
-    const changes: Partial<UserFields> = parseUserChanges(toApiInput(values, false));
-    if (user.id === actorOf(c) && !changes.roles?.includes('admin')) {
+    const parsed: Partial<UserFields> = parseUserChanges(toApiInput(values, false));
+    if (user.id === actorOf(c) && !parsed.roles?.includes('admin')) {
       throw new ValidationError({ roles: 'You cannot remove your own admin role. Ask another admin.' });
     }
+    const changes = changedUserFields(user, parsed);
+    if (isEmpty(changes)) return c.redirect(`${userPath(user.id)}?notice=no_changes`, 303);
     const updated = await updateUser(dbOf(c), user.id, changes);
     await syncUserSessions(c.env, updated, { passwordChanged: false });
     audit(c, { type: 'user.update', actor: actorOf(c), target: user.id, detail: { fields: Object.keys(changes) } });
