@@ -5,7 +5,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { changedOnly } from '../../src/lib/changes';
 import { splitGroupLines } from '../../src/users/changes';
-import { admin, auditPage, auditUntil, Browser, createApp, createUser, hiddenFields, ORIGIN, PASSWORD } from '../helpers';
+import { admin, auditPage, auditUntil, Browser, createApp, createUser, ORIGIN, PASSWORD } from '../helpers';
 
 const json = <T = Record<string, unknown>>(res: Response) => res.json<T>();
 
