@@ -750,7 +750,7 @@ describe('the audit page', () => {
     await auditUntil('type=app.create', (e) => e.length > 0);
     await auditUntil('type=user.create', (e) => e.length > 0);
 
-    const types = (html: string) => [...html.matchAll(/<td><code>([a-z.]+)<\/code><\/td>/g)].map((m) => m[1]);
+    const types = (html: string) => [...html.matchAll(/<span class="event-type">([a-z.]+)<\/span>/g)].map((m) => m[1]);
     const all = await page(browser, '/admin/audit');
     expect(new Set(types(all))).toContain('user.create');
     const filtered = await page(browser, '/admin/audit?type=app.create');
