@@ -1,7 +1,7 @@
 // An app's client secrets: the current one (signs HS256 tokens) and, for a grace period after a
 // rotation, the previous one, which apps keep accepting so that tokens in flight and app
 // instances not yet updated keep working. Both are AES-GCM encrypted in D1.
-import { and, eq, isNotNull } from 'drizzle-orm';
+import { and, eq, isNotNull, lte } from 'drizzle-orm';
 import type { Database } from '../db/client';
 import { apps } from '../db/schema';
 import { NotFoundError } from '../lib/errors';
@@ -78,4 +78,14 @@ export async function retirePreviousSecret(db: Database, clientId: string): Prom
     .set({ previousSecretEncrypted: null, previousSecretExpiresAt: null })
     .where(and(eq(apps.clientId, clientId), isNotNull(apps.previousSecretExpiresAt)));
   return expiry !== null;
+}
+
+/** Erases previous secrets whose grace period has passed (for the scheduled clean-up). Returns how many. */
+export async function pruneExpiredPreviousSecrets(db: Database): Promise<number> {
+  const erased = await db
+    .update(apps)
+    .set({ previousSecretEncrypted: null, previousSecretExpiresAt: null })
+    .where(and(isNotNull(apps.previousSecretExpiresAt), lte(apps.previousSecretExpiresAt, nowSeconds())))
+    .returning({ clientId: apps.clientId });
+  return erased.length;
 }

@@ -4,6 +4,8 @@
 import { env } from 'cloudflare:workers';
 import { jwtVerify } from 'jose';
 import { describe, expect, it } from 'vitest';
+import { pruneExpiredPreviousSecrets } from '../../src/apps/secrets';
+import { database } from '../../src/db/client';
 import { admin, auditUntil, Browser, createApp, createUser, delivered, hiddenFields, ORIGIN, PASSWORD } from '../helpers';
 
 const hs = (secret: string) => new TextEncoder().encode(secret);
@@ -82,6 +84,13 @@ describe('secret rotation through the admin API', () => {
     await env.DB.prepare('update apps set previous_secret_expires_at = ? where client_id = ?').bind(Math.floor(Date.now() / 1000) - 1, app.client_id).run();
     const secrets = await json(await admin('GET', `/apps/${app.client_id}/secret`));
     expect(secrets).not.toHaveProperty('previous_client_secret');
+    // The scheduled clean-up erases it; a secret still in its grace period stays.
+    const live = await createApp();
+    await admin('POST', `/apps/${live.client_id}/secret`);
+    expect(await pruneExpiredPreviousSecrets(database(env.DB))).toBe(1);
+    const stored = (id: string) => env.DB.prepare('select previous_secret_encrypted as p from apps where client_id = ?').bind(id).first<{ p: string | null }>();
+    expect((await stored(app.client_id))!.p).toBeNull();
+    expect((await stored(live.client_id))!.p).toMatch(/^v1\./);
     expect((await admin('DELETE', `/apps/${app.client_id}/secret/previous`)).status).toBe(404);
   });
 

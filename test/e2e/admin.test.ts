@@ -319,7 +319,7 @@ describe('admin console in a real browser', () => {
         await arriveAt(page, isPath('/admin/users/new'), () => page.getByRole('link', { name: 'Add user' }).click());
         await page.getByLabel('Email', { exact: true }).fill(USER.email);
         await page.getByLabel('Full name').fill(USER.name);
-        await page.getByLabel('Groups').fill(USER.groups.join(', '));
+        await page.getByLabel('Groups').fill(USER.groups.join('\n'));
         await page.getByLabel('Initial password').fill(USER.password);
         await arriveAt(
           page,
@@ -331,7 +331,7 @@ describe('admin console in a real browser', () => {
         expect(await notice(page).innerText()).toBe('User created.');
         expect(await page.locator('main').innerText()).toContain(userId);
         expect(await page.getByLabel('Full name').inputValue()).toBe(USER.name);
-        expect(await page.getByLabel('Groups').inputValue()).toBe(USER.groups.join(', '));
+        expect(await page.getByLabel('Groups').inputValue()).toBe(USER.groups.join('\n'));
         expect(await page.getByLabel('Admin: may use this console').isChecked()).toBe(false);
 
         await arriveAt(page, isPath('/admin/users'), () => page.getByRole('link', { name: 'Users', exact: true }).click());
