@@ -40,7 +40,9 @@ def create_app(env: Optional[Mapping[str, str]] = None) -> Flask:
     if not client_id:
         raise SystemExit("EDGE_SSO_CLIENT_ID is required (the client_id from the edge-sso console).")
     secret = env.get("EDGE_SSO_CLIENT_SECRET") or None
-    algorithm = env.get("EDGE_SSO_ALGORITHM") or ("HS256" if secret else "RS256")
+    # During a secret rotation: "new,old". Without any secret, RS256/ES256 as the JWKS key says.
+    secret_list = env.get("EDGE_SSO_CLIENT_SECRETS") or None
+    algorithm = env.get("EDGE_SSO_ALGORITHM") or None
 
     app = Flask(__name__)
     app.secret_key = env.get("FLASK_SECRET_KEY") or secrets.token_hex(32)
@@ -52,7 +54,7 @@ def create_app(env: Optional[Mapping[str, str]] = None) -> Flask:
         SESSION_COOKIE_SECURE=env.get("FLASK_COOKIE_SECURE", "false").lower() in ("1", "true", "yes"),
     )
     sso = EdgeSSO(app, issuer=env.get("EDGE_SSO_ISSUER", "http://localhost:8787"), client_id=client_id,
-                  client_secret=secret if algorithm.upper() == "HS256" else None, algorithm=algorithm,
+                  client_secret=secret, client_secrets=secret_list, algorithm=algorithm,
                   redirect_uri=env.get("EDGE_SSO_REDIRECT_URI") or None,
                   post_logout_redirect_uri=env.get("EDGE_SSO_POST_LOGOUT_REDIRECT_URI") or None)
 
@@ -73,6 +75,6 @@ if __name__ == "__main__":
     host, port = os.environ.get("HOST", "127.0.0.1"), int(os.environ.get("PORT", "5000"))
     sso_ext: EdgeSSO = application.extensions["edge_sso"]
     print(f"edge-sso Flask demo listening on http://{host}:{port}/ "
-          f"(issuer {sso_ext.issuer}, client {sso_ext.client_id}, {sso_ext.algorithm}); "
+          f"(issuer {sso_ext.issuer}, client {sso_ext.client_id}, {sso_ext.algorithm or 'RS256/ES256 from the JWKS'}); "
           f"open http://localhost:{port}/", flush=True)
     application.run(host=host, port=port, debug=False)

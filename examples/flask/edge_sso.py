@@ -4,8 +4,11 @@ Usage::
 
     from edge_sso import EdgeSSO, login_required
 
-    sso = EdgeSSO(app, issuer="http://localhost:8787", client_id="...",
-                  client_secret="...")            # HS256; or algorithm="RS256"/"ES256"
+    sso = EdgeSSO(app, issuer="https://sso.example.com", client_id="...",
+                  client_secret="...")            # HS256
+    # RS256/ES256 apps give no secret: the algorithm comes from the issuer's JWKS key
+    # (pin it with algorithm="RS256"/"ES256" if you like). During a secret rotation, give
+    # client_secrets=["new", "old"] (or EDGE_SSO_CLIENT_SECRETS) and both verify.
 
     @app.route("/profile")
     @login_required
@@ -25,7 +28,7 @@ import secrets
 import threading
 import time
 import urllib.request
-from typing import Any, Callable, Optional, Protocol, TypeVar
+from typing import Any, Callable, Optional, Protocol, Sequence, TypeVar, Union
 from urllib.parse import quote, urlencode, urlsplit
 
 import jwt
@@ -36,6 +39,7 @@ __all__ = ["EdgeSSO", "login_required", "ReplayCache", "InMemoryReplayCache", "J
 USER_KEY = "edge_sso_user"  # session key holding the signed-in user's claims
 _STATE_KEY, _NEXT_KEY, _REPOST_FIELD = "edge_sso_state", "edge_sso_next", "edge_sso_repost"
 _KEY_TYPES = {"RS256": "RSA", "ES256": "EC"}
+_ALG_OF_KEY_TYPE = {"RSA": "RS256", "EC": "ES256"}
 _REQUIRED_CLAIMS = ["iss", "aud", "exp", "iat", "sub", "jti"]
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -91,44 +95,53 @@ def _fetch_json(url: str, timeout: float) -> Any:
 
 
 class JWKSCache:
-    """Caches the issuer's public keys (only those usable with ``algorithm``) by ``kid``.
+    """Caches the issuer's public keys by ``kid``, each with the algorithm it declares.
+
+    With ``algorithm`` set, only keys usable with it are kept; with ``None``, RSA keys are
+    RS256 keys and P-256 EC keys are ES256 keys (a key's ``alg`` member, when present, must agree).
 
     Keys are (re)loaded on first use and after ``max_age`` seconds. An unknown ``kid``
     triggers one immediate refetch (key rotation), but such refetches happen at most
     once per ``refetch_interval`` seconds, so forged kids cannot hammer the issuer.
     """
 
-    def __init__(self, url: str, algorithm: str, *, refetch_interval: float = 60.0, max_age: float = 3600.0,
+    def __init__(self, url: str, algorithm: Optional[str], *, refetch_interval: float = 60.0, max_age: float = 3600.0,
                  timeout: float = 5.0, fetch: Optional[Callable[[str, float], Any]] = None) -> None:
         self.url, self.algorithm, self.timeout = url, algorithm, timeout
         self.refetch_interval, self.max_age = refetch_interval, max_age
         self._fetch = fetch or _fetch_json
-        self._keys: Optional[dict[str, Any]] = None
+        self._keys: Optional[dict[str, tuple[str, Any]]] = None
         self._loaded_at = 0.0
         self._last_refetch = float("-inf")
         self._lock = threading.Lock()
 
-    def _load(self) -> dict[str, Any]:
+    def _load(self) -> dict[str, tuple[str, Any]]:
         try:
             document = self._fetch(self.url, self.timeout)
         except (OSError, ValueError) as exc:  # URLError/HTTPError/timeouts are OSErrors; bad JSON is a ValueError
             raise SSOError("The identity provider could not be reached to fetch its signing keys; "
                            "please try again in a moment.", 503) from exc
-        keys: dict[str, Any] = {}
+        keys: dict[str, tuple[str, Any]] = {}
         for jwk in document.get("keys", []) if isinstance(document, dict) else []:
-            if not (isinstance(jwk, dict) and isinstance(jwk.get("kid"), str)
-                    and jwk.get("kty") == _KEY_TYPES[self.algorithm]
-                    and jwk.get("use", "sig") == "sig" and jwk.get("alg", self.algorithm) == self.algorithm
-                    and (self.algorithm != "ES256" or jwk.get("crv") == "P-256")):
+            if not isinstance(jwk, dict):
+                continue
+            alg = _ALG_OF_KEY_TYPE.get(jwk.get("kty"))  # type: ignore[arg-type]
+            if not (alg and isinstance(jwk.get("kid"), str) and self.algorithm in (None, alg)
+                    and jwk.get("use", "sig") == "sig" and jwk.get("alg", alg) == alg
+                    and (alg != "ES256" or jwk.get("crv") == "P-256")):
                 continue
             try:
-                keys[jwk["kid"]] = jwt.PyJWK(jwk, self.algorithm).key
+                keys[jwk["kid"]] = (alg, jwt.PyJWK(jwk, alg).key)
             except Exception:  # noqa: BLE001 - a malformed key is skipped, not fatal
                 continue
         return keys
 
     def get_key(self, kid: str) -> Any:
         """Return the public key for ``kid``, refetching the JWKS if needed; raise SSOError if unknown."""
+        return self.get_key_and_alg(kid)[1]
+
+    def get_key_and_alg(self, kid: str) -> tuple[str, Any]:
+        """Return ``(algorithm, public key)`` for ``kid``, refetching the JWKS if needed."""
         with self._lock:
             now = time.monotonic()
             fresh = False
@@ -142,10 +155,10 @@ class JWKSCache:
             if kid not in self._keys and not fresh and now - self._last_refetch >= self.refetch_interval:
                 self._last_refetch = now
                 self._keys, self._loaded_at = self._load(), now
-            key = self._keys.get(kid)
-        if key is None:
+            entry = self._keys.get(kid)
+        if entry is None:
             raise SSOError(f"The id_token was signed with an unknown key (kid {kid!r}).", 401)
-        return key
+        return entry
 
 
 def safe_next(target: Optional[str]) -> str:
@@ -160,15 +173,25 @@ def safe_next(target: Optional[str]) -> str:
 class EdgeSSO:
     """edge-sso sign-in for a Flask app. Settings not given here are read in ``init_app``
     from ``app.config`` as ``EDGE_SSO_ISSUER``, ``EDGE_SSO_CLIENT_ID``, ``EDGE_SSO_CLIENT_SECRET``,
-    ``EDGE_SSO_ALGORITHM``, ``EDGE_SSO_REDIRECT_URI`` and ``EDGE_SSO_POST_LOGOUT_REDIRECT_URI``."""
+    ``EDGE_SSO_CLIENT_SECRETS``, ``EDGE_SSO_ALGORITHM``, ``EDGE_SSO_REDIRECT_URI`` and
+    ``EDGE_SSO_POST_LOGOUT_REDIRECT_URI``.
+
+    HS256 apps give their client secret; during a rotation, ``client_secrets`` (or
+    ``EDGE_SSO_CLIENT_SECRETS``: a list, or one string separated by commas or spaces) lists the
+    new and the previous secret, and a token verifying with any of them is accepted. Without a
+    secret, the token must be RS256 or ES256, as the issuer's JWKS key for its ``kid`` declares
+    (never HS256); ``algorithm`` pins one."""
 
     def __init__(self, app: Optional[Flask] = None, *, issuer: Optional[str] = None, client_id: Optional[str] = None,
-                 client_secret: Optional[str] = None, algorithm: Optional[str] = None,
+                 client_secret: Optional[str] = None, client_secrets: Union[Sequence[str], str, None] = None,
+                 algorithm: Optional[str] = None,
                  redirect_uri: Optional[str] = None, post_logout_redirect_uri: Optional[str] = None,
                  jwks_uri: Optional[str] = None, leeway: float = 30.0, replay_cache: Optional[ReplayCache] = None,
                  jwks_refetch_interval: float = 60.0, http_timeout: float = 5.0, login_path: str = "/login",
                  callback_path: str = "/sso/callback", logout_path: str = "/logout") -> None:
         self.issuer, self.client_id, self.client_secret, self.algorithm = issuer, client_id, client_secret, algorithm
+        self.client_secrets: Union[Sequence[str], str, None] = client_secrets
+        self.secrets: list[str] = []
         self.redirect_uri, self.post_logout_redirect_uri, self.jwks_uri = redirect_uri, post_logout_redirect_uri, jwks_uri
         self.leeway = leeway
         self.replay_cache: ReplayCache = replay_cache or InMemoryReplayCache()
@@ -180,18 +203,20 @@ class EdgeSSO:
 
     def init_app(self, app: Flask) -> None:
         """Validate the settings and register the ``edge_sso`` blueprint on ``app``."""
-        for name in ("issuer", "client_id", "client_secret", "algorithm", "redirect_uri", "post_logout_redirect_uri"):
+        for name in ("issuer", "client_id", "client_secret", "client_secrets", "algorithm", "redirect_uri",
+                     "post_logout_redirect_uri"):
             if getattr(self, name) is None:
                 setattr(self, name, app.config.get("EDGE_SSO_" + name.upper()))
         if not self.issuer or not self.client_id:
             raise ValueError("edge-sso: issuer and client_id are required")
         self.issuer = self.issuer.rstrip("/")
-        self.algorithm = (self.algorithm or ("HS256" if self.client_secret else "")).upper()
-        if self.algorithm == "HS256" and not self.client_secret:
+        self.secrets = _secret_list(self.client_secret, self.client_secrets)
+        self.algorithm = (self.algorithm or ("HS256" if self.secrets else "")).upper() or None
+        if self.algorithm == "HS256" and not self.secrets:
             raise ValueError("edge-sso: HS256 needs the app's client_secret")
-        if self.algorithm not in ("HS256", "RS256", "ES256"):
+        if self.algorithm not in (None, "HS256", "RS256", "ES256"):
             raise ValueError("edge-sso: algorithm must be HS256 (with client_secret), RS256 or ES256")
-        if self.algorithm in _KEY_TYPES:
+        if self.algorithm != "HS256":
             self.jwks = JWKSCache(self.jwks_uri or f"{self.issuer}/.well-known/jwks.json", self.algorithm,
                                   refetch_interval=self.jwks_refetch_interval, timeout=self.http_timeout)
         bp = Blueprint("edge_sso", __name__)
@@ -266,19 +291,21 @@ class EdgeSSO:
         except jwt.PyJWTError as exc:
             raise SSOError(f"The id_token is not a well-formed JWT ({exc}).") from exc
         alg = header.get("alg")
-        if alg != self.algorithm:
-            raise SSOError(f"The id_token is signed with {alg!r}, but this app accepts only {self.algorithm}.", 401)
+        accepted = self.algorithm or "RS256 or ES256"
+        if alg != self.algorithm and (self.algorithm is not None or alg not in _KEY_TYPES):
+            raise SSOError(f"The id_token is signed with {alg!r}, but this app accepts only {accepted}.", 401)
         if self.jwks is None:
-            key: Any = str(self.client_secret).encode("utf-8")
+            keys: list[Any] = [secret.encode("utf-8") for secret in self.secrets]
         else:
             kid = header.get("kid")
             if not isinstance(kid, str) or not kid:
                 raise SSOError("The id_token has no key id (kid).", 401)
-            key = self.jwks.get_key(kid)
+            key_alg, key = self.jwks.get_key_and_alg(kid)
+            if alg != key_alg:  # the key decides: an RSA key never verifies an ES256 token, nor the reverse
+                raise SSOError(f"The id_token is signed with {alg!r}, but its key {kid!r} is a {key_alg} key.", 401)
+            keys = [key]
         try:
-            claims: dict[str, Any] = jwt.decode(
-                token, key, algorithms=[self.algorithm], audience=self.client_id, issuer=self.issuer,
-                leeway=self.leeway, options={"require": _REQUIRED_CLAIMS, "verify_iat": True})
+            claims = self._decode(token, keys, alg)
         except jwt.ExpiredSignatureError as exc:
             raise SSOError("The id_token has expired; please sign in again.", 401) from exc
         except (jwt.PyJWTError, TypeError, ValueError) as exc:
@@ -292,10 +319,33 @@ class EdgeSSO:
             raise SSOError("This id_token was already used (replayed jti).", 401)
         return claims
 
+    def _decode(self, token: str, keys: list[Any], alg: str) -> dict[str, Any]:
+        """Decode with the first key whose signature matches (several only during a secret rotation)."""
+        for i, key in enumerate(keys):
+            try:
+                return jwt.decode(token, key, algorithms=[alg], audience=self.client_id, issuer=self.issuer,
+                                  leeway=self.leeway, options={"require": _REQUIRED_CLAIMS, "verify_iat": True})
+            except jwt.InvalidSignatureError:
+                if i == len(keys) - 1:
+                    raise
+        raise jwt.InvalidSignatureError("no key to verify with")
+
     def _error(self, err: SSOError) -> Response:
         current_app.logger.warning("edge-sso sign-in refused (%d): %s", err.status, err.message)
         page = render_template_string(_ERROR_PAGE, message=err.message, login_url=url_for("edge_sso.login"))
         return _no_store(Response(page, status=err.status, mimetype="text/html"))
+
+
+def _secret_list(secret: Optional[str], secrets: Union[Sequence[str], str, None]) -> list[str]:
+    """The secrets to try, in order, without blanks or repeats: ``secrets`` then ``secret``."""
+    if isinstance(secrets, str):
+        secrets = secrets.replace(",", " ").split()
+    found: list[str] = []
+    for value in [*(secrets or []), secret]:
+        value = str(value).strip() if value is not None else ""
+        if value and value not in found:
+            found.append(value)
+    return found
 
 
 def _no_store(response: Response) -> Response:

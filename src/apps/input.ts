@@ -30,7 +30,7 @@ const EDITABLE = ['name', 'description', 'redirect_urls', 'logout_urls', 'initia
 
 function readRedirectList(fields: FieldReader, key: string, required: boolean): string[] | undefined {
   if (!fields.has(key)) return required ? fields.fail(key, 'is required: at least one https URL') : undefined;
-  const list = splitRedirectList(fields.input[key]);
+  const list = splitRedirectList(fields.value(key));
   if (!list) return fields.fail(key, 'must be an array of URLs or one string of URLs separated by ";"');
   if (required && list.length === 0) return fields.fail(key, 'must contain at least one URL');
   if (list.length > MAX_REDIRECT_URLS) return fields.fail(key, `must contain at most ${MAX_REDIRECT_URLS} URLs`);
@@ -53,13 +53,13 @@ function readInitiateLoginUrl(fields: FieldReader): string | undefined {
 
 function readAttributeMap(fields: FieldReader): AttributeMap | undefined {
   if (!fields.has('attribute_map')) return undefined;
-  const check = checkAttributeMap(fields.input.attribute_map);
+  const check = checkAttributeMap(fields.value('attribute_map'));
   return check.ok ? check.map : fields.fail('attribute_map', check.reason);
 }
 
 function readBranding(fields: FieldReader): Partial<Branding> | undefined {
   if (!fields.has('branding')) return undefined;
-  const value = fields.input.branding;
+  const value = fields.value('branding');
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return fields.fail('branding', 'must be an object');
   const { values, errors } = checkBranding(value as Record<string, unknown>);
   for (const [field, message] of Object.entries(errors)) fields.fail(`branding.${field}`, message);
@@ -69,7 +69,7 @@ function readBranding(fields: FieldReader): Partial<Branding> | undefined {
 function readEditable(fields: FieldReader, creating: boolean): Partial<AppFields> {
   return {
     name: fields.string('name', { required: creating, notEmpty: true, max: 100 }),
-    description: fields.string('description', { max: 500 }),
+    description: fields.string('description', { max: 500, kind: 'text' }),
     redirectUrls: readRedirectList(fields, 'redirect_urls', creating),
     logoutUrls: readRedirectList(fields, 'logout_urls', false),
     initiateLoginUrl: readInitiateLoginUrl(fields),

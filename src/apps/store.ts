@@ -87,7 +87,7 @@ export async function createApp(db: Database, kek: string, input: NewAppInput): 
   const clientId = input.clientId ?? newClientId();
   const secret = newClientSecret();
   const now = nowSeconds();
-  const row: AppRow = {
+  const row: typeof apps.$inferInsert = {
     clientId,
     name: input.name,
     description: input.description ?? '',
@@ -141,17 +141,4 @@ export async function readClientSecret(db: Database, kek: string, clientId: stri
   const [row] = await db.select({ sealed: apps.secretEncrypted }).from(apps).where(eq(apps.clientId, clientId)).limit(1);
   if (!row) throw new NotFoundError(`No application with client_id "${clientId}".`);
   return open(kek, row.sealed, secretPurpose(clientId));
-}
-
-/** Replaces the client secret; tokens signed with the old one stop verifying at once. */
-export async function rotateClientSecret(db: Database, kek: string, clientId: string): Promise<string> {
-  const secret = newClientSecret();
-  const updated = await db
-    .update(apps)
-    .set({ secretEncrypted: await seal(kek, secret, secretPurpose(clientId)), updatedAt: nowSeconds() })
-    .where(eq(apps.clientId, clientId))
-    .returning({ clientId: apps.clientId });
-  if (updated.length === 0) throw new NotFoundError(`No application with client_id "${clientId}".`);
-  forgetApp(clientId);
-  return secret;
 }

@@ -26,6 +26,9 @@ export const apps = sqliteTable('apps', {
   tokenTtlSeconds: integer('token_ttl_seconds').notNull(),
   /** The client secret, AES-GCM encrypted under KEY_ENCRYPTION_KEY (see src/lib/secret-box.ts). */
   secretEncrypted: text('secret_encrypted').notNull(),
+  /** After a rotation: the previous secret (encrypted the same way), still valid for verification until it expires or is retired. */
+  previousSecretEncrypted: text('previous_secret_encrypted'),
+  previousSecretExpiresAt: integer('previous_secret_expires_at'),
   /** Extra claims for apps that expect other names: claim name → user field (see src/apps/attributes.ts). */
   attributeMap: text('attribute_map', { mode: 'json' }).$type<Record<string, string>>().notNull().default(sql`'{}'`),
   /** Where My apps sends a user to open the app (login initiated at the app); empty: the first redirect URL's origin. */

@@ -82,4 +82,14 @@ h2 { font-size:1.15rem; margin:1.5rem 0 .75rem; }
 .card h2:first-child, .toolbar h2 { margin-top:0; }
 .pager { display:flex; gap:1rem; justify-content:flex-end; margin-top:1rem; }
 @media (max-width: 640px) { dl.details { grid-template-columns: 1fr; } th.optional, td.optional { display:none; } }
+.filters { display:grid; grid-template-columns:repeat(auto-fit, minmax(12rem, 1fr)); gap:0 1rem; align-items:end; }
+table.audit td { overflow-wrap:break-word; word-break:normal; hyphens:none; }
+table.audit .time, table.audit .event-type, td.nowrap { white-space:nowrap; }
+dl.kv { margin:0; } dl.kv div { margin:0; } dl.kv dt { display:inline; font-weight:600; } dl.kv dd { display:inline; margin:0; }
+@media (max-width: 640px) {
+  table.audit thead { position:absolute; width:1px; height:1px; overflow:hidden; clip:rect(0 0 0 0); }
+  table.audit tr { display:block; border-bottom:1px solid var(--line); padding:.5rem 0; }
+  table.audit td { display:grid; grid-template-columns:7.5rem minmax(0, 1fr); gap:.5rem; border:0; padding:.2rem 0; }
+  table.audit td::before { content:attr(data-label); color:var(--muted); font-size:.85rem; font-weight:600; }
+}
 `;

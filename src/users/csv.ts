@@ -61,7 +61,7 @@ export interface ImportRow {
   input: Record<string, unknown>;
 }
 
-/** Reads the header and turns each row into user input; groups are separated by ";" or "|". */
+/** Reads the header and turns each row into user input; groups in one cell are separated by ";" (and only ";"). */
 export function csvToUserInputs(text: string): { rows: ImportRow[] } | { error: string } {
   const [header, ...records] = parseCsvRows(text.replace(/^\uFEFF/, ''));
   if (!header) return { error: 'The file is empty.' };
@@ -75,7 +75,7 @@ export function csvToUserInputs(text: string): { rows: ImportRow[] } | { error: 
     columns.forEach((column, j) => {
       const cell = (cells[j] ?? '').trim();
       if (cell === '') return;
-      input[column] = column === 'groups' ? cell.split(/[;|]/).map((g) => g.trim()).filter(Boolean) : column === 'password' ? cells[j] : cell;
+      input[column] = column === 'groups' ? cell.split(';').map((g) => g.trim()).filter(Boolean) : column === 'password' ? cells[j] : cell;
     });
     return { line, input };
   });

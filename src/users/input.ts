@@ -1,5 +1,5 @@
 // Parses the admin's JSON for creating or changing a user.
-import { asObject, FieldReader } from '../lib/validation';
+import { asObject, FieldReader, identifierProblem } from '../lib/validation';
 import { ROLES } from './user';
 
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
@@ -22,16 +22,20 @@ export interface UserFields {
 
 const FIELDS = ['email', 'password', 'name', 'given_name', 'family_name', 'username', 'groups', 'roles', 'email_verified', 'disabled'];
 
+/** The one form of an email address that is stored and looked up: trimmed, NFC, lower-cased. */
 export function normaliseEmail(email: string): string {
-  return email.trim().toLowerCase();
+  return email.trim().normalize('NFC').toLowerCase();
 }
 
 function read(body: unknown, creating: boolean, passwordRequired = creating): Partial<UserFields> {
   const fields = new FieldReader(asObject(body));
   fields.onlyKeys(FIELDS);
   const email = fields.string('email', { required: creating, notEmpty: true, max: 254 });
-  if (email !== undefined && !EMAIL.test(email)) fields.fail('email', 'must be an email address such as ada@example.com');
-  const password = fields.string('password', { required: passwordRequired, min: PASSWORD_MIN_LENGTH, max: PASSWORD_MAX_LENGTH, trim: false });
+  const emailProblem = email === undefined ? null : identifierProblem(email);
+  if (emailProblem) fields.fail('email', emailProblem);
+  else if (email !== undefined && !EMAIL.test(email)) fields.fail('email', 'must be an email address such as ada@example.com');
+  const password = fields.string('password', { required: passwordRequired, min: PASSWORD_MIN_LENGTH, max: PASSWORD_MAX_LENGTH, trim: false, kind: 'any' });
+  if (password !== undefined && password.trim() === '') fields.fail('password', 'must not be made only of spaces');
   const roles = fields.stringList('roles', { maxItems: ROLES.length, maxLength: 20 });
   if (roles?.some((r) => !(ROLES as readonly string[]).includes(r))) fields.fail('roles', `may contain only: ${ROLES.join(', ')}`);
   const values: Partial<UserFields> = {

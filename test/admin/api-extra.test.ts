@@ -183,10 +183,10 @@ describe('the console audit page', () => {
     await auditUntil(`user=${bystander.id}`, (p) => p.total >= 2);
 
     const html = await (await browser.fetch(`/admin/audit?user=${encodeURIComponent(target.email.toUpperCase())}`)).text();
-    const rows = [...html.matchAll(/<tr><td>[^<]*<\/td><td><code>([a-z.]+)<\/code><\/td><td>([^<]*)<\/td><td>([^<]*)<\/td>/g)].map((m) => ({ type: m[1], actor: m[2], target: m[3] }));
+    const rows = [...html.matchAll(/<td data-label="Event"><span class="event-type">([a-z.]+)<\/span><\/td><td data-label="Actor">(?:<span title="[^"]*">)?([^<]*)(?:<\/span>)?<\/td><td data-label="Target">(?:<span title="[^"]*">)?([^<]*)/g)].map((m) => ({ type: m[1], actor: m[2], target: m[3] }));
     expect(rows.map((r) => r.type).sort()).toEqual(['user.create', 'user.update']);
     for (const r of rows) expect(r).toMatchObject({ actor: 'admin-api', target: target.email });
     expect(html).not.toContain(bystander.email);
-    expect(html).toContain(`<input type="text" id="user" name="user" value="${target.email}"`);
+    expect(html).toContain(`<input type="text" id="user" name="user" value="${target.email.toUpperCase()}"`);
   });
 });

@@ -188,7 +188,7 @@ const validApp = {
 };
 
 describe('applications in the console', () => {
-  it('creates an app from the form with every field, then shows its secret once (303 to ?reveal=1)', async () => {
+  it('creates an app from the form with every field, then opens its page with the secret hidden until Reveal', async () => {
     const { browser } = await signedInAdmin();
     const clientId = unique('console');
     const res = await submit(browser, '/admin/apps/new', '/admin/apps/new', {
@@ -211,7 +211,8 @@ describe('applications in the console', () => {
     expect(res.status).toBe(303);
     const location = new URL(res.headers.get('location')!, ORIGIN);
     expect(location.pathname).toBe(`/admin/apps/${clientId}`);
-    expect(location.searchParams.get('reveal')).toBe('1');
+    expect(location.searchParams.get('notice')).toBe('created');
+    expect(location.searchParams.get('reveal')).toBeNull();
 
     const app = await json(await admin('GET', `/apps/${clientId}`));
     expect(app).toMatchObject({
@@ -234,8 +235,10 @@ describe('applications in the console', () => {
 
     const shown = await page(browser, location.pathname + location.search);
     const { client_secret } = await json<{ client_secret: string }>(await admin('GET', `/apps/${clientId}/secret`));
-    expect(shown).toContain(`<code id="client-secret">${client_secret}</code>`);
+    expect(shown).not.toContain(client_secret);
     expect(shown).toContain('Application created');
+    const revealed = await (await postForm(browser, `/admin/apps/${clientId}/reveal-secret`, { csrf: hiddenFields(shown).csrf! })).text();
+    expect(revealed).toContain(`<code id="client-secret">${client_secret}</code>`);
   });
 
   it('generates a client id when the field is left empty', async () => {
@@ -359,13 +362,18 @@ describe('applications in the console', () => {
     expect(await json(await admin('GET', `/apps/${app.client_id}`))).toMatchObject({ name: 'Stays', redirect_urls: ['https://app.example.com/callback'] });
   });
 
-  it('hides the secret until Reveal, then shows it and audits the reveal', async () => {
+  it('hides the secret until Reveal (a CSRF-checked POST), then shows it and audits the reveal', async () => {
     const app = await createApp();
     const { browser, user } = await signedInAdmin();
     const hidden = await page(browser, `/admin/apps/${app.client_id}`);
     expect(hidden).not.toContain(app.client_secret);
-    expect(hidden).toContain(`href="/admin/apps/${app.client_id}?reveal=1"`);
-    const shown = await page(browser, `/admin/apps/${app.client_id}?reveal=1`);
+    expect(hidden).toContain(`<form method="post" action="/admin/apps/${app.client_id}/reveal-secret">`);
+    // A GET reveals nothing, whatever its query says.
+    expect(await page(browser, `/admin/apps/${app.client_id}?reveal=1`)).not.toContain(app.client_secret);
+    const res = await postForm(browser, `/admin/apps/${app.client_id}/reveal-secret`, { csrf: hiddenFields(hidden).csrf! });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('cache-control')).toContain('no-store');
+    const shown = await res.text();
     expect(shown).toContain(`<code id="client-secret">${app.client_secret}</code>`);
     const events = await auditUntil(`type=app.secret.reveal&user=${user.id}`, (e) => e.some((x) => x.target === app.client_id));
     expect(events.find((e) => e.target === app.client_id)).toMatchObject({ type: 'app.secret.reveal', actor: user.id });
@@ -375,7 +383,7 @@ describe('applications in the console', () => {
     const app = await createApp();
     const { browser } = await signedInAdmin();
     const confirm = await page(browser, `/admin/apps/${app.client_id}/rotate-secret`);
-    expect(confirm).toContain(`<form method="post" action="/admin/apps/${app.client_id}/rotate-secret">`);
+    expect(confirm).toContain(`<form method="post" action="/admin/apps/${app.client_id}/rotate-secret"`);
     expect(confirm).toMatch(/<button type="submit"[^>]*>Rotate secret<\/button>/);
     // Looking at the confirmation changes nothing.
     const before = (await json<{ client_secret: string }>(await admin('GET', `/apps/${app.client_id}/secret`))).client_secret;
@@ -383,10 +391,13 @@ describe('applications in the console', () => {
 
     const res = await postForm(browser, `/admin/apps/${app.client_id}/rotate-secret`, { csrf: hiddenFields(confirm).csrf! });
     expect(res.status).toBe(303);
-    expect(res.headers.get('location')).toBe(`/admin/apps/${app.client_id}?reveal=1&notice=rotated`);
+    expect(res.headers.get('location')).toBe(`/admin/apps/${app.client_id}?notice=rotated`);
     const after = (await json<{ client_secret: string }>(await admin('GET', `/apps/${app.client_id}/secret`))).client_secret;
     expect(after).not.toBe(before);
-    expect(await page(browser, res.headers.get('location')!)).toContain(after);
+    const overview = await page(browser, res.headers.get('location')!);
+    expect(overview).not.toContain(after);
+    const revealed = await (await postForm(browser, `/admin/apps/${app.client_id}/reveal-secret`, { csrf: hiddenFields(overview).csrf! })).text();
+    expect(revealed).toContain(`<code id="client-secret">${after}</code>`);
 
     const { params } = await delivered(await browser.fetch(`/sso/jwt/${app.client_id}`));
     await expect(jwtVerify(params.id_token!, new TextEncoder().encode(after), { audience: app.client_id })).resolves.toBeTruthy();
@@ -433,7 +444,9 @@ describe('Test SSO and integration tabs', () => {
     const { browser, user } = await signedInAdmin();
     const form = await page(browser, `/admin/apps/${app.client_id}/test`);
     expect(form).not.toContain('id="test-result"');
-    const html = await page(browser, `/admin/apps/${app.client_id}/test?run=1&redirect_uri=${encodeURIComponent('https://app.example.com/callback')}`);
+    const res = await postForm(browser, `/admin/apps/${app.client_id}/test`, { csrf: hiddenFields(form).csrf!, redirect_uri: 'https://app.example.com/callback' });
+    expect(res.status).toBe(200);
+    const html = await res.text();
     expect(html).toContain(`Valid ${alg} signature`);
     const claims = claimsOf(html);
     expect(claims).toMatchObject({ email: user.email, aud: app.client_id, iss: ORIGIN, sub: user.id });
@@ -444,7 +457,8 @@ describe('Test SSO and integration tabs', () => {
   it('explains a redirect URL that is not registered, naming the part that differs, and mints no token', async () => {
     const app = await createApp();
     const { browser } = await signedInAdmin();
-    const html = decode(await page(browser, `/admin/apps/${app.client_id}/test?run=1&redirect_uri=${encodeURIComponent('https://app.example.com/other')}`));
+    const form = await page(browser, `/admin/apps/${app.client_id}/test`);
+    const html = decode(await (await postForm(browser, `/admin/apps/${app.client_id}/test`, { csrf: hiddenFields(form).csrf!, redirect_uri: 'https://app.example.com/other' })).text());
     expect(html).toContain('Redirect URL rejected');
     expect(html).toContain('path is "/other", registered "/callback"');
     expect(html).not.toContain('id="test-result"');
@@ -498,7 +512,7 @@ describe('Test SSO and integration tabs', () => {
 // --- Users --------------------------------------------------------------------------------------
 
 describe('users in the console', () => {
-  it('adds a user: groups split by commas, the admin box gives the admin role, and the password works', async () => {
+  it('adds a user: one group per line, the admin box gives the admin role, and the password works', async () => {
     const { browser } = await signedInAdmin();
     const email = `${unique('added')}@example.com`;
     const res = await submit(browser, '/admin/users/new', '/admin/users/new', {
@@ -507,7 +521,7 @@ describe('users in the console', () => {
       given_name: 'Grace',
       family_name: 'Hopper',
       username: 'grace',
-      groups: 'staff, engineering , ,navy',
+      groups: 'staff\r\n engineering \n\nnavy, the fleet',
       password: 'a brand new password',
       admin: 'on',
       email_verified: 'on',
@@ -521,7 +535,7 @@ describe('users in the console', () => {
       given_name: 'Grace',
       family_name: 'Hopper',
       username: 'grace',
-      groups: ['staff', 'engineering', 'navy'],
+      groups: ['staff', 'engineering', 'navy, the fleet'],
       roles: ['admin'],
       email_verified: true,
       disabled: false,
@@ -536,14 +550,14 @@ describe('users in the console', () => {
     ['an empty email', { email: '' }, 'email', 'must not be empty'],
   ])('refuses %s with 400 and the error next to the field, keeping the other input', async (_, change, field, message) => {
     const { browser } = await signedInAdmin();
-    const fields = { email: `${unique('bad')}@example.com`, name: 'Kept Name', groups: 'kept, groups', password: 'long enough password', ...change };
+    const fields = { email: `${unique('bad')}@example.com`, name: 'Kept Name', groups: 'kept\ngroups', password: 'long enough password', ...change };
     const res = await submit(browser, '/admin/users/new', '/admin/users/new', fields);
     expect(res.status).toBe(400);
     const html = await res.text();
     expect(fieldError(html, field)).toContain(message);
     expect(inputValue(html, 'email')).toBe(fields.email);
     expect(inputValue(html, 'name')).toBe('Kept Name');
-    expect(inputValue(html, 'groups')).toBe('kept, groups');
+    expect(textareaValue(html, 'groups')).toBe('kept\ngroups');
     // The password is never sent back.
     expect(inputValue(html, 'password')).toBe('');
     expect(html).not.toContain(fields.password);
@@ -566,7 +580,7 @@ describe('users in the console', () => {
     const { browser } = await signedInAdmin();
     const form = await page(browser, `/admin/users/${user.id}`);
     expect(inputValue(form, 'email')).toBe(user.email);
-    expect(inputValue(form, 'groups')).toBe('old');
+    expect(textareaValue(form, 'groups')).toBe('old');
     const res = await postForm(browser, `/admin/users/${user.id}`, {
       csrf: hiddenFields(form).csrf!,
       email: user.email,
@@ -574,7 +588,7 @@ describe('users in the console', () => {
       given_name: 'Ada',
       family_name: 'King',
       username: '',
-      groups: 'a, b ,c',
+      groups: 'a\n b \nc',
     });
     expect(res.status).toBe(303);
     expect(res.headers.get('location')).toBe(`/admin/users/${user.id}?notice=saved`);
@@ -736,7 +750,7 @@ describe('the audit page', () => {
     await auditUntil('type=app.create', (e) => e.length > 0);
     await auditUntil('type=user.create', (e) => e.length > 0);
 
-    const types = (html: string) => [...html.matchAll(/<td><code>([a-z.]+)<\/code><\/td>/g)].map((m) => m[1]);
+    const types = (html: string) => [...html.matchAll(/<span class="event-type">([a-z.]+)<\/span>/g)].map((m) => m[1]);
     const all = await page(browser, '/admin/audit');
     expect(new Set(types(all))).toContain('user.create');
     const filtered = await page(browser, '/admin/audit?type=app.create');

@@ -232,18 +232,19 @@ describe('admin console in a real browser', () => {
         expect(await page.getByLabel('Name', { exact: true }).inputValue(), 'the typed name is kept').toBe(APP_NAME);
         expect(await page.getByLabel('Signing algorithm').inputValue(), 'the chosen algorithm is kept').toBe('ES256');
 
-        // 2. Fixed: two loopback URLs, one per line. The app page opens with the secret revealed.
+        // 2. Fixed: two loopback URLs, one per line. The app page opens; Reveal (a POST) shows the secret.
         await page.getByLabel('Redirect URLs').fill(redirectUrls.join('\n'));
         await arriveAt(
           page,
-          (u) => u.origin === worker.url && u.pathname.startsWith('/admin/apps/') && u.searchParams.get('reveal') === '1',
+          (u) => u.origin === worker.url && u.pathname.startsWith('/admin/apps/') && u.searchParams.get('notice') === 'created',
           () => page.getByRole('button', { name: 'Create application' }).click(),
         );
         clientId = decodeURIComponent(new URL(page.url()).pathname.slice('/admin/apps/'.length));
         expect(clientId).toMatch(/^[A-Za-z0-9._-]{3,64}$/);
         expect(await heading(page).innerText()).toBe(APP_NAME);
-        expect(await notice(page).innerText()).toContain('Application created. Copy its client secret now');
+        expect(await notice(page).innerText()).toContain('Application created. Reveal its client secret');
         expect(await page.locator('#client-id').innerText()).toBe(clientId);
+        await arriveAt(page, (u) => u.pathname.endsWith('/reveal-secret'), () => page.getByRole('button', { name: 'Reveal' }).click());
         const secret = page.locator('#client-secret');
         await expect.poll(() => secret.isVisible()).toBe(true);
         clientSecret = (await secret.innerText()).trim();
@@ -269,8 +270,8 @@ describe('admin console in a real browser', () => {
         expect(await page.getByLabel('hidden').innerText()).toMatch(/^•{4,}$/);
         expect(await page.content(), 'the secret is nowhere in the page').not.toContain(secret);
 
-        await arriveAt(page, (u) => u.pathname === `/admin/apps/${encodeURIComponent(id)}` && u.searchParams.get('reveal') === '1', () =>
-          page.getByRole('link', { name: 'Reveal' }).click(),
+        await arriveAt(page, (u) => u.pathname === `/admin/apps/${encodeURIComponent(id)}/reveal-secret`, () =>
+          page.getByRole('button', { name: 'Reveal' }).click(),
         );
         expect(await page.locator('#client-secret').innerText()).toBe(secret);
         expect(await page.getByLabel('hidden').count()).toBe(0);
@@ -297,7 +298,8 @@ describe('admin console in a real browser', () => {
         await arriveAt(page, isPath(testPath), () => page.getByRole('navigation', { name: 'Application' }).getByRole('link', { name: 'Test SSO' }).click());
         expect(await page.getByLabel('Redirect URL', { exact: true }).inputValue(), 'the first registered URL is the default').toBe(redirectUrls[0]);
 
-        await arriveAt(page, (u) => isPath(testPath)(u) && u.searchParams.get('run') === '1', () => page.getByRole('button', { name: 'Run Test SSO' }).click());
+        await arriveAt(page, isPath(testPath), () => page.getByRole('button', { name: 'Run Test SSO' }).click());
+        await page.locator('#test-result, .alert').first().waitFor();
         expect(await page.locator('#test-result h2').innerText()).toBe(`What ${APP_NAME} would receive`);
         expect(await page.locator('#signature-check').innerText()).toContain('Valid ES256 signature');
         const claims = await page.locator('#claims').innerText();
@@ -311,7 +313,8 @@ describe('admin console in a real browser', () => {
         // A URL on another port is not registered: rejected, and the explanation names the port.
         const wrong = `http://localhost:${otherPort}/cb`;
         await page.getByLabel('Redirect URL', { exact: true }).fill(wrong);
-        await arriveAt(page, (u) => isPath(testPath)(u) && u.searchParams.get('redirect_uri') === wrong, () => page.getByRole('button', { name: 'Run Test SSO' }).click());
+        await page.getByRole('button', { name: 'Run Test SSO' }).click();
+        await page.getByRole('heading', { name: 'Redirect URL rejected' }).waitFor();
         const rejected = page.locator('.card', { has: page.getByRole('heading', { name: 'Redirect URL rejected' }) });
         expect(await rejected.count()).toBe(1);
         expect(await rejected.getByRole('alert').innerText()).toContain(`${wrong} is not registered for this app`);
@@ -331,7 +334,7 @@ describe('admin console in a real browser', () => {
         await arriveAt(page, isPath('/admin/users/new'), () => page.getByRole('link', { name: 'Add user' }).click());
         await page.getByLabel('Email', { exact: true }).fill(USER.email);
         await page.getByLabel('Full name').fill(USER.name);
-        await page.getByLabel('Groups').fill(USER.groups.join(', '));
+        await page.getByLabel('Groups').fill(USER.groups.join('\n'));
         await page.getByLabel('Initial password').fill(USER.password);
         await arriveAt(
           page,
@@ -343,7 +346,7 @@ describe('admin console in a real browser', () => {
         expect(await notice(page).innerText()).toBe('User created.');
         expect(await page.locator('main').innerText()).toContain(userId);
         expect(await page.getByLabel('Full name').inputValue()).toBe(USER.name);
-        expect(await page.getByLabel('Groups').inputValue()).toBe(USER.groups.join(', '));
+        expect(await page.getByLabel('Groups').inputValue()).toBe(USER.groups.join('\n'));
         expect(await page.getByLabel('Admin: may use this console').isChecked()).toBe(false);
 
         await arriveAt(page, isPath('/admin/users'), () => page.getByRole('link', { name: 'Users', exact: true }).click());
@@ -554,7 +557,8 @@ describe('admin console in a real browser', () => {
           await page.screenshot({ path: join(SHOTS, 'admin-apps-390.png'), fullPage: true });
           await arriveAt(page, isPath('/admin/users'), () => page.goto(at('/admin/users')));
           expect(await overflow(), '/admin/users scrollWidth').toBeLessThanOrEqual(MOBILE.width + 1);
-          await arriveAt(page, isPath(`/admin/apps/${encodeURIComponent(id)}`), () => page.goto(at(`/admin/apps/${encodeURIComponent(id)}?reveal=1`)));
+          await arriveAt(page, isPath(`/admin/apps/${encodeURIComponent(id)}`), () => page.goto(at(`/admin/apps/${encodeURIComponent(id)}`)));
+          await arriveAt(page, isPath(`/admin/apps/${encodeURIComponent(id)}/reveal-secret`), () => page.getByRole('button', { name: 'Reveal' }).click());
           expect(await overflow(), 'app page scrollWidth').toBeLessThanOrEqual(MOBILE.width + 1);
 
           const visitor = await newPage(browser);

@@ -41,11 +41,11 @@ describe('parseCsv', () => {
 });
 
 describe('csvToUserInputs', () => {
-  it('maps each row by the header, case- and space-insensitively, splitting groups on ; or |', () => {
-    const result = csvToUserInputs('Email , NAME,groups,Password\nada@example.com, Ada ,staff; eng|ops,  spaced password  \nbob@example.com,,,\n');
+  it('maps each row by the header, case- and space-insensitively, splitting groups on ; only (a | or , stays in the name)', () => {
+    const result = csvToUserInputs('Email , NAME,groups,Password\nada@example.com, Ada ,"staff; eng|ops;R&D, EMEA",  spaced password  \nbob@example.com,,,\n');
     expect(result).toEqual({
       rows: [
-        { line: 2, input: { email: 'ada@example.com', name: 'Ada', groups: ['staff', 'eng', 'ops'], password: '  spaced password  ' } },
+        { line: 2, input: { email: 'ada@example.com', name: 'Ada', groups: ['staff', 'eng|ops', 'R&D, EMEA'], password: '  spaced password  ' } },
         { line: 3, input: { email: 'bob@example.com' } },
       ],
     });

@@ -434,9 +434,9 @@ class FlowTests(Base):
 
     def test_config_validation(self) -> None:
         with self.assertRaises(ValueError):
-            EdgeSSO(Flask("x"), issuer=ISSUER, client_id=CLIENT_ID)  # no secret, no algorithm
-        with self.assertRaises(ValueError):
             EdgeSSO(Flask("x"), issuer=ISSUER, client_id=CLIENT_ID, algorithm="HS256")
+        with self.assertRaises(ValueError):
+            EdgeSSO(Flask("x"), issuer=ISSUER, client_id=CLIENT_ID, algorithm="HS256", client_secrets=[" ", ""])
         with self.assertRaises(ValueError):
             EdgeSSO(Flask("x"), issuer=ISSUER, client_id=CLIENT_ID, algorithm="none")
         app = Flask("x")
@@ -444,6 +444,95 @@ class FlowTests(Base):
         sso = EdgeSSO()
         sso.init_app(app)
         self.assertEqual(sso.algorithm, "HS256")
+
+
+class SecretRotationTests(Base):
+    """During an HS256 secret rotation the app lists the new and the previous secret."""
+
+    NEW = "the-new-secret-after-rotation-0123456789"
+
+    def use(self, **kwargs: Any) -> None:
+        self.app, self.sso = make_app("HS256", **kwargs)
+        self.client = self.app.test_client()
+
+    def test_tokens_signed_with_either_secret_are_accepted(self) -> None:
+        self.use(client_secret=None, client_secrets=[self.NEW, SECRET])
+        for key in (SECRET, self.NEW):
+            self.client = self.app.test_client()
+            self.assertEqual(self.sign_in(mint("HS256", key=key)).status_code, 302)
+
+    def test_a_secret_in_neither_slot_is_refused(self) -> None:
+        self.use(client_secret=None, client_secrets=[self.NEW, SECRET])
+        self.refuse(mint("HS256", key="some-other-secret-entirely-0123456789"), 401, "Signature verification failed")
+
+    def test_only_the_current_secret_after_retirement(self) -> None:
+        self.use(client_secret=self.NEW)
+        self.refuse(mint("HS256", key=SECRET), 401, "Signature verification failed")
+
+    def test_other_failures_are_not_hidden_by_trying_the_next_secret(self) -> None:
+        self.use(client_secret=None, client_secrets=[self.NEW, SECRET])
+        self.refuse(mint("HS256", key=SECRET, exp=int(time.time()) - 3600), 401, "expired")
+
+    def test_secrets_from_config_as_a_list_or_a_string(self) -> None:
+        for value in ([self.NEW, SECRET], f"{self.NEW}, {SECRET}", f"{self.NEW} {SECRET}"):
+            app = Flask("cfg")
+            app.config.update(EDGE_SSO_ISSUER=ISSUER, EDGE_SSO_CLIENT_ID=CLIENT_ID, EDGE_SSO_CLIENT_SECRETS=value)
+            sso = EdgeSSO()
+            sso.init_app(app)
+            self.assertEqual(sso.algorithm, "HS256")
+            self.assertEqual(sso.secrets, [self.NEW, SECRET])
+            with app.test_request_context():
+                self.assertEqual(sso.verify_token(mint("HS256", key=SECRET))["sub"], "user_1")
+                self.assertEqual(sso.verify_token(mint("HS256", key=self.NEW))["sub"], "user_1")
+
+
+class AlgorithmFromJWKSTests(Base):
+    """No secret and no EDGE_SSO_ALGORITHM: the JWKS key for the token's kid decides, RS256 or ES256."""
+
+    def setUp(self) -> None:
+        self.app, self.sso = make_app(None, client_secret=None)  # type: ignore[arg-type]
+        self.client = self.app.test_client()
+
+    def test_algorithm_is_not_pinned(self) -> None:
+        self.assertIsNone(self.sso.algorithm)
+
+    def test_es256_and_rs256_tokens_are_accepted(self) -> None:
+        for alg in ("ES256", "RS256"):
+            self.client = self.app.test_client()
+            resp = self.sign_in(mint(alg))
+            self.assertEqual(resp.status_code, 302, resp.get_data(as_text=True))
+
+    def test_hs256_is_never_accepted(self) -> None:
+        self.refuse(mint("HS256"), 401, "accepts only RS256 or ES256")
+        self.refuse(mint("HS256", kid="rsa-1"), 401, "accepts only RS256 or ES256")
+
+    def test_the_key_decides_the_algorithm(self) -> None:
+        """An RS256 header on the EC key's kid (or the reverse) is refused, whatever the signature."""
+        self.refuse(mint("RS256", kid="ec-1"), 401, "is a ES256 key")
+        self.refuse(mint("ES256", kid="rsa-1"), 401, "is a RS256 key")
+
+    def test_alg_none_is_refused(self) -> None:
+        head = b64(json.dumps({"alg": "none", "typ": "JWT", "kid": "ec-1"}).encode())
+        body = b64(json.dumps(claims()).encode())
+        self.refuse(f"{head}.{body}.", 401, "accepts only RS256 or ES256")
+
+    def test_pinning_still_wins(self) -> None:
+        self.app, self.sso = make_app("RS256")
+        self.client = self.app.test_client()
+        self.refuse(mint("ES256"), 401, "accepts only RS256")
+        self.client = self.app.test_client()
+        self.assertEqual(self.sign_in(mint("RS256")).status_code, 302)
+
+    def test_es256_demo_app_works_without_algorithm(self) -> None:
+        assert SERVER is not None
+        import app as demo  # noqa: E402 - the demo next to the kit
+        application = demo.create_app({"EDGE_SSO_CLIENT_ID": CLIENT_ID, "EDGE_SSO_ISSUER": ISSUER,
+                                       "FLASK_SECRET_KEY": "x" * 32})
+        sso: EdgeSSO = application.extensions["edge_sso"]
+        self.assertIsNone(sso.algorithm)
+        sso.jwks.url = SERVER.url  # type: ignore[union-attr]
+        with application.test_request_context():
+            self.assertEqual(sso.verify_token(mint("ES256"))["sub"], "user_1")
 
 
 class DemoAppTests(unittest.TestCase):

@@ -2,9 +2,13 @@
 import { Hono } from 'hono';
 import { appToJson } from '../../apps/app';
 import { parseAppChanges, parseNewApp } from '../../apps/input';
-import { createApp, deleteApp, listApps, readClientSecret, requireApp, rotateClientSecret, updateApp } from '../../apps/store';
+import { DEFAULT_SECRET_GRACE_SECONDS, MAX_SECRET_GRACE_SECONDS, readClientSecrets, retirePreviousSecret, rotateClientSecret } from '../../apps/secrets';
+import { createApp, deleteApp, listApps, requireApp, updateApp } from '../../apps/store';
 import { audit } from '../../audit/audit';
-import type { AppEnv } from '../../http/context';
+import type { AppContext, AppEnv } from '../../http/context';
+import { changedOnly, isEmpty } from '../../lib/changes';
+import { NotFoundError } from '../../lib/errors';
+import { asObject, FieldReader } from '../../lib/validation';
 import { API_ACTOR as ACTOR, db, issuer, paging, readJson } from './request';
 
 export const appsApi = new Hono<AppEnv>();
@@ -25,8 +29,10 @@ appsApi.post('/', async (c) => {
 appsApi.get('/:clientId', async (c) => c.json(appToJson(await requireApp(db(c), c.req.param('clientId')), issuer(c))));
 
 appsApi.patch('/:clientId', async (c) => {
-  const changes = parseAppChanges(await readJson(c));
-  const app = await updateApp(db(c), c.req.param('clientId'), changes);
+  const current = await requireApp(db(c), c.req.param('clientId'));
+  const changes = changedOnly(current, parseAppChanges(await readJson(c)));
+  if (isEmpty(changes)) return c.json(appToJson(current, issuer(c))); // nothing to write, nothing to audit
+  const app = await updateApp(db(c), current.clientId, changes);
   audit(c, { type: 'app.update', actor: ACTOR, target: app.clientId, detail: { fields: Object.keys(changes) } });
   return c.json(appToJson(app, issuer(c)));
 });
@@ -38,17 +44,46 @@ appsApi.delete('/:clientId', async (c) => {
   return c.body(null, 204);
 });
 
-/** Reveal: the secret is returned only on this explicit request, and the reveal is audited. */
+const iso = (seconds: number | null) => (seconds === null ? null : new Date(seconds * 1000).toISOString());
+
+/** Reveal: the secrets are returned only on this explicit request, and the reveal is audited. */
 appsApi.get('/:clientId/secret', async (c) => {
   const clientId = c.req.param('clientId');
-  const secret = await readClientSecret(db(c), c.env.KEY_ENCRYPTION_KEY, clientId);
+  const { current, previous } = await readClientSecrets(db(c), c.env.KEY_ENCRYPTION_KEY, clientId);
   audit(c, { type: 'app.secret.reveal', actor: ACTOR, target: clientId });
-  return c.json({ client_id: clientId, client_secret: secret });
+  return c.json({
+    client_id: clientId,
+    client_secret: current,
+    ...(previous ? { previous_client_secret: previous.secret, previous_secret_expires_at: iso(previous.expiresAt) } : {}),
+  });
 });
 
+/** Reads the optional `{"grace_seconds": n}` of a rotation; an empty body means the default grace. */
+async function graceSeconds(c: AppContext): Promise<number> {
+  if ((await c.req.text()).trim() === '') return DEFAULT_SECRET_GRACE_SECONDS;
+  const fields = new FieldReader(asObject(await readJson(c)));
+  fields.onlyKeys(['grace_seconds']);
+  const grace = fields.integer('grace_seconds', 0, MAX_SECRET_GRACE_SECONDS);
+  fields.done();
+  return grace ?? DEFAULT_SECRET_GRACE_SECONDS;
+}
+
+/**
+ * Rotation: the new secret signs from now on; the previous one stays valid for verification
+ * until `previous_secret_expires_at` (24 h by default), or until it is retired below.
+ */
 appsApi.post('/:clientId/secret', async (c) => {
   const clientId = c.req.param('clientId');
-  const secret = await rotateClientSecret(db(c), c.env.KEY_ENCRYPTION_KEY, clientId);
-  audit(c, { type: 'app.secret.rotate', actor: ACTOR, target: clientId });
-  return c.json({ client_id: clientId, client_secret: secret });
+  const grace = await graceSeconds(c);
+  const { secret, previousExpiresAt } = await rotateClientSecret(db(c), c.env.KEY_ENCRYPTION_KEY, clientId, grace);
+  audit(c, { type: 'app.secret.rotate', actor: ACTOR, target: clientId, detail: { grace_seconds: grace } });
+  return c.json({ client_id: clientId, client_secret: secret, previous_secret_expires_at: iso(previousExpiresAt) });
+});
+
+/** Retire the old secret: the app's configuration has been updated, so the previous secret ends now. */
+appsApi.delete('/:clientId/secret/previous', async (c) => {
+  const clientId = c.req.param('clientId');
+  if (!(await retirePreviousSecret(db(c), clientId))) throw new NotFoundError(`Application "${clientId}" has no previous secret in its grace period.`);
+  audit(c, { type: 'app.secret.retire', actor: ACTOR, target: clientId });
+  return c.body(null, 204);
 });

@@ -1,6 +1,7 @@
 // /api/admin: sign-in protection (lockouts), signing keys, branding and the audit log.
 import { Hono } from 'hono';
-import { AUDIT_TYPES, audit, auditSubjectsFor, listAuditEvents } from '../../audit/audit';
+import { audit } from '../../audit/audit';
+import { parseAuditFilters, searchAuditEvents } from '../../audit/query';
 import { brandingToJson, checkBranding, compactBranding } from '../../branding/branding';
 import { loadGlobalBranding, saveGlobalBranding } from '../../branding/store';
 import type { AppContext, AppEnv } from '../../http/context';
@@ -87,13 +88,9 @@ operationsApi.put('/branding', async (c) => {
 
 operationsApi.get('/audit', async (c) => {
   const page = paging(c);
-  const type = c.req.query('type');
-  if (type !== undefined && !(AUDIT_TYPES as readonly string[]).includes(type)) {
-    throw new ValidationError({ type: `must be one of: ${AUDIT_TYPES.join(', ')}` });
-  }
-  const user = c.req.query('user')?.trim();
-  const subjects = user ? await auditSubjectsFor(db(c), user) : undefined;
-  const { events, total } = await listAuditEvents(db(c), { type, subjects, limit: page.limit, offset: page.offset });
+  const { filters, errors } = parseAuditFilters((name) => c.req.query(name), { emptyTypeIsAll: false });
+  if (Object.keys(errors).length) throw new ValidationError(errors);
+  const { events, total } = await searchAuditEvents(db(c), filters, page);
   return c.json({
     events: events.map((e) => ({ id: e.id, at: new Date(e.at * 1000).toISOString(), type: e.type, actor: e.actor, target: e.target, client_ip: e.clientIp, detail: e.detail })),
     total,

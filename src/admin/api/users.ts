@@ -5,7 +5,9 @@ import type { AppEnv } from '../../http/context';
 import { RequestError, ValidationError } from '../../lib/errors';
 import { endUserSessions, syncUserSessions } from '../../sessions/sessions';
 import { importUsersFromCsv } from '../../users/import';
+import { changedUserFields } from '../../users/changes';
 import { parseNewUser, parseUserChanges } from '../../users/input';
+import { isEmpty } from '../../lib/changes';
 import { createUser, deleteUser, listUsers, requireUser, updateUser } from '../../users/store';
 import { userToJson } from '../../users/user';
 import { API_ACTOR as ACTOR, db, paging, readJson } from './request';
@@ -27,8 +29,10 @@ usersApi.post('/', async (c) => {
 usersApi.get('/:id', async (c) => c.json(userToJson(await requireUser(db(c), c.req.param('id')))));
 
 usersApi.patch('/:id', async (c) => {
-  const changes = parseUserChanges(await readJson(c));
-  const user = await updateUser(db(c), c.req.param('id'), changes);
+  const current = await requireUser(db(c), c.req.param('id'));
+  const changes = changedUserFields(current, parseUserChanges(await readJson(c)));
+  if (isEmpty(changes)) return c.json(userToJson(current)); // nothing to write, nothing to audit
+  const user = await updateUser(db(c), current.id, changes);
   await syncUserSessions(c.env, user, { passwordChanged: changes.password !== undefined });
   audit(c, { type: 'user.update', actor: ACTOR, target: user.id, detail: { fields: Object.keys(changes) } });
   return c.json(userToJson(user));

@@ -7,11 +7,13 @@ import { ATTRIBUTE_SOURCES, formatAttributeLines, parseAttributeLines } from '..
 import { parseAppChanges, parseNewApp } from '../../apps/input';
 import { resolveRedirect } from '../../apps/redirects';
 import { loadServedApp } from '../../apps/served';
-import { createApp, deleteApp, getApp, listApps, readClientSecret, rotateClientSecret, updateApp } from '../../apps/store';
+import { previousSecretExpiry, type ClientSecrets } from '../../apps/secrets';
+import { createApp, deleteApp, getApp, listApps, updateApp } from '../../apps/store';
 import { audit } from '../../audit/audit';
 import { BRANDING_FIELDS, brandingToJson } from '../../branding/branding';
 import { dbOf, issuerOf } from '../../http/context';
 import { csrfToken } from '../../http/csrf';
+import { changedOnly, isEmpty } from '../../lib/changes';
 import { ConflictError, NotFoundError, ValidationError } from '../../lib/errors';
 import { nowSeconds } from '../../lib/time';
 import { redirectUrlWith } from '../../sso/deliver';
@@ -21,6 +23,7 @@ import { inspectIdToken } from '../../tokens/verify';
 import { Copyable, ErrorSummary, Field, PostForm, SearchForm, Select, TextArea, type Errors } from '../../ui/components';
 import { ConfirmPage, ConsolePage, noticeFrom } from './layout';
 import { actorOf, formText, type ConsoleContext, type ConsoleEnv } from './context';
+import { addSecretRoutes, SecretDetails } from './app-secrets';
 import { flaskSnippet, nodeSnippet } from './snippets';
 
 export const appPages = new Hono<ConsoleEnv>();
@@ -229,7 +232,7 @@ appPages.post('/new', (c) =>
     async (parsed) => {
       const { app } = await createApp(dbOf(c), c.env.KEY_ENCRYPTION_KEY, parsed);
       audit(c, { type: 'app.create', actor: actorOf(c), target: app.clientId, detail: { name: app.name } });
-      return c.redirect(`/admin/apps/${encodeURIComponent(app.clientId)}?reveal=1&notice=created`, 303);
+      return c.redirect(`/admin/apps/${encodeURIComponent(app.clientId)}?notice=created`, 303);
     },
     (values, errors) =>
       c.html(
@@ -259,12 +262,10 @@ function AppTabs(props: { app: App; current: 'overview' | 'test' | 'integration'
   );
 }
 
-appPages.get('/:clientId', async (c) => {
-  const app = await findApp(c);
+/** The overview; after a Reveal POST, `revealed` holds the plain secrets to show. */
+async function overviewPage(c: ConsoleContext, app: App, revealed?: ClientSecrets) {
   const base = `/admin/apps/${encodeURIComponent(app.clientId)}`;
-  const reveal = c.req.query('reveal') === '1';
-  const secret = reveal ? await readClientSecret(dbOf(c), c.env.KEY_ENCRYPTION_KEY, app.clientId) : null;
-  if (reveal) audit(c, { type: 'app.secret.reveal', actor: actorOf(c), target: app.clientId });
+  const previousExpiresAt = revealed ? null : await previousSecretExpiry(dbOf(c), app.clientId);
   const endpoints = appEndpoints(issuerOf(c), app.clientId);
   const key = app.signingAlg === 'HS256' ? null : await activeSigningKey(c.env, app.signingAlg);
   return c.html(
@@ -276,20 +277,7 @@ appPages.get('/:clientId', async (c) => {
           <dd>
             <Copyable value={app.clientId} label="client ID" id="client-id" />
           </dd>
-          <dt>Client secret</dt>
-          <dd>
-            {secret ? (
-              <Copyable value={secret} label="client secret" id="client-secret" />
-            ) : (
-              <div class="copyable">
-                <code aria-label="hidden">••••••••••••</code>
-                <a class="button secondary small" href={`${base}?reveal=1`}>
-                  Reveal
-                </a>
-              </div>
-            )}
-            <p class="hint">{app.signingAlg === 'HS256' ? 'Signs this app’s tokens (HS256). Keep it on the server.' : 'Not used for signing (tokens are signed with the issuer key); keep it secret anyway.'}</p>
-          </dd>
+          <SecretDetails c={c} app={app} revealed={revealed} previousExpiresAt={previousExpiresAt} />
           <dt>SSO URL</dt>
           <dd>
             <Copyable value={endpoints.sso_url} label="SSO URL" id="sso-url" />
@@ -367,7 +355,10 @@ appPages.get('/:clientId', async (c) => {
       </div>
     </ConsolePage>,
   );
-});
+}
+
+appPages.get('/:clientId', async (c) => overviewPage(c, await findApp(c)));
+addSecretRoutes(appPages, findApp, overviewPage);
 
 appPages.get('/:clientId/edit', async (c) => {
   const app = await findApp(c);
@@ -385,7 +376,9 @@ appPages.post('/:clientId/edit', async (c) => {
     c,
     false,
     parseAppChanges,
-    async (changes) => {
+    async (parsed) => {
+      const changes = changedOnly(app, parsed);
+      if (isEmpty(changes)) return c.redirect(`/admin/apps/${encodeURIComponent(app.clientId)}?notice=no_changes`, 303);
       await updateApp(dbOf(c), app.clientId, changes);
       audit(c, { type: 'app.update', actor: actorOf(c), target: app.clientId, detail: { fields: Object.keys(changes) } });
       return c.redirect(`/admin/apps/${encodeURIComponent(app.clientId)}?notice=saved`, 303);
@@ -423,44 +416,17 @@ appPages.post('/:clientId/delete', async (c) => {
   return c.redirect('/admin/apps?notice=deleted', 303);
 });
 
-appPages.get('/:clientId/rotate-secret', async (c) => {
-  const app = await findApp(c);
-  const base = `/admin/apps/${encodeURIComponent(app.clientId)}`;
-  return c.html(
-    <ConfirmPage
-      c={c}
-      title={`Rotate the secret of ${app.name}?`}
-      message={
-        app.signingAlg === 'HS256'
-          ? 'A new secret is issued at once. Tokens signed with the old secret stop verifying, so update the app’s configuration right away.'
-          : 'A new secret is issued at once and the old one stops working.'
-      }
-      action={`${base}/rotate-secret`}
-      button="Rotate secret"
-      back={base}
-      csrf={csrfToken(c)}
-    />,
-  );
-});
-
-appPages.post('/:clientId/rotate-secret', async (c) => {
-  const app = await findApp(c);
-  await rotateClientSecret(dbOf(c), c.env.KEY_ENCRYPTION_KEY, app.clientId);
-  audit(c, { type: 'app.secret.rotate', actor: actorOf(c), target: app.clientId });
-  return c.redirect(`/admin/apps/${encodeURIComponent(app.clientId)}?reveal=1&notice=rotated`, 303);
-});
-
 // --- Test SSO ----------------------------------------------------------------------------------
 
 function Json(props: { value: unknown }) {
   return <pre>{JSON.stringify(props.value, null, 2)}</pre>;
 }
 
-appPages.get('/:clientId/test', async (c) => {
+/** GET shows the form; only the CSRF-checked POST runs the test (it mints a token and is audited). */
+async function testPage(c: ConsoleContext, run: boolean) {
   const app = await findApp(c);
   const base = `/admin/apps/${encodeURIComponent(app.clientId)}`;
-  const requested = c.req.query('redirect_uri');
-  const run = c.req.query('run') === '1';
+  const requested = run ? formText(c, 'redirect_uri') : undefined;
   let result = null;
   if (run) {
     const resolved = resolveRedirect(app.redirectUrls, requested === '' ? undefined : requested);
@@ -525,8 +491,7 @@ appPages.get('/:clientId/test', async (c) => {
   return c.html(
     <ConsolePage c={c} title={app.name}>
       <AppTabs app={app} current="test" />
-      <form method="get" action={`${base}/test`} class="card">
-        <input type="hidden" name="run" value="1" />
+      <PostForm action={`${base}/test`} csrf={csrfToken(c)} class="card">
         <p>Runs the sign-in for you ({c.get('admin').profile.email}) with this app's settings, and shows the token the app would receive and whether it verifies.</p>
         <Field
           name="redirect_uri"
@@ -537,10 +502,16 @@ appPages.get('/:clientId/test', async (c) => {
         <button type="submit" class="inline">
           Run Test SSO
         </button>
-      </form>
+      </PostForm>
       {result}
     </ConsolePage>,
   );
+}
+
+appPages.get('/:clientId/test', (c) => testPage(c, false));
+appPages.post('/:clientId/test', (c) => {
+  c.header('Cache-Control', 'no-store');
+  return testPage(c, true);
 });
 
 // --- Integration -------------------------------------------------------------------------------

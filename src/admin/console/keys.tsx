@@ -4,7 +4,7 @@ import { audit } from '../../audit/audit';
 import { settingsFrom } from '../../env';
 import { nowSeconds } from '../../lib/time';
 import { csrfToken } from '../../http/csrf';
-import { NotFoundError } from '../../lib/errors';
+import { NotFoundError, RequestError } from '../../lib/errors';
 import { ASYMMETRIC_ALGS, listSigningKeys, publicKeyPem, rotateSigningKey, type AsymmetricAlg } from '../../tokens/keys';
 import { actorOf, type ConsoleContext, type ConsoleEnv } from './context';
 import { ConfirmPage, ConsolePage, noticeFrom } from './layout';
@@ -18,10 +18,16 @@ const delayText = (c: ConsoleContext) => {
 };
 const isAlg = (value: string): value is AsymmetricAlg => (ASYMMETRIC_ALGS as readonly string[]).includes(value);
 
-keyPages.get('/', async (c) => {
+/** The keys page; `refusal` explains an action that could not be done (shown with status 409). */
+async function keysPage(c: ConsoleContext, refusal?: string) {
   const keys = await listSigningKeys(c.env);
   return c.html(
     <ConsolePage c={c} title="Signing keys" notice={noticeFrom(c)}>
+      {refusal && (
+        <div class="alert" role="alert" id="key-refusal">
+          {refusal}
+        </div>
+      )}
       <div class="card">
         <p>
           RS256 and ES256 apps get tokens signed with the active key of their algorithm; apps verify them with the public keys at <code>/.well-known/jwks.json</code>. A key is
@@ -82,8 +88,11 @@ keyPages.get('/', async (c) => {
         );
       })}
     </ConsolePage>,
+    refusal ? 409 : 200,
   );
-});
+}
+
+keyPages.get('/', (c) => keysPage(c));
 
 keyPages.get('/rotate/:alg', (c) => {
   const alg = c.req.param('alg');
@@ -104,7 +113,19 @@ keyPages.get('/rotate/:alg', (c) => {
 keyPages.post('/rotate/:alg', async (c) => {
   const alg = c.req.param('alg');
   if (!isAlg(alg)) throw new NotFoundError('Only RS256 and ES256 keys can be rotated.');
-  const { kid, activatesAt } = await rotateSigningKey(c.env, alg);
+  const pending = (await listSigningKeys(c.env)).find((k) => k.alg === alg && k.state === 'next');
+  if (pending && pending.changesAt !== null && pending.changesAt > nowSeconds()) {
+    // Not an error page: the admin stays on the keys page and sees why, and when to try again.
+    return keysPage(c, `Not rotated: a new ${alg} key (${pending.kid}) is pending until ${date(pending.changesAt)}. It is published and starts signing then; rotate again after that.`);
+  }
+  let rotation;
+  try {
+    rotation = await rotateSigningKey(c.env, alg);
+  } catch (error) {
+    if (error instanceof RequestError && error.status === 409) return keysPage(c, error.message); // lost a race with another rotation
+    throw error;
+  }
+  const { kid, activatesAt } = rotation;
   audit(c, { type: 'key.rotate', actor: actorOf(c), target: kid, detail: { alg } });
   return c.redirect(`/admin/keys?notice=${activatesAt > nowSeconds() ? 'key_published' : 'key_rotated'}`, 303);
 });

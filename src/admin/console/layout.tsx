@@ -85,9 +85,12 @@ export function ConfirmPage(props: { c: ConsoleContext; title: string; message: 
 
 /** Notices carried across the 303 after a POST, as a fixed code in the query (never free text). */
 export const NOTICES = {
-  created: 'Application created. Copy its client secret now and keep it safe.',
+  created: 'Application created. Reveal its client secret below and put it in the app’s configuration.',
   saved: 'Changes saved.',
-  rotated: 'A new client secret was issued; the old one no longer verifies tokens.',
+  rotated: 'A new client secret was issued and signs from now on. Reveal it below and update the app; the previous secret stays valid until the time shown.',
+  secret_retired: 'The old secret was retired: only the current secret is valid now.',
+  no_changes: 'Nothing changed, so nothing was saved.',
+  session_ended: 'The session was ended.',
   user_created: 'User created.',
   password_set: 'Password changed; the user was signed out everywhere.',
   signed_out: 'The user was signed out everywhere.',
@@ -101,5 +104,6 @@ export const NOTICES = {
 
 export function noticeFrom(c: ConsoleContext): string | undefined {
   const code = c.req.query('notice');
-  return code && code in NOTICES ? NOTICES[code as keyof typeof NOTICES] : undefined;
+  // Own properties only: `?notice=constructor` must not find Object.prototype.constructor.
+  return code && Object.hasOwn(NOTICES, code) ? NOTICES[code as keyof typeof NOTICES] : undefined;
 }

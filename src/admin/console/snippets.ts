@@ -26,7 +26,7 @@ sso = EdgeSSO(
     app,
     issuer=${py(issuer)},
     client_id=${py(app.clientId)},
-${hs ? '    client_secret=os.environ["EDGE_SSO_CLIENT_SECRET"],  # HS256: never commit the secret\n' : `    algorithm=${py(app.signingAlg)},  # verified with ${appEndpoints(issuer, app.clientId).jwks_uri}\n`})
+${hs ? '    client_secret=os.environ["EDGE_SSO_CLIENT_SECRET"],  # HS256: never commit the secret\n    # during a secret rotation: client_secrets=[new, old] (or EDGE_SSO_CLIENT_SECRETS="new,old")\n' : `    algorithm=${py(app.signingAlg)},  # optional pin; verified with ${appEndpoints(issuer, app.clientId).jwks_uri}\n`})
 
 @app.route("/profile")
 @login_required

@@ -1,26 +1,29 @@
 // Console: Users. List with search and paging, add, edit, disable/enable, set a password,
 // sign out everywhere, delete, and CSV import. Validation is the admin API's (src/users/input.ts).
 import { Hono } from 'hono';
+import type { Child } from 'hono/jsx';
 import { audit } from '../../audit/audit';
 import { dbOf } from '../../http/context';
 import { csrfToken } from '../../http/csrf';
-import { randomToken } from '../../lib/encoding';
 import { ConflictError, NotFoundError, RequestError, ValidationError } from '../../lib/errors';
-import { kvKeys, kvTtl } from '../../sessions/kv';
 import { endUserSessions, syncUserSessions } from '../../sessions/sessions';
-import { IMPORT_COLUMNS, MAX_IMPORT_ROWS } from '../../users/csv';
-import { importUsersFromCsv, type ImportOutcome } from '../../users/import';
+import { changedUserFields, splitGroupLines } from '../../users/changes';
 import { parseNewUser, parseUserChanges, PASSWORD_MIN_LENGTH, type UserFields } from '../../users/input';
+import { isEmpty } from '../../lib/changes';
 import { createUser, deleteUser, getUser, listUsers, updateUser } from '../../users/store';
 import type { User } from '../../users/user';
+import { endOneSession, liveSessions, userActivity, type LiveSession } from '../../users/activity';
 import { Checkbox, ErrorSummary, Field, pageNumber, Pager, PostForm, SearchForm, TextArea, type Errors } from '../../ui/components';
 import { actorOf, formText, type ConsoleContext, type ConsoleEnv } from './context';
+import { importPages, rawText } from './users-import';
 import { ConfirmPage, ConsolePage, noticeFrom } from './layout';
 
 export const userPages = new Hono<ConsoleEnv>();
 
 const PAGE_SIZE = 50;
 const userPath = (id: string) => `/admin/users/${encodeURIComponent(id)}`;
+const utc = (seconds: number) => new Date(seconds * 1000).toISOString().replace('T', ' ').slice(0, 16) + ' UTC';
+const SESSION_HASH = /^[0-9a-f]{64}$/;
 
 async function findUser(c: ConsoleContext): Promise<User> {
   const user = await getUser(dbOf(c), c.req.param('id')!);
@@ -46,7 +49,7 @@ function valuesOf(user: User): UserFormValues {
     given_name: user.givenName,
     family_name: user.familyName,
     username: user.username,
-    groups: user.groups.join(', '),
+    groups: user.groups.join('\n'),
     admin: user.roles.includes('admin') ? 'on' : '',
     email_verified: user.emailVerified ? 'on' : '',
   };
@@ -59,11 +62,6 @@ function submitted(c: ConsoleContext): UserFormValues {
   return values;
 }
 
-function rawText(c: ConsoleContext, name: string): string {
-  const value = c.get('form')[name];
-  return typeof value === 'string' ? value : '';
-}
-
 /** The admin API's JSON for the form's values, so both go through the same validation. */
 function toApiInput(values: UserFormValues, creating: boolean): Record<string, unknown> {
   return {
@@ -72,7 +70,7 @@ function toApiInput(values: UserFormValues, creating: boolean): Record<string, u
     given_name: values.given_name,
     family_name: values.family_name,
     username: values.username,
-    groups: (values.groups ?? '').split(',').map((g) => g.trim()).filter(Boolean),
+    groups: splitGroupLines(values.groups ?? ''),
     roles: values.admin ? ['admin'] : [],
     email_verified: Boolean(values.email_verified),
     ...(creating ? { password: values.password } : {}),
@@ -89,7 +87,7 @@ function UserForm(props: { c: ConsoleContext; action: string; values: UserFormVa
       <Field name="given_name" label="Given name" value={values.given_name} errors={errors} />
       <Field name="family_name" label="Family name" value={values.family_name} errors={errors} />
       <Field name="username" label="Username" value={values.username} errors={errors} hint="Sent as preferred_username; the email is used when empty." />
-      <Field name="groups" label="Groups" value={values.groups} errors={errors} hint="Separated by commas, e.g. staff, engineering. Sent as the groups claim." />
+      <TextArea name="groups" label="Groups" value={values.groups} errors={errors} rows={3} hint="One group per line (a name may contain commas or spaces). Sent as the groups claim." />
       {props.creating && (
         <Field name="password" label="Initial password" type="password" value="" errors={errors} required autocomplete="new-password" hint={`At least ${PASSWORD_MIN_LENGTH} characters.`} />
       )}
@@ -120,6 +118,7 @@ userPages.get('/', async (c) => {
   const search = c.req.query('q')?.trim() ?? '';
   const page = pageNumber(c.req.query('page'));
   const { users, total } = await listUsers(dbOf(c), { search: search || undefined, limit: PAGE_SIZE, offset: (page - 1) * PAGE_SIZE });
+  const activity = await userActivity(dbOf(c), users.map((u) => u.id));
   const link = (p: number) => `/admin/users?${new URLSearchParams({ ...(search ? { q: search } : {}), page: String(p) })}`;
   return c.html(
     <ConsolePage c={c} title="Users" notice={noticeFrom(c)}>
@@ -144,6 +143,8 @@ userPages.get('/', async (c) => {
                 <th>Email</th>
                 <th class="optional">Name</th>
                 <th class="optional">Groups</th>
+                <th class="optional">Last sign-in</th>
+                <th class="optional">Sessions</th>
                 <th>Status</th>
               </tr>
             </thead>
@@ -156,6 +157,8 @@ userPages.get('/', async (c) => {
                   </td>
                   <td class="optional">{user.name}</td>
                   <td class="optional">{user.groups.join(', ')}</td>
+                  <td class="optional nowrap">{activity.get(user.id)?.lastSignIn ? utc(activity.get(user.id)!.lastSignIn!) : <span class="muted">Never</span>}</td>
+                  <td class="optional">{activity.get(user.id)?.activeSessions ?? 0}</td>
                   <td>{user.disabled ? <span class="badge off">Disabled</span> : <span class="badge ok">Active</span>}</td>
                 </tr>
               ))}
@@ -194,106 +197,60 @@ userPages.post('/new', async (c) => {
   }
 });
 
-// --- Import ------------------------------------------------------------------------------------
+userPages.route('/import', importPages);
 
-function ImportForm(props: { c: ConsoleContext; error?: string; csv?: string }) {
+// --- One user ----------------------------------------------------------------------------------
+
+function SessionList(props: { c: ConsoleContext; user: User; sessions: LiveSession[]; lastSignIn: number | null }) {
+  const csrf = csrfToken(props.c);
   return (
-    <PostForm action="/admin/users/import" csrf={csrfToken(props.c)} class="card" enctype="multipart/form-data">
+    <div class="card table-wrap" id="sessions">
       <p>
-        A CSV file whose first line names the columns: <code>email</code> (required), and any of <code>{IMPORT_COLUMNS.filter((c) => c !== 'email').join(', ')}</code>. Separate several
-        groups in one cell with <code>;</code>. Without a password a user cannot sign in until you set one. Up to {MAX_IMPORT_ROWS} users per file.
+        Last sign-in: <strong>{props.lastSignIn ? utc(props.lastSignIn) : 'never'}</strong>. {props.sessions.length === 0 ? 'No active sessions.' : `${props.sessions.length} active session${props.sessions.length === 1 ? '' : 's'}.`}
       </p>
-      {props.error && (
-        <div class="alert" role="alert">
-          {props.error}
-        </div>
-      )}
-      <label for="file">CSV file</label>
-      <input type="file" id="file" name="file" accept=".csv,text/csv" />
-      <TextArea name="csv" label="…or paste the CSV" value={props.csv} rows={6} placeholder={'email,name,groups,password\nada@example.com,Ada Lovelace,staff;eng,a-long-initial-password'} />
-      <div class="actions">
-        <button type="submit" class="inline">
-          Import users
-        </button>
-        <a class="button secondary inline" href="/admin/users">
-          Cancel
-        </a>
-      </div>
-    </PostForm>
-  );
-}
-
-userPages.get('/import', (c) =>
-  c.html(
-    <ConsolePage c={c} title="Import users">
-      <ImportForm c={c} />
-    </ConsolePage>,
-  ),
-);
-
-userPages.post('/import', async (c) => {
-  const file = c.get('form').file;
-  const pasted = rawText(c, 'csv');
-  const csv = file instanceof File && file.size > 0 ? (file.size > 1_000_000 ? null : await file.text()) : pasted;
-  const result = csv === null ? { error: 'The file is larger than 1 MB.' } : csv.trim() === '' ? { error: 'Choose a CSV file or paste its contents.' } : await importUsersFromCsv(dbOf(c), csv);
-  if ('error' in result) {
-    return c.html(
-      <ConsolePage c={c} title="Import users">
-        <ImportForm c={c} error={result.error} csv={pasted} />
-      </ConsolePage>,
-      400,
-    );
-  }
-  const created = result.outcomes.filter((o) => o.created).length;
-  audit(c, { type: 'user.import', actor: actorOf(c), target: '', detail: { created, refused: result.outcomes.length - created } });
-  const reportId = randomToken(12);
-  await c.env.KV.put(kvKeys.importReport(reportId), JSON.stringify(result.outcomes), { expirationTtl: kvTtl(600) });
-  return c.redirect(`/admin/users/import/${reportId}`, 303);
-});
-
-userPages.get('/import/:reportId', async (c) => {
-  const outcomes = /^[A-Za-z0-9_-]{16}$/.test(c.req.param('reportId')) ? await c.env.KV.get<ImportOutcome[]>(kvKeys.importReport(c.req.param('reportId')), 'json') : null;
-  if (!outcomes) throw new NotFoundError('This import report has expired; reports are kept for 10 minutes.');
-  const created = outcomes.filter((o) => o.created).length;
-  return c.html(
-    <ConsolePage c={c} title="Import report">
-      <div class="card table-wrap">
-        <p>
-          <strong>{created}</strong> created, <strong>{outcomes.length - created}</strong> refused.
-        </p>
-        <table id="import-report">
+      {props.sessions.length > 0 && (
+        <table>
           <thead>
             <tr>
-              <th>Line</th>
-              <th>Email</th>
-              <th>Result</th>
+              <th>Signed in</th>
+              <th>Expires</th>
+              <th>
+                <span class="visually-hidden">Action</span>
+              </th>
             </tr>
           </thead>
           <tbody>
-            {outcomes.map((o) => (
-              <tr>
-                <td>{o.line}</td>
-                <td>{o.email}</td>
+            {props.sessions.map((s) => (
+              <tr data-session={s.idHash}>
+                <td>{utc(s.createdAt)}</td>
+                <td>{utc(s.expiresAt)}</td>
                 <td>
-                  {o.created ? <span class="badge ok">Created</span> : <span class="badge warn">Refused</span>} {o.message}
+                  <PostForm action={`${userPath(props.user.id)}/sessions/${s.idHash}/end`} csrf={csrf}>
+                    <button type="submit" class="secondary small" aria-label={`End the session that signed in ${utc(s.createdAt)}`}>
+                      End session
+                    </button>
+                  </PostForm>
                 </td>
               </tr>
             ))}
           </tbody>
         </table>
-        <div class="actions">
-          <a class="button inline" href="/admin/users">
-            Back to users
-          </a>
-        </div>
-      </div>
-    </ConsolePage>,
+      )}
+    </div>
   );
-});
+}
 
-// --- One user ----------------------------------------------------------------------------------
+async function userPage(c: ConsoleContext, user: User, values: UserFormValues, errors: Errors, status: 200 | 400 = 200, passwordError?: string) {
+  const [sessions, activity] = await Promise.all([liveSessions(dbOf(c), user.id), userActivity(dbOf(c), [user.id])]);
+  return c.html(
+    <UserPage c={c} user={user} values={values} errors={errors} passwordError={passwordError}>
+      <SessionList c={c} user={user} sessions={sessions} lastSignIn={activity.get(user.id)?.lastSignIn ?? null} />
+    </UserPage>,
+    status,
+  );
+}
 
-function UserPage(props: { c: ConsoleContext; user: User; values: UserFormValues; errors: Errors; passwordError?: string }) {
+function UserPage(props: { c: ConsoleContext; user: User; values: UserFormValues; errors: Errors; passwordError?: string; children: Child }) {
   const { c, user } = props;
   const base = userPath(user.id);
   const csrf = csrfToken(c);
@@ -319,13 +276,21 @@ function UserPage(props: { c: ConsoleContext; user: User; values: UserFormValues
           Set password
         </button>
       </PostForm>
+      <h2>Sessions</h2>
+      {props.children}
       <h2>Access</h2>
       <div class="card actions">
-        <PostForm action={`${base}/${user.disabled ? 'enable' : 'disable'}`} csrf={csrf}>
-          <button type="submit" class="secondary inline">
-            {user.disabled ? 'Enable user' : 'Disable user'}
-          </button>
-        </PostForm>
+        {user.disabled ? (
+          <PostForm action={`${base}/enable`} csrf={csrf}>
+            <button type="submit" class="secondary inline">
+              Enable user
+            </button>
+          </PostForm>
+        ) : (
+          <a class="button secondary inline" href={`${base}/disable`}>
+            Disable user
+          </a>
+        )}
         <a class="button secondary inline" href={`${base}/sign-out`}>
           Sign out everywhere
         </a>
@@ -339,17 +304,19 @@ function UserPage(props: { c: ConsoleContext; user: User; values: UserFormValues
 
 userPages.get('/:id', async (c) => {
   const user = await findUser(c);
-  return c.html(<UserPage c={c} user={user} values={valuesOf(user)} errors={{}} />);
+  return userPage(c, user, valuesOf(user), {});
 });
 
 userPages.post('/:id', async (c) => {
   const user = await findUser(c);
   const values = submitted(c);
   try {
-    const changes: Partial<UserFields> = parseUserChanges(toApiInput(values, false));
-    if (user.id === actorOf(c) && !changes.roles?.includes('admin')) {
+    const parsed: Partial<UserFields> = parseUserChanges(toApiInput(values, false));
+    if (user.id === actorOf(c) && !parsed.roles?.includes('admin')) {
       throw new ValidationError({ roles: 'You cannot remove your own admin role. Ask another admin.' });
     }
+    const changes = changedUserFields(user, parsed);
+    if (isEmpty(changes)) return c.redirect(`${userPath(user.id)}?notice=no_changes`, 303);
     const updated = await updateUser(dbOf(c), user.id, changes);
     await syncUserSessions(c.env, updated, { passwordChanged: false });
     audit(c, { type: 'user.update', actor: actorOf(c), target: user.id, detail: { fields: Object.keys(changes) } });
@@ -357,7 +324,7 @@ userPages.post('/:id', async (c) => {
   } catch (error) {
     const errors = fieldErrors(error);
     if (!errors) throw error;
-    return c.html(<UserPage c={c} user={user} values={values} errors={errors} />, 400);
+    return userPage(c, user, values, errors, 400);
   }
 });
 
@@ -371,7 +338,7 @@ userPages.post('/:id/password', async (c) => {
     return c.redirect(`${userPath(user.id)}?notice=password_set`, 303);
   } catch (error) {
     if (!(error instanceof ValidationError)) throw error;
-    return c.html(<UserPage c={c} user={user} values={valuesOf(user)} errors={{}} passwordError={error.fields.password} />, 400);
+    return userPage(c, user, valuesOf(user), {}, 400, error.fields.password);
   }
 });
 
@@ -388,6 +355,29 @@ for (const [action, disabled] of [
     return c.redirect(`${userPath(user.id)}?notice=${disabled ? 'disabled' : 'enabled'}`, 303);
   });
 }
+
+userPages.get('/:id/disable', async (c) => {
+  const user = await findUser(c);
+  return c.html(
+    <ConfirmPage
+      c={c}
+      title={`Disable ${user.email}?`}
+      message="The user is signed out everywhere and cannot sign in to any app until an admin enables the account again. Nothing is deleted."
+      action={`${userPath(user.id)}/disable`}
+      button="Disable user"
+      back={userPath(user.id)}
+      csrf={csrfToken(c)}
+    />,
+  );
+});
+
+userPages.post('/:id/sessions/:hash/end', async (c) => {
+  const user = await findUser(c);
+  const hash = c.req.param('hash');
+  if (!SESSION_HASH.test(hash) || !(await endOneSession(c.env, dbOf(c), user.id, hash))) throw new NotFoundError('This session has already ended.');
+  audit(c, { type: 'user.sessions.revoke', actor: actorOf(c), target: user.id, detail: { ended: 1 } });
+  return c.redirect(`${userPath(user.id)}?notice=session_ended`, 303);
+});
 
 userPages.get('/:id/sign-out', async (c) => {
   const user = await findUser(c);

@@ -1,0 +1,110 @@
+// Accessibility: axe-core (from npm) injected into real headless Chromium on the login page and
+// the main console pages, with CSP bypassed only so the audit script can be added. No serious or
+// critical violation may remain. The audit log must also stay readable on a 390 px phone.
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { arriveAt, launchChromium, ROOT, startLocalWorker, stopAll, withDiagnostics, type LocalWorker } from './support';
+
+const AXE = join(ROOT, 'node_modules', 'axe-core', 'axe.min.js');
+const run = randomBytes(4).toString('hex');
+const ADMIN = { email: `a11y-admin-${run}@example.com`, password: randomBytes(12).toString('base64url'), name: 'Ada Admin' };
+
+interface Violation {
+  id: string;
+  impact: string | null;
+  help: string;
+  nodes: { target: string[]; failureSummary?: string }[];
+}
+
+/** The serious and critical axe-core violations of the page as it is now, described for a failure message. */
+async function seriousViolations(page: Page): Promise<string[]> {
+  await page.addScriptTag({ path: AXE });
+  const violations = await page.evaluate(async () => {
+    const axe = (window as unknown as { axe: { run: (ctx: Document, opts: object) => Promise<{ violations: Violation[] }> } }).axe;
+    const result = await axe.run(document, { resultTypes: ['violations'] });
+    return result.violations;
+  });
+  return violations
+    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    .map((v) => `${v.impact} ${v.id}: ${v.help} at ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+}
+
+describe('accessibility (axe-core)', () => {
+  let browser: Browser;
+  let context: BrowserContext;
+  let page: Page;
+  let worker: LocalWorker;
+  let clientId = '';
+  let userId = '';
+  const at = (path: string) => new URL(path, worker.url).href;
+
+  beforeAll(async () => {
+    browser = await launchChromium();
+    worker = await startLocalWorker();
+    await withDiagnostics(async () => {
+      await worker.api('POST', '/users', { email: ADMIN.email, password: ADMIN.password, name: ADMIN.name, roles: ['admin'] });
+      const user = await worker.api('POST', '/users', { email: `a11y-user-${run}@example.com`, password: 'a long enough password', name: 'Uma User', groups: ['staff'] });
+      userId = user.id;
+      const app = await worker.api('POST', '/apps', { name: 'A11y App', redirect_urls: ['http://localhost:5000/cb'] });
+      clientId = app.client_id;
+      await worker.api('POST', `/apps/${clientId}/secret`); // a rotation: the overview shows both secrets
+      await worker.api('PATCH', `/users/${userId}`, { name: 'Uma Renamed' }); // an update in the audit log
+    });
+    context = await browser.newContext({ bypassCSP: true });
+    context.setDefaultTimeout(20_000);
+    page = await context.newPage();
+  });
+
+  afterAll(async () => {
+    await context?.close().catch(() => undefined);
+    await stopAll();
+  });
+
+  it('the login page has no serious or critical violations', () =>
+    withDiagnostics(async () => {
+      await arriveAt(page, (u) => u.pathname === '/login', () => page.goto(at('/admin')));
+      expect(await seriousViolations(page)).toEqual([]);
+      await page.getByLabel('Email', { exact: true }).fill(ADMIN.email);
+      await page.getByLabel('Password', { exact: true }).fill(ADMIN.password);
+      await arriveAt(page, (u) => u.pathname === '/admin/apps', () => page.getByRole('button', { name: 'Sign in' }).click());
+    }));
+
+  it.each([
+    ['Applications', () => '/admin/apps'],
+    ['an application', () => `/admin/apps/${clientId}`],
+    ['Test SSO', () => `/admin/apps/${clientId}/test`],
+    ['Users', () => '/admin/users'],
+    ['a user', () => `/admin/users/${userId}`],
+    ['Signing keys', () => '/admin/keys'],
+    ['Audit log', () => '/admin/audit'],
+  ])('the console page %s has no serious or critical violations', (_, path) =>
+    withDiagnostics(async () => {
+      await arriveAt(page, (u) => u.pathname === path(), () => page.goto(at(path())));
+      expect(await seriousViolations(page)).toEqual([]);
+    }),
+  );
+
+  it('the check finds a planted violation (so a clean result means something)', () =>
+    withDiagnostics(async () => {
+      await arriveAt(page, (u) => u.pathname === '/admin/keys', () => page.goto(at('/admin/keys')));
+      await page.evaluate(() => document.querySelector('main')!.insertAdjacentHTML('beforeend', '<input type="text"><img src="/x.png">'));
+      const found = await seriousViolations(page);
+      expect(found.some((v) => v.includes(' label:'))).toBe(true);
+      expect(found.some((v) => v.includes(' image-alt:'))).toBe(true);
+    }));
+
+  it('the audit log fits a 390 px phone: no sideways scrolling, each time on one line', () =>
+    withDiagnostics(async () => {
+      await page.setViewportSize({ width: 390, height: 844 });
+      await arriveAt(page, (u) => u.pathname === '/admin/audit', () => page.goto(at('/admin/audit')));
+      expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(391);
+      const times = page.locator('#audit td.time time');
+      expect(await times.count()).toBeGreaterThan(0);
+      for (const lines of await times.evaluateAll((els) => els.map((el) => el.getClientRects().length))) expect(lines).toBe(1);
+      // The detail reads as "changed: name", visible on the phone too.
+      await expect.poll(() => page.locator('#audit').innerText()).toContain('changed: name');
+      expect(await page.locator('#audit dl.kv').first().isVisible()).toBe(true);
+    }));
+});
