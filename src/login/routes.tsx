@@ -23,6 +23,7 @@ const INVALID_CREDENTIALS = 'The email or password is not correct.';
 const ACCOUNT_DISABLED = 'This account is disabled. Contact your administrator.';
 const EXPIRED_FLOW = 'This sign-in request has expired. Go back to the application and start again.';
 const EXPIRED_FORM = 'This sign-in form has expired or was sent from another site. Sign in again below.';
+const BUSY = 'Too many sign-ins for this account at once. Try again in a moment.';
 const plural = (n: number, unit: string) => `${n} ${unit}${n === 1 ? '' : 's'}`;
 const tooManyFailures = (seconds: number) =>
   `Too many failed sign-ins. Try again in ${seconds < 60 ? plural(seconds, 'second') : plural(Math.ceil(seconds / 60), 'minute')}.`;
@@ -86,7 +87,8 @@ loginRoutes.post('/login', limitBody(16 * 1024), async (c) => {
     if (outcome.by !== 'ip') audit(c, { type: 'login.locked', actor: 'anonymous', target: auditableEmail(email), detail });
     for (const target of outcome.locked) audit(c, { type: 'login.lockout', actor: 'system', target, detail });
     c.header('Retry-After', String(outcome.retryAfterSeconds));
-    return loginPage(c, flow, { flow: flowValue, email, error: tooManyFailures(outcome.retryAfterSeconds) }, 429);
+    const error = outcome.by === 'busy' ? BUSY : tooManyFailures(outcome.retryAfterSeconds);
+    return loginPage(c, flow, { flow: flowValue, email, error }, 429);
   }
   if (outcome.kind === 'refused') {
     audit(c, { type: 'login.failure', actor: 'anonymous', target: auditableEmail(email), detail });
