@@ -29,7 +29,7 @@ const tooManyFailures = (seconds: number) =>
   `Too many failed sign-ins. Try again in ${seconds < 60 ? plural(seconds, 'second') : plural(Math.ceil(seconds / 60), 'minute')}.`;
 
 /** Where "Start again" leads: the request the flow was for (its SSO URL makes a fresh flow), else the login page. */
-const startAgain = (flow: Flow | null | undefined) => ({ href: flow?.returnTo ?? '/login', label: flow?.clientId ? 'Start again' : 'Back to sign-in' });
+const startAgain = (flow: Flow | null | undefined) => (flow ? { href: flow.returnTo, label: 'Start again' } : { href: '/login', label: 'Back to sign-in' });
 
 export const loginRoutes = new Hono<AppEnv>();
 
