@@ -20,8 +20,8 @@ import { base64url, fromBase64url, utf8 } from '../lib/encoding';
 import { nowSeconds } from '../lib/time';
 
 export const FLOW_TTL_SECONDS = 600;
-/** Values longer than this are refused unread (a flow holds one local URL with a bounded `state`). */
-const MAX_FLOW_LENGTH = 8192;
+/** Values longer than this are refused unread (a flow holds one SSO URL, itself under the 16 KB URL limit). */
+const MAX_FLOW_LENGTH = 24_576;
 const IV_BYTES = 12;
 const AAD = utf8('edge-sso flow v1');
 

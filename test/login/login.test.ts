@@ -328,7 +328,7 @@ describe('sessions at sign-in', () => {
 
 describe('sign-in requests (flows)', () => {
   it('shows a 400 page asking to start again for an unknown or forged flow, with a link back to the login page', async () => {
-    for (const flow of ['no-such-flow', 'AAAAAAAAAAAAAAAAAAAAAAAA', '../../etc', 'x'.repeat(65), 'A'.repeat(9000)]) {
+    for (const flow of ['no-such-flow', 'AAAAAAAAAAAAAAAAAAAAAAAA', '../../etc', 'x'.repeat(65), 'A'.repeat(30_000)]) {
       const res = await call(`/login?flow=${encodeURIComponent(flow)}`);
       expect(res.status).toBe(400);
       const html = await res.text();
