@@ -65,6 +65,11 @@ export const users = sqliteTable(
     roles: text('roles', { mode: 'json' }).$type<string[]>().notNull().default(sql`'[]'`),
     emailVerified: integer('email_verified', { mode: 'boolean' }).notNull().default(false),
     disabled: integer('disabled', { mode: 'boolean' }).notNull().default(false),
+    /**
+     * Bumped each time all the user's sessions are ended: a sign-in checked before the bump cannot
+     * index its session after it (see indexSession in src/sessions/sessions.ts).
+     */
+    sessionVersion: integer('session_version').notNull().default(0),
     createdAt: integer('created_at').notNull(),
     updatedAt: integer('updated_at').notNull(),
   },

@@ -100,10 +100,10 @@ loginRoutes.post('/login', limitBody(16 * 1024), async (c) => {
     return loginPage(c, flow, { flow: flowValue, email, error: ACCOUNT_DISABLED }, 403);
   }
 
-  const { user, passwordHash } = outcome;
-  const session = await startSession(c, { userId: user.id, amr: ['pwd'], profile: profileClaims(user), roles: user.roles }, sessionTtlSeconds, { passwordHash });
+  const { user, credential } = outcome;
+  const session = await startSession(c, { userId: user.id, amr: ['pwd'], profile: profileClaims(user), roles: user.roles }, sessionTtlSeconds, credential);
   if (!session) {
-    // The account was disabled, deleted or given a new password while this sign-in was checked.
+    // The account was disabled, deleted, given a new password or signed out everywhere while this sign-in was checked.
     audit(c, { type: 'login.failure', actor: 'anonymous', target: user.email, detail: { ...detail, reason: 'account changed' } });
     return loginPage(c, flow, { flow: flowValue, email, error: INVALID_CREDENTIALS }, 401);
   }

@@ -2,6 +2,7 @@
 // The route renders the outcome and starts the session.
 import type { Database } from '../db/client';
 import type { LockoutPolicy } from '../env';
+import type { SessionCredential } from '../sessions/sessions';
 import { authenticate } from '../users/store';
 import type { User } from '../users/user';
 import { beginAttempt, recordFailure, recordSuccess, releaseAttempt } from './throttle';
@@ -10,8 +11,8 @@ const MAX_PASSWORD_LENGTH = 1024;
 const EMAIL_SHAPE = /^[^\s@]+@[^\s@]+$/;
 
 export type SignInOutcome =
-  /** `passwordHash`: the password version the new session is bound to (see startSession). */
-  | { kind: 'signed-in'; user: User; passwordHash: string }
+  /** `credential`: what the new session is bound to (see startSession). */
+  | { kind: 'signed-in'; user: User; credential: SessionCredential }
   /** The right password for a disabled account: said only after the right password, so it reveals nothing to others. */
   | { kind: 'disabled'; user: User }
   /** Wrong email or password; `locked` names what this attempt locked (the email, or `ip:<address>`). */
@@ -44,5 +45,5 @@ export async function checkSignIn(db: Database, input: { email: string; password
     return { kind: 'disabled', user: match.user };
   }
   await recordSuccess(db, attempt, policy);
-  return { kind: 'signed-in', user: match.user, passwordHash: match.passwordHash };
+  return { kind: 'signed-in', user: match.user, credential: { passwordHash: match.passwordHash, sessionVersion: match.sessionVersion } };
 }

@@ -56,37 +56,45 @@ export async function readSession(c: AppContext): Promise<Session | null> {
   return { ...record, idHash };
 }
 
-/** What a session is bound to: the password (by its hash) that started it, if it was a password sign-in. */
+/** What a new session is bound to: the user's state when the sign-in was checked. */
 export interface SessionCredential {
-  passwordHash: string;
+  /** The password hash that matched (for a password sign-in): a new password refuses the session. */
+  passwordHash?: string;
+  /** The user's `session_version` when the sign-in was checked: ending all their sessions bumps it. */
+  sessionVersion: number;
 }
 
 /**
- * Indexes a new session in D1, only if its user still exists, is not disabled and (for a password
- * sign-in) still has the password that was checked: one statement, so it cannot interleave with
- * an admin's change. Returns whether the session was indexed.
+ * Indexes a new session in D1, only if its user still exists, is not disabled, and has neither
+ * had all sessions ended nor (for a password sign-in) a new password since the sign-in was
+ * checked: one statement, so it cannot interleave with an admin's change. Returns whether the
+ * session was indexed.
  */
 export async function indexSession(
   stores: Pick<Bindings, 'DB'>,
   entry: { idHash: string; userId: string; createdAt: number; expiresAt: number },
   credential?: SessionCredential,
 ): Promise<boolean> {
-  const samePassword = credential ? sql`and ${users.passwordHash} = ${credential.passwordHash}` : sql``;
+  const unchanged = credential
+    ? sql`and ${users.sessionVersion} = ${credential.sessionVersion} ${credential.passwordHash === undefined ? sql`` : sql`and ${users.passwordHash} = ${credential.passwordHash}`}`
+    : sql``;
   const rows = await database(stores.DB).all<{ id_hash: string }>(sql`
     insert into ${userSessions} (id_hash, user_id, created_at, expires_at)
     select ${entry.idHash}, ${users.id}, ${entry.createdAt}, ${entry.expiresAt} from ${users}
-    where ${users.id} = ${entry.userId} and ${users.disabled} = 0 ${samePassword}
+    where ${users.id} = ${entry.userId} and ${users.disabled} = 0 ${unchanged}
     returning id_hash`);
   return rows.length > 0;
 }
 
 /**
- * Starts a session, or returns null if the user was disabled, deleted or given a new password
- * while signing in. Why that race cannot leave a session behind: the KV entry is written first,
- * then indexed by indexSession() only if the user is unchanged. An admin's change updates the
- * user row *before* it reads the index to end sessions (src/admin/*). If our index row came first,
- * the admin's read finds it and deletes the KV entry we already wrote; if the change came first,
- * indexSession() sees it, and we delete our own KV entry. D1 orders the two statements.
+ * Starts a session, or returns null if the user was disabled, deleted, given a new password or
+ * signed out everywhere while signing in. Why that race cannot leave a session behind: the KV
+ * entry is written first, then indexed by indexSession() only if the user is unchanged. Ending a
+ * user's sessions (endUserSessions, which every disable, password change and delete runs) first
+ * bumps the user's session version (and a disable or password change has already updated the
+ * row), and only then reads the index. If our index row came first, that read finds it and deletes
+ * the KV entry we wrote; if the bump came first, indexSession() refuses, and we delete our own KV
+ * entry. D1 orders the two statements.
  */
 export async function startSession(
   c: AppContext,
@@ -150,11 +158,16 @@ async function liveSessionHashes(stores: SessionStores, userId: string, limit = 
 
 /**
  * Signs a user out everywhere: after a password change, when disabled or deleted, or on request.
- * Slice by slice, each slice's KV entries are deleted and then exactly their index rows, so the
+ * The user's session version is bumped first (see startSession). Then, slice by slice, each slice's KV entries are deleted and then exactly their index rows, so the
  * index never forgets a session whose KV entry still lives. Returns how many sessions were live.
  * (KV is eventually consistent: other locations may still honour an ended session for up to about 60 s.)
  */
 export async function endUserSessions(stores: SessionStores, userId: string): Promise<number> {
+  // First, so a sign-in checked before now cannot index its session after the index is read.
+  await database(stores.DB)
+    .update(users)
+    .set({ sessionVersion: sql`${users.sessionVersion} + 1` })
+    .where(eq(users.id, userId));
   let ended = 0;
   while (ended < MAX_SESSIONS_ENDED) {
     const live = await liveSessionHashes(stores, userId);

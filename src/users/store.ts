@@ -74,11 +74,12 @@ export async function deleteUser(db: Database, id: string): Promise<void> {
   if (deleted.length === 0) throw notFound(id);
 }
 
-/** A correct password's account, and the hash it matched (the password version a new session is bound to). */
+/** A correct password's account, and what a new session is bound to: the hash it matched and the session version. */
 export interface Authenticated {
   /** May be disabled: the caller says so only after the right password, so it reveals nothing to others. */
   user: User;
   passwordHash: string;
+  sessionVersion: number;
 }
 
 /**
@@ -104,5 +105,5 @@ export async function authenticate(db: Database, email: string, password: string
       .returning({ id: users.id });
     if (updated.length) passwordHash = rehashed;
   }
-  return { user: toUser(row), passwordHash };
+  return { user: toUser(row), passwordHash, sessionVersion: row.sessionVersion };
 }

@@ -9,8 +9,10 @@ afterEach(() => vi.restoreAllMocks());
 
 const now = () => Math.floor(Date.now() / 1000);
 
-async function passwordHashOf(userId: string): Promise<string> {
-  return (await env.DB.prepare('select password_hash from users where id = ?').bind(userId).first<{ password_hash: string }>())!.password_hash;
+/** What a sign-in checked now would bind its session to. */
+async function credentialOf(userId: string): Promise<{ passwordHash: string; sessionVersion: number }> {
+  const row = await env.DB.prepare('select password_hash, session_version from users where id = ?').bind(userId).first<{ password_hash: string; session_version: number }>();
+  return { passwordHash: row!.password_hash, sessionVersion: row!.session_version };
 }
 
 async function indexRows(userId: string): Promise<number> {
@@ -22,26 +24,31 @@ describe('indexing a new session re-checks the account in the same statement', (
 
   it('indexes it while the account is unchanged', async () => {
     const user = await createUser();
-    expect(await indexSession(env, entry(user.id, `${user.id}-ok`), { passwordHash: await passwordHashOf(user.id) })).toBe(true);
+    expect(await indexSession(env, entry(user.id, `${user.id}-ok`), await credentialOf(user.id))).toBe(true);
     expect(await indexRows(user.id)).toBe(1);
   });
 
-  it('refuses after a password change, a disable, or a delete (without a foreign-key error)', async () => {
+  it('refuses after a password change, a disable, a delete (without a foreign-key error) or signing out everywhere', async () => {
     const changed = await createUser();
-    const oldHash = await passwordHashOf(changed.id);
+    const oldHash = await credentialOf(changed.id);
     await admin('PATCH', `/users/${changed.id}`, { password: 'a brand new password' });
-    expect(await indexSession(env, entry(changed.id, `${changed.id}-x`), { passwordHash: oldHash })).toBe(false);
+    expect(await indexSession(env, entry(changed.id, `${changed.id}-x`), oldHash)).toBe(false);
 
     const disabled = await createUser();
-    const hash = await passwordHashOf(disabled.id);
+    const hash = await credentialOf(disabled.id);
     await admin('PATCH', `/users/${disabled.id}`, { disabled: true });
-    expect(await indexSession(env, entry(disabled.id, `${disabled.id}-x`), { passwordHash: hash })).toBe(false);
+    expect(await indexSession(env, entry(disabled.id, `${disabled.id}-x`), hash)).toBe(false);
 
     const deleted = await createUser();
-    const deletedHash = await passwordHashOf(deleted.id);
+    const deletedHash = await credentialOf(deleted.id);
     await admin('DELETE', `/users/${deleted.id}`);
-    expect(await indexSession(env, entry(deleted.id, `${deleted.id}-x`), { passwordHash: deletedHash })).toBe(false);
-    for (const u of [changed, disabled, deleted]) expect(await indexRows(u.id)).toBe(0);
+    expect(await indexSession(env, entry(deleted.id, `${deleted.id}-x`), deletedHash)).toBe(false);
+
+    const signedOut = await createUser();
+    const before = await credentialOf(signedOut.id);
+    await admin('DELETE', `/users/${signedOut.id}/sessions`);
+    expect(await indexSession(env, entry(signedOut.id, `${signedOut.id}-x`), before)).toBe(false);
+    for (const u of [changed, disabled, deleted, signedOut]) expect(await indexRows(u.id)).toBe(0);
   });
 });
 
@@ -52,6 +59,8 @@ describe('a sign-in racing with an admin’s change keeps no session', () => {
     ['disabled', (id: string) => admin('PATCH', `/users/${id}`, { disabled: true })],
     ['given a new password', (id: string) => admin('PATCH', `/users/${id}`, { password: 'changed meanwhile' })],
     ['deleted', (id: string) => admin('DELETE', `/users/${id}`)],
+    // A delete ends the sessions, then deletes the user: the sign-in may land between the two.
+    ['signed out everywhere (or half-way through a delete)', (id: string) => admin('DELETE', `/users/${id}/sessions`)],
   ])('when the account is %s meanwhile', async (_name, change) => {
     const app = await createApp();
     const user = await createUser();
