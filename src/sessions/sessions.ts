@@ -158,9 +158,10 @@ async function liveSessionHashes(stores: SessionStores, userId: string, limit = 
 
 /**
  * Signs a user out everywhere: after a password change, when disabled or deleted, or on request.
- * The user's session version is bumped first (see startSession). Then, slice by slice, each slice's KV entries are deleted and then exactly their index rows, so the
- * index never forgets a session whose KV entry still lives. Returns how many sessions were live.
- * (KV is eventually consistent: other locations may still honour an ended session for up to about 60 s.)
+ * The user's session version is bumped first (see startSession). Then, slice by slice, each
+ * slice's KV entries are deleted and then exactly their index rows, so the index never forgets a
+ * session whose KV entry still lives. Returns how many sessions were live. (KV is eventually
+ * consistent: other locations may still honour an ended session for up to about 60 s.)
  */
 export async function endUserSessions(stores: SessionStores, userId: string): Promise<number> {
   // First, so a sign-in checked before now cannot index its session after the index is read.
