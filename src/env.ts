@@ -17,6 +17,8 @@ export interface Bindings {
   LOCKOUT_RESET_SECONDS?: string;
   IP_LOCKOUT_THRESHOLD?: string;
   KEY_ACTIVATION_DELAY_SECONDS?: string;
+  /** How many days audit events are kept; the Cron Trigger deletes older ones. */
+  AUDIT_RETENTION_DAYS?: string;
 }
 
 export interface Settings {
@@ -25,6 +27,8 @@ export interface Settings {
   configCacheSeconds: number;
   /** How long a rotated-in signing key is published before it signs (verifiers' JWKS caches catch up). */
   keyActivationDelaySeconds: number;
+  /** Audit events older than this many days are deleted by the Cron Trigger (src/maintenance/). */
+  auditRetentionDays: number;
   lockout: LockoutPolicy;
 }
 
@@ -55,6 +59,7 @@ export function settingsFrom(env: Bindings): Settings {
     sessionTtlSeconds: positiveInt(env.SESSION_TTL_SECONDS, 8 * 60 * 60),
     configCacheSeconds: positiveInt(env.CONFIG_CACHE_SECONDS, 30),
     keyActivationDelaySeconds: nonNegativeInt(env.KEY_ACTIVATION_DELAY_SECONDS, 300),
+    auditRetentionDays: positiveInt(env.AUDIT_RETENTION_DAYS, 400),
     lockout: {
       threshold: positiveInt(env.LOCKOUT_THRESHOLD, 30),
       ipThreshold: positiveInt(env.IP_LOCKOUT_THRESHOLD, 100),

@@ -4,10 +4,12 @@ import { accountRoutes } from './account/my-apps';
 import { adminApi } from './admin/api/index';
 import { adminConsole } from './admin/console/routes';
 import { brandingRoutes } from './branding/routes';
+import type { Bindings } from './env';
 import type { AppEnv } from './http/context';
 import { notFound, onError } from './http/errors';
 import { securityHeaders } from './http/security-headers';
 import { loginRoutes } from './login/routes';
+import { scheduled } from './maintenance/scheduled';
 import { ssoRoutes } from './sso/routes';
 import { tokenRoutes } from './tokens/routes';
 import { uiRoutes } from './ui/routes';
@@ -29,4 +31,5 @@ app.route('/', brandingRoutes);
 app.route('/api/admin', adminApi);
 app.route('/admin', adminConsole);
 
-export default app;
+// fetch serves every route; scheduled is the Cron Trigger that prunes expired rows (src/maintenance/).
+export default { fetch: app.fetch, scheduled } satisfies ExportedHandler<Bindings>;

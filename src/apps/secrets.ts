@@ -81,11 +81,11 @@ export async function retirePreviousSecret(db: Database, clientId: string): Prom
 }
 
 /** Erases previous secrets whose grace period has passed (for the scheduled clean-up). Returns how many. */
-export async function pruneExpiredPreviousSecrets(db: Database): Promise<number> {
+export async function pruneExpiredPreviousSecrets(db: Database, now = nowSeconds()): Promise<number> {
   const erased = await db
     .update(apps)
     .set({ previousSecretEncrypted: null, previousSecretExpiresAt: null })
-    .where(and(isNotNull(apps.previousSecretExpiresAt), lte(apps.previousSecretExpiresAt, nowSeconds())))
+    .where(and(isNotNull(apps.previousSecretExpiresAt), lte(apps.previousSecretExpiresAt, now)))
     .returning({ clientId: apps.clientId });
   return erased.length;
 }

@@ -70,6 +70,11 @@ export const users = sqliteTable(
     roles: text('roles', { mode: 'json' }).$type<string[]>().notNull().default(sql`'[]'`),
     emailVerified: integer('email_verified', { mode: 'boolean' }).notNull().default(false),
     disabled: integer('disabled', { mode: 'boolean' }).notNull().default(false),
+    /**
+     * Bumped each time all the user's sessions are ended: a sign-in checked before the bump cannot
+     * index its session after it (see indexSession in src/sessions/sessions.ts).
+     */
+    sessionVersion: integer('session_version').notNull().default(0),
     createdAt: integer('created_at').notNull(),
     updatedAt: integer('updated_at').notNull(),
   },
@@ -125,7 +130,7 @@ export const userSessions = sqliteTable(
     createdAt: integer('created_at').notNull(),
     expiresAt: integer('expires_at').notNull(),
   },
-  (t) => [index('user_sessions_user').on(t.userId, t.expiresAt)],
+  (t) => [index('user_sessions_user').on(t.userId, t.expiresAt), index('user_sessions_expires').on(t.expiresAt)],
 );
 
 /** Installation-wide settings (branding), one JSON value per key. */
@@ -150,15 +155,22 @@ export const brandingImages = sqliteTable('branding_images', {
 
 /**
  * Failed sign-ins per account email (`email:<address>`, whether or not the account exists, so a
- * lockout reveals nothing) and per client address (`ip:<address>`).
+ * lockout reveals nothing) and per client address (`ip:<address>`, `ip:unknown` without one), and
+ * the attempts being checked right now (`pending`, forgotten after `pending_until`).
  */
-export const loginThrottle = sqliteTable('login_throttle', {
-  key: text('key').primaryKey(),
-  failures: integer('failures').notNull(),
-  firstFailureAt: integer('first_failure_at').notNull(),
-  lastFailureAt: integer('last_failure_at').notNull(),
-  lockedUntil: integer('locked_until').notNull().default(0),
-});
+export const loginThrottle = sqliteTable(
+  'login_throttle',
+  {
+    key: text('key').primaryKey(),
+    failures: integer('failures').notNull(),
+    firstFailureAt: integer('first_failure_at').notNull(),
+    lastFailureAt: integer('last_failure_at').notNull(),
+    lockedUntil: integer('locked_until').notNull().default(0),
+    pending: integer('pending').notNull().default(0),
+    pendingUntil: integer('pending_until').notNull().default(0),
+  },
+  (t) => [index('login_throttle_last_failure').on(t.lastFailureAt)],
+);
 
 export type AppRow = typeof apps.$inferSelect;
 export type UserRow = typeof users.$inferSelect;

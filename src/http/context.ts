@@ -26,6 +26,25 @@ export function clientIp(c: AppContext): string {
   return c.req.header('cf-connecting-ip') ?? '';
 }
 
+/** The per-address limit's bucket for requests without `cf-connecting-ip`: they share one, so the limit never silently turns off. */
+export const UNKNOWN_ADDRESS = 'unknown';
+let warnedUnknownAddress = false;
+
+/**
+ * The client address sign-in protection counts. Behind Cloudflare every request has one; without
+ * it (another proxy in front, local tools) all such requests share the `unknown` bucket, and the
+ * first one in each isolate logs a warning so the deployment can be fixed.
+ */
+export function throttleAddress(c: AppContext): string {
+  const ip = clientIp(c);
+  if (ip) return ip;
+  if (!warnedUnknownAddress) {
+    warnedUnknownAddress = true;
+    console.warn('sign-in protection: request without cf-connecting-ip; counting it in the shared "ip:unknown" bucket');
+  }
+  return UNKNOWN_ADDRESS;
+}
+
 /** The request's D1 handle (drizzle). */
 export const dbOf = (c: AppContext) => database(c.env.DB);
 

@@ -11,6 +11,8 @@ export interface LoginPageProps {
   flow?: string;
   email?: string;
   error?: string;
+  /** A way back shown under the error, e.g. to start an expired sign-in again. */
+  errorLink?: { href: string; label: string };
 }
 
 export function LoginPage(props: LoginPageProps) {
@@ -22,6 +24,11 @@ export function LoginPage(props: LoginPageProps) {
         <div class="alert" role="alert">
           {props.error}
         </div>
+      )}
+      {props.errorLink && (
+        <p>
+          <a href={props.errorLink.href}>{props.errorLink.label}</a>
+        </p>
       )}
       <form method="post" action="/login">
         <input type="hidden" name={CSRF_FIELD} value={props.csrf} />

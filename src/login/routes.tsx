@@ -7,10 +7,11 @@ import { resolveBranding } from '../branding/branding';
 import { loadGlobalBranding } from '../branding/store';
 import { database } from '../db/client';
 import { settingsFrom } from '../env';
-import { clientIp, type AppContext, type AppEnv } from '../http/context';
+import { throttleAddress, type AppContext, type AppEnv } from '../http/context';
 import { checkCsrf, CSRF_FIELD, csrfToken } from '../http/csrf';
 import { limitBody, readForm } from '../http/forms';
-import { deleteFlow, readFlow, type Flow } from '../sessions/flows';
+import { RequestError } from '../lib/errors';
+import { openFlow, readFlow, type Flow } from '../sessions/flows';
 import { readSession, startSession } from '../sessions/sessions';
 import { profileClaims } from '../users/user';
 import { LoginPage, type LoginPageProps } from './pages';
@@ -18,10 +19,17 @@ import { auditableEmail, checkSignIn } from './sign-in';
 
 // One message for every refusal, so the page never says whether an account exists.
 const INVALID_CREDENTIALS = 'The email or password is not correct.';
+// Shown only after the right password, so it tells nothing to someone who does not know it.
+const ACCOUNT_DISABLED = 'This account is disabled. Contact your administrator.';
 const EXPIRED_FLOW = 'This sign-in request has expired. Go back to the application and start again.';
+const EXPIRED_FORM = 'This sign-in form has expired or was sent from another site. Sign in again below.';
+const BUSY = 'Too many sign-ins for this account at once. Try again in a moment.';
 const plural = (n: number, unit: string) => `${n} ${unit}${n === 1 ? '' : 's'}`;
 const tooManyFailures = (seconds: number) =>
   `Too many failed sign-ins. Try again in ${seconds < 60 ? plural(seconds, 'second') : plural(Math.ceil(seconds / 60), 'minute')}.`;
+
+/** Where "Start again" leads: the request the flow was for (its SSO URL makes a fresh flow), else the login page. */
+const startAgain = (flow: Flow | null | undefined) => (flow ? { href: flow.returnTo, label: 'Start again' } : { href: '/login', label: 'Back to sign-in' });
 
 export const loginRoutes = new Hono<AppEnv>();
 
@@ -37,46 +45,72 @@ async function loginPage(c: AppContext, flow: Flow | null, props: Omit<LoginPage
   );
 }
 
+/** The 400 page of an expired or unknown flow: a sealed but expired flow still says where to start again. */
+async function expiredFlow(c: AppContext, value: string | undefined, email?: string) {
+  const opened = await openFlow(c.env, value);
+  return loginPage(c, null, { email, error: EXPIRED_FLOW, errorLink: startAgain(opened?.flow) }, 400);
+}
+
 loginRoutes.get('/login', async (c) => {
-  const flowId = c.req.query('flow');
-  const flow = await readFlow(c.env.KV, flowId);
+  const flowValue = c.req.query('flow');
+  const flow = await readFlow(c.env, flowValue);
   if (!flow) {
     const session = await readSession(c);
     if (session) return c.redirect('/my-apps', 303);
-    if (flowId) return loginPage(c, null, { error: EXPIRED_FLOW }, 400);
+    if (flowValue) return expiredFlow(c, flowValue);
   }
-  return loginPage(c, flow, { flow: flow ? flowId : undefined });
+  return loginPage(c, flow, { flow: flow ? flowValue : undefined });
 });
 
 loginRoutes.post('/login', limitBody(16 * 1024), async (c) => {
   const form = await readForm(c);
-  await checkCsrf(c, form[CSRF_FIELD]);
   const email = typeof form.email === 'string' ? form.email.trim().slice(0, 254) : '';
   const password = typeof form.password === 'string' ? form.password : '';
-  const flowId = typeof form.flow === 'string' && form.flow !== '' ? form.flow : undefined;
-  const flow = await readFlow(c.env.KV, flowId);
-  if (flowId && !flow) return loginPage(c, null, { email, error: EXPIRED_FLOW }, 400);
-  if (!email || !password) return loginPage(c, flow, { flow: flowId, email, error: INVALID_CREDENTIALS }, 401);
+  const flowValue = typeof form.flow === 'string' && form.flow !== '' ? form.flow : undefined;
+  const flow = await readFlow(c.env, flowValue);
+  try {
+    await checkCsrf(c, form[CSRF_FIELD]);
+  } catch (error) {
+    if (!(error instanceof RequestError)) throw error;
+    // Nothing was checked: show the form again with a fresh token, and a way back to the start.
+    return loginPage(c, flow, { flow: flow ? flowValue : undefined, email, error: EXPIRED_FORM, errorLink: startAgain(flow) }, error.status);
+  }
+  if (flowValue && !flow) return expiredFlow(c, flowValue, email);
+  if (!email || !password) return loginPage(c, flow, { flow: flowValue, email, error: INVALID_CREDENTIALS }, 401);
 
   const { lockout: policy, sessionTtlSeconds } = settingsFrom(c.env);
-  const outcome = await checkSignIn(database(c.env.DB), { email, password, ip: clientIp(c) }, policy);
+  const outcome = await checkSignIn(database(c.env.DB), { email, password, ip: throttleAddress(c) }, policy);
   const detail = { client_id: flow?.clientId };
   if (outcome.kind === 'locked') {
-    audit(c, { type: 'login.locked', actor: 'anonymous', target: auditableEmail(email), detail });
+    // A locked client address is refused without a row per attempt (the lock itself was audited
+    // once, when it was set): an address spraying emails cannot grow the audit log.
+    if (outcome.by !== 'ip') audit(c, { type: 'login.locked', actor: 'anonymous', target: auditableEmail(email), detail });
+    for (const target of outcome.locked) audit(c, { type: 'login.lockout', actor: 'system', target, detail });
     c.header('Retry-After', String(outcome.retryAfterSeconds));
-    return loginPage(c, flow, { flow: flowId, email, error: tooManyFailures(outcome.retryAfterSeconds) }, 429);
+    const error = outcome.by === 'busy' ? BUSY : tooManyFailures(outcome.retryAfterSeconds);
+    return loginPage(c, flow, { flow: flowValue, email, error }, 429);
   }
   if (outcome.kind === 'refused') {
     audit(c, { type: 'login.failure', actor: 'anonymous', target: auditableEmail(email), detail });
     for (const target of outcome.locked) audit(c, { type: 'login.lockout', actor: 'system', target, detail });
-    return loginPage(c, flow, { flow: flowId, email, error: INVALID_CREDENTIALS }, 401);
+    return loginPage(c, flow, { flow: flowValue, email, error: INVALID_CREDENTIALS }, 401);
+  }
+  if (outcome.kind === 'disabled') {
+    audit(c, { type: 'login.failure', actor: 'anonymous', target: outcome.user.email, detail: { ...detail, reason: 'disabled' } });
+    return loginPage(c, flow, { flow: flowValue, email, error: ACCOUNT_DISABLED }, 403);
   }
 
-  const { user } = outcome;
-  await startSession(c, { userId: user.id, amr: ['pwd'], profile: profileClaims(user), roles: user.roles }, sessionTtlSeconds);
+  const { user, credential } = outcome;
+  const session = await startSession(c, { userId: user.id, amr: ['pwd'], profile: profileClaims(user), roles: user.roles }, sessionTtlSeconds, credential);
+  if (!session) {
+    // The account was disabled, deleted, given a new password or signed out everywhere while this sign-in was checked.
+    audit(c, { type: 'login.failure', actor: 'anonymous', target: user.email, detail: { ...detail, reason: 'account changed' } });
+    return loginPage(c, flow, { flow: flowValue, email, error: INVALID_CREDENTIALS }, 401);
+  }
   audit(c, { type: 'login.success', actor: user.id, target: user.email, detail });
-  if (!flow || !flowId) return c.redirect('/login', 303);
-  await deleteFlow(c.env.KV, flowId);
+  // The flow is not consumed here: it carries no authority (see src/sessions/flows.ts). What it
+  // returns to re-checks this new session.
+  if (!flow) return c.redirect('/login', 303);
   if (flow.targetOrigin) c.set('formActionOrigins', [flow.targetOrigin]);
   return c.redirect(flow.returnTo, 303);
 });

@@ -2,11 +2,18 @@
 // (strongly consistent, unlike KV). Counting by email, whether or not an account has it, means a
 // lockout looks the same for every address and reveals nothing.
 //
-// Each attempt is counted *before* the password is checked, in one atomic upsert that also sets
-// the lock the count earns. Parallel attempts therefore each get their own count, and once one of
-// them reaches the threshold the others find the lock already set. A successful sign-in takes its
-// count back (and forgets the account's failures).
-import { desc, eq, gt, or, sql } from 'drizzle-orm';
+// An attempt first *reserves* a check, one atomic upsert per key: refused while the key is locked,
+// or while the checks in flight plus the failures already recorded would pass the threshold. Only
+// then is the password checked, and the outcome settles the reservation: a wrong password counts a
+// failure (and sets the lock the count earns), a right one just gives the reservation back. So
+// 45 parallel guesses get at most 30 checks, while 40 parallel correct sign-ins never count toward
+// the lock: an attempt that finds the checks in flight at the limit waits for them to settle
+// (serialised per key) instead of being refused. A reservation a crashed request never settled
+// lapses after PENDING_SECONDS.
+//
+// The client address is reserved first, and the email only if the address is not locked: a locked
+// address writes nothing per email, so spraying new emails from it cannot grow the table.
+import { and, desc, eq, gt, inArray, lte, sql } from 'drizzle-orm';
 import type { Database } from '../db/client';
 import { loginThrottle } from '../db/schema';
 import type { LockoutPolicy } from '../env';
@@ -19,78 +26,178 @@ export const throttleKeys = {
   ip: (ip: string) => `ip:${ip}`,
 };
 
+/** How long a reservation holds if its request never settles it (a check takes well under a second). */
+export const PENDING_SECONDS = 30;
+/** How long an attempt waits for the checks in flight on its keys before it gives up with a 429. */
+const BUSY_WAIT_MS = 10_000;
+
 /** Pure: the lock that `failures` failures earn (Keycloak's rule: one more increment per threshold). */
 export function lockSeconds(failures: number, threshold: number, policy: LockoutPolicy): number {
   if (failures < threshold) return 0;
   return Math.min(policy.maxWaitSeconds, policy.waitIncrementSeconds * Math.floor(failures / threshold));
 }
 
-interface CountedKey {
-  key: string;
-  /** The lock this attempt's count set (0 if none): the attempt that reaches a threshold. */
-  lockedUntil: number;
+interface Reserved {
+  email: string;
+  ip: string;
 }
 
 export type Attempt =
-  | { allowed: true; counted: CountedKey[] }
-  | { allowed: false; retryAfterSeconds: number };
+  | { allowed: true; keys: Reserved }
+  /** `lockedBy`: what refused it; `locked`: keys this refused attempt itself locked (for the audit). */
+  | { allowed: false; lockedBy: 'email' | 'ip' | 'busy'; retryAfterSeconds: number; locked: string[] };
+
+/** The row's failures, forgotten after `resetSeconds` without one. */
+const currentFailures = (resetBefore: number) =>
+  sql`(case when ${loginThrottle.lastFailureAt} < ${resetBefore} then 0 else ${loginThrottle.failures} end)`;
+/** The row's checks in flight, forgotten once their reservation has lapsed. */
+const currentPending = (now: number) => sql`(case when ${loginThrottle.pendingUntil} > ${now} then ${loginThrottle.pending} else 0 end)`;
 
 /**
- * The upsert for one key, the SQL form of lockSeconds(): a locked key is left alone (no row comes
- * back), a key quiet for `resetSeconds` starts again at 1, and reaching the threshold sets the lock.
+ * Reserves one check for `key`: true if reserved. Refused (no row comes back, nothing is written)
+ * while the key is locked or its checks in flight are at the limit: as many as the failures left
+ * before the threshold, and one at a time past it (each failure there locks again).
  */
-function countStatement(db: Database, key: string, threshold: number, policy: LockoutPolicy, now: number) {
-  const resetBefore = now - policy.resetSeconds;
-  const next = sql`(case when ${loginThrottle.lastFailureAt} < ${resetBefore} then 1 else ${loginThrottle.failures} + 1 end)`;
-  const lockFor = (count: ReturnType<typeof sql>) =>
-    sql`(case when ${count} >= ${threshold} then ${now} + min(${policy.maxWaitSeconds}, ${policy.waitIncrementSeconds} * cast(${count} / ${threshold} as integer)) else 0 end)`;
-  const firstLock = lockSeconds(1, threshold, policy);
+async function reserve(db: Database, key: string, threshold: number, policy: LockoutPolicy, now: number): Promise<boolean> {
+  const failures = currentFailures(now - policy.resetSeconds);
+  const pending = currentPending(now);
+  const rows = await db
+    .insert(loginThrottle)
+    .values({ key, failures: 0, firstFailureAt: now, lastFailureAt: 0, lockedUntil: 0, pending: 1, pendingUntil: now + PENDING_SECONDS })
+    .onConflictDoUpdate({
+      target: loginThrottle.key,
+      set: { pending: sql`${pending} + 1`, pendingUntil: now + PENDING_SECONDS },
+      setWhere: sql`${loginThrottle.lockedUntil} <= ${now} and ${pending} < max(1, ${threshold} - ${failures})`,
+    })
+    .returning({ key: loginThrottle.key });
+  return rows.length > 0;
+}
+
+/** The statement that counts a failure for `key`, settling its reservation and setting the lock the count earns. */
+function failureStatement(db: Database, key: string, threshold: number, policy: LockoutPolicy, now: number) {
+  const failures = currentFailures(now - policy.resetSeconds);
+  const next = sql`(${failures} + 1)`;
   return db
     .insert(loginThrottle)
-    .values({ key, failures: 1, firstFailureAt: now, lastFailureAt: now, lockedUntil: firstLock ? now + firstLock : 0 })
+    .values({ key, failures: 1, firstFailureAt: now, lastFailureAt: now, lockedUntil: lockSeconds(1, threshold, policy) ? now + lockSeconds(1, threshold, policy) : 0 })
     .onConflictDoUpdate({
       target: loginThrottle.key,
       set: {
         failures: next,
-        firstFailureAt: sql`case when ${loginThrottle.lastFailureAt} < ${resetBefore} then ${now} else ${loginThrottle.firstFailureAt} end`,
+        firstFailureAt: sql`case when ${failures} = 0 then ${now} else ${loginThrottle.firstFailureAt} end`,
         lastFailureAt: now,
-        lockedUntil: lockFor(next),
+        pending: sql`max(${currentPending(now)} - 1, 0)`,
+        lockedUntil: sql`case when ${next} >= ${threshold} then ${now} + min(${policy.maxWaitSeconds}, ${policy.waitIncrementSeconds} * cast(${next} / ${threshold} as integer)) else ${loginThrottle.lockedUntil} end`,
       },
-      setWhere: sql`${loginThrottle.lockedUntil} <= ${now}`,
     })
-    .returning({ key: loginThrottle.key, lockedUntil: loginThrottle.lockedUntil });
+    .returning({ key: loginThrottle.key, failures: loginThrottle.failures });
 }
 
-/** Counts a sign-in attempt for the email and the client address, or says how long they are locked. */
-export async function countAttempt(db: Database, email: string, ip: string, policy: LockoutPolicy): Promise<Attempt> {
-  const now = nowSeconds();
-  const keys: [string, number][] = [[throttleKeys.email(email), policy.threshold]];
-  if (ip) keys.push([throttleKeys.ip(ip), policy.ipThreshold]);
-  const [first, ...others] = keys.map(([key, threshold]) => countStatement(db, key, threshold, policy, now));
-  const counted = (await db.batch([first!, ...others])).flat();
-  if (counted.length === keys.length) return { allowed: true, counted };
-  // A key returned no row: it was locked. Read how long for.
-  const locked = await db
-    .select({ lockedUntil: loginThrottle.lockedUntil })
-    .from(loginThrottle)
-    .where(or(...keys.map(([key]) => eq(loginThrottle.key, key))));
-  return { allowed: false, retryAfterSeconds: Math.max(1, ...locked.map((r) => r.lockedUntil - now)) };
-}
-
-/** After a successful sign-in: forget the account's failures and take this attempt back from the address. */
-export async function recordSuccess(db: Database, email: string, attempt: Extract<Attempt, { allowed: true }>): Promise<void> {
-  const forgetAccount = db.delete(loginThrottle).where(eq(loginThrottle.key, throttleKeys.email(email)));
-  const ipKey = attempt.counted.find((k) => k.key.startsWith('ip:'));
-  if (!ipKey) {
-    await forgetAccount;
-    return;
-  }
-  const takeBack = db
+/** Gives reservations back without counting anything. */
+function releaseStatement(db: Database, keys: string[], now: number) {
+  return db
     .update(loginThrottle)
-    // The lock this attempt set, if any, goes with it: it was a good sign-in.
-    .set({ failures: sql`max(${loginThrottle.failures} - 1, 0)`, lockedUntil: ipKey.lockedUntil > 0 ? 0 : sql`${loginThrottle.lockedUntil}` })
-    .where(eq(loginThrottle.key, ipKey.key));
-  await db.batch([forgetAccount, takeBack]);
+    .set({ pending: sql`max(${currentPending(now)} - 1, 0)` })
+    .where(inArray(loginThrottle.key, keys));
+}
+
+/** Deletes rows among `keys` that no longer hold anything: no lock, no failures that count, no check in flight. */
+function forgetIdleStatement(db: Database, keys: string[], policy: LockoutPolicy, now: number) {
+  return db
+    .delete(loginThrottle)
+    .where(
+      and(
+        inArray(loginThrottle.key, keys),
+        lte(loginThrottle.lockedUntil, now),
+        sql`${currentPending(now)} = 0`,
+        sql`${currentFailures(now - policy.resetSeconds)} = 0`,
+      ),
+    );
+}
+
+async function lockedUntil(db: Database, key: string): Promise<number> {
+  const [row] = await db.select({ lockedUntil: loginThrottle.lockedUntil }).from(loginThrottle).where(eq(loginThrottle.key, key)).limit(1);
+  return row?.lockedUntil ?? 0;
+}
+
+const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Reserves a check for the client address and then the email, waiting while checks in flight fill the limit. */
+export async function beginAttempt(db: Database, email: string, ip: string, policy: LockoutPolicy): Promise<Attempt> {
+  const keys: Reserved = { email: throttleKeys.email(email), ip: throttleKeys.ip(ip) };
+  const giveUpAt = Date.now() + BUSY_WAIT_MS;
+  for (let round = 0; ; round++) {
+    const now = nowSeconds();
+    if (await reserve(db, keys.ip, policy.ipThreshold, policy, now)) {
+      if (await reserve(db, keys.email, policy.threshold, policy, now)) return { allowed: true, keys };
+      const emailLock = await lockedUntil(db, keys.email);
+      if (emailLock > now) {
+        // A try at a locked account still counts against the address, so hammering one stays bounded.
+        const [ip] = await failureStatement(db, keys.ip, policy.ipThreshold, policy, now);
+        const locked = ip && ip.failures >= policy.ipThreshold ? [keys.ip] : [];
+        return { allowed: false, lockedBy: 'email', retryAfterSeconds: emailLock - now, locked };
+      }
+      await releaseStatement(db, [keys.ip], now);
+    } else {
+      const ipLock = await lockedUntil(db, keys.ip);
+      if (ipLock > now) return { allowed: false, lockedBy: 'ip', retryAfterSeconds: ipLock - now, locked: [] };
+    }
+    // Checks in flight fill the limit: wait for them to settle, then try again.
+    if (Date.now() >= giveUpAt) return { allowed: false, lockedBy: 'busy', retryAfterSeconds: 1, locked: [] };
+    await pause(Math.min(200, 20 + round * 10) + Math.random() * 20);
+  }
+}
+
+/** A wrong password: counts a failure for the email and the address. Returns the keys this failure locked. */
+export async function recordFailure(db: Database, attempt: Extract<Attempt, { allowed: true }>, policy: LockoutPolicy): Promise<string[]> {
+  const now = nowSeconds();
+  const { email, ip } = attempt.keys;
+  const [emailRows, ipRows] = await db.batch([
+    failureStatement(db, email, policy.threshold, policy, now),
+    failureStatement(db, ip, policy.ipThreshold, policy, now),
+  ]);
+  const locked: string[] = [];
+  if ((emailRows[0]?.failures ?? 0) >= policy.threshold) locked.push(email);
+  if ((ipRows[0]?.failures ?? 0) >= policy.ipThreshold) locked.push(ip);
+  return locked;
+}
+
+/** A successful sign-in: forgets the account's failures and gives both reservations back; idle rows go. */
+export async function recordSuccess(db: Database, attempt: Extract<Attempt, { allowed: true }>, policy: LockoutPolicy): Promise<void> {
+  const now = nowSeconds();
+  const { email, ip } = attempt.keys;
+  await db.batch([
+    db
+      .update(loginThrottle)
+      .set({ failures: 0, lockedUntil: 0, pending: sql`max(${currentPending(now)} - 1, 0)` })
+      .where(eq(loginThrottle.key, email)),
+    releaseStatement(db, [ip], now),
+    forgetIdleStatement(db, [email, ip], policy, now),
+  ]);
+}
+
+/** A right password that does not sign in (a disabled account): counts nothing, forgets nothing. */
+export async function releaseAttempt(db: Database, attempt: Extract<Attempt, { allowed: true }>, policy: LockoutPolicy): Promise<void> {
+  const now = nowSeconds();
+  const keys = [attempt.keys.email, attempt.keys.ip];
+  await db.batch([releaseStatement(db, keys, now), forgetIdleStatement(db, keys, policy, now)]);
+}
+
+/**
+ * Deletes rows that no longer hold anything (for the Cron Trigger): no lock, no failure within
+ * `resetSeconds`, no check in flight. Returns how many went.
+ */
+export async function pruneThrottle(db: Database, policy: LockoutPolicy, now = nowSeconds()): Promise<number> {
+  const result = await db
+    .delete(loginThrottle)
+    .where(
+      and(
+        lte(loginThrottle.lockedUntil, now),
+        lte(loginThrottle.pendingUntil, now),
+        sql`${loginThrottle.lastFailureAt} < ${now - policy.resetSeconds}`,
+      ),
+    );
+  return result.meta.changes;
 }
 
 export interface Lockout {

@@ -1,11 +1,9 @@
 // KV key names and expirations, in one place.
 //   session:<sha256 of cookie value>  → SessionRecord        (SESSION_TTL_SECONDS)
-//   flow:<id>                         → a pending sign-in (10 minutes)
 //   import-report:<id>                → the outcome of a CSV user import, shown after the 303 (10 minutes)
 
 export const kvKeys = {
   session: (idHash: string) => `session:${idHash}`,
-  flow: (id: string) => `flow:${id}`,
   importReport: (id: string) => `import-report:${id}`,
 };
 

@@ -4,7 +4,7 @@
 import { and, asc, eq, gt, inArray, lte, sql } from 'drizzle-orm';
 import { database } from '../db/client';
 import { slices } from '../db/limits';
-import { userSessions } from '../db/schema';
+import { userSessions, users } from '../db/schema';
 import type { Bindings } from '../env';
 import type { AppContext } from '../http/context';
 import { randomToken, sha256Hex } from '../lib/encoding';
@@ -18,6 +18,11 @@ import { kvKeys, kvTtl } from './kv';
  * ending them all (each is a KV delete, and a Worker invocation may make 1000 KV operations).
  */
 export const MAX_SESSIONS_PER_USER = 50;
+
+/** Sessions are ended in slices of this many (each slice's index deletes stay under D1's parameter limit). */
+const SESSIONS_PER_SLICE = 80;
+/** A Worker invocation may make 1000 KV operations: ending a user's sessions stops well before that. */
+const MAX_SESSIONS_ENDED = SESSIONS_PER_SLICE * 10;
 
 export interface SessionRecord {
   userId: string;
@@ -51,7 +56,52 @@ export async function readSession(c: AppContext): Promise<Session | null> {
   return { ...record, idHash };
 }
 
-export async function startSession(c: AppContext, fields: Omit<SessionRecord, 'expiresAt' | 'authTime'>, ttlSeconds: number): Promise<Session> {
+/** What a new session is bound to: the user's state when the sign-in was checked. */
+export interface SessionCredential {
+  /** The password hash that matched (for a password sign-in): a new password refuses the session. */
+  passwordHash?: string;
+  /** The user's `session_version` when the sign-in was checked: ending all their sessions bumps it. */
+  sessionVersion: number;
+}
+
+/**
+ * Indexes a new session in D1, only if its user still exists, is not disabled, and has neither
+ * had all sessions ended nor (for a password sign-in) a new password since the sign-in was
+ * checked: one statement, so it cannot interleave with an admin's change. Returns whether the
+ * session was indexed.
+ */
+export async function indexSession(
+  stores: Pick<Bindings, 'DB'>,
+  entry: { idHash: string; userId: string; createdAt: number; expiresAt: number },
+  credential?: SessionCredential,
+): Promise<boolean> {
+  const unchanged = credential
+    ? sql`and ${users.sessionVersion} = ${credential.sessionVersion} ${credential.passwordHash === undefined ? sql`` : sql`and ${users.passwordHash} = ${credential.passwordHash}`}`
+    : sql``;
+  const rows = await database(stores.DB).all<{ id_hash: string }>(sql`
+    insert into ${userSessions} (id_hash, user_id, created_at, expires_at)
+    select ${entry.idHash}, ${users.id}, ${entry.createdAt}, ${entry.expiresAt} from ${users}
+    where ${users.id} = ${entry.userId} and ${users.disabled} = 0 ${unchanged}
+    returning id_hash`);
+  return rows.length > 0;
+}
+
+/**
+ * Starts a session, or returns null if the user was disabled, deleted, given a new password or
+ * signed out everywhere while signing in. Why that race cannot leave a session behind: the KV
+ * entry is written first, then indexed by indexSession() only if the user is unchanged. Ending a
+ * user's sessions (endUserSessions, which every disable, password change and delete runs) first
+ * bumps the user's session version (and a disable or password change has already updated the
+ * row), and only then reads the index. If our index row came first, that read finds it and deletes
+ * the KV entry we wrote; if the bump came first, indexSession() refuses, and we delete our own KV
+ * entry. D1 orders the two statements.
+ */
+export async function startSession(
+  c: AppContext,
+  fields: Omit<SessionRecord, 'expiresAt' | 'authTime'>,
+  ttlSeconds: number,
+  credential?: SessionCredential,
+): Promise<Session | null> {
   const previous = await cookieHash(c);
   if (previous) await endSessions(c.env, [previous]);
   const id = randomToken(32);
@@ -59,11 +109,12 @@ export async function startSession(c: AppContext, fields: Omit<SessionRecord, 'e
   const now = nowSeconds();
   const record: SessionRecord = { ...fields, authTime: now, expiresAt: now + ttlSeconds };
   await c.env.KV.put(kvKeys.session(idHash), JSON.stringify(record), { expirationTtl: kvTtl(ttlSeconds) });
+  if (!(await indexSession(c.env, { idHash, userId: record.userId, createdAt: now, expiresAt: record.expiresAt }, credential))) {
+    await c.env.KV.delete(kvKeys.session(idHash));
+    return null;
+  }
   const db = database(c.env.DB);
-  await db.batch([
-    db.insert(userSessions).values({ idHash, userId: record.userId, createdAt: now, expiresAt: record.expiresAt }),
-    db.delete(userSessions).where(and(eq(userSessions.userId, record.userId), lte(userSessions.expiresAt, now))),
-  ]);
+  await db.delete(userSessions).where(and(eq(userSessions.userId, record.userId), lte(userSessions.expiresAt, now)));
   const [count] = await db.select({ n: sql<number>`count(*)` }).from(userSessions).where(eq(userSessions.userId, record.userId));
   if (count && count.n > MAX_SESSIONS_PER_USER) await endOldestSessions(c.env, record.userId, count.n - MAX_SESSIONS_PER_USER);
   writeCookie(c, SESSION_COOKIE, id, ttlSeconds);
@@ -94,33 +145,55 @@ async function endSessions(stores: SessionStores, idHashes: string[]): Promise<v
   for (const slice of slices(idHashes)) await db.delete(userSessions).where(inArray(userSessions.idHash, slice));
 }
 
-async function liveSessionHashes(stores: SessionStores, userId: string): Promise<string[]> {
+/** One slice of the user's live sessions: at most SESSIONS_PER_SLICE, so a slice's deletes stay under D1's parameter limit. */
+async function liveSessionHashes(stores: SessionStores, userId: string, limit = SESSIONS_PER_SLICE): Promise<string[]> {
   const rows = await database(stores.DB)
     .select({ idHash: userSessions.idHash })
     .from(userSessions)
     .where(and(eq(userSessions.userId, userId), gt(userSessions.expiresAt, nowSeconds())))
-    .limit(MAX_SESSIONS_PER_USER * 2);
+    .orderBy(asc(userSessions.createdAt))
+    .limit(limit);
   return rows.map((r) => r.idHash);
 }
 
 /**
  * Signs a user out everywhere: after a password change, when disabled or deleted, or on request.
- * Returns how many sessions were live. (KV is eventually consistent: other locations may still
- * honour an ended session for up to about 60 s.)
+ * The user's session version is bumped first (see startSession). Then, slice by slice, each
+ * slice's KV entries are deleted and then exactly their index rows, so the index never forgets a
+ * session whose KV entry still lives. Returns how many sessions were live. (KV is eventually
+ * consistent: other locations may still honour an ended session for up to about 60 s.)
  */
 export async function endUserSessions(stores: SessionStores, userId: string): Promise<number> {
-  const live = await liveSessionHashes(stores, userId);
-  await endSessions(stores, live);
-  // Expired rows too: their KV entries are gone already, only the index remains.
-  await database(stores.DB).delete(userSessions).where(eq(userSessions.userId, userId));
-  return live.length;
+  // First, so a sign-in checked before now cannot index its session after the index is read.
+  await database(stores.DB)
+    .update(users)
+    .set({ sessionVersion: sql`${users.sessionVersion} + 1` })
+    .where(eq(users.id, userId));
+  let ended = 0;
+  while (ended < MAX_SESSIONS_ENDED) {
+    const live = await liveSessionHashes(stores, userId);
+    if (live.length === 0) break;
+    await endSessions(stores, live);
+    ended += live.length;
+  }
+  // Expired rows too: their KV entries have expired already, only the index remains.
+  await database(stores.DB)
+    .delete(userSessions)
+    .where(and(eq(userSessions.userId, userId), lte(userSessions.expiresAt, nowSeconds())));
+  return ended;
+}
+
+/** Deletes index rows of sessions that have expired (their KV entries expired with them), for the Cron Trigger. */
+export async function pruneExpiredSessionIndex(stores: Pick<Bindings, 'DB'>, now = nowSeconds()): Promise<number> {
+  const result = await database(stores.DB).delete(userSessions).where(lte(userSessions.expiresAt, now));
+  return result.meta.changes;
 }
 
 /** Rewrites the profile snapshot in each of the user's sessions, so new tokens carry the change. */
 export async function refreshUserSessions(stores: SessionStores, userId: string, profile: ProfileClaims, roles: string[]): Promise<void> {
   const now = nowSeconds();
   await Promise.all(
-    (await liveSessionHashes(stores, userId)).map(async (idHash) => {
+    (await liveSessionHashes(stores, userId, MAX_SESSIONS_PER_USER * 2)).map(async (idHash) => {
       const record = await stores.KV.get<SessionRecord>(kvKeys.session(idHash), 'json');
       if (!record || record.expiresAt <= now) return;
       await stores.KV.put(kvKeys.session(idHash), JSON.stringify({ ...record, profile, roles }), {

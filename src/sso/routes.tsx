@@ -96,7 +96,7 @@ async function signIn(c: AppContext, clientId: string | undefined) {
     if (prompt === 'none') return deliver(c, app.responseMode, target, { error: 'login_required', state });
     const resume = new URL(c.req.url);
     resume.searchParams.delete('prompt');
-    const flow = await createFlow(c.env.KV, {
+    const flow = await createFlow(c.env, {
       returnTo: resume.pathname + resume.search,
       clientId: app.clientId,
       targetOrigin: new URL(target).origin,

@@ -30,12 +30,16 @@ const activeKeys = new TtlCache<AsymmetricAlg, Promise<ActiveKey>>();
 const jwksCache = new TtlCache<'jwks', Promise<{ keys: JWK[] }>>();
 const purpose = (kid: string) => `signing-key:${kid}`;
 
-async function generate(db: Database, kek: string, alg: AsymmetricAlg, state: Extract<KeyState, 'active' | 'next'>): Promise<string> {
+/**
+ * Creates a key in `state` and returns its kid, or, when another request stored one first (the
+ * partial unique indexes allow one active and one next key per algorithm), the kid that won.
+ */
+export async function generate(db: Database, kek: string, alg: AsymmetricAlg, state: Extract<KeyState, 'active' | 'next'>): Promise<string> {
   const { publicKey, privateKey } = await generateKeyPair(alg, { extractable: true, modulusLength: 2048 });
   const publicJwk = await exportJWK(publicKey);
   const kid = await calculateJwkThumbprint(publicJwk);
   const privateJwk = await exportJWK(privateKey);
-  await db
+  const inserted = await db
     .insert(signingKeys)
     .values({
       kid,
@@ -46,8 +50,19 @@ async function generate(db: Database, kek: string, alg: AsymmetricAlg, state: Ex
       createdAt: nowSeconds(),
     })
     // Another isolate may have created the key meanwhile (one active and one next per algorithm): then that one is used.
-    .onConflictDoNothing();
-  return kid;
+    .onConflictDoNothing()
+    .returning({ kid: signingKeys.kid });
+  if (inserted.length > 0) return kid;
+  // We lost the race: answer with the key that was stored, never with ours (which was not).
+  // (A winning next key may already have been activated, with no activation delay.)
+  const [winner] = await db
+    .select({ kid: signingKeys.kid })
+    .from(signingKeys)
+    .where(and(eq(signingKeys.alg, alg), inArray(signingKeys.state, state === 'next' ? ['next', 'active'] : ['active'])))
+    .orderBy(desc(signingKeys.createdAt))
+    .limit(1);
+  if (!winner) throw new Error(`no ${state} ${alg} key after another request created one`);
+  return winner.kid;
 }
 
 /** How long a retiring key stays published: the longest token lifetime plus the isolate cache. */

@@ -1,5 +1,5 @@
 // The user store in D1. Emails are unique and lower-cased; passwords are kept only as hashes.
-import { asc, eq, or, sql } from 'drizzle-orm';
+import { and, asc, eq, or, sql } from 'drizzle-orm';
 import { containsText } from '../db/search';
 import { isUniqueViolation } from '../db/errors';
 import type { Database } from '../db/client';
@@ -74,20 +74,36 @@ export async function deleteUser(db: Database, id: string): Promise<void> {
   if (deleted.length === 0) throw notFound(id);
 }
 
+/** A correct password's account, and what a new session is bound to: the hash it matched and the session version. */
+export interface Authenticated {
+  /** May be disabled: the caller says so only after the right password, so it reveals nothing to others. */
+  user: User;
+  passwordHash: string;
+  sessionVersion: number;
+}
+
 /**
- * The user these credentials belong to, or null. Unknown, disabled and password-less accounts
- * cost the same PBKDF2 work as a real check, so neither the answer nor its timing says which.
+ * The account these credentials belong to, or null. Unknown and password-less accounts cost the
+ * same PBKDF2 work as a real check, so neither the answer nor its timing says which.
  */
-export async function authenticate(db: Database, email: string, password: string): Promise<User | null> {
+export async function authenticate(db: Database, email: string, password: string): Promise<Authenticated | null> {
   const [row] = await db.select().from(users).where(eq(users.email, normaliseEmail(email))).limit(1);
   if (!row?.passwordHash) {
     await verifyDummyPassword(password);
     return null;
   }
   const check = await verifyPassword(password, row.passwordHash);
-  if (!check.ok || row.disabled) return null;
-  if (check.needsRehash) {
-    await db.update(users).set({ passwordHash: await hashPassword(password) }).where(eq(users.id, row.id));
+  if (!check.ok) return null;
+  let passwordHash = row.passwordHash;
+  if (check.needsRehash && !row.disabled) {
+    // Only if nobody changed the password meanwhile: the hash is the password's version.
+    const rehashed = await hashPassword(password);
+    const updated = await db
+      .update(users)
+      .set({ passwordHash: rehashed })
+      .where(and(eq(users.id, row.id), eq(users.passwordHash, row.passwordHash)))
+      .returning({ id: users.id });
+    if (updated.length) passwordHash = rehashed;
   }
-  return toUser(row);
+  return { user: toUser(row), passwordHash, sessionVersion: row.sessionVersion };
 }

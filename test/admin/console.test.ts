@@ -642,7 +642,7 @@ describe('users in the console', () => {
     await page(browser, '/admin/users');
   });
 
-  it('disables a user: their session ends and sign-in is refused with the generic message; enabling lets them back', async () => {
+  it('disables a user: their session ends and the right password is told the account is disabled; enabling lets them back', async () => {
     const { user, app, browser: userBrowser } = await signedInUser();
     const { browser } = await signedInAdmin();
     const res = await submit(browser, `/admin/users/${user.id}`, `/admin/users/${user.id}/disable`, {});
@@ -655,8 +655,8 @@ describe('users in the console', () => {
 
     expect(await isSignedIn(userBrowser, app.client_id)).toBe(false);
     const refused = await userBrowser.signInThrough(`/sso/jwt/${app.client_id}`, user.email, PASSWORD);
-    expect(refused.status).toBe(401);
-    expect(await refused.text()).toContain('The email or password is not correct.');
+    expect(refused.status).toBe(403);
+    expect(await refused.text()).toContain('This account is disabled. Contact your administrator.');
 
     const enable = await submit(browser, `/admin/users/${user.id}`, `/admin/users/${user.id}/enable`, {});
     expect(enable.status).toBe(303);

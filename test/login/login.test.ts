@@ -2,6 +2,7 @@
 // attributes, hashed session keys in KV, and expired sign-in requests.
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
+import { createFlow, readFlow } from '../../src/sessions/flows';
 import { admin, Browser, call, createApp, createUser, delivered, hiddenFields, ORIGIN, PASSWORD, unique } from '../helpers';
 
 const SESSION = '__Host-edge-sso-session';
@@ -36,7 +37,7 @@ function post(browser: Browser, fields: Record<string, string>, headers: Record<
 }
 
 describe('wrong credentials', () => {
-  it('answer the same 401 and the same message for a wrong password, an unknown email and a disabled account, keeping the typed email', async () => {
+  it('answer the same 401 and the same message for a wrong password, an unknown email and a disabled account’s wrong password, keeping the typed email', async () => {
     const user = await createUser();
     const disabled = await createUser();
     await admin('PATCH', `/users/${disabled.id}`, { disabled: true });
@@ -46,7 +47,7 @@ describe('wrong credentials', () => {
     for (const [email, password] of [
       [user.email, 'wrong password!'],
       [unknownEmail, PASSWORD],
-      [disabled.email, PASSWORD],
+      [disabled.email, 'wrong password!'],
       [user.email.toUpperCase(), 'wrong password!'],
     ] as const) {
       const browser = new Browser();
@@ -63,6 +64,26 @@ describe('wrong credentials', () => {
     }
     expect(answers[0]).toEqual({ status: 401, message: 'The email or password is not correct.' });
     for (const answer of answers) expect(answer).toEqual(answers[0]);
+  });
+
+  it('tell a disabled account that it is disabled only after the right password, with no session', async () => {
+    const user = await createUser();
+    await admin('PATCH', `/users/${user.id}`, { disabled: true });
+    const browser = new Browser();
+    const { html } = await startSignIn(browser);
+    const wrong = await browser.submitLogin(html, user.email, 'wrong password!');
+    expect(wrong.status).toBe(401);
+    expect(alertText(await wrong.text())).toBe('The email or password is not correct.');
+
+    const right = await browser.submitLogin(html, user.email, PASSWORD);
+    expect(right.status).toBe(403);
+    const page = await right.text();
+    expect(alertText(page)).toBe('This account is disabled. Contact your administrator.');
+    expect(right.headers.get('location')).toBeNull();
+    expect(browser.cookies.has(SESSION)).toBe(false);
+    // The right password of a disabled account never counts toward the lock, nor clears failures.
+    const row = await env.DB.prepare('select failures from login_throttle where key = ?').bind(`email:${user.email}`).first<{ failures: number }>();
+    expect(row?.failures).toBe(1);
   });
 
   it('refuses a missing password and a missing email the same way', async () => {
@@ -307,14 +328,28 @@ describe('sessions at sign-in', () => {
 });
 
 describe('sign-in requests (flows)', () => {
-  it('shows a 400 page asking to start again for an unknown or expired flow', async () => {
-    for (const flow of ['no-such-flow', 'AAAAAAAAAAAAAAAAAAAAAAAA', '../../etc', 'x'.repeat(65)]) {
+  it('shows a 400 page asking to start again for an unknown or forged flow, with a link back to the login page', async () => {
+    for (const flow of ['no-such-flow', 'AAAAAAAAAAAAAAAAAAAAAAAA', '../../etc', 'x'.repeat(65), 'A'.repeat(30_000)]) {
       const res = await call(`/login?flow=${encodeURIComponent(flow)}`);
       expect(res.status).toBe(400);
       const html = await res.text();
       expect(alertText(html)).toMatch(/expired.*start again/);
       expect(hiddenFields(html).flow).toBeUndefined();
+      expect(html).toContain('<a href="/login">Back to sign-in</a>');
     }
+  });
+
+  it('links an expired flow back to the application’s SSO URL, which starts a fresh one', async () => {
+    const app = await createApp();
+    const returnTo = `/sso/jwt/${app.client_id}?state=s9`;
+    const expired = await createFlow(env, { returnTo, clientId: app.client_id }, -1);
+    const res = await call(`/login?flow=${expired}`);
+    expect(res.status).toBe(400);
+    const html = await res.text();
+    expect(alertText(html)).toMatch(/expired.*start again/);
+    expect(html).toContain(`<a href="/sso/jwt/${app.client_id}?state=s9">Start again</a>`);
+    const again = await call(returnTo);
+    expect(again.headers.get('location')).toMatch(/^\/login\?flow=[A-Za-z0-9_-]+$/);
   });
 
   it('refuses a POST with an unknown flow with 400, keeping the email, and starts no session', async () => {
@@ -329,15 +364,47 @@ describe('sign-in requests (flows)', () => {
     expect(browser.cookies.has(SESSION)).toBe(false);
   });
 
-  it('uses a flow once: a second POST with the same flow is refused as expired', async () => {
+  it('refuses an expired sign-in form (CSRF) with the form again, a fresh token and a link back to the app', async () => {
     const user = await createUser();
     const browser = new Browser();
-    const { html, loginUrl } = await startSignIn(browser);
+    const { app, html } = await startSignIn(browser);
+    browser.cookies.delete(CSRF); // the browser lost the cookie: the form's token no longer matches
+    const res = await browser.submitLogin(html, user.email, PASSWORD);
+    expect(res.status).toBe(403);
+    const page = await res.text();
+    expect(alertText(page)).toMatch(/form has expired/);
+    expect(page).toContain(`<a href="/sso/jwt/${app.client_id}?state=s1">Start again</a>`);
+    expect(browser.cookies.has(SESSION)).toBe(false);
+    // The form shown again works.
+    expect((await browser.submitLogin(page, user.email, PASSWORD)).status).toBe(303);
+  });
+
+  it('a flow value grants nothing: replayed after sign-out it only leads to the login page again', async () => {
+    const user = await createUser();
+    const browser = new Browser();
+    const { app, html, loginUrl } = await startSignIn(browser);
     expect((await browser.submitLogin(html, user.email, PASSWORD)).status).toBe(303);
-    const flowId = new URL(loginUrl, ORIGIN).searchParams.get('flow')!;
-    expect(await env.KV.get(`flow:${flowId}`)).toBeNull();
-    const again = await browser.submitLogin(html, user.email, PASSWORD);
-    expect(again.status).toBe(400);
+    await browser.fetch('/sso/logout');
+    // Another browser (or the same one, signed out) replays the used value: a login form, no token.
+    const other = new Browser();
+    const replay = await other.fetch(loginUrl);
+    expect(replay.status).toBe(200);
+    expect(await replay.text()).toContain('name="password"');
+    const wrong = await other.submitLogin(await (await other.fetch(loginUrl)).text(), user.email, 'not the password');
+    expect(wrong.status).toBe(401);
+    // The final step re-checks the session: without one, the SSO URL sends to the login page.
+    expect((await other.fetch(`/sso/jwt/${app.client_id}?state=s1`)).headers.get('location')).toMatch(/^\/login\?flow=/);
+  });
+
+  it('refuses a flow value that was tampered with, or sealed under another key', async () => {
+    const app = await createApp();
+    const good = await createFlow(env, { returnTo: `/sso/jwt/${app.client_id}`, clientId: app.client_id });
+    expect((await call(`/login?flow=${good}`)).status).toBe(200);
+    const flipped = good.slice(0, 20) + (good[20] === 'A' ? 'B' : 'A') + good.slice(21);
+    expect((await call(`/login?flow=${flipped}`)).status).toBe(400);
+    const foreign = await createFlow({ KEY_ENCRYPTION_KEY: 'another-key-encryption-key-0123456789abcdef' }, { returnTo: '/admin' });
+    expect((await call(`/login?flow=${foreign}`)).status).toBe(400);
+    expect(await readFlow(env, foreign)).toBeNull();
   });
 
   it('names the app on the login page', async () => {

@@ -13,7 +13,7 @@ export const requireAdminSession = createMiddleware<ConsoleEnv>(async (c, next) 
   if (!session) {
     if (c.req.method !== 'GET') return c.redirect('/admin', 303);
     const url = new URL(c.req.url);
-    const flow = await createFlow(c.env.KV, { returnTo: url.pathname + url.search });
+    const flow = await createFlow(c.env, { returnTo: url.pathname + url.search });
     return c.redirect(`/login?flow=${flow}`, 303);
   }
   if (!session.roles.includes('admin')) {

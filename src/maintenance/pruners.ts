@@ -1,0 +1,22 @@
+// What the Cron Trigger prunes: one entry per kind of short-lived or retained row in D1. A
+// capability with its own expiring rows (OIDC codes, one-time links, …) adds its pruner here.
+import { pruneExpiredPreviousSecrets } from '../apps/secrets';
+import { pruneAuditEvents } from '../audit/retention';
+import { database } from '../db/client';
+import { settingsFrom, type Bindings } from '../env';
+import { pruneThrottle } from '../login/throttle';
+import { pruneExpiredSessionIndex } from '../sessions/sessions';
+
+export interface Pruner {
+  /** Names the pruner in the run's log line and summary. */
+  name: string;
+  /** Deletes what has expired at `now` (Unix seconds); returns how many rows went. */
+  prune(env: Bindings, now: number): Promise<number>;
+}
+
+export const pruners: Pruner[] = [
+  { name: 'audit_events', prune: (env, now) => pruneAuditEvents(database(env.DB), settingsFrom(env).auditRetentionDays, now) },
+  { name: 'login_throttle', prune: (env, now) => pruneThrottle(database(env.DB), settingsFrom(env).lockout, now) },
+  { name: 'previous_client_secrets', prune: (env, now) => pruneExpiredPreviousSecrets(database(env.DB), now) },
+  { name: 'user_sessions', prune: (env, now) => pruneExpiredSessionIndex(env, now) },
+];
