@@ -205,7 +205,12 @@ export interface ClientOptions {
   fetch?: typeof fetch;
 }
 
-/** What both clients (oidc.ts, oauth2.ts) implement. */
+/**
+ * What both clients implement: `oidcClient(preset, source, secrets, options)` in oidc.ts and
+ * `oauth2Client(preset, source, secrets, options)` in oauth2.ts, with the same signature.
+ * Shared helpers for both: `authorizationParams()` and `clientSecretFor()` in oidc.ts,
+ * `asUpstreamError()`/`authorizationError()` in errors.ts, `profileFromClaims()` in mapping.ts.
+ */
 export interface UpstreamClient {
   /** The URL to send the browser to. */
   authorizationUrl(attempt: UpstreamAttempt, extra?: Record<string, string>): Promise<URL>;

@@ -1,0 +1,16 @@
+// Every kind of identity source edge-sso knows: the generic OIDC description and the presets.
+import { genericOidc } from './generic';
+import type { Preset, SourceType } from './types';
+
+const PRESETS = new Map<SourceType, Preset>([[genericOidc.type, genericOidc]]);
+
+export function presetFor(type: SourceType): Preset {
+  const preset = PRESETS.get(type);
+  if (!preset) throw new Error(`no preset for identity source type ${type}`);
+  return preset;
+}
+
+/** The types an admin may choose, in the order the console lists them. */
+export function availableTypes(): SourceType[] {
+  return [...PRESETS.keys()];
+}
