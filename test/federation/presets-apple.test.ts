@@ -67,6 +67,18 @@ describe('Apple client secret', () => {
     expect(decodeProtectedHeader(secret).kid).toBe(KEY_ID);
   });
 
+  it('checks a pasted key in the form: PEM framing, base64, and a P-256 key (not RSA)', async () => {
+    const field = apple.fields.find((f) => f.name === 'private_key')!;
+    expect(field.validate!(pem)).toBeNull();
+    expect(field.validate!(`\n  ${pem}  \n`)).toBeNull();
+    expect(field.validate!('MIGTAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBHkwdwIBAQQg')).toMatch(/BEGIN PRIVATE KEY/);
+    expect(field.validate!('-----BEGIN PRIVATE KEY-----\n!!!not base64!!!\n-----END PRIVATE KEY-----')).toMatch(/BEGIN PRIVATE KEY|readable/);
+    const rsa = await exportPKCS8((await generateKeyPair('RS256', { extractable: true, modulusLength: 2048 })).privateKey);
+    expect(field.validate!(rsa)).toMatch(/P-256/);
+    const p384 = await exportPKCS8((await generateKeyPair('ES384', { extractable: true })).privateKey);
+    expect(field.validate!(p384)).toMatch(/P-256/);
+  });
+
   it('checks that a pasted key is a P-256 PKCS#8 key', async () => {
     expect(await checkApplePrivateKey(pem)).toBeNull();
     expect(await checkApplePrivateKey('not a key')).toMatch(/BEGIN PRIVATE KEY/);

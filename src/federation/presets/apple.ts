@@ -60,6 +60,36 @@ export async function checkApplePrivateKey(pem: string): Promise<string | null> 
   }
 }
 
+const PEM = /^-----BEGIN PRIVATE KEY-----\s*([A-Za-z0-9+/=\s]+?)\s*-----END PRIVATE KEY-----$/;
+// DER encodings of the OIDs id-ecPublicKey (1.2.840.10045.2.1) and prime256v1 (1.2.840.10045.3.1.7).
+const EC_PUBLIC_KEY = [0x06, 0x07, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01];
+const P256 = [0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07];
+
+function contains(bytes: Uint8Array, needle: number[]): boolean {
+  outer: for (let i = 0; i + needle.length <= bytes.length; i++) {
+    for (let j = 0; j < needle.length; j++) if (bytes[i + j] !== needle[j]) continue outer;
+    return true;
+  }
+  return false;
+}
+
+/**
+ * A synchronous check of a pasted .p8 key, for the form: PEM framing, base64 and the P-256 key
+ * type. (Whether the key itself is intact shows when it first signs; see checkApplePrivateKey.)
+ */
+export function checkApplePem(value: string): string | null {
+  const match = PEM.exec(value.trim());
+  if (!match) return 'must be the contents of the .p8 key file, from -----BEGIN PRIVATE KEY----- to -----END PRIVATE KEY-----';
+  let der: Uint8Array;
+  try {
+    der = Uint8Array.from(atob(match[1]!.replace(/\s+/g, '')), (ch) => ch.charCodeAt(0));
+  } catch {
+    return 'is not a readable key: copy the whole .p8 file again';
+  }
+  if (!contains(der, EC_PUBLIC_KEY) || !contains(der, P256)) return 'is not a Sign in with Apple key (those are P-256 EC keys): download the key again from Certificates, Identifiers & Profiles → Keys';
+  return null;
+}
+
 /**
  * The name from the `user` form field Apple posts on the first sign-in:
  * `{"name":{"firstName":"…","lastName":"…"},"email":"…"}`. Anything else gives nothing.
@@ -127,7 +157,7 @@ export const apple: Preset = {
       secret: true,
       kind: 'multiline',
       max: 1000,
-      validate: (value) => (typeof value === 'string' && value.includes('-----BEGIN PRIVATE KEY-----') && value.includes('-----END PRIVATE KEY-----') ? null : 'must be the contents of the .p8 key file, from -----BEGIN PRIVATE KEY----- to -----END PRIVATE KEY-----'),
+      validate: (value) => (typeof value === 'string' ? checkApplePem(value) : 'must be text'),
     },
   ],
   default_scopes: ['openid', 'name', 'email'],
