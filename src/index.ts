@@ -5,6 +5,7 @@ import { adminConsole } from './admin/console/routes';
 import type { AppEnv } from './http/context';
 import { notFound, onError } from './http/errors';
 import { securityHeaders } from './http/security-headers';
+import { federationRoutes } from './federation/routes';
 import { loginRoutes } from './login/routes';
 import { ssoRoutes } from './sso/routes';
 import { tokenRoutes } from './tokens/routes';
@@ -22,6 +23,7 @@ app.route('/', uiRoutes);
 app.route('/', tokenRoutes);
 app.route('/', loginRoutes);
 app.route('/', ssoRoutes);
+app.route('/', federationRoutes);
 app.route('/api/admin', adminApi);
 app.route('/admin', adminConsole);
 

@@ -5,6 +5,7 @@ import type { AppEnv } from '../../http/context';
 import { limitBody } from '../../http/forms';
 import { requireAdminToken } from './auth';
 import { appsApi } from './apps';
+import { identitySourcesApi } from './identity-sources';
 import { operationsApi } from './operations';
 import { usersApi } from './users';
 
@@ -14,4 +15,5 @@ adminApi.use('*', requireAdminToken);
 adminApi.use('*', limitBody(64 * 1024));
 adminApi.route('/apps', appsApi);
 adminApi.route('/users', usersApi);
+adminApi.route('/identity-sources', identitySourcesApi);
 adminApi.route('/', operationsApi);

@@ -15,6 +15,7 @@ import { createUser, deleteUser, getUser, listUsers, updateUser } from '../../us
 import type { User } from '../../users/user';
 import { Checkbox, ErrorSummary, Field, pageNumber, Pager, PostForm, SearchForm, TextArea, type Errors } from '../../ui/components';
 import { actorOf, formText, type ConsoleContext, type ConsoleEnv } from './context';
+import { LinkedIdentities } from './identity-sources';
 import { ConfirmPage, ConsolePage, noticeFrom } from './layout';
 
 export const userPages = new Hono<ConsoleEnv>();
@@ -319,6 +320,7 @@ function UserPage(props: { c: ConsoleContext; user: User; values: UserFormValues
           Set password
         </button>
       </PostForm>
+      <LinkedIdentities c={c} userId={user.id} />
       <h2>Access</h2>
       <div class="card actions">
         <PostForm action={`${base}/${user.disabled ? 'enable' : 'disable'}`} csrf={csrf}>

@@ -1,0 +1,24 @@
+// Picks the client for a source: the generic OIDC client, or the generic OAuth2 client for
+// presets without OpenID Connect. Presets only describe; these two run every flow.
+import { oidcClient } from './oidc';
+import { presetFor } from './registry';
+import type { ClientOptions, IdentitySource, Preset, SourceSecrets, UpstreamClient } from './types';
+import { isLoopbackUrl } from './urls';
+
+type ClientFactory = (preset: Preset, source: IdentitySource, secrets: SourceSecrets, options: ClientOptions) => UpstreamClient;
+
+const factories: Partial<Record<Preset['protocol']['kind'], ClientFactory>> = { oidc: oidcClient };
+
+/** The callback URL to register at the provider. */
+export function callbackUrl(issuer: string, slug: string): string {
+  return `${issuer}/federation/${encodeURIComponent(slug)}/callback`;
+}
+
+export function clientFor(source: IdentitySource, secrets: SourceSecrets, issuer: string): UpstreamClient {
+  const preset = presetFor(source.type);
+  const factory = factories[preset.protocol.kind];
+  if (!factory) throw new Error(`no client for ${preset.protocol.kind} sources`);
+  // http upstreams only for local development: edge-sso itself on loopback too.
+  const allowInsecure = isLoopbackUrl(new URL(issuer));
+  return factory(preset, source, secrets, { redirect_uri: callbackUrl(issuer, source.slug), allow_insecure: allowInsecure });
+}
