@@ -274,7 +274,7 @@ describe('Facebook', () => {
 
 describe('X', () => {
   it('signs in: PKCE S256 at authorize, HTTP Basic client authentication and code_verifier at the token endpoint, /2/users/me', async () => {
-    const client = clientFor(x);
+    const client = clientFor(x, { scopes: ['users.read', 'tweet.read'] });
     const attempt = newAttempt();
     const authorize = await client.authorizationUrl(attempt);
     expect(authorize.origin + authorize.pathname).toBe('https://x.com/i/oauth2/authorize');
@@ -301,8 +301,9 @@ describe('X', () => {
     expect(profile).toMatchObject({ subject: '2244994945', name: 'X Dev', username: 'TwitterDev', email: undefined, email_verified: false });
   });
 
-  it('gets the confirmed email when users.email is among the scopes', async () => {
-    const client = clientFor(x, { scopes: ['users.read', 'tweet.read', 'users.email'] });
+  it('gets the confirmed email with the default scopes, which include users.email', async () => {
+    expect(x.default_scopes).toEqual(['users.read', 'tweet.read', 'users.email']);
+    const client = clientFor(x);
     const attempt = newAttempt();
     const back = await providers.consent((await client.authorizationUrl(attempt)).href, 'approve');
     const profile = await client.finish(back.searchParams, attempt);
@@ -313,6 +314,7 @@ describe('X', () => {
 
   it('says in the console that the email needs the email permission', () => {
     expect(x.note).toMatch(/email permission/);
+    expect(x.note).toMatch(/Request email from users/);
     expect(x.note).toMatch(/users\.email/);
   });
 });

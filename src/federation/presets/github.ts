@@ -95,6 +95,6 @@ export const github: Preset = {
     optionalUrlField('enterprise_url', 'GitHub Enterprise Server URL', 'Only for GitHub Enterprise Server, e.g. https://github.example.com. Leave empty for github.com.'),
   ],
   default_scopes: ['read:user', 'user:email'],
-  note: 'Users are identified by their GitHub account id. The email is the verified primary address only; without one, the user has no email.',
+  note: 'Users are identified by their GitHub account id. The email is the account’s verified primary address only; an account without one cannot create or find an edge-sso account on its first sign-in.',
   docs_url: 'https://docs.github.com/en/apps/oauth-apps/building-oauth-apps/creating-an-oauth-app',
 };
