@@ -135,6 +135,17 @@ export interface OidcProtocol {
   expectedIssuer?(discovered: string, claims: Record<string, unknown>, ctx: PresetContext): string | { error: string };
   /** The stable subject from the validated claims (default `sub`); Entra: `${tid}:${oid}`. */
   subject?(claims: Record<string, unknown>): string;
+  /** Send PKCE S256 (default true). LinkedIn refuses a code_verifier from web apps (`invalid_client`). */
+  pkce?: boolean;
+  /** Send a nonce and require it back in the ID token (default true). LinkedIn's ID tokens carry none. */
+  nonce?: boolean;
+  /** Client authentication at the token endpoint; default: what discovery advertises (basic first). Apple and LinkedIn: `client_secret_post`. */
+  token_auth?: 'client_secret_basic' | 'client_secret_post';
+  /**
+   * Adjusts the validated claims (ID token merged with userinfo) before the profile is built:
+   * Apple's string booleans and the name from its `user` form field; Entra's unverified email.
+   */
+  claims?(claims: Record<string, unknown>, callback: URLSearchParams): Record<string, unknown>;
 }
 
 /** Plain OAuth2 (no ID token): fixed endpoints and a profile read with the access token (oauth2.ts). */
