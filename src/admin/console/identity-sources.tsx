@@ -5,7 +5,7 @@ import { Hono } from 'hono';
 import { audit } from '../../audit/audit';
 import { newAttempt, writeAttempt } from '../../federation/attempt';
 import { checkProvider } from '../../federation/checks';
-import { callbackUrl, clientFor } from '../../federation/client';
+import { callbackUrl, clientFor, forceLoginParams } from '../../federation/client';
 import { formFieldNames, formValuesOf, toApiInput, type SourceFormValues } from '../../federation/form';
 import { parseNewSource, parseSourceChanges, PROVISIONING } from '../../federation/input';
 import type { MappedProfile } from '../../federation/mapping';
@@ -358,7 +358,7 @@ identitySourcePages.get('/:slug/test', async (c) => {
   const { source, secrets } = await findSource(c);
   const attempt = newAttempt(source.slug, { test_by: actorOf(c) });
   try {
-    const url = await clientFor(source, secrets, issuerOf(c)).authorizationUrl(attempt, { prompt: 'login' });
+    const url = await clientFor(source, secrets, issuerOf(c)).authorizationUrl(attempt, forceLoginParams(source, true));
     await writeAttempt(c, c.env.KEY_ENCRYPTION_KEY, attempt, presetFor(source.type).response_mode === 'form_post');
     return c.redirect(url.href, 303);
   } catch (error) {
