@@ -11,7 +11,7 @@ import { limitBody, readForm } from '../http/forms';
 import { deleteFlow, readFlow } from '../sessions/flows';
 import { readSession, startSession } from '../sessions/sessions';
 import { profileClaims } from '../users/user';
-import { renderTestResult } from '../admin/console/identity-sources';
+import { renderTestResult } from '../admin/console/identity-source-parts';
 import { resolveAccount } from './accounts';
 import { newAttempt, takeAttempt, writeAttempt } from './attempt';
 import { clientFor, forceLoginParams } from './client';

@@ -19,7 +19,7 @@ import { activeSigningKey } from '../../tokens/keys';
 import { mintIdToken } from '../../tokens/mint';
 import { inspectIdToken } from '../../tokens/verify';
 import { Copyable, ErrorSummary, Field, PostForm, SearchForm, Select, TextArea, type Errors } from '../../ui/components';
-import { IdentitySourceSelect, SourceUrls } from './identity-sources';
+import { IdentitySourceSelect, SourceUrls } from './identity-source-parts';
 import { ConfirmPage, ConsolePage, noticeFrom } from './layout';
 import { actorOf, formText, type ConsoleContext, type ConsoleEnv } from './context';
 import { flaskSnippet, nodeSnippet } from './snippets';

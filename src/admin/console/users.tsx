@@ -15,7 +15,7 @@ import { createUser, deleteUser, getUser, listUsers, updateUser } from '../../us
 import type { User } from '../../users/user';
 import { Checkbox, ErrorSummary, Field, pageNumber, Pager, PostForm, SearchForm, TextArea, type Errors } from '../../ui/components';
 import { actorOf, formText, type ConsoleContext, type ConsoleEnv } from './context';
-import { LinkedIdentities } from './identity-sources';
+import { LinkedIdentities } from './identity-source-parts';
 import { ConfirmPage, ConsolePage, noticeFrom } from './layout';
 
 export const userPages = new Hono<ConsoleEnv>();
