@@ -157,7 +157,7 @@ export function parseNewSource(body: unknown): NewSourceInput {
   const fields = new FieldReader(asObject(body));
   const types = availableTypes();
   const type = fields.oneOf('type', types);
-  if (!fields.has('type')) fields.fail('type', `is required: one of ${types.join(', ')}`);
+  if (!type && !fields.errors.type) fields.fail('type', `is required: one of ${types.join(', ')}`);
   if (!type) {
     fields.done();
     throw new Error('unreachable');
