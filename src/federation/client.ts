@@ -1,5 +1,6 @@
 // Picks the client for a source: the generic OIDC client, or the generic OAuth2 client for
 // presets without OpenID Connect. Presets only describe; these two run every flow.
+import { oauth2Client } from './oauth2';
 import { oidcClient } from './oidc';
 import { presetFor } from './registry';
 import type { ClientOptions, IdentitySource, Preset, SourceSecrets, UpstreamClient } from './types';
@@ -7,7 +8,7 @@ import { isLoopbackUrl } from './urls';
 
 type ClientFactory = (preset: Preset, source: IdentitySource, secrets: SourceSecrets, options: ClientOptions) => UpstreamClient;
 
-const factories: Partial<Record<Preset['protocol']['kind'], ClientFactory>> = { oidc: oidcClient };
+const factories: Partial<Record<Preset['protocol']['kind'], ClientFactory>> = { oidc: oidcClient, oauth2: oauth2Client };
 
 /** The callback URL to register at the provider. */
 export function callbackUrl(issuer: string, slug: string): string {

@@ -1,8 +1,9 @@
 // Every kind of identity source edge-sso knows: the generic OIDC description and the presets.
 import { genericOidc } from './generic';
+import { PRESETS as PROVIDER_PRESETS } from './presets';
 import type { Preset, SourceType } from './types';
 
-const PRESETS = new Map<SourceType, Preset>([[genericOidc.type, genericOidc]]);
+const PRESETS = new Map<SourceType, Preset>([[genericOidc.type, genericOidc], ...PROVIDER_PRESETS.map((p) => [p.type, p] as const)]);
 
 export function presetFor(type: SourceType): Preset {
   const preset = PRESETS.get(type);
