@@ -8,7 +8,7 @@ import { isLoopbackUrl } from './urls';
 
 type ClientFactory = (preset: Preset, source: IdentitySource, secrets: SourceSecrets, options: ClientOptions) => UpstreamClient;
 
-const factories: Partial<Record<Preset['protocol']['kind'], ClientFactory>> = { oidc: oidcClient, oauth2: oauth2Client };
+const factories: Record<Preset['protocol']['kind'], ClientFactory> = { oidc: oidcClient, oauth2: oauth2Client };
 
 /** The callback URL to register at the provider. */
 export function callbackUrl(issuer: string, slug: string): string {
@@ -18,7 +18,6 @@ export function callbackUrl(issuer: string, slug: string): string {
 export function clientFor(source: IdentitySource, secrets: SourceSecrets, issuer: string): UpstreamClient {
   const preset = presetFor(source.type);
   const factory = factories[preset.protocol.kind];
-  if (!factory) throw new Error(`no client for ${preset.protocol.kind} sources`);
   // http upstreams only for local development: edge-sso itself on loopback too.
   const allowInsecure = isLoopbackUrl(new URL(issuer));
   return factory(preset, source, secrets, { redirect_uri: callbackUrl(issuer, source.slug), allow_insecure: allowInsecure });

@@ -122,7 +122,11 @@ export function oidcClient(preset: Preset, source: IdentitySource, secrets: Sour
       try {
         const as = await server();
         const url = new URL(as.authorization_endpoint!);
-        const params = { ...(await authorizationParams(preset, source, ctx, options.redirect_uri, attempt, true)), nonce: attempt.nonce, ...extra };
+        const params = {
+          ...(await authorizationParams(preset, source, ctx, options.redirect_uri, attempt, protocol.pkce !== false)),
+          ...(protocol.nonce !== false ? { nonce: attempt.nonce } : {}),
+          ...extra,
+        };
         for (const [key, value] of Object.entries(params)) url.searchParams.set(key, value);
         return url;
       } catch (error) {
@@ -136,9 +140,14 @@ export function oidcClient(preset: Preset, source: IdentitySource, secrets: Sour
         const opts = requestOptions(allowInsecure);
         const callback = oauth.validateAuthResponse(as, client, params, attempt.state);
         const secret = await clientSecretFor(preset, ctx);
-        const auth = (as.token_endpoint_auth_methods_supported ?? ['client_secret_basic']).includes('client_secret_basic') ? oauth.ClientSecretBasic(secret) : oauth.ClientSecretPost(secret);
-        const response = await oauth.authorizationCodeGrantRequest(as, client, auth, callback, options.redirect_uri, attempt.code_verifier, opts);
-        const tokens = await oauth.processAuthorizationCodeResponse(as, client, response, { expectedNonce: attempt.nonce, requireIdToken: true });
+        const method = protocol.token_auth ?? ((as.token_endpoint_auth_methods_supported ?? ['client_secret_basic']).includes('client_secret_basic') ? 'client_secret_basic' : 'client_secret_post');
+        const auth = method === 'client_secret_basic' ? oauth.ClientSecretBasic(secret) : oauth.ClientSecretPost(secret);
+        const verifier = protocol.pkce !== false ? attempt.code_verifier : oauth.nopkce;
+        const response = await oauth.authorizationCodeGrantRequest(as, client, auth, callback, options.redirect_uri, verifier, opts);
+        const tokens = await oauth.processAuthorizationCodeResponse(as, client, response, {
+          expectedNonce: protocol.nonce !== false ? attempt.nonce : undefined,
+          requireIdToken: true,
+        });
         // The ID token came straight from the token endpoint; its signature is checked anyway, against the JWKS.
         await oauth.validateApplicationLevelSignature(as, response, opts);
         const idClaims = oauth.getValidatedIdTokenClaims(tokens)! as unknown as Record<string, unknown>;
@@ -153,6 +162,7 @@ export function oidcClient(preset: Preset, source: IdentitySource, secrets: Sour
           // The ID token wins where both say something; userinfo fills in what it left out.
           claims = { ...(userinfo as Record<string, unknown>), ...idClaims };
         }
+        if (protocol.claims) claims = protocol.claims(claims, params);
         const subject = protocol.subject ? protocol.subject(claims) : String(idClaims.sub);
         if (!subject) throw new UpstreamError('invalid_response', `${source.name} did not identify the account.`, 'no subject');
         return profileFromClaims(claims, subject, source.group_map.claim);

@@ -1,9 +1,10 @@
 // Every kind of identity source edge-sso knows: the generic OIDC description and the presets.
 import { genericOidc } from './generic';
-import { PRESETS as PROVIDER_PRESETS } from './presets';
+import { PRESETS as PROVIDER_PRESETS } from './presets/index';
 import type { Preset, SourceType } from './types';
 
-const PRESETS = new Map<SourceType, Preset>([[genericOidc.type, genericOidc], ...PROVIDER_PRESETS.map((p) => [p.type, p] as const)]);
+/** The generic OIDC type first, then the presets in their own order. */
+const PRESETS = new Map<SourceType, Preset>([genericOidc, ...PROVIDER_PRESETS].map((p) => [p.type, p]));
 
 export function presetFor(type: SourceType): Preset {
   const preset = PRESETS.get(type);

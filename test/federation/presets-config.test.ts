@@ -129,6 +129,12 @@ describe('issuers and endpoints from the settings', () => {
     expect(preset('linkedin').protocol).toMatchObject({ pkce: false, nonce: false, token_auth: 'client_secret_post' });
   });
 
+  it('uses client_secret_post where the provider insists (Auth0’s default, Apple, LinkedIn) and discovery elsewhere', () => {
+    const auth = (type: string) => (preset(type).protocol as OidcProtocol).token_auth;
+    expect(['auth0', 'apple', 'linkedin'].map(auth)).toEqual(['client_secret_post', 'client_secret_post', 'client_secret_post']);
+    expect(['google', 'okta', 'keycloak', 'adfs', 'entra'].map(auth)).toEqual([undefined, undefined, undefined, undefined, undefined]);
+  });
+
   it('uses each OAuth2 provider’s documented endpoints and client authentication', () => {
     const endpoints = (type: string) => {
       const p = preset(type).protocol as OAuth2Protocol;
