@@ -140,6 +140,8 @@ describe('identity sources against node-oidc-provider', () => {
 
   it('the app’s SSO URL goes straight to the provider; after sign-in the app receives its token with mapped groups, amr and idp', async () => {
     const { page, close } = await newPage(browser);
+    const callbacks: string[] = [];
+    page.on('request', (r) => r.url().startsWith(`${worker.url}/federation/${SLUG}/callback`) && callbacks.push(r.url()));
     await step(page, async () => {
       await arriveAt(page, atUpstream, () => page.goto(ssoUrl()));
       await signInUpstream(page, 'alice', atApp);
@@ -152,6 +154,11 @@ describe('identity sources against node-oidc-provider', () => {
       await arriveAt(page, atApp, () => page.goto(ssoUrl()));
       expect((await appToken(page)).sub).toBe(firstSub);
       expect(upstream.idTokens.length).toBe(before);
+      // Replaying the callback that just worked: its attempt is gone, so it is refused.
+      expect(callbacks).toHaveLength(1);
+      const replay = await page.goto(callbacks[0]!);
+      expect(replay!.status()).toBe(400);
+      expect(await page.locator('body').innerText()).toContain('already used');
     });
     await close();
   });
@@ -254,5 +261,53 @@ describe('identity sources against node-oidc-provider', () => {
     const failures = await worker.api('GET', '/audit?type=login.failure&limit=100');
     const reasons = failures.events.filter((e: { detail: { source?: string } }) => e.detail.source === SLUG).map((e: { detail: { reason: string } }) => e.detail.reason);
     expect(reasons).toEqual(expect.arrayContaining(['email_in_use', 'access_denied', 'no_attempt']));
+  });
+  it('the login page offers "Continue with Acme ID" for an app without a primary source', async () => {
+    const other = await worker.api('POST', '/apps', { name: `Plain app ${run}`, redirect_urls: [redirectUrl] });
+    const { page, close } = await newPage(browser);
+    await step(page, async () => {
+      await arriveAt(page, (url) => url.pathname === '/login', () => page.goto(`${worker.url}/sso/jwt/${other.client_id}?${new URLSearchParams({ redirect_uri: redirectUrl, state: 'e2e' })}`));
+      await arriveAt(page, atUpstream, () => page.getByRole('link', { name: 'Continue with Acme ID' }).click());
+      await signInUpstream(page, 'alice', atApp);
+      const url = new URL(page.url());
+      const { payload } = await jwtVerify(url.searchParams.get('id_token')!, new TextEncoder().encode(other.client_secret), { audience: other.client_id });
+      expect(payload).toMatchObject({ sub: firstSub, idp: SLUG });
+    });
+    await close();
+  });
+
+  it('an admin runs Test connection in the console, sees the claims and mapped profile, and unlinks an identity', async () => {
+    const password = randomBytes(12).toString('base64url');
+    const adminUser = await worker.api('POST', '/users', { email: `admin-${run}@example.com`, password, roles: ['admin'] });
+    const { page, close } = await newPage(browser);
+    await step(page, async () => {
+      await arriveAt(page, (url) => url.pathname === '/login', () => page.goto(`${worker.url}/admin/identity-sources/${SLUG}`));
+      await page.getByLabel('Email').fill(adminUser.email);
+      await page.getByLabel('Password').fill(password);
+      await arriveAt(page, (url) => url.pathname === `/admin/identity-sources/${SLUG}`, () => page.getByRole('button', { name: 'Sign in' }).click());
+      expect(await page.locator('#redirect-uri').innerText()).toBe(`${worker.url}/federation/${SLUG}/callback`);
+
+      await arriveAt(page, atUpstream, () => page.getByRole('link', { name: 'Test connection' }).click());
+      await signInUpstream(page, 'alice', (url) => url.pathname === `/federation/${SLUG}/callback`);
+      await page.locator('#test-result').waitFor();
+      const mapped = JSON.parse(await page.locator('#test-mapped').innerText());
+      expect(mapped).toMatchObject({ email: ACCOUNTS.alice!.email, email_verified: true, groups: ['acme:eng', 'acme:Staff'] });
+      const claims = JSON.parse(await page.locator('#test-claims').innerText());
+      expect(claims).toMatchObject({ sub: 'alice', email: ACCOUNTS.alice!.email, groups: ['Engineering', 'Staff'] });
+      expect(await page.locator('#test-subject').innerText()).toBe('alice');
+
+      // The user page lists alice's linked identity; Unlink asks first, then removes it.
+      const users = await worker.api('GET', `/users?q=${encodeURIComponent(ACCOUNTS.alice!.email as string)}`);
+      await arriveAt(page, (url) => url.pathname === `/admin/users/${users.users[0].id}`, () => page.goto(`${worker.url}/admin/users/${users.users[0].id}`));
+      const row = page.locator('#linked-identities tbody tr');
+      expect(await row.count()).toBe(1);
+      expect(await row.innerText()).toContain(SLUG);
+      await arriveAt(page, (url) => url.pathname.endsWith('/unlink'), () => row.getByRole('link', { name: 'Unlink' }).click());
+      await arriveAt(page, (url) => url.pathname === `/admin/users/${users.users[0].id}`, () => page.getByRole('button', { name: 'Unlink identity' }).click());
+      expect(await page.locator('#linked-identities').count()).toBe(0);
+    });
+    await close();
+    const events = await worker.api('GET', '/audit?type=user.identity.unlink');
+    expect(events.events[0]).toMatchObject({ actor: adminUser.id, detail: { source: SLUG, subject: 'alice' } });
   });
 });

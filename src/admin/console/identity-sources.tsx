@@ -267,11 +267,9 @@ identitySourcePages.get('/:slug', async (c) => {
           <dd>{json(source.group_map)}</dd>
         </dl>
         <div class="actions">
-          <PostForm action={`${base(source.slug)}/test`} csrf={csrfToken(c)}>
-            <button type="submit" class="inline">
-              Test connection
-            </button>
-          </PostForm>
+          <a class="button inline" href={`${base(source.slug)}/test`}>
+            Test connection
+          </a>
           <a class="button secondary inline" href={`${base(source.slug)}/edit`}>
             Edit
           </a>
@@ -340,8 +338,12 @@ identitySourcePages.post('/:slug/delete', async (c) => {
 
 // --- Test connection ---------------------------------------------------------------------------
 
-/** Starts the real flow for the admin; the callback shows the result (renderTestResult) instead of signing in. */
-identitySourcePages.post('/:slug/test', async (c) => {
+/**
+ * Starts the real flow for the admin; the callback shows the result (renderTestResult) instead of
+ * signing in. A link, not a form: CSP form-action would stop a form's redirect to the provider, and
+ * starting a test changes nothing (the result is shown only to this admin, in this browser).
+ */
+identitySourcePages.get('/:slug/test', async (c) => {
   const { source, secrets } = await findSource(c);
   const attempt = newAttempt(source.slug, { test_by: actorOf(c) });
   try {
