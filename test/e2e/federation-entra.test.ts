@@ -36,6 +36,8 @@ interface EntraUser {
   email: string;
   name: string;
   roles: string[];
+  /** Sent as the optional claim xms_edov when set. */
+  edov?: boolean;
 }
 
 /** How the stand-in misbehaves for one test: an `iss` naming another tenant, or a token signed by a key it does not publish. */
@@ -114,6 +116,7 @@ const server = createServer(async (req, res) => {
       name: u.name,
       preferred_username: u.email,
       roles: u.roles,
+      ...(u.edov !== undefined ? { xms_edov: u.edov } : {}),
       ...(pending.nonce ? { nonce: pending.nonce } : {}),
     })
       .setProtectedHeader({ alg: 'RS256', kid: KID, typ: 'JWT' })
@@ -242,6 +245,15 @@ describe('Entra ID, multi-tenant (organizations) with an allow-list', () => {
     // Same email at both tenants, different people.
     expect(a.profile.email).toBe(b.profile.email);
     expect(a.profile.subject).not.toBe(b.profile.subject);
+  });
+});
+
+describe('Entra ID emails', () => {
+  it('count as verified only when the token carries xms_edov: true', async () => {
+    const src = source({ tenant: 'organizations', allowed_tenants: [CONTOSO] });
+    expect((await signIn(src, { ...CONTOSO_USER(), edov: true })).profile.email_verified).toBe(true);
+    expect((await signIn(src, { ...CONTOSO_USER(), edov: false })).profile.email_verified).toBe(false);
+    expect((await signIn(src, CONTOSO_USER())).profile.email_verified).toBe(false);
   });
 });
 
