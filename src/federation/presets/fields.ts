@@ -45,13 +45,6 @@ export function configString(ctx: Pick<PresetContext, 'config'>, name: string): 
   return text === '' ? undefined : text;
 }
 
-/** A config value a validated source always has; a clear error if it is missing anyway. */
-export function requireConfig(ctx: Pick<PresetContext, 'config'>, name: string): string {
-  const value = configString(ctx, name);
-  if (value === undefined) throw new UpstreamError('misconfigured', 'This sign-in option is not set up completely.', `${name} is not set`);
-  return value;
-}
-
 export function trimSlash(url: string): string {
   return url.replace(/\/+$/, '');
 }
