@@ -22,3 +22,11 @@ export function clientFor(source: IdentitySource, secrets: SourceSecrets, issuer
   const allowInsecure = isLoopbackUrl(new URL(issuer));
   return factory(preset, source, secrets, { redirect_uri: callbackUrl(issuer, source.slug), allow_insecure: allowInsecure });
 }
+
+/**
+ * Extra authorization parameters to force a fresh sign-in upstream (`prompt=login`): OpenID
+ * Connect only; plain OAuth2 providers have no such parameter.
+ */
+export function forceLoginParams(source: IdentitySource, force: boolean): Record<string, string> {
+  return force && presetFor(source.type).protocol.kind === 'oidc' ? { prompt: 'login' } : {};
+}

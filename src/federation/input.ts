@@ -5,6 +5,8 @@ import { asObject, FieldReader } from '../lib/validation';
 import { availableTypes, presetFor } from './registry';
 import { CLAIM_MAP_FIELDS, type ClaimMap, type GroupMap, type IdentitySource, type Preset, type Provisioning, type SourceConfig, type SourceSecrets, type SourceType } from './types';
 
+/** Paths of the console's identity source pages that a slug would shadow. */
+const RESERVED_SLUGS = new Set(['new']);
 export const SLUG_PATTERN = /^[a-z0-9](?:[a-z0-9-]{0,38}[a-z0-9])?$/;
 const DOMAIN = /^(?=.{1,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
 /** A claim name or dotted path; URIs too (ADFS sends claims named by URI). */
@@ -164,6 +166,7 @@ export function parseNewSource(body: unknown): NewSourceInput {
   fields.onlyKeys(['type', 'slug', ...COMMON, ...preset.fields.map((f) => f.name)]);
   const slug = fields.string('slug', { notEmpty: true, max: 40 });
   if (slug !== undefined && !SLUG_PATTERN.test(slug)) fields.fail('slug', 'must be 1 to 40 lower-case letters, digits or "-", not starting or ending with "-"');
+  else if (slug !== undefined && RESERVED_SLUGS.has(slug)) fields.fail('slug', `"${slug}" is reserved (the console uses that path); choose another`);
   const common = readCommon(fields, preset, true);
   const { config, secrets } = readPresetFields(fields, preset, true);
   fields.done();
@@ -208,5 +211,5 @@ export function slugFrom(name: string): string {
     .replace(/^-+|-+$/g, '')
     .slice(0, 40)
     .replace(/-+$/, '');
-  return SLUG_PATTERN.test(slug) ? slug : 'source';
+  return SLUG_PATTERN.test(slug) && !RESERVED_SLUGS.has(slug) ? slug : 'source';
 }

@@ -20,6 +20,9 @@ const DISCOVERY_CACHE_SECONDS = 600;
 /** Discovery documents per issuer. The same object is reused, so oauth4webapi's JWKS cache (keyed by it) survives between sign-ins. */
 const discoveries = new TtlCache<string, Promise<oauth.AuthorizationServer>>(200);
 
+/** Multi-tenant wrappers of a discovery document (see server() in oidcClient); they go with the document. */
+const tenantWrappers = new WeakMap<oauth.AuthorizationServer, Map<string, oauth.AuthorizationServer>>();
+
 /** The options every oauth4webapi request gets: a timeout, and plain http only for loopback issuers. */
 function requestOptions(allowInsecure: boolean) {
   return { signal: () => AbortSignal.timeout(TIMEOUT_MS), ...(allowInsecure ? { [oauth.allowInsecureRequests]: true } : {}) };
@@ -107,14 +110,22 @@ export function oidcClient(preset: Preset, source: IdentitySource, secrets: Sour
     const as = await discover(issuer, protocol);
     if (!protocol.expectedIssuer) return as;
     // Multi-tenant: each token's issuer is checked against what the preset expects for its claims.
+    // One wrapper per discovery document and source version, so oauth4webapi's JWKS cache (keyed by it) is kept.
+    const key = `${source.slug}@${source.updated_at}`;
+    let perSource = tenantWrappers.get(as);
+    if (!perSource) tenantWrappers.set(as, (perSource = new Map()));
+    const cached = perSource.get(key);
+    if (cached) return cached;
     const check = protocol.expectedIssuer;
-    return Object.assign(Object.create(as) as oauth.AuthorizationServer, {
+    const wrapper = Object.assign(Object.create(as) as oauth.AuthorizationServer, {
       [internals._expectedIssuer]: (result: { claims: Record<string, unknown> }) => {
         const expected = check(as.issuer, result.claims, ctx);
         if (typeof expected !== 'string') throw new UpstreamError('tenant_not_allowed', `Your organisation's ${source.name} accounts cannot sign in here.`, expected.error);
         return expected;
       },
     });
+    perSource.set(key, wrapper);
+    return wrapper;
   }
 
   return {

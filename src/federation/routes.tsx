@@ -14,7 +14,7 @@ import { profileClaims } from '../users/user';
 import { renderTestResult } from '../admin/console/identity-sources';
 import { resolveAccount } from './accounts';
 import { newAttempt, takeAttempt, writeAttempt } from './attempt';
-import { clientFor } from './client';
+import { clientFor, forceLoginParams } from './client';
 import { refusalMessage } from './linking';
 import { mapProfile } from './mapping';
 import { FederationErrorPage } from './pages';
@@ -52,7 +52,7 @@ federationRoutes.get('/federation/:slug/start', async (c) => {
 
   const attempt = newAttempt(slug, { flow: flowId });
   try {
-    const url = await clientFor(source, secrets, issuerOf(c)).authorizationUrl(attempt, prompt === 'login' ? { prompt: 'login' } : {});
+    const url = await clientFor(source, secrets, issuerOf(c)).authorizationUrl(attempt, forceLoginParams(source, prompt === 'login'));
     await writeAttempt(c, c.env.KEY_ENCRYPTION_KEY, attempt, presetFor(source.type).response_mode === 'form_post');
     return c.redirect(url.href, 303);
   } catch (error) {

@@ -47,6 +47,12 @@ describe('POST /api/admin/identity-sources validation', () => {
     }
   });
 
+  it('refuses the slug "new", which the console uses as a path', async () => {
+    const res = await admin('POST', '/identity-sources', { type: 'oidc', slug: 'new', issuer: 'https://idp.example.com', client_id: 'a', client_secret: 'b' });
+    expect(res.status).toBe(400);
+    expect(((await res.json()) as { fields: Record<string, string> }).fields.slug).toContain('reserved');
+  });
+
   it('refuses plain http issuers except on loopback', async () => {
     const res = await admin('POST', '/identity-sources', { type: 'oidc', issuer: 'http://idp.example.com', client_id: 'a', client_secret: 'b' });
     expect(res.status).toBe(400);

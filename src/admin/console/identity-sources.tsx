@@ -5,7 +5,7 @@ import { Hono } from 'hono';
 import { audit } from '../../audit/audit';
 import { newAttempt, writeAttempt } from '../../federation/attempt';
 import { checkProvider } from '../../federation/checks';
-import { callbackUrl, clientFor } from '../../federation/client';
+import { callbackUrl, clientFor, forceLoginParams } from '../../federation/client';
 import { formFieldNames, formValuesOf, toApiInput, type SourceFormValues } from '../../federation/form';
 import { parseNewSource, parseSourceChanges, PROVISIONING } from '../../federation/input';
 import type { MappedProfile } from '../../federation/mapping';
@@ -119,15 +119,26 @@ function submitted(c: ConsoleContext, type: SourceType): SourceFormValues {
   return Object.fromEntries(formFieldNames(type).map((name) => [name, formText(c, name)]));
 }
 
-/** Validates like the API; on failure the form comes back with each error next to its field. */
-async function saveForm(c: ConsoleContext, type: SourceType, creating: boolean, save: (input: Record<string, unknown>) => Promise<Response>, render: (values: SourceFormValues, errors: Errors) => Response | Promise<Response>) {
+/**
+ * Validates like the API (`parse`), then `save`s; on failure the form comes back with every error
+ * next to its field: the form's own (an unreadable rename line) and the API's together.
+ */
+async function saveForm<T>(
+  c: ConsoleContext,
+  type: SourceType,
+  creating: boolean,
+  parse: (input: Record<string, unknown>) => T,
+  save: (parsed: T) => Promise<Response>,
+  render: (values: SourceFormValues, errors: Errors) => Response | Promise<Response>,
+) {
   const values = submitted(c, type);
   const { input, errors } = toApiInput(type, values, creating);
   try {
+    const parsed = parse(input);
     if (Object.keys(errors).length) return render(values, errors);
-    return await save(input);
+    return await save(parsed);
   } catch (error) {
-    if (error instanceof ValidationError) return render(values, error.fields);
+    if (error instanceof ValidationError) return render(values, { ...error.fields, ...errors });
     if (error instanceof ConflictError) return render(values, { [error.field]: error.message });
     throw error;
   }
@@ -199,8 +210,8 @@ identitySourcePages.post('/new', (c) => {
     c,
     type,
     true,
-    async (raw) => {
-      const input = parseNewSource(raw);
+    parseNewSource,
+    async (input) => {
       await checkProvider(input.type, input.config);
       const { source } = await createSource(dbOf(c), c.env.KEY_ENCRYPTION_KEY, input);
       audit(c, { type: 'source.create', actor: actorOf(c), target: source.slug, detail: { type: source.type, name: source.name } });
@@ -297,8 +308,8 @@ identitySourcePages.post('/:slug/edit', async (c) => {
     c,
     current.type,
     false,
-    async (raw) => {
-      const changes = parseSourceChanges(raw, current);
+    (raw) => parseSourceChanges(raw, current),
+    async (changes) => {
       if (changes.fields.config && changes.fields.config.issuer !== current.config.issuer) await checkProvider(current.type, changes.fields.config);
       await updateSource(dbOf(c), c.env.KEY_ENCRYPTION_KEY, current.slug, changes);
       audit(c, { type: 'source.update', actor: actorOf(c), target: current.slug, detail: { fields: [...Object.keys(changes.fields), ...Object.keys(changes.secrets)] } });
@@ -347,7 +358,7 @@ identitySourcePages.get('/:slug/test', async (c) => {
   const { source, secrets } = await findSource(c);
   const attempt = newAttempt(source.slug, { test_by: actorOf(c) });
   try {
-    const url = await clientFor(source, secrets, issuerOf(c)).authorizationUrl(attempt, { prompt: 'login' });
+    const url = await clientFor(source, secrets, issuerOf(c)).authorizationUrl(attempt, forceLoginParams(source, true));
     await writeAttempt(c, c.env.KEY_ENCRYPTION_KEY, attempt, presetFor(source.type).response_mode === 'form_post');
     return c.redirect(url.href, 303);
   } catch (error) {
