@@ -83,8 +83,10 @@ export function oauth2Client(preset: Preset, source: IdentitySource, secrets: So
         try {
           return await protocol.profile({ access_token: tokens.access_token, token_response: tokens as unknown as Record<string, unknown>, ctx, fetch: fetchFn });
         } catch (error) {
-          if (error instanceof UpstreamError) throw error;
-          throw new UpstreamError('invalid_response', `${source.name} sent a profile edge-sso cannot use, so you were not signed in.`, `profile: ${(error as Error).message}`);
+          // The preset's hook knows the provider's API, not the source's name: say it here.
+          if (error instanceof UpstreamError && error.code === 'unreachable') throw new UpstreamError('unreachable', `${source.name} could not be reached. Try again in a moment.`, error.detail);
+          const detail = error instanceof UpstreamError ? error.detail : `profile: ${(error as Error).message}`;
+          throw new UpstreamError('invalid_response', `${source.name} did not share your profile, so you were not signed in.`, detail);
         }
       } catch (error) {
         throw asUpstreamError(error, source.name);

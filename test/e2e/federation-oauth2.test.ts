@@ -204,6 +204,15 @@ describe('GitHub (Enterprise Server URL form)', () => {
     expect(error).toMatchObject({ code: 'token_error', detail: expect.stringContaining('invalid_grant') });
   });
 
+  it('fails with the source’s name, and the API’s answer for the admin, when the scopes do not allow /user/emails', async () => {
+    const client = clientFor(github, { config: { enterprise_url: providers.ghesUrl }, scopes: ['read:user'], name: 'Acme GitHub' });
+    const attempt = newAttempt();
+    const back = await providers.consent((await client.authorizationUrl(attempt)).href, 'approve');
+    const error = await client.finish(back.searchParams, attempt).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'invalid_response', message: 'Acme GitHub did not share your profile, so you were not signed in.' });
+    expect((error as UpstreamError).detail).toMatch(/GitHub \/user\/emails answered HTTP 404/);
+  });
+
   it('reports a wrong client secret as a refused sign-in', async () => {
     const source = sourceFor(github, { config: { enterprise_url: providers.ghesUrl } });
     const client = oauth2Client(github, source, { client_secret: 'wrong' }, { redirect_uri: callback('github'), allow_insecure: true, fetch: providers.fetch });

@@ -13,7 +13,6 @@ import {
   APPLE_MAX_SECRET_SECONDS,
   apple,
   appleClientSecret,
-  checkApplePrivateKey,
   normalizeAppleClaims,
   parseAppleUser,
 } from '../../src/federation/presets/apple';
@@ -77,13 +76,6 @@ describe('Apple client secret', () => {
     expect(field.validate!(rsa)).toMatch(/P-256/);
     const p384 = await exportPKCS8((await generateKeyPair('ES384', { extractable: true })).privateKey);
     expect(field.validate!(p384)).toMatch(/P-256/);
-  });
-
-  it('checks that a pasted key is a P-256 PKCS#8 key', async () => {
-    expect(await checkApplePrivateKey(pem)).toBeNull();
-    expect(await checkApplePrivateKey('not a key')).toMatch(/BEGIN PRIVATE KEY/);
-    const rsa = await exportPKCS8((await generateKeyPair('RS256', { extractable: true, modulusLength: 2048 })).privateKey);
-    expect(await checkApplePrivateKey(rsa)).toMatch(/P-256/);
   });
 });
 

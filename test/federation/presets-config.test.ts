@@ -3,7 +3,9 @@
 // with a slash…). Every message completes "<field> …" in a 400 that names each invalid field.
 // Also each preset's issuer or endpoints, computed from those settings.
 import { describe, expect, it } from 'vitest';
+import { parseNewSource } from '../../src/federation/input';
 import { PRESETS, PRESETS_BY_TYPE } from '../../src/federation/presets';
+import { ValidationError } from '../../src/lib/errors';
 import type { OAuth2Protocol, OidcProtocol, Preset, PresetContext, PresetField } from '../../src/federation/types';
 
 const preset = (type: string): Preset => {
@@ -127,6 +129,12 @@ describe('issuers and endpoints from the settings', () => {
     expect(preset('linkedin').protocol).toMatchObject({ pkce: false, nonce: false, token_auth: 'client_secret_post' });
   });
 
+  it('uses client_secret_post where the provider insists (Auth0’s default, Apple, LinkedIn) and discovery elsewhere', () => {
+    const auth = (type: string) => (preset(type).protocol as OidcProtocol).token_auth;
+    expect(['auth0', 'apple', 'linkedin'].map(auth)).toEqual(['client_secret_post', 'client_secret_post', 'client_secret_post']);
+    expect(['google', 'okta', 'keycloak', 'adfs', 'entra'].map(auth)).toEqual([undefined, undefined, undefined, undefined, undefined]);
+  });
+
   it('uses each OAuth2 provider’s documented endpoints and client authentication', () => {
     const endpoints = (type: string) => {
       const p = preset(type).protocol as OAuth2Protocol;
@@ -135,5 +143,61 @@ describe('issuers and endpoints from the settings', () => {
     expect(endpoints('github')).toEqual(['https://github.com/login/oauth/authorize', 'https://github.com/login/oauth/access_token', 'client_secret_post', 'supported']);
     expect(endpoints('facebook')).toEqual(['https://www.facebook.com/v23.0/dialog/oauth', 'https://graph.facebook.com/v23.0/oauth/access_token', 'client_secret_post', 'none']);
     expect(endpoints('x')).toEqual(['https://x.com/i/oauth2/authorize', 'https://api.x.com/2/oauth2/token', 'client_secret_basic', 'required']);
+  });
+});
+
+describe('through the admin API’s reader (parseNewSource)', () => {
+  const fieldErrors = (body: Record<string, unknown>): Record<string, string> => {
+    try {
+      parseNewSource(body);
+    } catch (error) {
+      if (error instanceof ValidationError) return error.fields;
+      throw error;
+    }
+    return {};
+  };
+
+  it.each([
+    ['entra', { client_id: 'app' }, ['client_secret', 'tenant']],
+    ['okta', { client_id: 'app' }, ['client_secret', 'domain']],
+    ['auth0', { client_id: 'app', client_secret: 's' }, ['domain']],
+    ['keycloak', { client_id: 'app', client_secret: 's' }, ['base_url', 'realm']],
+    ['adfs', { client_id: 'app', client_secret: 's' }, ['base_url']],
+    ['apple', { client_id: 'com.example.signin' }, ['key_id', 'private_key', 'team_id']],
+    ['github', {}, ['client_id', 'client_secret']],
+    ['facebook', { client_id: '123' }, ['client_secret']],
+    ['x', { client_id: 'x' }, ['client_secret']],
+  ])('%s names every missing setting in one answer', (type, body, missing) => {
+    const errors = fieldErrors({ type, ...body });
+    expect(Object.keys(errors).sort()).toEqual(missing);
+    for (const name of missing) expect(errors[name]).toBe('is required');
+  });
+
+  it('passes on each field’s own message', () => {
+    expect(fieldErrors({ type: 'okta', client_id: 'a', client_secret: 's', domain: 'https://dev-1.okta.com' })).toEqual({ domain: expect.stringContaining('without https://') });
+    expect(fieldErrors({ type: 'entra', client_id: 'a', client_secret: 's', tenant: 'contoso' })).toEqual({ tenant: expect.stringContaining('Directory (tenant) ID') });
+    expect(fieldErrors({ type: 'entra', client_id: 'a', client_secret: 's', tenant: 'common', allowed_tenants: ['nope'] })).toEqual({ allowed_tenants: expect.stringContaining('not a tenant ID') });
+    expect(fieldErrors({ type: 'keycloak', client_id: 'a', client_secret: 's', base_url: 'http://kc.example.com', realm: 'a/b' })).toEqual({
+      base_url: expect.stringContaining('https'),
+      realm: expect.stringContaining('realm name'),
+    });
+  });
+
+  it('refuses a field another type has (a client secret for Apple, a tenant for Okta)', () => {
+    expect(fieldErrors({ type: 'apple', client_id: 'c', team_id: 'A1B2C3D4E5', key_id: 'ABC123DEFG', private_key: 'x', client_secret: 's' })).toMatchObject({ client_secret: expect.stringContaining('not a known field') });
+    expect(fieldErrors({ type: 'okta', client_id: 'c', client_secret: 's', domain: 'dev-1.okta.com', tenant: 'common' })).toMatchObject({ tenant: expect.stringContaining('not a known field') });
+  });
+
+  it('accepts a complete source and fills in the preset’s defaults', () => {
+    const input = parseNewSource({ type: 'entra', client_id: 'app', client_secret: 's', tenant: 'organizations', allowed_tenants: ['72F988BF-86F1-41AF-91AB-2D7CD011DB47'] });
+    expect(input).toMatchObject({
+      type: 'entra',
+      name: 'Microsoft Entra ID',
+      scopes: ['openid', 'email', 'profile'],
+      group_map: { claim: 'roles' },
+      config: { tenant: 'organizations', allowed_tenants: ['72F988BF-86F1-41AF-91AB-2D7CD011DB47'] },
+      secrets: { client_secret: 's' },
+    });
+    expect(parseNewSource({ type: 'github', client_id: 'gh', client_secret: 's' })).toMatchObject({ scopes: ['read:user', 'user:email'], config: {} });
   });
 });

@@ -142,8 +142,15 @@ describe('Entra preset wiring', () => {
     expect(oidc.expectedIssuer!(TEMPLATE, { tid: FABRIKAM }, c)).toEqual({ error: expect.any(String) });
   });
 
-  it('never treats Entra’s email as verified, so it cannot link to an existing account', () => {
-    expect(oidc.claims!({ email: 'ceo@contoso.com', email_verified: true }, new URLSearchParams())).toMatchObject({ email_verified: false });
+  it('treats Entra’s email as verified only with the optional xms_edov claim (domain owner verified)', () => {
+    const claims = (extra: Record<string, unknown>) => oidc.claims!({ email: 'ceo@contoso.com', ...extra }, new URLSearchParams());
+    // Whatever else the token says, no xms_edov means not verified: the email could be anyone's.
+    expect(claims({ email_verified: true })).toMatchObject({ email_verified: false });
+    expect(claims({})).toMatchObject({ email_verified: false });
+    expect(claims({ xms_edov: false })).toMatchObject({ email_verified: false });
+    expect(claims({ xms_edov: 'false' })).toMatchObject({ email_verified: false });
+    expect(claims({ xms_edov: true })).toMatchObject({ email_verified: true });
+    expect(claims({ xms_edov: '1' })).toMatchObject({ email_verified: true });
   });
 
   it('maps groups from app roles by default', () => {

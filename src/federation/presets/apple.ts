@@ -49,17 +49,6 @@ export async function appleClientSecret(input: AppleSecretInput): Promise<string
     .sign(key);
 }
 
-/** Whether `pem` is a PKCS#8 P-256 private key (what Apple's .p8 download holds); a message if not. */
-export async function checkApplePrivateKey(pem: string): Promise<string | null> {
-  if (!/-----BEGIN PRIVATE KEY-----/.test(pem)) return 'must be the contents of the .p8 key file, starting with -----BEGIN PRIVATE KEY-----';
-  try {
-    await importPKCS8(pem.trim(), 'ES256');
-    return null;
-  } catch {
-    return 'is not a valid P-256 private key (download the key again from Certificates, Identifiers & Profiles → Keys)';
-  }
-}
-
 const PEM = /^-----BEGIN PRIVATE KEY-----\s*([A-Za-z0-9+/=\s]+?)\s*-----END PRIVATE KEY-----$/;
 // DER encodings of the OIDs id-ecPublicKey (1.2.840.10045.2.1) and prime256v1 (1.2.840.10045.3.1.7).
 const EC_PUBLIC_KEY = [0x06, 0x07, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01];
@@ -75,7 +64,7 @@ function contains(bytes: Uint8Array, needle: number[]): boolean {
 
 /**
  * A synchronous check of a pasted .p8 key, for the form: PEM framing, base64 and the P-256 key
- * type. (Whether the key itself is intact shows when it first signs; see checkApplePrivateKey.)
+ * type. (Whether the key itself is intact shows when it first signs: Test connection.)
  */
 export function checkApplePem(value: string): string | null {
   const match = PEM.exec(value.trim());

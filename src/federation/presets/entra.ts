@@ -3,13 +3,14 @@
 // For the last two, discovery's issuer is the template `https://login.microsoftonline.com/{tenantid}/v2.0`
 // and every token must carry that issuer with `{tenantid}` replaced by its own `tid`. Users are
 // identified by `tid` + `oid` (the object id, stable and unique per tenant), never by email or
-// `sub` alone; Entra's `email` claim is not verified, so it never links to an existing account.
+// `sub` alone; Entra's `email` claim counts as verified only with the optional `xms_edov` claim.
 //
 // Documentation:
 // - Multi-tenant issuer validation: https://learn.microsoft.com/en-us/entra/identity-platform/howto-convert-app-to-be-multi-tenant#update-your-code-to-handle-multiple-issuer-values
 // - ID token claims (tid, oid, roles, groups, email): https://learn.microsoft.com/en-us/entra/identity-platform/id-token-claims-reference
 // - Endpoints and the `tenant` path segment: https://learn.microsoft.com/en-us/entra/identity-platform/v2-protocols-oidc#find-your-apps-openid-configuration-document-uri
 // - Identifying users by oid + tid (not email): https://learn.microsoft.com/en-us/entra/identity-platform/claims-validation#validate-the-subject
+// - The optional claim xms_edov (email domain owner verified): https://learn.microsoft.com/en-us/entra/identity-platform/optional-claims-reference
 import type { Preset, PresetContext } from '../types';
 import { clientSecretField, configString, optionalUrlField, trimSlash } from './fields';
 
@@ -75,6 +76,16 @@ export function entraSubject(claims: Record<string, unknown>): string {
   return `${tid.toLowerCase()}:${oid.toLowerCase()}`;
 }
 
+/**
+ * Entra's `email` is whatever the tenant's admin or user typed in, and Entra sends no
+ * `email_verified`. The optional claim `xms_edov` says the email's domain is verified by its
+ * owner: only then does the email count as verified (for allowed domains and linking).
+ */
+export function entraClaims(claims: Record<string, unknown>): Record<string, unknown> {
+  const edov = claims.xms_edov;
+  return { ...claims, email_verified: edov === true || edov === 'true' || edov === 1 || edov === '1' };
+}
+
 function authority(ctx: Pick<PresetContext, 'config'>): string {
   return trimSlash(configString(ctx, 'authority') ?? ENTRA_AUTHORITY);
 }
@@ -87,8 +98,7 @@ export const entra: Preset = {
     issuer: (ctx) => `${authority(ctx)}/${encodeURIComponent(entraConfig(ctx).tenant)}/v2.0`,
     expectedIssuer: (discovered, claims, ctx) => entraExpectedIssuer(discovered, claims, entraConfig(ctx)),
     subject: entraSubject,
-    // Entra's `email` is whatever the tenant's admin or user typed in: never verified.
-    claims: (claims) => ({ ...claims, email_verified: false }),
+    claims: entraClaims,
   },
   fields: [
     clientSecretField('A client secret value of the app registration (Certificates & secrets).'),
@@ -120,6 +130,6 @@ export const entra: Preset = {
   ],
   default_scopes: ['openid', 'email', 'profile'],
   default_group_claim: 'roles',
-  note: 'Users are identified by tenant id and object id (tid + oid), never by email. Groups come from app roles ("roles"); switch the group claim to "groups" if the app registration emits group claims.',
+  note: 'Users are identified by tenant id and object id (tid + oid), never by email. Emails count as verified only if the app registration sends the optional claim xms_edov. Groups come from app roles ("roles"); switch the group claim to "groups" if the app registration emits group claims.',
   docs_url: 'https://learn.microsoft.com/en-us/entra/identity-platform/quickstart-register-app',
 };

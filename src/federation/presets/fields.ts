@@ -45,13 +45,6 @@ export function configString(ctx: Pick<PresetContext, 'config'>, name: string): 
   return text === '' ? undefined : text;
 }
 
-/** A config value a validated source always has; a clear error if it is missing anyway. */
-export function requireConfig(ctx: Pick<PresetContext, 'config'>, name: string): string {
-  const value = configString(ctx, name);
-  if (value === undefined) throw new UpstreamError('misconfigured', 'This sign-in option is not set up completely.', `${name} is not set`);
-  return value;
-}
-
 export function trimSlash(url: string): string {
   return url.replace(/\/+$/, '');
 }
@@ -62,11 +55,11 @@ export async function fetchJson(fetchFn: typeof fetch, url: string, headers: Rec
   try {
     response = await fetchFn(url, { headers, redirect: 'manual' });
   } catch (error) {
-    throw new UpstreamError('unreachable', 'The identity provider could not be reached. Please try again.', `${what}: ${(error as Error).message}`);
+    throw new UpstreamError('unreachable', 'The identity provider could not be reached. Try again in a moment.', `${what}: ${(error as Error).message}`);
   }
   const text = await response.text();
   if (response.status !== 200) {
-    throw new UpstreamError('invalid_response', 'The identity provider refused to share your profile.', `${what} answered HTTP ${response.status}: ${text.slice(0, 300)}`);
+    throw new UpstreamError('invalid_response', 'The identity provider did not share your profile.', `${what} answered HTTP ${response.status}: ${text.slice(0, 300)}`);
   }
   try {
     return JSON.parse(text) as unknown;
