@@ -10,6 +10,7 @@ import { issuerOf, type AppContext, type AppEnv } from '../http/context';
 import { limitBody, readForm } from '../http/forms';
 import { deleteFlow, readFlow } from '../sessions/flows';
 import { readSession, startSession } from '../sessions/sessions';
+import { getUser } from '../users/store';
 import { profileClaims } from '../users/user';
 import { renderTestResult } from '../admin/console/identity-source-parts';
 import { resolveAccount } from './accounts';
@@ -83,12 +84,15 @@ async function callback(c: AppContext, params: URLSearchParams) {
   const { source, secrets } = found;
   const retry = retryUrl(slug, attempt.flow);
   if (attempt.test_by) {
-    // Test connection: the result is for the admin who started it, in this browser.
-    const session = await readSession(c);
-    if (!session || session.userId !== attempt.test_by || !session.roles.includes('admin')) {
-      return errorPage(c, 403, 'Admins only', 'Test connection results are shown only to the admin who started the test, while signed in.');
+    // Test connection: the result is for the admin who started it, in this browser. The sealed
+    // attempt proves that; the session cookie may be missing (a form_post callback is a cross-site
+    // POST, which carries no SameSite=Lax cookie), so the admin is read again from D1.
+    const admin = await getUser(database(c.env.DB), attempt.test_by);
+    if (!admin || admin.disabled || !admin.roles.includes('admin')) {
+      return errorPage(c, 403, 'Admins only', 'Test connection results are shown only to the admin who started the test.');
     }
-    c.set('admin', session);
+    const session = await readSession(c);
+    c.set('admin', session?.userId === admin.id ? session : { userId: admin.id, profile: profileClaims(admin), roles: admin.roles, amr: [], authTime: 0, expiresAt: 0, idHash: '' });
   }
 
   let upstream;

@@ -7,7 +7,9 @@ import { describe, expect, it } from 'vitest';
 import { database } from '../../src/db/client';
 import { parseNewSource } from '../../src/federation/input';
 import { createSource } from '../../src/federation/store';
-import { admin, auditUntil, call, createApp, unique } from '../helpers';
+import { seal } from '../../src/lib/secret-box';
+import { nowSeconds } from '../../src/lib/time';
+import { admin, auditUntil, call, createApp, createUser, unique } from '../helpers';
 
 /** A source stored directly (its issuer is never contacted here), as the API would after a successful discovery check. */
 async function storedSource(fields: Record<string, unknown> = {}) {
@@ -190,5 +192,28 @@ describe('the upstream flow without an upstream', () => {
     const source = await storedSource();
     const res = await call(`/federation/${source.slug}/callback?code=c&state=s`, { headers: { cookie: '__Host-edge-sso-fed=v1.AAAA.BBBB' } });
     expect(res.status).toBe(400);
+  });
+
+  it('shows a Test connection result only to the admin who started it, even without the session cookie (form_post)', async () => {
+    const source = await storedSource({ issuer: 'https://127.0.0.1:9' });
+    const attemptCookie = async (testBy: string) => {
+      const attempt = { slug: source.slug, state: 'st', nonce: 'n', code_verifier: 'v'.repeat(43), test_by: testBy, exp: nowSeconds() + 600 };
+      return `__Host-edge-sso-fed=${await seal(env.KEY_ENCRYPTION_KEY, JSON.stringify(attempt), 'federation-attempt:v1')}`;
+    };
+    const post = async (cookie: string) =>
+      call(`/federation/${source.slug}/callback`, { method: 'POST', headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' }, body: 'code=c&state=st' });
+
+    const user = await createUser();
+    const refused = await post(await attemptCookie(user.id));
+    expect(refused.status).toBe(403);
+    expect(await refused.text()).toContain('only to the admin who started the test');
+
+    const adminUser = await createUser({ roles: ['admin'] });
+    const shown = await post(await attemptCookie(adminUser.id));
+    const html = await shown.text();
+    // The provider cannot be reached here, so the admin sees why the test failed.
+    expect(shown.status).toBe(400);
+    expect(html).toContain('The test failed');
+    expect(html).toContain(adminUser.email);
   });
 });
