@@ -8,6 +8,7 @@ import type { Bindings } from './env';
 import type { AppEnv } from './http/context';
 import { notFound, onError } from './http/errors';
 import { securityHeaders } from './http/security-headers';
+import { federationRoutes } from './federation/routes';
 import { loginRoutes } from './login/routes';
 import { scheduled } from './maintenance/scheduled';
 import { ssoRoutes } from './sso/routes';
@@ -28,6 +29,7 @@ app.route('/', loginRoutes);
 app.route('/', ssoRoutes);
 app.route('/', accountRoutes);
 app.route('/', brandingRoutes);
+app.route('/', federationRoutes);
 app.route('/api/admin', adminApi);
 app.route('/admin', adminConsole);
 

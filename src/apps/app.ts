@@ -26,6 +26,8 @@ export interface App {
   attributeMap: AttributeMap;
   /** This app's overrides of the global branding. */
   branding: Partial<Branding>;
+  /** The primary identity source's slug: the SSO URL goes straight there. Null: edge-sso's login page. */
+  identitySource: string | null;
   createdAt: number;
   updatedAt: number;
 }
@@ -54,6 +56,7 @@ export function appToJson(app: App, issuer: string, clientSecret?: string) {
     token_ttl_seconds: app.tokenTtlSeconds,
     attribute_map: app.attributeMap,
     branding: brandingToJson(app.branding),
+    identity_source: app.identitySource,
     ...appEndpoints(issuer, app.clientId),
     ...(clientSecret === undefined ? {} : { client_secret: clientSecret }),
     created_at: new Date(app.createdAt * 1000).toISOString(),

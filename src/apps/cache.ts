@@ -14,3 +14,8 @@ export const servedApps = new TtlCache<string, Promise<ServedApp | null>>();
 export function forgetApp(clientId: string): void {
   servedApps.delete(clientId);
 }
+
+/** After a change that touches many apps at once (an identity source deleted). */
+export function forgetAllApps(): void {
+  servedApps.clear();
+}

@@ -4,6 +4,7 @@ import type { ResponseMode, SigningAlg } from '../db/schema';
 import { MAX_TOKEN_TTL_SECONDS, RESPONSE_MODES, SIGNING_ALGS } from './app';
 import { checkRegisteredRedirect, splitRedirectList } from './redirects';
 import { checkAttributeMap, type AttributeMap } from './attributes';
+import { SLUG_PATTERN } from '../federation/input';
 import { checkBranding, compactBranding, type Branding } from '../branding/branding';
 
 export const CLIENT_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{2,63}$/;
@@ -22,11 +23,12 @@ export interface AppFields {
   tokenTtlSeconds: number;
   attributeMap: AttributeMap;
   branding: Partial<Branding>;
+  identitySource: string | null;
 }
 
 export type NewAppInput = Partial<AppFields> & Pick<AppFields, 'name' | 'redirectUrls'> & { clientId?: string };
 
-const EDITABLE = ['name', 'description', 'redirect_urls', 'logout_urls', 'initiate_login_url', 'signing_alg', 'response_mode', 'token_ttl_seconds', 'attribute_map', 'branding'];
+const EDITABLE = ['name', 'description', 'redirect_urls', 'logout_urls', 'initiate_login_url', 'signing_alg', 'response_mode', 'token_ttl_seconds', 'attribute_map', 'branding', 'identity_source'];
 
 function readRedirectList(fields: FieldReader, key: string, required: boolean): string[] | undefined {
   if (!fields.has(key)) return required ? fields.fail(key, 'is required: at least one https URL') : undefined;
@@ -66,6 +68,14 @@ function readBranding(fields: FieldReader): Partial<Branding> | undefined {
   return compactBranding(values);
 }
 
+/** A source slug, or null/"" for edge-sso's own login page. Whether the source exists is checked by the store. */
+function readIdentitySource(fields: FieldReader): string | null | undefined {
+  if (fields.input.identity_source === null || fields.input.identity_source === '') return null;
+  const slug = fields.string('identity_source', { max: 40 });
+  if (slug !== undefined && !SLUG_PATTERN.test(slug)) return fields.fail('identity_source', 'must be the slug of an identity source, or null');
+  return slug;
+}
+
 function readEditable(fields: FieldReader, creating: boolean): Partial<AppFields> {
   return {
     name: fields.string('name', { required: creating, notEmpty: true, max: 100 }),
@@ -78,6 +88,7 @@ function readEditable(fields: FieldReader, creating: boolean): Partial<AppFields
     tokenTtlSeconds: fields.integer('token_ttl_seconds', 30, MAX_TOKEN_TTL_SECONDS),
     attributeMap: readAttributeMap(fields),
     branding: readBranding(fields),
+    identitySource: readIdentitySource(fields),
   };
 }
 

@@ -2,16 +2,19 @@
 import { and, asc, desc, eq, inArray, or, sql } from 'drizzle-orm';
 import { containsText } from '../db/search';
 import { slices } from '../db/limits';
-import { isUniqueViolation } from '../db/errors';
+import { isForeignKeyViolation, isUniqueViolation } from '../db/errors';
 import type { Database } from '../db/client';
 import { appRedirectUris, apps, type AppRow, type RedirectKind } from '../db/schema';
 import { randomToken } from '../lib/encoding';
-import { ConflictError, NotFoundError } from '../lib/errors';
+import { ConflictError, NotFoundError, ValidationError } from '../lib/errors';
 import { open, seal } from '../lib/secret-box';
 import { nowSeconds } from '../lib/time';
 import { DEFAULT_TOKEN_TTL_SECONDS, type App } from './app';
 import type { AppFields, NewAppInput } from './input';
 import { forgetApp } from './cache';
+
+const unknownSource = (slug: string | null | undefined) =>
+  new ValidationError({ identity_source: `names no identity source ("${slug}"); add it under Identity sources first, or leave it empty` });
 
 const secretPurpose = (clientId: string) => `app-secret:${clientId}`;
 
@@ -52,6 +55,7 @@ async function withRedirects(db: Database, rows: AppRow[]): Promise<App[]> {
       initiateLoginUrl: row.initiateLoginUrl,
       attributeMap: row.attributeMap as App['attributeMap'],
       branding: row.branding,
+      identitySource: row.identitySource,
       redirectUrls: mine.filter((u) => u.kind === 'login').map((u) => u.url),
       logoutUrls: mine.filter((u) => u.kind === 'logout').map((u) => u.url),
       createdAt: row.createdAt,
@@ -97,6 +101,7 @@ export async function createApp(db: Database, kek: string, input: NewAppInput): 
     attributeMap: input.attributeMap ?? {},
     initiateLoginUrl: input.initiateLoginUrl ?? '',
     branding: input.branding ?? {},
+    identitySource: input.identitySource ?? null,
     secretEncrypted: await seal(kek, secret, secretPurpose(clientId)),
     createdAt: now,
     updatedAt: now,
@@ -107,6 +112,7 @@ export async function createApp(db: Database, kek: string, input: NewAppInput): 
     await db.batch([db.insert(apps).values(row), ...slices(uris, 4).map((slice) => db.insert(appRedirectUris).values(slice))]);
   } catch (error) {
     if (isUniqueViolation(error)) throw new ConflictError('client_id', `client_id "${clientId}" is already in use.`);
+    if (isForeignKeyViolation(error)) throw unknownSource(input.identitySource);
     throw error;
   }
   return { app: (await getApp(db, clientId))!, secret };
@@ -118,7 +124,10 @@ export async function updateApp(db: Database, clientId: string, changes: Partial
     .update(apps)
     .set({ ...columns, updatedAt: nowSeconds() })
     .where(eq(apps.clientId, clientId))
-    .returning({ clientId: apps.clientId });
+    .returning({ clientId: apps.clientId })
+    .catch((error: unknown) => {
+      throw isForeignKeyViolation(error) ? unknownSource(changes.identitySource) : error;
+    });
   if (updated.length === 0) throw new NotFoundError(`No application with client_id "${clientId}".`);
   const replace = (kind: RedirectKind, urls: string[]) => [
     db.delete(appRedirectUris).where(and(eq(appRedirectUris.clientId, clientId), eq(appRedirectUris.kind, kind))),

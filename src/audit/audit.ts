@@ -24,13 +24,19 @@ export type AuditType =
   | 'user.update'
   | 'user.delete'
   | 'user.sessions.revoke'
-  | 'user.import';
+  | 'user.import'
+  | 'source.create'
+  | 'source.update'
+  | 'source.delete'
+  | 'source.test'
+  | 'user.identity.unlink';
 
 export const AUDIT_TYPES: readonly AuditType[] = [
   'login.success', 'login.failure', 'login.locked', 'login.lockout', 'lockout.unlock', 'logout',
   'app.create', 'app.update', 'app.delete', 'app.secret.rotate', 'app.secret.retire', 'app.secret.reveal', 'app.test',
   'user.create', 'user.update', 'user.delete', 'user.sessions.revoke', 'user.import',
   'key.rotate', 'branding.update',
+  'source.create', 'source.update', 'source.delete', 'source.test', 'user.identity.unlink',
 ];
 
 export interface AuditEvent {

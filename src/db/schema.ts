@@ -1,7 +1,7 @@
 // The D1 tables. migrations/ is generated from this file: `npm run db:generate`.
 // Times are Unix seconds. JSON columns hold arrays of strings.
 import { sql } from 'drizzle-orm';
-import { index, integer, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
+import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
 
 export type SigningAlg = 'HS256' | 'RS256' | 'ES256';
 export type ResponseMode = 'query' | 'fragment' | 'form_post';
@@ -35,6 +35,8 @@ export const apps = sqliteTable('apps', {
   initiateLoginUrl: text('initiate_login_url').notNull().default(''),
   /** Overrides of the global branding for this app's login page; empty fields inherit. */
   branding: text('branding', { mode: 'json' }).$type<Partial<Branding>>().notNull().default(sql`'{}'`),
+  /** The app's primary identity source (a slug): its SSO URL goes straight there. Null: edge-sso's login page. */
+  identitySource: text('identity_source').references(() => identitySources.slug, { onDelete: 'set null' }),
   createdAt: integer('created_at').notNull(),
   updatedAt: integer('updated_at').notNull(),
 });
@@ -172,6 +174,50 @@ export const loginThrottle = sqliteTable(
   (t) => [index('login_throttle_last_failure').on(t.lastFailureAt)],
 );
 
+/** External identity providers users may sign in with (see src/federation/types.ts for the fields). */
+export const identitySources = sqliteTable('identity_sources', {
+  slug: text('slug').primaryKey(),
+  type: text('type').notNull(),
+  name: text('name').notNull(),
+  enabled: integer('enabled', { mode: 'boolean' }).notNull().default(true),
+  showOnLoginPage: integer('show_on_login_page', { mode: 'boolean' }).notNull().default(true),
+  /** `create` (first sign-in creates the user) or `existing`. */
+  provisioning: text('provisioning').notNull().default('create'),
+  allowedDomains: text('allowed_domains', { mode: 'json' }).$type<string[]>().notNull().default(sql`'[]'`),
+  claimMap: text('claim_map', { mode: 'json' }).$type<Record<string, string>>().notNull().default(sql`'{}'`),
+  groupMap: text('group_map', { mode: 'json' }).$type<{ claim: string; prefix: string; rename: Record<string, string> }>().notNull(),
+  trustEmailForLinking: integer('trust_email_for_linking', { mode: 'boolean' }).notNull().default(false),
+  clientId: text('client_id').notNull(),
+  scopes: text('scopes', { mode: 'json' }).$type<string[]>().notNull(),
+  /** Type-specific settings that are not secret (issuer, tenant, domain…). */
+  config: text('config', { mode: 'json' }).$type<Record<string, string | string[]>>().notNull().default(sql`'{}'`),
+  /** The secret fields as one JSON object, AES-GCM encrypted; additional data `identity-source:<slug>`. */
+  secretsEncrypted: text('secrets_encrypted').notNull(),
+  createdAt: integer('created_at').notNull(),
+  updatedAt: integer('updated_at').notNull(),
+});
+
+/** Which edge-sso user an upstream account is: linked by (source, upstream subject), never by email alone. */
+export const userIdentities = sqliteTable(
+  'user_identities',
+  {
+    source: text('source')
+      .notNull()
+      .references(() => identitySources.slug, { onDelete: 'cascade' }),
+    subject: text('subject').notNull(),
+    userId: text('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    /** The upstream email at the last sign-in, for the console. */
+    email: text('email').notNull().default(''),
+    createdAt: integer('created_at').notNull(),
+    lastSignInAt: integer('last_sign_in_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.source, t.subject] }), index('user_identities_user').on(t.userId)],
+);
+
+export type IdentitySourceRow = typeof identitySources.$inferSelect;
+export type UserIdentityRow = typeof userIdentities.$inferSelect;
 export type AppRow = typeof apps.$inferSelect;
 export type UserRow = typeof users.$inferSelect;
 export type SigningKeyRow = typeof signingKeys.$inferSelect;

@@ -13,6 +13,8 @@ export interface LoginPageProps {
   error?: string;
   /** A way back shown under the error, e.g. to start an expired sign-in again. */
   errorLink?: { href: string; label: string };
+  /** Identity sources offered as "Continue with <name>". */
+  sources?: { slug: string; name: string }[];
 }
 
 export function LoginPage(props: LoginPageProps) {
@@ -39,6 +41,16 @@ export function LoginPage(props: LoginPageProps) {
         <input id="password" name="password" type="password" autocomplete="current-password" required />
         <button type="submit">Sign in</button>
       </form>
+      {props.sources && props.sources.length > 0 && (
+        <div class="sources">
+          <p class="muted">or</p>
+          {props.sources.map((s) => (
+            <a class="button secondary" href={`/federation/${encodeURIComponent(s.slug)}/start${props.flow ? `?flow=${encodeURIComponent(props.flow)}` : ''}`}>
+              Continue with {s.name}
+            </a>
+          ))}
+        </div>
+      )}
     </Page>
   );
 }

@@ -6,6 +6,7 @@ import { audit } from '../audit/audit';
 import { resolveBranding } from '../branding/branding';
 import { loadGlobalBranding } from '../branding/store';
 import { database } from '../db/client';
+import { loadLoginSources } from '../federation/store';
 import { settingsFrom } from '../env';
 import { throttleAddress, type AppContext, type AppEnv } from '../http/context';
 import { checkCsrf, CSRF_FIELD, csrfToken } from '../http/csrf';
@@ -40,7 +41,7 @@ async function loginPage(c: AppContext, flow: Flow | null, props: Omit<LoginPage
   if (flow?.targetOrigin) c.set('formActionOrigins', [flow.targetOrigin]);
   const branding = resolveBranding(await loadGlobalBranding(c.env), app?.branding);
   return c.html(
-    <LoginPage {...props} branding={branding} nonce={c.get('cspNonce')} csrf={csrfToken(c)} appName={app?.name} />,
+    <LoginPage {...props} branding={branding} nonce={c.get('cspNonce')} csrf={csrfToken(c)} appName={app?.name} sources={await loadLoginSources(c.env)} />,
     status as 200,
   );
 }

@@ -28,8 +28,10 @@ export interface SessionRecord {
   userId: string;
   /** When the user last proved who they are (the token's `auth_time`). */
   authTime: number;
-  /** How: "pwd" for a password. */
+  /** How: "pwd" for a password; "fed" (or the upstream's own amr) for an identity source. */
   amr: string[];
+  /** The identity source's slug when the user signed in through one (tokens name it in `idp`). */
+  source?: string;
   expiresAt: number;
   profile: ProfileClaims;
   roles: string[];

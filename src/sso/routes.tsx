@@ -6,6 +6,7 @@ import type { ServedApp } from '../apps/cache';
 import { brandingFor } from '../branding/page';
 import { issuerFor } from '../env';
 import type { AppContext, AppEnv } from '../http/context';
+import { SLUG_PATTERN } from '../federation/input';
 import { createFlow } from '../sessions/flows';
 import { readSession } from '../sessions/sessions';
 import { mintIdToken } from '../tokens/mint';
@@ -90,7 +91,12 @@ async function signIn(c: AppContext, clientId: string | undefined) {
   const prompt = c.req.query('prompt');
   if (prompt !== undefined && !(PROMPTS as readonly string[]).includes(prompt)) return badRequest(c, 'prompt must be "login" or "none".', app);
 
-  const session = prompt === 'login' ? null : await readSession(c);
+  // An identity source picked by the link (?idp=) or the app's primary source: only a session from it will do.
+  const idp = c.req.query('idp');
+  if (idp !== undefined && !SLUG_PATTERN.test(idp)) return badRequest(c, 'idp must be the slug of an identity source.');
+  const source = idp ?? app.identitySource ?? undefined;
+  const found = prompt === 'login' ? null : await readSession(c);
+  const session = found && (!source || found.source === source) ? found : null;
   if (!session) {
     // prompt=none: the app asked not to show a login page, so tell it (OIDC's error name).
     if (prompt === 'none') return deliver(c, app.responseMode, target, { error: 'login_required', state });
@@ -101,6 +107,7 @@ async function signIn(c: AppContext, clientId: string | undefined) {
       clientId: app.clientId,
       targetOrigin: new URL(target).origin,
     });
+    if (source) return c.redirect(`/federation/${source}/start?flow=${flow}${prompt === 'login' ? '&prompt=login' : ''}`, 303);
     return c.redirect(`/login?flow=${flow}`, 303);
   }
 

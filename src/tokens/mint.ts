@@ -21,7 +21,7 @@ export interface IdTokenClaims extends JWTPayload {
 export function buildClaims(input: {
   issuer: string;
   app: Pick<ServedApp, 'clientId' | 'tokenTtlSeconds' | 'attributeMap'>;
-  session: Pick<SessionRecord, 'userId' | 'authTime' | 'profile'>;
+  session: Pick<SessionRecord, 'userId' | 'authTime' | 'profile'> & Partial<Pick<SessionRecord, 'amr' | 'source'>>;
   now: number;
   jti: string;
 }): IdTokenClaims {
@@ -36,6 +36,9 @@ export function buildClaims(input: {
     exp: now + app.tokenTtlSeconds,
     jti,
     auth_time: session.authTime,
+    // How the user signed in, and through which identity source (its slug) when not edge-sso's own login.
+    ...(session.amr?.length ? { amr: session.amr } : {}),
+    ...(session.source ? { idp: session.source } : {}),
   };
 }
 

@@ -125,6 +125,7 @@ describe('appTiles and launchUrl', () => {
     redirectUrls: ['https://a.example.com/cb'],
     logoutUrls: [],
     initiateLoginUrl: '',
+    identitySource: null,
     attributeMap: {},
     branding: {},
     createdAt: 0,

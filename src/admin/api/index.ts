@@ -6,6 +6,7 @@ import { limitBody } from '../../http/forms';
 import { requireAdminToken } from './auth';
 import { appsApi } from './apps';
 import { brandingLogoApi } from './branding-logo';
+import { identitySourcesApi } from './identity-sources';
 import { operationsApi } from './operations';
 import { usersApi } from './users';
 
@@ -17,4 +18,5 @@ adminApi.route('/branding/logo', brandingLogoApi);
 adminApi.use('*', limitBody(64 * 1024));
 adminApi.route('/apps', appsApi);
 adminApi.route('/users', usersApi);
+adminApi.route('/identity-sources', identitySourcesApi);
 adminApi.route('/', operationsApi);

@@ -21,6 +21,7 @@ import { activeSigningKey } from '../../tokens/keys';
 import { mintIdToken } from '../../tokens/mint';
 import { inspectIdToken } from '../../tokens/verify';
 import { Copyable, ErrorSummary, Field, PostForm, SearchForm, Select, TextArea, type Errors } from '../../ui/components';
+import { IdentitySourceSelect, SourceUrls } from './identity-source-parts';
 import { ConfirmPage, ConsolePage, noticeFrom } from './layout';
 import { actorOf, formText, type ConsoleContext, type ConsoleEnv } from './context';
 import { addSecretRoutes, SecretDetails } from './app-secrets';
@@ -55,11 +56,12 @@ function formValuesOf(app: App): AppFormValues {
     response_mode: app.responseMode,
     token_ttl_seconds: String(app.tokenTtlSeconds),
     attribute_map: formatAttributeLines(app.attributeMap),
+    identity_source: app.identitySource ?? '',
     ...Object.fromEntries(Object.entries(brandingToJson(app.branding)).map(([k, v]) => [`branding.${k}`, v])),
   };
 }
 
-const FORM_FIELDS = ['name', 'description', 'redirect_urls', 'logout_urls', 'initiate_login_url', 'client_id', 'signing_alg', 'response_mode', 'token_ttl_seconds', 'attribute_map', ...Object.values(BRANDING_FIELDS).map((f) => `branding.${f}`)];
+const FORM_FIELDS = ['name', 'description', 'redirect_urls', 'logout_urls', 'initiate_login_url', 'client_id', 'signing_alg', 'response_mode', 'token_ttl_seconds', 'attribute_map', 'identity_source', ...Object.values(BRANDING_FIELDS).map((f) => `branding.${f}`)];
 
 function submittedValues(c: ConsoleContext): AppFormValues {
   return Object.fromEntries(FORM_FIELDS.map((name) => [name, formText(c, name)]));
@@ -81,6 +83,7 @@ function toApiInput(values: AppFormValues, creating: boolean): { input: Record<s
     response_mode: values.response_mode,
     token_ttl_seconds: ttl === '' ? undefined : /^\d+$/.test(ttl) ? Number(ttl) : ttl,
     attribute_map: typeof attributeMap === 'string' ? undefined : attributeMap,
+    identity_source: values.identity_source || null,
     branding: Object.fromEntries(Object.values(BRANDING_FIELDS).map((f) => [f, values[`branding.${f}`] ?? ''])),
   };
   if (creating && values.client_id) input.client_id = values.client_id;
@@ -125,6 +128,7 @@ function AppForm(props: { c: ConsoleContext; action: string; values: AppFormValu
         placeholder="first_name = given_name"
         hint={`Extra claims, one “claim = field” per line. Fields: ${ATTRIBUTE_SOURCES.join(', ')}. The standard claims are always sent.`}
       />
+      <IdentitySourceSelect c={props.c} value={values.identity_source} errors={errors} />
       <fieldset>
         <legend>Login page branding for this app (empty fields use the global branding)</legend>
         <Field name="branding.product_name" label="Product name" value={values['branding.product_name']} errors={errors} />
@@ -282,6 +286,7 @@ async function overviewPage(c: ConsoleContext, app: App, revealed?: ClientSecret
           <dd>
             <Copyable value={endpoints.sso_url} label="SSO URL" id="sso-url" />
           </dd>
+          <SourceUrls c={c} ssoUrl={endpoints.sso_url} primary={app.identitySource} />
           <dt>Logout URL</dt>
           <dd>
             <Copyable value={endpoints.logout_url} label="logout URL" />

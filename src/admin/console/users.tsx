@@ -16,6 +16,7 @@ import { endOneSession, liveSessions, userActivity, type LiveSession } from '../
 import { Checkbox, ErrorSummary, Field, pageNumber, Pager, PostForm, SearchForm, TextArea, type Errors } from '../../ui/components';
 import { actorOf, formText, type ConsoleContext, type ConsoleEnv } from './context';
 import { importPages, rawText } from './users-import';
+import { LinkedIdentities } from './identity-source-parts';
 import { ConfirmPage, ConsolePage, noticeFrom } from './layout';
 
 export const userPages = new Hono<ConsoleEnv>();
@@ -278,6 +279,7 @@ function UserPage(props: { c: ConsoleContext; user: User; values: UserFormValues
       </PostForm>
       <h2>Sessions</h2>
       {props.children}
+      <LinkedIdentities c={c} userId={user.id} />
       <h2>Access</h2>
       <div class="card actions">
         {user.disabled ? (

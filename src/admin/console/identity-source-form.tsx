@@ -1,0 +1,119 @@
+// The console's form for an identity source: the common settings, the preset's own fields
+// (secrets as password fields, kept when left empty on edit), claim and group mapping. Validation
+// is the admin API's (src/federation/input.ts), shown next to each field.
+import { formFieldNames, type SourceFormValues, toApiInput } from '../../federation/form';
+import { PROVISIONING } from '../../federation/input';
+import { presetFor } from '../../federation/registry';
+import { CLAIM_MAP_FIELDS, type SourceType } from '../../federation/types';
+import { csrfToken } from '../../http/csrf';
+import { ConflictError, ValidationError } from '../../lib/errors';
+import { Checkbox, ErrorSummary, Field, PostForm, Select, TextArea, type Errors } from '../../ui/components';
+import { formText, type ConsoleContext } from './context';
+
+const PROVISIONING_OPTIONS = PROVISIONING.map((p) => [p, p === 'create' ? 'Create the user at the first sign-in' : 'Only users who already exist in edge-sso'] as const);
+
+export function SourceForm(props: { c: ConsoleContext; type: SourceType; action: string; values: SourceFormValues; errors: Errors; creating: boolean; cancel: string }) {
+  const { values, errors, type } = props;
+  const preset = presetFor(type);
+  return (
+    <PostForm action={props.action} csrf={csrfToken(props.c)} class="card">
+      <ErrorSummary errors={errors} />
+      <p class="muted">
+        Type: <strong>{preset.label}</strong>
+        {preset.docs_url && (
+          <>
+            {' · '}
+            <a href={preset.docs_url} rel="noopener">
+              provider documentation
+            </a>
+          </>
+        )}
+      </p>
+      {preset.note && <p class="hint">{preset.note}</p>}
+      <Field name="name" label="Name" value={values.name ?? preset.label} errors={errors} required hint="Shown to users: “Continue with …”." />
+      {props.creating && <Field name="slug" label="Slug (optional)" value={values.slug} errors={errors} hint="Names the callback URL. Lower-case letters, digits and -; made from the name when empty. It cannot be changed later." />}
+      <Field name="client_id" label="Client ID" value={values.client_id} errors={errors} required hint="From the app you registered at the provider." />
+      {preset.fields.map((field) =>
+        field.kind === 'multiline' || field.kind === 'list' ? (
+          <TextArea
+            name={field.name}
+            label={field.label}
+            value={field.secret ? '' : values[field.name]}
+            errors={errors}
+            rows={field.kind === 'multiline' ? 5 : 2}
+            required={field.required && (props.creating || !field.secret)}
+            hint={[field.help, field.secret && !props.creating ? 'Leave empty to keep the stored value.' : ''].filter(Boolean).join(' ')}
+          />
+        ) : (
+          <Field
+            name={field.name}
+            label={field.label}
+            type={field.secret ? 'password' : field.kind === 'url' ? 'url' : 'text'}
+            value={field.secret ? '' : values[field.name]}
+            errors={errors}
+            required={field.required && (props.creating || !field.secret)}
+            autocomplete={field.secret ? 'off' : undefined}
+            hint={[field.help, field.secret && !props.creating ? 'Leave empty to keep the stored value.' : ''].filter(Boolean).join(' ') || undefined}
+          />
+        ),
+      )}
+      <Field name="scopes" label="Scopes" value={values.scopes ?? preset.default_scopes.join(' ')} errors={errors} hint="Separated by spaces." />
+      <Checkbox name="enabled" label="Enabled" checked={values.enabled !== ''} />
+      <Checkbox name="show_on_login_page" label="Show “Continue with …” on the login page" checked={values.show_on_login_page !== ''} />
+      <Select name="provisioning" label="Provisioning" value={values.provisioning || 'create'} options={PROVISIONING_OPTIONS} errors={errors} />
+      <TextArea name="allowed_domains" label="Allowed email domains (optional)" value={values.allowed_domains} errors={errors} rows={2} placeholder="example.com" hint="One per line. When set, only verified emails of these domains may sign in through this source." />
+      <Checkbox name="trust_email_for_linking" label="Link a first sign-in to an existing edge-sso account with the same email, when the provider says the email is verified" checked={values.trust_email_for_linking === 'on'} />
+      <p class="hint">Turn this on only for a provider that verifies email addresses and that you trust: otherwise anyone who registers an account there with a colleague’s email could take over the colleague’s edge-sso account.</p>
+      <fieldset>
+        <legend>Claim mapping (empty: the standard claim)</legend>
+        {CLAIM_MAP_FIELDS.map((field) => (
+          <Field name={`claim_map.${field}`} label={field.replace('_', ' ')} value={values[`claim_map.${field}`]} errors={errors} placeholder={field === 'username' ? 'preferred_username' : field} />
+        ))}
+      </fieldset>
+      <fieldset>
+        <legend>Group mapping</legend>
+        <Field name="group_map.claim" label="Groups claim" value={values['group_map.claim'] || preset.default_group_claim || 'groups'} errors={errors} />
+        <Field name="group_map.prefix" label="Prefix (optional)" value={values['group_map.prefix']} errors={errors} placeholder="okta:" />
+        <TextArea name="group_map.rename" label="Rename (optional)" value={values['group_map.rename']} errors={errors} rows={3} placeholder="Engineering = eng" hint="One “upstream group = edge-sso group” per line; applied before the prefix." />
+      </fieldset>
+      <div class="actions">
+        <button type="submit" class="inline">
+          {props.creating ? 'Add identity source' : 'Save changes'}
+        </button>
+        <a class="button secondary inline" href={props.cancel}>
+          Cancel
+        </a>
+      </div>
+    </PostForm>
+  );
+}
+
+function submitted(c: ConsoleContext, type: SourceType): SourceFormValues {
+  return Object.fromEntries(formFieldNames(type).map((name) => [name, formText(c, name)]));
+}
+
+/**
+ * Validates like the API (`parse`), then `save`s; on failure the form comes back with every error
+ * next to its field: the form's own (an unreadable rename line) and the API's together.
+ */
+export async function saveForm<T>(
+  c: ConsoleContext,
+  type: SourceType,
+  creating: boolean,
+  parse: (input: Record<string, unknown>) => T,
+  save: (parsed: T) => Promise<Response>,
+  render: (values: SourceFormValues, errors: Errors) => Response | Promise<Response>,
+) {
+  const values = submitted(c, type);
+  const { input, errors } = toApiInput(type, values, creating);
+  try {
+    const parsed = parse(input);
+    if (Object.keys(errors).length) return render(values, errors);
+    return await save(parsed);
+  } catch (error) {
+    if (error instanceof ValidationError) return render(values, { ...error.fields, ...errors });
+    if (error instanceof ConflictError) return render(values, { [error.field]: error.message });
+    throw error;
+  }
+}
+

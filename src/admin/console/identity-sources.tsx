@@ -1,0 +1,288 @@
+// Console: Identity sources. List, add (per type), view with the redirect URI to register
+// upstream, edit, delete, and Test connection, which runs the real flow for the admin and shows
+// the claims received and the profile they map to. Validation is the admin API's.
+import { Hono } from 'hono';
+import { audit } from '../../audit/audit';
+import { unlinkIdentity } from '../../federation/accounts';
+import { newAttempt, writeAttempt } from '../../federation/attempt';
+import { checkProvider } from '../../federation/checks';
+import { callbackUrl, clientFor, forceLoginParams } from '../../federation/client';
+import { formValuesOf } from '../../federation/form';
+import { parseNewSource, parseSourceChanges } from '../../federation/input';
+import { availableTypes, presetFor } from '../../federation/registry';
+import { createSource, deleteSource, getSource, listSources, updateSource } from '../../federation/store';
+import { UpstreamError, type SourceType } from '../../federation/types';
+import { dbOf, issuerOf } from '../../http/context';
+import { csrfToken } from '../../http/csrf';
+import { NotFoundError } from '../../lib/errors';
+import { Copyable, Select } from '../../ui/components';
+import { actorOf, type ConsoleContext, type ConsoleEnv } from './context';
+import { saveForm, SourceForm } from './identity-source-form';
+import { renderTestResult, sourcePath, unlinkPath } from './identity-source-parts';
+import { ConfirmPage, ConsolePage, noticeFrom } from './layout';
+
+export const identitySourcePages = new Hono<ConsoleEnv>();
+
+const base = sourcePath;
+
+async function findSource(c: ConsoleContext) {
+  const found = await getSource(dbOf(c), c.env.KEY_ENCRYPTION_KEY, c.req.param('slug')!);
+  if (!found) throw new NotFoundError('No such identity source.');
+  return found;
+}
+
+function typeOf(raw: string | undefined): SourceType {
+  const type = availableTypes().find((t) => t === raw);
+  if (!type) throw new NotFoundError(`Unknown identity source type. Choose one of: ${availableTypes().join(', ')}.`);
+  return type;
+}
+
+// --- List and add ------------------------------------------------------------------------------
+
+identitySourcePages.get('/', async (c) => {
+  const sources = await listSources(dbOf(c), c.env.KEY_ENCRYPTION_KEY);
+  return c.html(
+    <ConsolePage c={c} title="Identity sources" notice={noticeFrom(c)}>
+      <div class="card">
+        <p>Let users sign in with an external provider. Each application can make one its primary source (its SSO URL then goes straight there), and the login page offers every source marked for it.</p>
+        <form method="get" action="/admin/identity-sources/new" class="toolbar">
+          <Select name="type" label="Type" value="oidc" options={availableTypes().map((t) => [t, presetFor(t).label] as const)} />
+          <button type="submit" class="inline">
+            Add identity source
+          </button>
+        </form>
+      </div>
+      <div class="card table-wrap">
+        {sources.length === 0 ? (
+          <p>No identity sources yet. Users sign in with edge-sso’s own passwords.</p>
+        ) : (
+          <table>
+            <thead>
+              <tr>
+                <th>Name</th>
+                <th>Slug</th>
+                <th class="optional">Type</th>
+                <th>Status</th>
+              </tr>
+            </thead>
+            <tbody>
+              {sources.map((s) => (
+                <tr>
+                  <td>
+                    <a href={base(s.slug)}>{s.name}</a>
+                  </td>
+                  <td>
+                    <code>{s.slug}</code>
+                  </td>
+                  <td class="optional">{presetFor(s.type).label}</td>
+                  <td>
+                    <span class={`badge ${s.enabled ? 'ok' : 'off'}`}>{s.enabled ? 'enabled' : 'disabled'}</span>
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
+      </div>
+    </ConsolePage>,
+  );
+});
+
+identitySourcePages.get('/new', (c) => {
+  const type = typeOf(c.req.query('type') ?? 'oidc');
+  return c.html(
+    <ConsolePage c={c} title={`Add ${presetFor(type).label} source`}>
+      <SourceForm c={c} type={type} action={`/admin/identity-sources/new?type=${type}`} values={{ enabled: 'on', show_on_login_page: 'on' }} errors={{}} creating cancel="/admin/identity-sources" />
+    </ConsolePage>,
+  );
+});
+
+identitySourcePages.post('/new', (c) => {
+  const type = typeOf(c.req.query('type'));
+  return saveForm(
+    c,
+    type,
+    true,
+    parseNewSource,
+    async (input) => {
+      await checkProvider(input.type, input.config);
+      const { source } = await createSource(dbOf(c), c.env.KEY_ENCRYPTION_KEY, input);
+      audit(c, { type: 'source.create', actor: actorOf(c), target: source.slug, detail: { type: source.type, name: source.name } });
+      return c.redirect(`${base(source.slug)}?notice=saved`, 303);
+    },
+    (values, errors) =>
+      c.html(
+        <ConsolePage c={c} title={`Add ${presetFor(type).label} source`}>
+          <SourceForm c={c} type={type} action={`/admin/identity-sources/new?type=${type}`} values={values} errors={errors} creating cancel="/admin/identity-sources" />
+        </ConsolePage>,
+        400,
+      ),
+  );
+});
+
+// --- One source --------------------------------------------------------------------------------
+
+identitySourcePages.get('/:slug', async (c) => {
+  const { source } = await findSource(c);
+  const preset = presetFor(source.type);
+  const json = (value: unknown) => <code>{JSON.stringify(value)}</code>;
+  return c.html(
+    <ConsolePage c={c} title={source.name} notice={noticeFrom(c)}>
+      <div class="card">
+        <dl class="details">
+          <dt>Redirect URI</dt>
+          <dd>
+            <Copyable value={callbackUrl(issuerOf(c), source.slug)} label="redirect URI" id="redirect-uri" />
+            <p class="hint">Register this exact URL at {preset.label} as the app’s redirect (callback) URI.</p>
+          </dd>
+          <dt>Type</dt>
+          <dd>{preset.label}</dd>
+          <dt>Slug</dt>
+          <dd>
+            <code>{source.slug}</code>
+          </dd>
+          <dt>Status</dt>
+          <dd>
+            {source.enabled ? 'Enabled' : 'Disabled'} · {source.show_on_login_page ? 'shown on the login page' : 'not shown on the login page'}
+          </dd>
+          <dt>Client ID</dt>
+          <dd>
+            <code>{source.client_id}</code>
+          </dd>
+          {preset.fields.map((field) => (
+            <>
+              <dt>{field.label}</dt>
+              <dd>{field.secret ? (source.secrets_set.includes(field.name) ? <span class="muted">set (hidden)</span> : <span class="muted">not set</span>) : json(source.config[field.name] ?? '')}</dd>
+            </>
+          ))}
+          <dt>Scopes</dt>
+          <dd>
+            <code>{source.scopes.join(' ')}</code>
+          </dd>
+          <dt>Provisioning</dt>
+          <dd>{source.provisioning === 'create' ? 'Creates users at their first sign-in' : 'Only existing users'}</dd>
+          <dt>Allowed domains</dt>
+          <dd>{source.allowed_domains.length ? source.allowed_domains.join(', ') : <span class="muted">Any</span>}</dd>
+          <dt>Linking by email</dt>
+          <dd>{source.trust_email_for_linking ? 'Verified emails may link to existing accounts' : 'Off: a first sign-in never takes over an existing account'}</dd>
+          <dt>Claim mapping</dt>
+          <dd>{Object.keys(source.claim_map).length ? json(source.claim_map) : <span class="muted">Standard claims</span>}</dd>
+          <dt>Group mapping</dt>
+          <dd>{json(source.group_map)}</dd>
+        </dl>
+        <div class="actions">
+          <a class="button inline" href={`${base(source.slug)}/test`}>
+            Test connection
+          </a>
+          <a class="button secondary inline" href={`${base(source.slug)}/edit`}>
+            Edit
+          </a>
+          <a class="button danger inline" href={`${base(source.slug)}/delete`}>
+            Delete
+          </a>
+        </div>
+      </div>
+    </ConsolePage>,
+  );
+});
+
+identitySourcePages.get('/:slug/edit', async (c) => {
+  const { source } = await findSource(c);
+  return c.html(
+    <ConsolePage c={c} title={`Edit ${source.name}`}>
+      <SourceForm c={c} type={source.type} action={`${base(source.slug)}/edit`} values={formValuesOf(source)} errors={{}} creating={false} cancel={base(source.slug)} />
+    </ConsolePage>,
+  );
+});
+
+identitySourcePages.post('/:slug/edit', async (c) => {
+  const { source: current } = await findSource(c);
+  return saveForm(
+    c,
+    current.type,
+    false,
+    (raw) => parseSourceChanges(raw, current),
+    async (changes) => {
+      if (changes.fields.config && changes.fields.config.issuer !== current.config.issuer) await checkProvider(current.type, changes.fields.config);
+      await updateSource(dbOf(c), c.env.KEY_ENCRYPTION_KEY, current.slug, changes);
+      audit(c, { type: 'source.update', actor: actorOf(c), target: current.slug, detail: { fields: [...Object.keys(changes.fields), ...Object.keys(changes.secrets)] } });
+      return c.redirect(`${base(current.slug)}?notice=saved`, 303);
+    },
+    (values, errors) =>
+      c.html(
+        <ConsolePage c={c} title={`Edit ${current.name}`}>
+          <SourceForm c={c} type={current.type} action={`${base(current.slug)}/edit`} values={values} errors={errors} creating={false} cancel={base(current.slug)} />
+        </ConsolePage>,
+        400,
+      ),
+  );
+});
+
+identitySourcePages.get('/:slug/delete', async (c) => {
+  const { source } = await findSource(c);
+  return c.html(
+    <ConfirmPage
+      c={c}
+      title={`Delete ${source.name}?`}
+      message={`Users will no longer be able to sign in with ${source.name}, their links to it are removed, and applications that use it as their primary source go back to edge-sso’s login page. This cannot be undone.`}
+      action={`${base(source.slug)}/delete`}
+      button="Delete identity source"
+      back={base(source.slug)}
+      csrf={csrfToken(c)}
+    />,
+  );
+});
+
+identitySourcePages.post('/:slug/delete', async (c) => {
+  const { source } = await findSource(c);
+  await deleteSource(dbOf(c), source.slug);
+  audit(c, { type: 'source.delete', actor: actorOf(c), target: source.slug, detail: { name: source.name } });
+  return c.redirect('/admin/identity-sources?notice=deleted', 303);
+});
+
+// --- Test connection ---------------------------------------------------------------------------
+
+/**
+ * Starts the real flow for the admin; the callback shows the result (renderTestResult) instead of
+ * signing in. A link, not a form: CSP form-action would stop a form's redirect to the provider, and
+ * starting a test changes nothing (the result is shown only to this admin, in this browser).
+ */
+identitySourcePages.get('/:slug/test', async (c) => {
+  const { source, secrets } = await findSource(c);
+  const attempt = newAttempt(source.slug, { test_by: actorOf(c) });
+  try {
+    const url = await clientFor(source, secrets, issuerOf(c)).authorizationUrl(attempt, forceLoginParams(source, true));
+    await writeAttempt(c, c.env.KEY_ENCRYPTION_KEY, attempt, presetFor(source.type).response_mode === 'form_post');
+    return c.redirect(url.href, 303);
+  } catch (error) {
+    const failure = error instanceof UpstreamError ? error : new UpstreamError('failed', 'The test could not start.', String(error));
+    audit(c, { type: 'source.test', actor: actorOf(c), target: source.slug, detail: { ok: false, reason: failure.code } });
+    return renderTestResult(c, source, { error: failure });
+  }
+});
+
+identitySourcePages.get('/:slug/unlink', async (c) => {
+  const slug = c.req.param('slug');
+  const userId = c.req.query('user') ?? '';
+  const subject = c.req.query('subject') ?? '';
+  return c.html(
+    <ConfirmPage
+      c={c}
+      title="Unlink this identity?"
+      message={`The ${slug} account ${subject} will no longer sign in as this user. If it signs in again, the first-sign-in rules apply: it may be refused, or create a new user.`}
+      action={unlinkPath(slug, userId, subject)}
+      button="Unlink identity"
+      back={`/admin/users/${encodeURIComponent(userId)}`}
+      csrf={csrfToken(c)}
+    />,
+  );
+});
+
+identitySourcePages.post('/:slug/unlink', async (c) => {
+  const slug = c.req.param('slug');
+  const userId = c.req.query('user') ?? '';
+  const subject = c.req.query('subject') ?? '';
+  if (!(await unlinkIdentity(dbOf(c), userId, slug, subject))) throw new NotFoundError('No such linked identity.');
+  audit(c, { type: 'user.identity.unlink', actor: actorOf(c), target: userId, detail: { source: slug, subject } });
+  return c.redirect(`/admin/users/${encodeURIComponent(userId)}?notice=saved`, 303);
+});

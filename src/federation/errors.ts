@@ -1,0 +1,30 @@
+// Turns what oauth4webapi (or fetch) throws into an UpstreamError with a message for people and
+// a detail for admins. Nothing here is shown raw to an end user.
+import * as oauth from 'oauth4webapi';
+import { UpstreamError } from './types';
+
+/** What the provider said in an `error=` callback: the user cancelled, or the provider refused. */
+export function authorizationError(error: string, description: string | undefined, sourceName: string): UpstreamError {
+  const message =
+    error === 'access_denied'
+      ? `You cancelled the sign-in at ${sourceName}, or ${sourceName} did not allow it.`
+      : error === 'login_required' || error === 'interaction_required' || error === 'consent_required'
+        ? `${sourceName} needs you to sign in again.`
+        : `${sourceName} could not complete the sign-in.`;
+  return new UpstreamError(error, message, description ? `${error}: ${description.slice(0, 300)}` : error);
+}
+
+export function asUpstreamError(error: unknown, sourceName: string): UpstreamError {
+  if (error instanceof UpstreamError) return error;
+  if (error instanceof oauth.AuthorizationResponseError) return authorizationError(error.error, error.error_description, sourceName);
+  if (error instanceof oauth.ResponseBodyError) {
+    return new UpstreamError('token_error', `${sourceName} did not accept the sign-in. Try again.`, `${error.error}${error.error_description ? `: ${error.error_description}` : ''} (HTTP ${error.status})`);
+  }
+  if (error instanceof oauth.OperationProcessingError || error instanceof oauth.UnsupportedOperationError || error instanceof oauth.WWWAuthenticateChallengeError) {
+    return new UpstreamError('invalid_response', `${sourceName} sent an answer that edge-sso cannot trust, so you were not signed in.`, `${error.code ?? 'error'}: ${error.message}`);
+  }
+  if (error instanceof TypeError || (error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError'))) {
+    return new UpstreamError('unreachable', `${sourceName} could not be reached. Try again in a moment.`, error.message);
+  }
+  return new UpstreamError('failed', `Signing in with ${sourceName} failed.`, error instanceof Error ? `${error.name}: ${error.message}` : String(error));
+}

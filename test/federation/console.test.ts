@@ -1,0 +1,138 @@
+// The console's Identity sources section and its pieces on other pages, as an admin uses them:
+// the form's validation (the API's, with each error next to its field), the source page with the
+// redirect URI to register, edit with secrets kept, delete with confirmation (CSRF-checked),
+// the app form's primary source and the app page's two SSO URLs.
+import { env } from 'cloudflare:workers';
+import { describe, expect, it } from 'vitest';
+import { database } from '../../src/db/client';
+import { parseNewSource } from '../../src/federation/input';
+import { createSource, getSource } from '../../src/federation/store';
+import { admin, auditUntil, Browser, createUser, hiddenFields, ORIGIN, PASSWORD, unique } from '../helpers';
+
+const decode = (text: string) => text.replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
+
+async function signedInAdmin() {
+  const user = await createUser({ roles: ['admin'] });
+  const browser = new Browser();
+  expect((await browser.signInThrough('/admin/apps', user.email, PASSWORD)).status).toBe(200);
+  return { browser, user };
+}
+
+async function page(browser: Browser, path: string, status = 200): Promise<string> {
+  const res = await browser.fetch(path);
+  const html = await res.text();
+  expect(res.status, html.slice(0, 400)).toBe(status);
+  return html;
+}
+
+function postForm(browser: Browser, path: string, fields: Record<string, string>) {
+  return browser.fetch(path, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', origin: ORIGIN }, body: new URLSearchParams(fields) });
+}
+
+function fieldError(html: string, name: string): string | undefined {
+  const m = new RegExp(`<p class="field-error" id="${name.replace(/\./g, '\\.')}-error">([^<]*)</p>`).exec(html);
+  return m ? decode(m[1]!) : undefined;
+}
+
+async function storedSource(fields: Record<string, unknown> = {}) {
+  const slug = unique('con').toLowerCase().replace(/[^a-z0-9-]/g, '-').slice(0, 40);
+  const input = parseNewSource({ type: 'oidc', slug, name: 'Console IdP', issuer: 'https://idp.console.test', client_id: 'edge', client_secret: 'kept-secret', ...fields });
+  return (await createSource(database(env.DB), env.KEY_ENCRYPTION_KEY, input)).source;
+}
+
+describe('console: identity sources', () => {
+  it('is in the navigation and lists sources; the add form offers every type', async () => {
+    const { browser } = await signedInAdmin();
+    const source = await storedSource({ name: 'Listed IdP' });
+    const html = await page(browser, '/admin/identity-sources');
+    expect(html).toContain('href="/admin/identity-sources" aria-current="page"');
+    expect(html).toContain(`href="/admin/identity-sources/${source.slug}">Listed IdP</a>`);
+    for (const type of ['oidc', 'entra', 'google', 'github', 'apple']) expect(html).toContain(`<option value="${type}"`);
+    const form = await page(browser, '/admin/identity-sources/new?type=entra');
+    expect(form).toContain('name="tenant"');
+    await page(browser, '/admin/identity-sources/new?type=saml', 404);
+  });
+
+  it('shows every invalid field next to it, keeping what was typed', async () => {
+    const { browser } = await signedInAdmin();
+    const html = await page(browser, '/admin/identity-sources/new?type=oidc');
+    const res = await postForm(browser, '/admin/identity-sources/new?type=oidc', {
+      ...hiddenFields(html),
+      name: 'Typed name',
+      issuer: 'http://idp.example.com',
+      client_id: '',
+      client_secret: 's',
+      allowed_domains: 'not a domain',
+      'group_map.rename': 'no equals sign',
+    });
+    expect(res.status).toBe(400);
+    const body = await res.text();
+    expect(fieldError(body, 'issuer')).toContain('https');
+    expect(fieldError(body, 'client_id')).toBe('must not be empty');
+    expect(fieldError(body, 'group_map.rename')).toContain('upstream group = edge-sso group');
+    expect(body).toContain('value="Typed name"');
+  });
+
+  it('shows the redirect URI to register, never the secret; edit keeps the secret when left empty', async () => {
+    const { browser } = await signedInAdmin();
+    const source = await storedSource();
+    const html = await page(browser, `/admin/identity-sources/${source.slug}`);
+    expect(html).toContain(`https://sso.test/federation/${source.slug}/callback`);
+    expect(html).not.toContain('kept-secret');
+    expect(html).toContain(`href="/admin/identity-sources/${source.slug}/test"`);
+    const edit = await page(browser, `/admin/identity-sources/${source.slug}/edit`);
+    expect(edit).not.toContain('kept-secret');
+    const fields = Object.fromEntries([...edit.matchAll(/<input id="([^"]+)" name="\1"[^>]*? value="([^"]*)"/g)].map((m) => [m[1]!, decode(m[2]!)]));
+    const res = await postForm(browser, `/admin/identity-sources/${source.slug}/edit`, {
+      ...fields,
+      ...hiddenFields(edit),
+      name: 'Renamed IdP',
+      enabled: 'on',
+      show_on_login_page: 'on',
+      'group_map.rename': 'Engineering = eng',
+    });
+    expect(res.status, await res.clone().text()).toBe(303);
+    const stored = (await getSource(database(env.DB), env.KEY_ENCRYPTION_KEY, source.slug))!;
+    expect(stored.source).toMatchObject({ name: 'Renamed IdP', group_map: { rename: { Engineering: 'eng' } }, trust_email_for_linking: false });
+    expect(stored.secrets.client_secret).toBe('kept-secret');
+  });
+
+  it('deletes only after confirmation, with CSRF, and audits it', async () => {
+    const { browser, user } = await signedInAdmin();
+    const source = await storedSource();
+    const confirm = await page(browser, `/admin/identity-sources/${source.slug}/delete`);
+    expect(confirm).toContain('This cannot be undone');
+    const forged = await postForm(browser, `/admin/identity-sources/${source.slug}/delete`, { csrf: 'forged' });
+    expect(forged.status).toBe(403);
+    const res = await postForm(browser, `/admin/identity-sources/${source.slug}/delete`, hiddenFields(confirm));
+    expect(res.status).toBe(303);
+    expect(await getSource(database(env.DB), env.KEY_ENCRYPTION_KEY, source.slug)).toBeNull();
+    const events = await auditUntil('type=source.delete', (e) => e.some((x) => x.target === source.slug));
+    expect(events.find((x) => x.target === source.slug)!.actor).toBe(user.id);
+  });
+
+  it('the app form picks a primary source; the app page shows it and the SSO URL with ?idp=', async () => {
+    const { browser } = await signedInAdmin();
+    const source = await storedSource({ name: 'Primary IdP' });
+    const form = await page(browser, '/admin/apps/new');
+    expect(form).toContain(`<option value="${source.slug}"`);
+    const res = await postForm(browser, '/admin/apps/new', {
+      ...hiddenFields(form),
+      name: 'Federated',
+      redirect_urls: 'https://app.example.com/cb',
+      signing_alg: 'HS256',
+      response_mode: 'query',
+      token_ttl_seconds: '300',
+      identity_source: source.slug,
+    });
+    expect(res.status).toBe(303);
+    const appPath = new URL(res.headers.get('location')!, ORIGIN).pathname;
+    const html = decode(await page(browser, appPath));
+    expect(html).toContain('Primary identity source');
+    expect(html).toContain('Primary IdP');
+    const clientId = appPath.split('/').pop()!;
+    expect(html).toContain(`https://sso.test/sso/jwt/${clientId}?idp=${source.slug}`);
+    const app = (await (await admin('GET', `/apps/${clientId}`)).json()) as { identity_source: string };
+    expect(app.identity_source).toBe(source.slug);
+  });
+});
