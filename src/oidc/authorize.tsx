@@ -35,9 +35,9 @@ function respond(c: AppContext, delivery: ErrorDelivery, params: Record<string, 
 }
 
 async function authorize(c: AppContext, params: SingleValues) {
-  const clientId = requestedClientId(params);
-  if (typeof clientId !== 'string') return refusedRequest(c, clientId as Extract<typeof clientId, { kind: 'page' }>);
-  const app = await loadServedApp(c.env, clientId);
+  const client = requestedClientId(params);
+  if ('kind' in client) return refusedRequest(c, client);
+  const app = await loadServedApp(c.env, client.clientId);
   if (!app) return unknownClient(c);
 
   const check = checkAuthorizationRequest(params, app);

@@ -12,7 +12,7 @@ import { atHash } from './at-hash';
 import { idTokenClaims, scopedClaims } from './claims';
 import { authenticateClient } from './clients';
 import { ACCESS_TOKEN_TTL_SECONDS, oidcPaths } from './config';
-import { noStore, OAuthError, oauthErrorResponse } from './errors';
+import { noStore, OAuthError, oauthEndpoint } from './errors';
 import { readOAuthForm } from './form';
 import { consumeRefreshToken, extendGrant, findRefreshToken, GrantRevoked, redeemCode, revokeGrant } from './grants';
 import { verifyPkce } from './pkce';
@@ -20,16 +20,6 @@ import { formatScope, grantedScopes, parseStoredScope, type Scope } from './scop
 import { mintAccessToken, signIdToken } from './tokens';
 
 export const tokenEndpoint = new Hono<AppEnv>();
-
-/** Runs a back-channel handler, answering OAuthErrors as RFC 6749 §5.2 says. */
-export async function oauthEndpoint(c: AppContext, handler: () => Promise<Response>): Promise<Response> {
-  try {
-    return await handler();
-  } catch (error) {
-    if (error instanceof OAuthError) return oauthErrorResponse(c, error);
-    throw error;
-  }
-}
 
 tokenEndpoint.post(oidcPaths.token, (c) =>
   oauthEndpoint(c, async () => {
