@@ -3,7 +3,6 @@ import { Hono } from 'hono';
 import type { ServedApp } from '../apps/cache';
 import { matchRedirect } from '../apps/redirects';
 import { audit } from '../audit/audit';
-import { database } from '../db/client';
 import { dbOf, issuerOf, type AppContext, type AppEnv } from '../http/context';
 import { nowSeconds } from '../lib/time';
 import { profileClaims, type User } from '../users/user';
@@ -89,7 +88,7 @@ async function issueTokens(c: AppContext, app: ServedApp, issue: Issue) {
 
 /** The user behind a grant, if they may still sign in; otherwise the grant ends here. */
 async function liveUser(c: AppContext, grantId: string, userId: string, now: number): Promise<User> {
-  const db = database(c.env.DB);
+  const db = dbOf(c);
   const user = await getUser(db, userId);
   if (!user || user.disabled) {
     await revokeGrant(db, grantId, now);
