@@ -132,7 +132,7 @@ async function refresh(c: AppContext, app: ServedApp, body: Record<string, strin
   if (!token) throw new OAuthError('invalid_request', 'refresh_token is required.');
   const now = nowSeconds();
   // A narrowing scope is checked before the token is spent, so a refused request does not burn it.
-  const narrowed = body.scope === undefined ? null : await narrowScope(c, token, body.scope, now);
+  const narrowed = body.scope === undefined ? null : await narrowScope(c, app, token, body.scope, now);
   const rotation = await consumeRefreshToken(dbOf(c), token, app.clientId, now);
   if (rotation.kind === 'replayed') {
     audit(c, { type: 'oidc.reuse', actor: 'anonymous', target: app.clientId, detail: { token: 'refresh_token' } });
@@ -146,9 +146,9 @@ async function refresh(c: AppContext, app: ServedApp, body: Record<string, strin
 }
 
 /** The scopes a refresh request asks for: a subset of the grant's (RFC 6749 §6), with openid. */
-async function narrowScope(c: AppContext, token: string, asked: string, now: number): Promise<Scope[] | null> {
+async function narrowScope(c: AppContext, app: ServedApp, token: string, asked: string, now: number): Promise<Scope[] | null> {
   const current = await findRefreshToken(dbOf(c), token, now);
-  if (!current) return null; // consumption below answers invalid_grant, or detects the replay
+  if (!current || current.clientId !== app.clientId) return null; // consumption below answers invalid_grant, or detects the replay
   const granted: string[] = parseStoredScope(current.scope);
   if (asked.split(' ').some((s) => s !== '' && !granted.includes(s))) throw new OAuthError('invalid_scope', 'A refresh may only narrow the granted scope.');
   const scopes = grantedScopes(asked);
