@@ -11,6 +11,7 @@ import { securityHeaders } from './http/security-headers';
 import { federationRoutes } from './federation/routes';
 import { loginRoutes } from './login/routes';
 import { scheduled } from './maintenance/scheduled';
+import { oidcRoutes } from './oidc/routes';
 import { ssoRoutes } from './sso/routes';
 import { tokenRoutes } from './tokens/routes';
 import { uiRoutes } from './ui/routes';
@@ -30,6 +31,7 @@ app.route('/', ssoRoutes);
 app.route('/', accountRoutes);
 app.route('/', brandingRoutes);
 app.route('/', federationRoutes);
+app.route('/', oidcRoutes);
 app.route('/api/admin', adminApi);
 app.route('/admin', adminConsole);
 

@@ -12,6 +12,7 @@ import { nowSeconds } from '../lib/time';
 import { DEFAULT_TOKEN_TTL_SECONDS, type App } from './app';
 import type { AppFields, NewAppInput } from './input';
 import { forgetApp } from './cache';
+import { ensureSigningKeys } from '../tokens/keys';
 
 const unknownSource = (slug: string | null | undefined) =>
   new ValidationError({ identity_source: `names no identity source ("${slug}"); add it under Identity sources first, or leave it empty` });
@@ -56,6 +57,8 @@ async function withRedirects(db: Database, rows: AppRow[]): Promise<App[]> {
       attributeMap: row.attributeMap as App['attributeMap'],
       branding: row.branding,
       identitySource: row.identitySource,
+      tokenEndpointAuthMethod: row.tokenEndpointAuthMethod,
+      backchannelLogoutUri: row.backchannelLogoutUri,
       redirectUrls: mine.filter((u) => u.kind === 'login').map((u) => u.url),
       logoutUrls: mine.filter((u) => u.kind === 'logout').map((u) => u.url),
       createdAt: row.createdAt,
@@ -102,6 +105,8 @@ export async function createApp(db: Database, kek: string, input: NewAppInput): 
     initiateLoginUrl: input.initiateLoginUrl ?? '',
     branding: input.branding ?? {},
     identitySource: input.identitySource ?? null,
+    tokenEndpointAuthMethod: input.tokenEndpointAuthMethod ?? 'client_secret_basic',
+    backchannelLogoutUri: input.backchannelLogoutUri ?? null,
     secretEncrypted: await seal(kek, secret, secretPurpose(clientId)),
     createdAt: now,
     updatedAt: now,
@@ -115,6 +120,8 @@ export async function createApp(db: Database, kek: string, input: NewAppInput): 
     if (isForeignKeyViolation(error)) throw unknownSource(input.identitySource);
     throw error;
   }
+  // The issuer's keys exist before the app's first sign-in, so the JWKS it caches already has them.
+  await ensureSigningKeys(db, kek);
   return { app: (await getApp(db, clientId))!, secret };
 }
 

@@ -29,13 +29,15 @@ export type AuditType =
   | 'source.update'
   | 'source.delete'
   | 'source.test'
-  | 'user.identity.unlink';
+  | 'user.identity.unlink'
+  | 'oidc.code'
+  | 'oidc.reuse';
 
 export const AUDIT_TYPES: readonly AuditType[] = [
   'login.success', 'login.failure', 'login.locked', 'login.lockout', 'lockout.unlock', 'logout',
   'app.create', 'app.update', 'app.delete', 'app.secret.rotate', 'app.secret.retire', 'app.secret.reveal', 'app.test',
   'user.create', 'user.update', 'user.delete', 'user.sessions.revoke', 'user.import',
-  'key.rotate', 'branding.update',
+  'key.rotate', 'branding.update', 'oidc.code', 'oidc.reuse',
   'source.create', 'source.update', 'source.delete', 'source.test', 'user.identity.unlink',
 ];
 

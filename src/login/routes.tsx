@@ -60,7 +60,8 @@ loginRoutes.get('/login', async (c) => {
     if (session) return c.redirect('/my-apps', 303);
     if (flowValue) return expiredFlow(c, flowValue);
   }
-  return loginPage(c, flow, { flow: flow ? flowValue : undefined });
+  // An OIDC login_hint pre-fills the email (src/oidc/login-redirect.ts).
+  return loginPage(c, flow, { flow: flow ? flowValue : undefined, email: c.req.query('login_hint')?.slice(0, 254) });
 });
 
 loginRoutes.post('/login', limitBody(16 * 1024), async (c) => {

@@ -5,6 +5,7 @@ import { pruneAuditEvents } from '../audit/retention';
 import { database } from '../db/client';
 import { settingsFrom, type Bindings } from '../env';
 import { pruneThrottle } from '../login/throttle';
+import { pruneOidc } from '../oidc/grants';
 import { pruneExpiredSessionIndex } from '../sessions/sessions';
 
 export interface Pruner {
@@ -18,5 +19,6 @@ export const pruners: Pruner[] = [
   { name: 'audit_events', prune: (env, now) => pruneAuditEvents(database(env.DB), settingsFrom(env).auditRetentionDays, now) },
   { name: 'login_throttle', prune: (env, now) => pruneThrottle(database(env.DB), settingsFrom(env).lockout, now) },
   { name: 'previous_client_secrets', prune: (env, now) => pruneExpiredPreviousSecrets(database(env.DB), now) },
+  { name: 'oidc', prune: (env, now) => pruneOidc(database(env.DB), now) },
   { name: 'user_sessions', prune: (env, now) => pruneExpiredSessionIndex(env, now) },
 ];

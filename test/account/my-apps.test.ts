@@ -126,6 +126,8 @@ describe('appTiles and launchUrl', () => {
     logoutUrls: [],
     initiateLoginUrl: '',
     identitySource: null,
+    tokenEndpointAuthMethod: 'client_secret_basic',
+    backchannelLogoutUri: null,
     attributeMap: {},
     branding: {},
     createdAt: 0,

@@ -89,6 +89,14 @@ describe('the scheduled handler', () => {
     expect(results.map((r) => r.id_hash)).toEqual([`${user.id}-live-1`]);
   });
 
+  it('prunes expired OIDC rows: a revoked access token id past its expiry goes, a live one stays', async () => {
+    const tag = unique('jti');
+    await env.DB.prepare('insert into oauth_revoked_jtis (jti, expires_at) values (?, ?), (?, ?)').bind(`${tag}-old`, now() - 1, `${tag}-live`, now() + 600).run();
+    await runCron();
+    const { results } = await env.DB.prepare('select jti from oauth_revoked_jtis where jti like ?').bind(`${tag}%`).all<{ jti: string }>();
+    expect(results.map((r) => r.jti)).toEqual([`${tag}-live`]);
+  });
+
   it('erases a previous client secret once its grace period is over, and keeps one still in grace', async () => {
     const over = await createApp();
     const inGrace = await createApp();
