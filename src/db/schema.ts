@@ -1,7 +1,7 @@
 // The D1 tables. migrations/ is generated from this file: `npm run db:generate`.
 // Times are Unix seconds. JSON columns hold arrays of strings.
 import { sql } from 'drizzle-orm';
-import { index, integer, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
+import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
 
 export type SigningAlg = 'HS256' | 'RS256' | 'ES256';
 export type ResponseMode = 'query' | 'fragment' | 'form_post';
@@ -121,6 +121,23 @@ export const userSessions = sqliteTable(
     expiresAt: integer('expires_at').notNull(),
   },
   (t) => [index('user_sessions_user').on(t.userId, t.expiresAt)],
+);
+
+/**
+ * Which apps a session has signed in to, so signing out can tell each of them (OIDC Back-Channel
+ * Logout, src/oidc/backchannel.ts). Written once per session and app: the session's KV record
+ * keeps the list too, so a repeat visit knows without asking D1. Ends with its session row.
+ */
+export const sessionApps = sqliteTable(
+  'session_apps',
+  {
+    idHash: text('id_hash')
+      .notNull()
+      .references(() => userSessions.idHash, { onDelete: 'cascade' }),
+    clientId: text('client_id').notNull(),
+    signedInAt: integer('signed_in_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.idHash, t.clientId] })],
 );
 
 /** Installation-wide settings (branding), one JSON value per key. */

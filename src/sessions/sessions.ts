@@ -28,6 +28,11 @@ export interface SessionRecord {
   expiresAt: number;
   profile: ProfileClaims;
   roles: string[];
+  /**
+   * Client IDs this session has received a token for (absent in sessions from before it was kept).
+   * It spares repeat visits a D1 query: only an app's first sign-in writes (src/oidc/backchannel.ts).
+   */
+  apps?: string[];
 }
 
 export interface Session extends SessionRecord {
@@ -130,8 +135,27 @@ export async function refreshUserSessions(stores: SessionStores, userId: string,
   );
 }
 
+/**
+ * Adds an app to the session's KV record (its TTL unchanged). Read-modify-write: a concurrent first
+ * visit to another app may drop one name from this list, which costs that app one more D1 insert
+ * (the D1 `session_apps` rows, not this list, decide who is told at sign-out).
+ */
+export async function addSessionApp(kv: KVNamespace, session: Session, clientId: string): Promise<void> {
+  const { idHash, ...record } = session;
+  const now = nowSeconds();
+  if (record.expiresAt <= now) return;
+  const apps = [...(record.apps ?? []), clientId];
+  await kv.put(kvKeys.session(idHash), JSON.stringify({ ...record, apps }), { expirationTtl: kvTtl(record.expiresAt - now) });
+  session.apps = apps;
+}
+
+/** Whether an admin's change to a user ends all of that user's sessions. */
+export function changeEndsSessions(user: Pick<User, 'disabled'>, change: { passwordChanged: boolean }): boolean {
+  return change.passwordChanged || user.disabled;
+}
+
 /** After an admin changes a user: a new password or a disabled account ends every session; other changes reach live sessions. */
 export async function syncUserSessions(stores: SessionStores, user: User, change: { passwordChanged: boolean }): Promise<void> {
-  if (change.passwordChanged || user.disabled) await endUserSessions(stores, user.id);
+  if (changeEndsSessions(user, change)) await endUserSessions(stores, user.id);
   else await refreshUserSessions(stores, user.id, profileClaims(user), user.roles);
 }

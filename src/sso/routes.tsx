@@ -8,7 +8,8 @@ import { issuerFor } from '../env';
 import type { AppContext, AppEnv } from '../http/context';
 import { SignedOutPage } from '../login/pages';
 import { createFlow } from '../sessions/flows';
-import { endSession, readSession } from '../sessions/sessions';
+import { endSessionAndNotifyApps, rememberAppSignIn } from '../oidc/backchannel';
+import { readSession } from '../sessions/sessions';
 import { mintIdToken } from '../tokens/mint';
 import { MessagePage } from '../ui/layout';
 import { deliver } from './deliver';
@@ -92,13 +93,14 @@ async function signIn(c: AppContext, clientId: string | undefined) {
   }
 
   const idToken = await mintIdToken(c.env, app, session, issuerFor(c.env, c.req.url));
+  await rememberAppSignIn(c, session, app.clientId);
   return deliver(c, app.responseMode, target, { id_token: idToken, state });
 }
 
 /** GET /sso/logout?client_id=…&redirect_uri=… — end the session; return to the app only at a URL registered for it. */
 ssoRoutes.get('/sso/logout', async (c) => {
   const session = await readSession(c);
-  await endSession(c);
+  await endSessionAndNotifyApps(c, session);
   if (session) audit(c, { type: 'logout', actor: session.userId, target: c.req.query('client_id') ?? '' });
 
   const clientId = c.req.query('client_id');

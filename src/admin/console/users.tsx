@@ -7,7 +7,7 @@ import { csrfToken } from '../../http/csrf';
 import { randomToken } from '../../lib/encoding';
 import { ConflictError, NotFoundError, RequestError, ValidationError } from '../../lib/errors';
 import { kvKeys, kvTtl } from '../../sessions/kv';
-import { endUserSessions, syncUserSessions } from '../../sessions/sessions';
+import { endUserSessionsAndNotifyApps, syncUserSessionsAndNotifyApps } from '../../oidc/backchannel';
 import { IMPORT_COLUMNS, MAX_IMPORT_ROWS } from '../../users/csv';
 import { importUsersFromCsv, type ImportOutcome } from '../../users/import';
 import { parseNewUser, parseUserChanges, PASSWORD_MIN_LENGTH, type UserFields } from '../../users/input';
@@ -351,7 +351,7 @@ userPages.post('/:id', async (c) => {
       throw new ValidationError({ roles: 'You cannot remove your own admin role. Ask another admin.' });
     }
     const updated = await updateUser(dbOf(c), user.id, changes);
-    await syncUserSessions(c.env, updated, { passwordChanged: false });
+    await syncUserSessionsAndNotifyApps(c, updated, { passwordChanged: false });
     audit(c, { type: 'user.update', actor: actorOf(c), target: user.id, detail: { fields: Object.keys(changes) } });
     return c.redirect(`${userPath(user.id)}?notice=saved`, 303);
   } catch (error) {
@@ -366,7 +366,7 @@ userPages.post('/:id/password', async (c) => {
   try {
     const changes = parseUserChanges({ password: rawText(c, 'new_password') });
     const updated = await updateUser(dbOf(c), user.id, changes);
-    await syncUserSessions(c.env, updated, { passwordChanged: true });
+    await syncUserSessionsAndNotifyApps(c, updated, { passwordChanged: true });
     audit(c, { type: 'user.update', actor: actorOf(c), target: user.id, detail: { fields: ['password'] } });
     return c.redirect(`${userPath(user.id)}?notice=password_set`, 303);
   } catch (error) {
@@ -383,7 +383,7 @@ for (const [action, disabled] of [
     const user = await findUser(c);
     if (disabled) refuseSelf(c, user, 'disable');
     const updated = await updateUser(dbOf(c), user.id, { disabled });
-    await syncUserSessions(c.env, updated, { passwordChanged: false });
+    await syncUserSessionsAndNotifyApps(c, updated, { passwordChanged: false });
     audit(c, { type: 'user.update', actor: actorOf(c), target: user.id, detail: { fields: ['disabled'], disabled } });
     return c.redirect(`${userPath(user.id)}?notice=${disabled ? 'disabled' : 'enabled'}`, 303);
   });
@@ -406,7 +406,7 @@ userPages.get('/:id/sign-out', async (c) => {
 
 userPages.post('/:id/sign-out', async (c) => {
   const user = await findUser(c);
-  const ended = await endUserSessions(c.env, user.id);
+  const ended = await endUserSessionsAndNotifyApps(c, user.id);
   audit(c, { type: 'user.sessions.revoke', actor: actorOf(c), target: user.id, detail: { ended } });
   return c.redirect(`${userPath(user.id)}?notice=signed_out`, 303);
 });
@@ -430,7 +430,7 @@ userPages.post('/:id/delete', async (c) => {
   const user = await findUser(c);
   refuseSelf(c, user, 'delete');
   // Sessions first: deleting the user also deletes their D1 session index.
-  await endUserSessions(c.env, user.id);
+  await endUserSessionsAndNotifyApps(c, user.id);
   await deleteUser(dbOf(c), user.id);
   audit(c, { type: 'user.delete', actor: actorOf(c), target: user.id, detail: { email: user.email } });
   return c.redirect('/admin/users?notice=deleted', 303);
