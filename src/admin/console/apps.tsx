@@ -21,7 +21,7 @@ import { inspectIdToken } from '../../tokens/verify';
 import { Copyable, ErrorSummary, Field, PostForm, SearchForm, Select, TextArea, type Errors } from '../../ui/components';
 import { ConfirmPage, ConsolePage, noticeFrom } from './layout';
 import { actorOf, formText, type ConsoleContext, type ConsoleEnv } from './context';
-import { flaskSnippet, nodeSnippet } from './snippets';
+import { authlibSnippet, discoveryUrl, flaskSnippet, nodeSnippet, openidClientSnippet } from './snippets';
 
 export const appPages = new Hono<ConsoleEnv>();
 
@@ -556,6 +556,22 @@ appPages.get('/:clientId/integration', async (c) => {
         <pre id="node-snippet">{nodeSnippet(values)}</pre>
         <button type="button" class="secondary small" data-copy={nodeSnippet(values)}>
           Copy Node snippet
+        </button>
+      </div>
+      <div class="card">
+        <h2>OpenID Connect</h2>
+        <p>
+          Any OIDC client library works with this app's client ID and the discovery URL <code id="discovery-url">{discoveryUrl(values.issuer)}</code>.
+        </p>
+        <h3>Flask with Authlib</h3>
+        <pre id="authlib-snippet">{authlibSnippet(values)}</pre>
+        <button type="button" class="secondary small" data-copy={authlibSnippet(values)}>
+          Copy Authlib snippet
+        </button>
+        <h3>Node.js with openid-client</h3>
+        <pre id="openid-client-snippet">{openidClientSnippet(values)}</pre>
+        <button type="button" class="secondary small" data-copy={openidClientSnippet(values)}>
+          Copy openid-client snippet
         </button>
       </div>
     </ConsolePage>,
