@@ -6,6 +6,7 @@ import type { AppEnv } from './http/context';
 import { notFound, onError } from './http/errors';
 import { securityHeaders } from './http/security-headers';
 import { loginRoutes } from './login/routes';
+import { oidcRoutes } from './oidc/routes';
 import { ssoRoutes } from './sso/routes';
 import { tokenRoutes } from './tokens/routes';
 import { uiRoutes } from './ui/routes';
@@ -22,6 +23,7 @@ app.route('/', uiRoutes);
 app.route('/', tokenRoutes);
 app.route('/', loginRoutes);
 app.route('/', ssoRoutes);
+app.route('/', oidcRoutes);
 app.route('/api/admin', adminApi);
 app.route('/admin', adminConsole);
 

@@ -1,10 +1,11 @@
 // What an application is, independent of how it is stored.
-import type { Branding, ResponseMode, SigningAlg } from '../db/schema';
+import type { Branding, ResponseMode, SigningAlg, TokenEndpointAuthMethod } from '../db/schema';
 import { brandingToJson } from '../branding/branding';
 import type { AttributeMap } from './attributes';
 
 export const SIGNING_ALGS = ['HS256', 'RS256', 'ES256'] as const satisfies readonly SigningAlg[];
 export const RESPONSE_MODES = ['query', 'fragment', 'form_post'] as const satisfies readonly ResponseMode[];
+export const TOKEN_ENDPOINT_AUTH_METHODS = ['client_secret_basic', 'client_secret_post', 'none'] as const satisfies readonly TokenEndpointAuthMethod[];
 export const DEFAULT_TOKEN_TTL_SECONDS = 300;
 /** The longest token lifetime an admin may choose; retiring signing keys stay published this long. */
 export const MAX_TOKEN_TTL_SECONDS = 86_400;
@@ -24,6 +25,10 @@ export interface App {
   attributeMap: AttributeMap;
   /** This app's overrides of the global branding. */
   branding: Partial<Branding>;
+  /** OIDC: how the app authenticates at the token endpoint; `none` is a public client (PKCE required, no secret). */
+  tokenEndpointAuthMethod: TokenEndpointAuthMethod;
+  /** OIDC Back-Channel Logout URL, or null. */
+  backchannelLogoutUri: string | null;
   createdAt: number;
   updatedAt: number;
 }
@@ -35,6 +40,7 @@ export function appEndpoints(issuer: string, clientId: string) {
     sso_url: `${issuer}/sso/jwt/${id}`,
     logout_url: `${issuer}/sso/logout?client_id=${id}`,
     jwks_uri: `${issuer}/.well-known/jwks.json`,
+    openid_configuration: `${issuer}/.well-known/openid-configuration`,
   };
 }
 
@@ -51,6 +57,8 @@ export function appToJson(app: App, issuer: string, clientSecret?: string) {
     token_ttl_seconds: app.tokenTtlSeconds,
     attribute_map: app.attributeMap,
     branding: brandingToJson(app.branding),
+    token_endpoint_auth_method: app.tokenEndpointAuthMethod,
+    backchannel_logout_uri: app.backchannelLogoutUri,
     ...appEndpoints(issuer, app.clientId),
     ...(clientSecret === undefined ? {} : { client_secret: clientSecret }),
     created_at: new Date(app.createdAt * 1000).toISOString(),

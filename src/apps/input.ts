@@ -1,7 +1,7 @@
 // Parses the admin's JSON for creating or changing an app. Every invalid field is reported at once.
 import { asObject, FieldReader } from '../lib/validation';
-import type { ResponseMode, SigningAlg } from '../db/schema';
-import { MAX_TOKEN_TTL_SECONDS, RESPONSE_MODES, SIGNING_ALGS } from './app';
+import type { ResponseMode, SigningAlg, TokenEndpointAuthMethod } from '../db/schema';
+import { MAX_TOKEN_TTL_SECONDS, RESPONSE_MODES, SIGNING_ALGS, TOKEN_ENDPOINT_AUTH_METHODS } from './app';
 import { checkRegisteredRedirect, splitRedirectList } from './redirects';
 import { checkAttributeMap, type AttributeMap } from './attributes';
 import { checkBranding, compactBranding, type Branding } from '../branding/branding';
@@ -21,11 +21,14 @@ export interface AppFields {
   tokenTtlSeconds: number;
   attributeMap: AttributeMap;
   branding: Partial<Branding>;
+  tokenEndpointAuthMethod: TokenEndpointAuthMethod;
+  /** null clears it. */
+  backchannelLogoutUri: string | null;
 }
 
 export type NewAppInput = Partial<AppFields> & Pick<AppFields, 'name' | 'redirectUrls'> & { clientId?: string };
 
-const EDITABLE = ['name', 'description', 'redirect_urls', 'logout_urls', 'signing_alg', 'response_mode', 'token_ttl_seconds', 'attribute_map', 'branding'];
+const EDITABLE = ['name', 'description', 'redirect_urls', 'logout_urls', 'signing_alg', 'response_mode', 'token_ttl_seconds', 'attribute_map', 'branding', 'token_endpoint_auth_method', 'backchannel_logout_uri'];
 
 function readRedirectList(fields: FieldReader, key: string, required: boolean): string[] | undefined {
   if (!fields.has(key)) return required ? fields.fail(key, 'is required: at least one https URL') : undefined;
@@ -57,6 +60,16 @@ function readBranding(fields: FieldReader): Partial<Branding> | undefined {
   return compactBranding(values);
 }
 
+/** A URL checked like a redirect URL; null or "" clears it. */
+function readBackchannelUri(fields: FieldReader): string | null | undefined {
+  const value = fields.input.backchannel_logout_uri;
+  if (value === undefined) return undefined;
+  if (value === null || value === '') return null;
+  if (typeof value !== 'string') return fields.fail('backchannel_logout_uri', 'must be a URL, or null for none');
+  const check = checkRegisteredRedirect(value);
+  return check.ok ? check.url : fields.fail('backchannel_logout_uri', `"${value}" ${check.reason}`);
+}
+
 function readEditable(fields: FieldReader, creating: boolean): Partial<AppFields> {
   return {
     name: fields.string('name', { required: creating, notEmpty: true, max: 100 }),
@@ -68,6 +81,8 @@ function readEditable(fields: FieldReader, creating: boolean): Partial<AppFields
     tokenTtlSeconds: fields.integer('token_ttl_seconds', 30, MAX_TOKEN_TTL_SECONDS),
     attributeMap: readAttributeMap(fields),
     branding: readBranding(fields),
+    tokenEndpointAuthMethod: fields.oneOf('token_endpoint_auth_method', TOKEN_ENDPOINT_AUTH_METHODS),
+    backchannelLogoutUri: readBackchannelUri(fields),
   };
 }
 

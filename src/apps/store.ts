@@ -12,6 +12,7 @@ import { nowSeconds } from '../lib/time';
 import { DEFAULT_TOKEN_TTL_SECONDS, type App } from './app';
 import type { AppFields, NewAppInput } from './input';
 import { forgetApp } from './cache';
+import { ensureSigningKeys } from '../tokens/keys';
 
 const secretPurpose = (clientId: string) => `app-secret:${clientId}`;
 
@@ -51,6 +52,8 @@ async function withRedirects(db: Database, rows: AppRow[]): Promise<App[]> {
       tokenTtlSeconds: row.tokenTtlSeconds,
       attributeMap: row.attributeMap as App['attributeMap'],
       branding: row.branding,
+      tokenEndpointAuthMethod: row.tokenEndpointAuthMethod,
+      backchannelLogoutUri: row.backchannelLogoutUri,
       redirectUrls: mine.filter((u) => u.kind === 'login').map((u) => u.url),
       logoutUrls: mine.filter((u) => u.kind === 'logout').map((u) => u.url),
       createdAt: row.createdAt,
@@ -95,6 +98,8 @@ export async function createApp(db: Database, kek: string, input: NewAppInput): 
     tokenTtlSeconds: input.tokenTtlSeconds ?? DEFAULT_TOKEN_TTL_SECONDS,
     attributeMap: input.attributeMap ?? {},
     branding: input.branding ?? {},
+    tokenEndpointAuthMethod: input.tokenEndpointAuthMethod ?? 'client_secret_basic',
+    backchannelLogoutUri: input.backchannelLogoutUri ?? null,
     secretEncrypted: await seal(kek, secret, secretPurpose(clientId)),
     createdAt: now,
     updatedAt: now,
@@ -107,6 +112,8 @@ export async function createApp(db: Database, kek: string, input: NewAppInput): 
     if (isUniqueViolation(error)) throw new ConflictError('client_id', `client_id "${clientId}" is already in use.`);
     throw error;
   }
+  // The issuer's keys exist before the app's first sign-in, so the JWKS it caches already has them.
+  await ensureSigningKeys(db, kek);
   return { app: (await getApp(db, clientId))!, secret };
 }
 

@@ -27,13 +27,15 @@ export type AuditType =
   | 'user.update'
   | 'user.delete'
   | 'user.sessions.revoke'
-  | 'user.import';
+  | 'user.import'
+  | 'oidc.code'
+  | 'oidc.reuse';
 
 export const AUDIT_TYPES: readonly AuditType[] = [
   'login.success', 'login.failure', 'login.locked', 'login.lockout', 'lockout.unlock', 'logout', 'logout.backchannel', 'logout.backchannel.failure',
   'app.create', 'app.update', 'app.delete', 'app.secret.rotate', 'app.secret.reveal', 'app.test',
   'user.create', 'user.update', 'user.delete', 'user.sessions.revoke', 'user.import',
-  'key.rotate', 'branding.update',
+  'key.rotate', 'branding.update', 'oidc.code', 'oidc.reuse',
 ];
 
 export interface AuditEvent {

@@ -6,6 +6,8 @@ import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from 'driz
 export type SigningAlg = 'HS256' | 'RS256' | 'ES256';
 export type ResponseMode = 'query' | 'fragment' | 'form_post';
 export type RedirectKind = 'login' | 'logout';
+/** How an app authenticates at the OIDC token endpoint; `none` is a public client (PKCE, no secret). */
+export type TokenEndpointAuthMethod = 'client_secret_basic' | 'client_secret_post' | 'none';
 /** next: published, not yet signing; active: signing; retiring: published for tokens it signed; retired. */
 export type KeyState = 'next' | 'active' | 'retiring' | 'retired';
 
@@ -30,6 +32,10 @@ export const apps = sqliteTable('apps', {
   attributeMap: text('attribute_map', { mode: 'json' }).$type<Record<string, string>>().notNull().default(sql`'{}'`),
   /** Overrides of the global branding for this app's login page; empty fields inherit. */
   branding: text('branding', { mode: 'json' }).$type<Partial<Branding>>().notNull().default(sql`'{}'`),
+  /** OIDC: how the app authenticates at the token endpoint. */
+  tokenEndpointAuthMethod: text('token_endpoint_auth_method').$type<TokenEndpointAuthMethod>().notNull().default('client_secret_basic'),
+  /** OIDC Back-Channel Logout: where edge-sso POSTs a logout_token when a user signs out; null: none. */
+  backchannelLogoutUri: text('backchannel_logout_uri'),
   createdAt: integer('created_at').notNull(),
   updatedAt: integer('updated_at').notNull(),
 });
@@ -157,6 +163,87 @@ export const loginThrottle = sqliteTable('login_throttle', {
   lastFailureAt: integer('last_failure_at').notNull(),
   lockedUntil: integer('locked_until').notNull().default(0),
 });
+
+// --- OpenID Connect (src/oidc/). Token values are never stored, only their SHA-256. -----------
+
+/**
+ * A grant: one user's sign-in to one client through one authorization code, and everything issued
+ * from it (the refresh token family and the access tokens, whose `jti` starts with the grant id).
+ * Revoking the grant revokes all of them: code reuse, refresh replay, password change, disable.
+ */
+export const oauthGrants = sqliteTable(
+  'oauth_grants',
+  {
+    id: text('id').primaryKey(),
+    clientId: text('client_id')
+      .notNull()
+      .references(() => apps.clientId, { onDelete: 'cascade' }),
+    userId: text('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    scope: text('scope').notNull(),
+    createdAt: integer('created_at').notNull(),
+    /** No token issued from the grant outlives this; pruned after it. */
+    expiresAt: integer('expires_at').notNull(),
+    revokedAt: integer('revoked_at'),
+  },
+  (t) => [index('oauth_grants_user').on(t.userId), index('oauth_grants_expires').on(t.expiresAt)],
+);
+
+/** Authorization codes: single use (consumed atomically), bound to client, redirect URI and PKCE challenge. */
+export const oauthCodes = sqliteTable(
+  'oauth_codes',
+  {
+    codeHash: text('code_hash').primaryKey(),
+    grantId: text('grant_id')
+      .notNull()
+      .references(() => oauthGrants.id, { onDelete: 'cascade' }),
+    clientId: text('client_id').notNull(),
+    userId: text('user_id').notNull(),
+    redirectUri: text('redirect_uri').notNull(),
+    /** The S256 code_challenge, or null when a confidential client sent none. */
+    codeChallenge: text('code_challenge'),
+    scope: text('scope').notNull(),
+    nonce: text('nonce'),
+    authTime: integer('auth_time').notNull(),
+    amr: text('amr', { mode: 'json' }).$type<string[]>().notNull(),
+    expiresAt: integer('expires_at').notNull(),
+    consumedAt: integer('consumed_at'),
+  },
+  (t) => [index('oauth_codes_expires').on(t.expiresAt)],
+);
+
+/** Refresh tokens: each use rotates it (consumed atomically); presenting a rotated one revokes its grant. */
+export const oauthRefreshTokens = sqliteTable(
+  'oauth_refresh_tokens',
+  {
+    tokenHash: text('token_hash').primaryKey(),
+    /** The token family. */
+    grantId: text('grant_id')
+      .notNull()
+      .references(() => oauthGrants.id, { onDelete: 'cascade' }),
+    clientId: text('client_id').notNull(),
+    userId: text('user_id').notNull(),
+    scope: text('scope').notNull(),
+    authTime: integer('auth_time').notNull(),
+    amr: text('amr', { mode: 'json' }).$type<string[]>().notNull(),
+    createdAt: integer('created_at').notNull(),
+    expiresAt: integer('expires_at').notNull(),
+    /** Set when the token was exchanged for its successor. */
+    rotatedAt: integer('rotated_at'),
+  },
+  (t) => [index('oauth_refresh_tokens_grant').on(t.grantId), index('oauth_refresh_tokens_expires').on(t.expiresAt)],
+);
+
+/** Access tokens revoked one by one (RFC 7009), kept until they would have expired anyway. */
+export const oauthRevokedJtis = sqliteTable(
+  'oauth_revoked_jtis',
+  {
+    jti: text('jti').primaryKey(),
+    expiresAt: integer('expires_at').notNull(),
+  },
+  (t) => [index('oauth_revoked_jtis_expires').on(t.expiresAt)],
+);
 
 export type AppRow = typeof apps.$inferSelect;
 export type UserRow = typeof users.$inferSelect;

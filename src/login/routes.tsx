@@ -45,7 +45,8 @@ loginRoutes.get('/login', async (c) => {
     if (session) return c.html(<SignedInPage email={session.profile.email} isAdmin={session.roles.includes('admin')} />);
     if (flowId) return loginPage(c, null, { error: EXPIRED_FLOW }, 400);
   }
-  return loginPage(c, flow, { flow: flow ? flowId : undefined });
+  // An OIDC login_hint pre-fills the email (src/oidc/login-redirect.ts).
+  return loginPage(c, flow, { flow: flow ? flowId : undefined, email: c.req.query('login_hint')?.slice(0, 254) });
 });
 
 loginRoutes.post('/login', limitBody(16 * 1024), async (c) => {

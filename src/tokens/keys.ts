@@ -89,6 +89,19 @@ async function loadActiveKey(env: Bindings, alg: AsymmetricAlg): Promise<ActiveK
   return { kid: row.kid, alg, privateKey };
 }
 
+/**
+ * Creates an active key for each algorithm that has none, so the JWKS publishes every key an
+ * ID token may be signed with before the first token exists (a relying party that cached the
+ * JWKS never meets an unknown kid). Called at the first JWKS request and at app registration.
+ */
+export async function ensureSigningKeys(db: Database, kek: string): Promise<void> {
+  const present = await db.select({ alg: signingKeys.alg }).from(signingKeys).where(eq(signingKeys.state, 'active'));
+  const missing = ASYMMETRIC_ALGS.filter((alg) => !present.some((row) => row.alg === alg));
+  if (missing.length === 0) return;
+  await Promise.all(missing.map((alg) => generate(db, kek, alg, 'active')));
+  jwksCache.clear();
+}
+
 export function activeSigningKey(env: Bindings, alg: AsymmetricAlg): Promise<ActiveKey> {
   return TtlCache.load(activeKeys, alg, settingsFrom(env).configCacheSeconds, () => loadActiveKey(env, alg));
 }
@@ -96,6 +109,7 @@ export function activeSigningKey(env: Bindings, alg: AsymmetricAlg): Promise<Act
 /** The public keys that verify tokens: the next, active and retiring keys whose tokens may still be live. */
 export function publicJwks(env: Bindings): Promise<{ keys: JWK[] }> {
   return TtlCache.load(jwksCache, 'jwks', settingsFrom(env).configCacheSeconds, async () => {
+    await ensureSigningKeys(database(env.DB), env.KEY_ENCRYPTION_KEY);
     const rows = await database(env.DB)
       .select({ publicJwk: signingKeys.publicJwk })
       .from(signingKeys)

@@ -10,6 +10,7 @@ import type { UserFields } from './input';
 import { normaliseEmail } from './input';
 import { hashPassword, verifyDummyPassword, verifyPassword } from './password';
 import { toUser, type User } from './user';
+import { revokeUserGrants } from '../oidc/grants';
 
 const notFound = (id: string) => new NotFoundError(`No user with id "${id}".`);
 const emailTaken = (email: string) => new ConflictError('email', `A user with email "${email}" already exists.`);
@@ -62,6 +63,9 @@ export async function updateUser(db: Database, id: string, fields: Partial<UserF
       .where(eq(users.id, id))
       .returning();
     if (!row) throw notFound(id);
+    // A new password or a disabled account ends the user's OIDC grants: refresh and access tokens.
+    // (Deleting the user deletes their grants: foreign key, cascade.)
+    if (fields.password !== undefined || row.disabled) await revokeUserGrants(db, id, nowSeconds());
     return toUser(row);
   } catch (error) {
     if (fields.email && isUniqueViolation(error)) throw emailTaken(fields.email);

@@ -1,0 +1,79 @@
+// GET and POST /oauth2/authorize: the authorization code flow with PKCE (OIDC Core §3.1.2).
+// Shares the SSO URL's steps (cached app, exact redirect match, one KV session read) and ends
+// by issuing a code instead of a token.
+import { Hono } from 'hono';
+import { loadServedApp } from '../apps/served';
+import { audit } from '../audit/audit';
+import type { AppContext, AppEnv } from '../http/context';
+import { dbOf, issuerOf } from '../http/context';
+import { nowSeconds } from '../lib/time';
+import { readSession } from '../sessions/sessions';
+import { deliver } from '../sso/deliver';
+import { checkAuthorizationRequest, decideSession, requestedClientId, resumePath, type ErrorDelivery } from './authorize-request';
+import { oidcPaths } from './config';
+import { singleValues, type SingleValues } from './form';
+import { issueCode } from './grants';
+import { sendToLogin } from './login-redirect';
+import { refusedRequest, unknownClient } from './pages';
+
+export const authorizeRoutes = new Hono<AppEnv>();
+
+authorizeRoutes.get(oidcPaths.authorization, (c) => authorize(c, singleValues(new URL(c.req.url).searchParams)));
+authorizeRoutes.post(oidcPaths.authorization, async (c) => {
+  const type = (c.req.header('content-type') ?? '').toLowerCase();
+  if (!type.startsWith('application/x-www-form-urlencoded')) {
+    return refusedRequest(c, { status: 400, title: 'Invalid sign-in request', message: 'A POSTed sign-in request must be an application/x-www-form-urlencoded form.' });
+  }
+  const text = await c.req.text();
+  if (text.length > 64 * 1024) return refusedRequest(c, { status: 400, title: 'Invalid sign-in request', message: 'The sign-in request is too large.' });
+  return authorize(c, singleValues(new URLSearchParams(text)));
+});
+
+/** Sends an authorization response (RFC 6749 §4.1.2, with `iss` from RFC 9207) to the app. */
+function respond(c: AppContext, delivery: ErrorDelivery, params: Record<string, string | undefined>) {
+  return deliver(c, delivery.responseMode, delivery.redirectUri, { ...params, state: delivery.state, iss: issuerOf(c) });
+}
+
+async function authorize(c: AppContext, params: SingleValues) {
+  const clientId = requestedClientId(params);
+  if (typeof clientId !== 'string') return refusedRequest(c, clientId as Extract<typeof clientId, { kind: 'page' }>);
+  const app = await loadServedApp(c.env, clientId);
+  if (!app) return unknownClient(c);
+
+  const check = checkAuthorizationRequest(params, app);
+  if (check.kind === 'page') return refusedRequest(c, check);
+  if (check.kind === 'error') return respond(c, check.delivery, { error: check.error, error_description: check.description });
+  const request = check.request;
+
+  const session = request.prompt.login ? null : await readSession(c);
+  const now = nowSeconds();
+  const decision = decideSession(request, session, now);
+  if (decision === 'login_required') {
+    return respond(c, request, { error: 'login_required', error_description: 'The user must sign in, and prompt=none forbids showing the login page.' });
+  }
+  if (decision === 'sign-in' || !session) {
+    return sendToLogin(c, {
+      returnTo: resumePath(oidcPaths.authorization, params.values),
+      clientId: app.clientId,
+      target: request.redirectUri,
+      loginHint: request.loginHint,
+    });
+  }
+
+  const code = await issueCode(
+    dbOf(c),
+    {
+      clientId: app.clientId,
+      userId: session.userId,
+      redirectUri: request.redirectUri,
+      codeChallenge: request.codeChallenge,
+      scope: request.scope,
+      nonce: request.nonce ?? null,
+      authTime: session.authTime,
+      amr: session.amr,
+    },
+    now,
+  );
+  audit(c, { type: 'oidc.code', actor: session.userId, target: app.clientId, detail: { scope: request.scope } });
+  return respond(c, request, { code });
+}

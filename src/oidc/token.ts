@@ -1,0 +1,162 @@
+// POST /oauth2/token: the authorization_code and refresh_token grants (RFC 6749 §4.1.3, §6).
+import { Hono } from 'hono';
+import type { ServedApp } from '../apps/cache';
+import { matchRedirect } from '../apps/redirects';
+import { audit } from '../audit/audit';
+import { database } from '../db/client';
+import { dbOf, issuerOf, type AppContext, type AppEnv } from '../http/context';
+import { nowSeconds } from '../lib/time';
+import { profileClaims, type User } from '../users/user';
+import { getUser } from '../users/store';
+import { atHash } from './at-hash';
+import { idTokenClaims, scopedClaims } from './claims';
+import { authenticateClient } from './clients';
+import { ACCESS_TOKEN_TTL_SECONDS, oidcPaths } from './config';
+import { noStore, OAuthError, oauthErrorResponse } from './errors';
+import { readOAuthForm } from './form';
+import { consumeRefreshToken, extendGrant, GrantRevoked, redeemCode, revokeGrant } from './grants';
+import { verifyPkce } from './pkce';
+import { formatScope, grantedScopes, parseStoredScope, type Scope } from './scope';
+import { mintAccessToken, signIdToken } from './tokens';
+
+export const tokenEndpoint = new Hono<AppEnv>();
+
+/** Runs a back-channel handler, answering OAuthErrors as RFC 6749 §5.2 says. */
+export async function oauthEndpoint(c: AppContext, handler: () => Promise<Response>): Promise<Response> {
+  try {
+    return await handler();
+  } catch (error) {
+    if (error instanceof OAuthError) return oauthErrorResponse(c, error);
+    throw error;
+  }
+}
+
+tokenEndpoint.post(oidcPaths.token, (c) =>
+  oauthEndpoint(c, async () => {
+    const body = await readOAuthForm(c);
+    const app = await authenticateClient(c.env, c.req.header('authorization'), body);
+    const grantType = body.grant_type;
+    if (grantType === undefined || grantType === '') throw new OAuthError('invalid_request', 'grant_type is required.');
+    const tokens =
+      grantType === 'authorization_code' ? await exchangeCode(c, app, body)
+      : grantType === 'refresh_token' ? await refresh(c, app, body)
+      : null;
+    if (!tokens) throw new OAuthError('unsupported_grant_type', 'grant_type must be authorization_code or refresh_token.');
+    noStore(c);
+    return c.json(tokens, 200);
+  }),
+);
+
+interface Issue {
+  grantId: string;
+  user: User;
+  /** What the tokens carry. */
+  scopes: Scope[];
+  /** What a new refresh token carries (a refresh request may narrow the access token's scopes only). */
+  grantScope: string;
+  authTime: number;
+  amr: string[];
+  nonce: string | null;
+}
+
+async function issueTokens(c: AppContext, app: ServedApp, issue: Issue) {
+  const db = dbOf(c);
+  const now = nowSeconds();
+  const offline = parseStoredScope(issue.grantScope).includes('offline_access');
+  const refresh = offline
+    ? { grantId: issue.grantId, clientId: app.clientId, userId: issue.user.id, scope: issue.grantScope, authTime: issue.authTime, amr: issue.amr }
+    : null;
+  let refreshToken: string | null;
+  try {
+    refreshToken = await extendGrant(db, issue.grantId, refresh, now);
+  } catch (error) {
+    if (error instanceof GrantRevoked) throw new OAuthError('invalid_grant', 'This grant has been revoked. Sign in again.');
+    throw error;
+  }
+  const scope = formatScope(issue.scopes);
+  const issuer = issuerOf(c);
+  const access = await mintAccessToken(c.env, { issuer, app, sub: issue.user.id, scope, grantId: issue.grantId, authTime: issue.authTime, now });
+  const claims = idTokenClaims({
+    issuer,
+    clientId: app.clientId,
+    userClaims: scopedClaims(issue.user.id, profileClaims(issue.user), issue.scopes, app.attributeMap),
+    authTime: issue.authTime,
+    amr: issue.amr,
+    nonce: issue.nonce,
+    atHash: await atHash(access.token),
+    now,
+    ttlSeconds: app.tokenTtlSeconds,
+  });
+  return {
+    access_token: access.token,
+    token_type: 'Bearer',
+    expires_in: ACCESS_TOKEN_TTL_SECONDS,
+    id_token: await signIdToken(c.env, app, claims),
+    scope,
+    ...(refreshToken ? { refresh_token: refreshToken } : {}),
+  };
+}
+
+/** The user behind a grant, if they may still sign in; otherwise the grant ends here. */
+async function liveUser(c: AppContext, grantId: string, userId: string, now: number): Promise<User> {
+  const db = database(c.env.DB);
+  const user = await getUser(db, userId);
+  if (!user || user.disabled) {
+    await revokeGrant(db, grantId, now);
+    throw new OAuthError('invalid_grant', 'The user of this grant can no longer sign in.');
+  }
+  return user;
+}
+
+async function exchangeCode(c: AppContext, app: ServedApp, body: Record<string, string>) {
+  const { code, redirect_uri: redirectUri, code_verifier: verifier } = body;
+  if (!code) throw new OAuthError('invalid_request', 'code is required.');
+  if (!redirectUri) throw new OAuthError('invalid_request', 'redirect_uri is required: the one sent in the authorization request.');
+  const db = dbOf(c);
+  const now = nowSeconds();
+  const redemption = await redeemCode(db, code, now);
+  if (redemption.kind === 'reused') {
+    audit(c, { type: 'oidc.reuse', actor: 'anonymous', target: app.clientId, detail: { token: 'authorization_code' } });
+    throw new OAuthError('invalid_grant', 'This authorization code was already used; the tokens issued from it are revoked.');
+  }
+  if (redemption.kind === 'unknown') throw new OAuthError('invalid_grant', 'The authorization code is invalid or expired.');
+  const row = redemption.code;
+  const refuse = async (description: string): Promise<never> => {
+    await revokeGrant(db, row.grantId, now);
+    throw new OAuthError('invalid_grant', description);
+  };
+  if (row.expiresAt <= now) await refuse('The authorization code is invalid or expired.');
+  if (row.clientId !== app.clientId) await refuse('The authorization code was issued to another client.');
+  if (matchRedirect([row.redirectUri], redirectUri) === null) await refuse('redirect_uri differs from the one in the authorization request.');
+  if (row.codeChallenge !== null) {
+    if (verifier === undefined) await refuse('code_verifier is required: the authorization request had a code_challenge.');
+    if (!(await verifyPkce(verifier!, row.codeChallenge))) await refuse('code_verifier does not match the code_challenge.');
+  } else if (verifier !== undefined) {
+    await refuse('code_verifier was sent, but the authorization request had no code_challenge.');
+  }
+  const user = await liveUser(c, row.grantId, row.userId, now);
+  return issueTokens(c, app, { grantId: row.grantId, user, scopes: parseStoredScope(row.scope), grantScope: row.scope, authTime: row.authTime, amr: row.amr, nonce: row.nonce });
+}
+
+async function refresh(c: AppContext, app: ServedApp, body: Record<string, string>) {
+  const token = body.refresh_token;
+  if (!token) throw new OAuthError('invalid_request', 'refresh_token is required.');
+  const now = nowSeconds();
+  const rotation = await consumeRefreshToken(dbOf(c), token, app.clientId, now);
+  if (rotation.kind === 'replayed') {
+    audit(c, { type: 'oidc.reuse', actor: 'anonymous', target: app.clientId, detail: { token: 'refresh_token' } });
+    throw new OAuthError('invalid_grant', 'This refresh token was already used; its whole token family is revoked. Sign in again.');
+  }
+  if (rotation.kind === 'invalid') throw new OAuthError('invalid_grant', 'The refresh token is invalid, expired or revoked.');
+  const row = rotation.token;
+  const granted = parseStoredScope(row.scope);
+  let scopes = granted;
+  if (body.scope !== undefined) {
+    const asked = body.scope.split(' ').filter((s) => s !== '');
+    if (asked.some((s) => !(granted as string[]).includes(s))) throw new OAuthError('invalid_scope', 'A refresh may only narrow the granted scope.');
+    scopes = grantedScopes(body.scope);
+    if (!scopes.includes('openid')) throw new OAuthError('invalid_scope', 'scope must include openid.');
+  }
+  const user = await liveUser(c, row.grantId, row.userId, now);
+  return issueTokens(c, app, { grantId: row.grantId, user, scopes, grantScope: row.scope, authTime: row.authTime, amr: row.amr, nonce: null });
+}
