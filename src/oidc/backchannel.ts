@@ -7,7 +7,6 @@
 // apps; only an app's first token in a session writes, once to D1 (`session_apps`, exact) and once
 // to KV (the list).
 import { eq, inArray, sql } from 'drizzle-orm';
-import type { ServedApp } from '../apps/cache';
 import { loadServedApp } from '../apps/served';
 import { audit } from '../audit/audit';
 import type { Database } from '../db/client';
@@ -78,16 +77,11 @@ export function notifyAppsOfLogout(c: AppContext, userId: string, clientIds: str
   c.executionCtx.waitUntil(Promise.all(clientIds.map((clientId) => notifyApp(c, issuer, userId, clientId))));
 }
 
-/** The app's registered back-channel logout URI, if any. */
-function backchannelUri(app: ServedApp): string | null {
-  return (app as ServedApp & { backchannelLogoutUri?: string | null }).backchannelLogoutUri || null;
-}
-
 async function notifyApp(c: AppContext, issuer: string, userId: string, clientId: string): Promise<void> {
   let uri: string | null = null;
   try {
     const app = await loadServedApp(c.env, clientId);
-    uri = app && backchannelUri(app);
+    uri = app?.backchannelLogoutUri ?? null;
     if (!app || !uri) return;
     const claims = logoutTokenClaims({ issuer, clientId, userId, now: nowSeconds(), jti: crypto.randomUUID() });
     const token = await mintLogoutToken(c.env, claims, app.signingAlg);

@@ -64,12 +64,6 @@ export async function verifyIdToken(idToken) {
 
 // --- OpenID Connect ------------------------------------------------------------------------------
 
-type AuthMethod = 'client_secret_basic' | 'client_secret_post' | 'none';
-
-/** How the app authenticates at the token endpoint (client_secret_basic unless the admin chose otherwise). */
-function authMethodOf(app: App): AuthMethod {
-  return (app as App & { tokenEndpointAuthMethod?: AuthMethod }).tokenEndpointAuthMethod ?? 'client_secret_basic';
-}
 
 const pathOf = (url: string) => {
   try {
@@ -85,7 +79,7 @@ export function discoveryUrl(issuer: string): string {
 }
 
 export function authlibSnippet({ issuer, app }: SnippetValues): string {
-  const method = authMethodOf(app);
+  const method = app.tokenEndpointAuthMethod;
   const callback = app.redirectUrls[0] ?? 'https://your-app.example.com/callback';
   const home = app.logoutUrls[0] ?? new URL('/', callback).href;
   const secret =
@@ -139,7 +133,7 @@ def logout():
 }
 
 export function openidClientSnippet({ issuer, app }: SnippetValues): string {
-  const method = authMethodOf(app);
+  const method = app.tokenEndpointAuthMethod;
   const callback = app.redirectUrls[0] ?? 'https://your-app.example.com/callback';
   const auth =
     method === 'none'
