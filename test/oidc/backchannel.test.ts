@@ -143,6 +143,47 @@ describe('back-channel logout at sign-out', () => {
   });
 });
 
+describe('back-channel logout with OIDC sign-ins', () => {
+  async function pkce() {
+    const verifier = crypto.randomUUID() + crypto.randomUUID();
+    const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(verifier)));
+    const challenge = btoa(String.fromCharCode(...digest)).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+    return { verifier, challenge };
+  }
+
+  it('the authorization endpoint remembers the app, and /oauth2/logout tells both the OIDC and the JWT SSO app', async () => {
+    const jwtApp = await appWithBackchannel();
+    const oidcApp = await appWithBackchannel({ signing_alg: 'ES256', token_endpoint_auth_method: 'client_secret_post' });
+    const user = await createUser();
+    const browser = new Browser();
+    await signInTo(browser, jwtApp.client_id, user.email);
+
+    // The same session signs in to the OIDC app: a code, then the token endpoint for an ID token.
+    const { verifier, challenge } = await pkce();
+    const redirectUri = oidcApp.redirect_urls[0]!;
+    const query = new URLSearchParams({ response_type: 'code', client_id: oidcApp.client_id, redirect_uri: redirectUri, scope: 'openid', state: 's', code_challenge: challenge, code_challenge_method: 'S256' });
+    const authorized = await browser.fetch(`/oauth2/authorize?${query}`);
+    expect(authorized.status).toBe(303);
+    const code = new URL(authorized.headers.get('location')!).searchParams.get('code')!;
+    expect(code).toBeTruthy();
+    const tokenRes = await call('/oauth2/token', {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ grant_type: 'authorization_code', code, redirect_uri: redirectUri, code_verifier: verifier, client_id: oidcApp.client_id, client_secret: oidcApp.client_secret }),
+    });
+    expect(tokenRes.status).toBe(200);
+    const { id_token } = await tokenRes.json<{ id_token: string }>();
+
+    const res = await settled(`/oauth2/logout?${new URLSearchParams({ id_token_hint: id_token })}`, { headers: { cookie: sessionCookie(browser) } });
+    expect(res.status).toBe(200);
+    expect(received.map((r) => r.url).sort()).toEqual([jwtApp.backchannel_logout_uri, oidcApp.backchannel_logout_uri].sort());
+    for (const notice of received) {
+      const clientId = notice.url === oidcApp.backchannel_logout_uri ? oidcApp.client_id : jwtApp.client_id;
+      expect((await verifyLogoutToken(notice.logoutToken, clientId)).sub).toBe(user.id);
+    }
+  });
+});
+
 describe('back-channel logout when an admin ends sessions', () => {
   async function userInTwoBrowsers() {
     const [a, b] = await Promise.all([appWithBackchannel({ signing_alg: 'ES256' }), appWithBackchannel()]);
