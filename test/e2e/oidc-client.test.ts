@@ -145,16 +145,22 @@ describe('openid-client v6 against edge-sso', () => {
       // The same Chromium session: no second sign-in, the browser goes straight back with a code.
       await expectTokensFor(basicConfig, await codeFlow(page, basicConfig, basic.redirectUri, false), basic.client_id);
 
-      // A wrong secret is refused with 401 invalid_client.
+      // A wrong secret is refused with 401 invalid_client and a Basic challenge.
       const wrong = await discover(basic.client_id, client.ClientSecretBasic(`${secret}x`));
-      await expect(codeFlow(page, wrong, basic.redirectUri, false)).rejects.toMatchObject({ error: 'invalid_client', status: 401 });
+      const refusal = await codeFlow(page, wrong, basic.redirectUri, false).then(
+        () => null,
+        (error: client.WWWAuthenticateChallengeError) => error,
+      );
+      expect(refusal, 'a wrong secret is refused').toBeInstanceOf(client.WWWAuthenticateChallengeError);
+      expect(refusal!.status).toBe(401);
+      expect(refusal!.cause.map((challenge) => challenge.scheme)).toContain('basic');
+      expect(await refusal!.response.json()).toMatchObject({ error: 'invalid_client' });
     });
   });
 
   it('a public client (none) with PKCE, refresh rotation and reuse detection', async () => {
     await run(async (page) => {
       const app = await register('public', { token_endpoint_auth_method: 'none' });
-      expect(app.client_secret, 'a public client has no secret').toBeFalsy();
       const config = await discover(app.client_id, client.None());
       const tokens = await codeFlow(page, config, app.redirectUri, true);
       await expectTokensFor(config, tokens, app.client_id);
@@ -174,6 +180,13 @@ describe('openid-client v6 against edge-sso', () => {
       await expect(client.refreshTokenGrant(config, first)).rejects.toMatchObject({ error: 'invalid_grant' });
       await expect(client.refreshTokenGrant(config, third.refresh_token!)).rejects.toMatchObject({ error: 'invalid_grant' });
     });
+  });
+
+  it('a public client (none) is registered without a secret', async () => {
+    if (setupError) throw setupError;
+    const app = await register('public-secret', { token_endpoint_auth_method: 'none' });
+    // Issue #7: "none, a public client for SPAs and native apps. PKCE is mandatory for it, and it has no secret."
+    expect(app.client_secret, 'a public client has no secret').toBeUndefined();
   });
 
   it('refresh tokens are bound to their client', async () => {
