@@ -416,11 +416,24 @@ function routes(base, fixture, connections) {
   }));
   const jwks = { key: 'jwks', label: 'GET /.well-known/jwks.json', url: `${base}/.well-known/jwks.json`, check: is200 };
   const refresh = refreshRoute(base, fixture, connections);
+  // Access tokens live 10 minutes: a long run takes a fresh one (untimed) before the old one nears its end.
+  let access = { token: fixture.accessToken, at: Date.now() };
+  let renewing = null;
   const userinfo = {
     key: 'userinfo',
     label: 'GET /oauth2/userinfo (Bearer)',
     url: `${base}/oauth2/userinfo`,
-    headers: { authorization: `Bearer ${fixture.accessToken}` },
+    get headers() {
+      return { authorization: `Bearer ${access.token}` };
+    },
+    async prepare() {
+      if (Date.now() - access.at < 5 * 60_000) return;
+      renewing ??= codeFlowTokens(base, fixture.oidc, cookie).then((t) => {
+        access = { token: t.access_token, at: Date.now() };
+        renewing = null;
+      });
+      await renewing;
+    },
     check: is200,
   };
   return { bare, measured: [...sso, jwks, refresh, userinfo] };
