@@ -162,7 +162,7 @@ function cpuBetween(before, after) {
  * `check(res)` says whether a response counts as a success. Latencies are in ms.
  */
 async function measure(route, { seconds, connections, serverPid }) {
-  const { url, headers = {}, check } = route;
+  const { url, check } = route;
   const latencies = [];
   const errorKinds = new Map();
   let errors = 0;
@@ -183,7 +183,7 @@ async function measure(route, { seconds, connections, serverPid }) {
       // A route with per-connection state (the refresh chain) builds each request and reads each
       // response itself; the others are a plain GET.
       if (route.prepare) await route.prepare(connection);
-      const init = route.request ? route.request(connection) : { headers };
+      const init = route.request ? route.request(connection) : { headers: route.headers ?? {} };
       const t0 = performance.now();
       try {
         const res = await fetch(url, { ...init, redirect: 'manual', signal: controller.signal });
