@@ -611,7 +611,9 @@ async function main() {
                     const row = results.find((x) => x.key === r.key);
                     return `${r.alg} costs ${fmt(row.serverCpuMsPerRequest / bareResult.serverCpuMsPerRequest, 2)}×`;
                   })
-                  .join(', ')} the bare route.`,
+                  .join(', ')} the bare route; ` +
+                `the refresh grant ${fmt(results.find((x) => x.key === 'refresh').serverCpuMsPerRequest / bareResult.serverCpuMsPerRequest, 2)}× ` +
+                `and userinfo ${fmt(results.find((x) => x.key === 'userinfo').serverCpuMsPerRequest / bareResult.serverCpuMsPerRequest, 2)}×.`,
             ]
           : []),
         'Note: `wrangler dev` puts a proxy in front of workerd and the load generator shares the same cores,',
