@@ -4,7 +4,7 @@
 import { and, asc, eq, gt, inArray, lte, sql } from 'drizzle-orm';
 import { database } from '../db/client';
 import { slices } from '../db/limits';
-import { userSessions } from '../db/schema';
+import { sessionApps, userSessions } from '../db/schema';
 import type { Bindings } from '../env';
 import type { AppContext } from '../http/context';
 import { randomToken, sha256Hex } from '../lib/encoding';
@@ -58,21 +58,35 @@ export async function readSession(c: AppContext): Promise<Session | null> {
 
 export async function startSession(c: AppContext, fields: Omit<SessionRecord, 'expiresAt' | 'authTime'>, ttlSeconds: number): Promise<Session> {
   const previous = await cookieHash(c);
+  const db = database(c.env.DB);
+  // Signing in again as the same user (prompt=login, max_age) keeps the apps this browser signed
+  // in to, so that signing out still tells them (back-channel logout).
+  const keptApps = previous ? await appsOfOwnSession(db, previous, fields.userId) : [];
   if (previous) await endSessions(c.env, [previous]);
   const id = randomToken(32);
   const idHash = await sha256Hex(id);
   const now = nowSeconds();
-  const record: SessionRecord = { ...fields, authTime: now, expiresAt: now + ttlSeconds };
+  const record: SessionRecord = { ...fields, authTime: now, expiresAt: now + ttlSeconds, ...(keptApps.length ? { apps: keptApps } : {}) };
   await c.env.KV.put(kvKeys.session(idHash), JSON.stringify(record), { expirationTtl: kvTtl(ttlSeconds) });
-  const db = database(c.env.DB);
   await db.batch([
     db.insert(userSessions).values({ idHash, userId: record.userId, createdAt: now, expiresAt: record.expiresAt }),
     db.delete(userSessions).where(and(eq(userSessions.userId, record.userId), lte(userSessions.expiresAt, now))),
+    ...slices(keptApps, 3).map((ids) => db.insert(sessionApps).values(ids.map((clientId) => ({ idHash, clientId, signedInAt: now })))),
   ]);
   const [count] = await db.select({ n: sql<number>`count(*)` }).from(userSessions).where(eq(userSessions.userId, record.userId));
   if (count && count.n > MAX_SESSIONS_PER_USER) await endOldestSessions(c.env, record.userId, count.n - MAX_SESSIONS_PER_USER);
   writeCookie(c, SESSION_COOKIE, id, ttlSeconds);
   return { ...record, idHash };
+}
+
+/** The apps a session signed in to, if it is `userId`'s. */
+async function appsOfOwnSession(db: ReturnType<typeof database>, idHash: string, userId: string): Promise<string[]> {
+  const rows = await db
+    .select({ clientId: sessionApps.clientId })
+    .from(sessionApps)
+    .innerJoin(userSessions, eq(userSessions.idHash, sessionApps.idHash))
+    .where(and(eq(sessionApps.idHash, idHash), eq(userSessions.userId, userId)));
+  return rows.map((r) => r.clientId);
 }
 
 async function endOldestSessions(stores: SessionStores, userId: string, count: number): Promise<void> {

@@ -116,6 +116,31 @@ describe('back-channel logout at sign-out', () => {
     }
   });
 
+  it('signing in again as the same user (prompt=login) keeps the apps the browser signed in to', async () => {
+    const [a, b] = await Promise.all([appWithBackchannel(), appWithBackchannel()]);
+    const user = await createUser();
+    const browser = new Browser();
+    await signInTo(browser, a.client_id, user.email);
+    const before = sessionCookie(browser);
+    await delivered(await browser.signInThrough(`/sso/jwt/${b.client_id}?prompt=login`, user.email, PASSWORD));
+    expect(sessionCookie(browser), 'a new session').not.toBe(before);
+
+    await settled('/sso/logout', { headers: { cookie: sessionCookie(browser) } });
+    expect(received.map((r) => r.url).sort()).toEqual([a.backchannel_logout_uri, b.backchannel_logout_uri].sort());
+  });
+
+  it('another user signing in in the same browser does not inherit the apps', async () => {
+    const [a, b] = await Promise.all([appWithBackchannel(), appWithBackchannel()]);
+    const [first, second] = await Promise.all([createUser(), createUser()]);
+    const browser = new Browser();
+    await signInTo(browser, a.client_id, first.email);
+    await delivered(await browser.signInThrough(`/sso/jwt/${b.client_id}?prompt=login`, second.email, PASSWORD));
+
+    await settled('/sso/logout', { headers: { cookie: sessionCookie(browser) } });
+    expect(received.map((r) => r.url)).toEqual([b.backchannel_logout_uri]);
+    expect((await verifyLogoutToken(received[0]!.logoutToken, b.client_id)).sub).toBe(second.id);
+  });
+
   it('a sign-out without a session tells no app', async () => {
     await appWithBackchannel();
     const res = await settled('/sso/logout');
