@@ -12,7 +12,7 @@ import { deliver } from '../sso/deliver';
 import { rememberAppSignIn } from './backchannel';
 import { checkAuthorizationRequest, decideSession, requestedClientId, resumePath, type ErrorDelivery } from './authorize-request';
 import { oidcPaths } from './config';
-import { singleValues, type SingleValues } from './form';
+import { bodyText, singleValues, type SingleValues } from './form';
 import { issueCode } from './grants';
 import { sendToLogin } from './login-redirect';
 import { refusedRequest, unknownClient } from './pages';
@@ -25,7 +25,7 @@ authorizeRoutes.post(oidcPaths.authorization, async (c) => {
   if (!type.startsWith('application/x-www-form-urlencoded')) {
     return refusedRequest(c, { status: 400, title: 'Invalid sign-in request', message: 'A POSTed sign-in request must be an application/x-www-form-urlencoded form.' });
   }
-  const text = await c.req.text();
+  const text = await bodyText(c);
   if (text.length > 64 * 1024) return refusedRequest(c, { status: 400, title: 'Invalid sign-in request', message: 'The sign-in request is too large.' });
   return authorize(c, singleValues(new URLSearchParams(text)));
 });

@@ -24,7 +24,8 @@ export const CLAIMS_SUPPORTED = [
 export function scopedClaims(sub: string, profile: ProfileClaims, scopes: readonly Scope[], attributeMap: AttributeMap): Record<string, unknown> {
   const released: Record<string, unknown> = { sub };
   for (const scope of scopes) {
-    for (const claim of CLAIMS_BY_SCOPE[scope] ?? []) released[claim] = profile[claim];
+    // An unknown value is left out rather than sent empty (OIDC Core §5.3.2).
+    for (const claim of CLAIMS_BY_SCOPE[scope] ?? []) if (profile[claim] !== '') released[claim] = profile[claim];
   }
   const core = { ...profile, sub } as Record<AttributeSource, unknown>;
   const allowed = Object.fromEntries(Object.entries(attributeMap).filter(([, source]) => source in released)) as AttributeMap;

@@ -21,13 +21,18 @@ export function singleValues(entries: Iterable<[string, string]>): SingleValues 
   return { values, repeated: [...repeated] };
 }
 
+/** A form body as text (decoded as UTF-8, as application/x-www-form-urlencoded is). */
+export async function bodyText(c: AppContext): Promise<string> {
+  return new TextDecoder().decode(await c.req.arrayBuffer());
+}
+
 /** A back-channel request's form body; invalid_request unless it is one form with no repeated parameter. */
 export async function readOAuthForm(c: AppContext): Promise<Record<string, string>> {
   const type = (c.req.header('content-type') ?? '').toLowerCase();
   if (!type.startsWith('application/x-www-form-urlencoded')) {
     throw new OAuthError('invalid_request', 'Send the parameters as an application/x-www-form-urlencoded body.');
   }
-  const text = await c.req.text();
+  const text = await bodyText(c);
   if (text.length > MAX_BODY_CHARACTERS) throw new OAuthError('invalid_request', 'The request body is too large.');
   const { values, repeated } = singleValues(new URLSearchParams(text));
   if (repeated.length > 0) throw new OAuthError('invalid_request', `Parameters may appear only once: ${repeated.join(', ')}.`);

@@ -16,7 +16,7 @@ import { SignedOutPage } from '../login/pages';
 import { readSession, type Session } from '../sessions/sessions';
 import { endSessionAndNotifyApps } from './backchannel';
 import { MAX_STATE_LENGTH, oidcPaths } from './config';
-import { singleValues } from './form';
+import { bodyText, singleValues } from './form';
 import { refusedRequest, confirmSignOut } from './pages';
 import { verifyIdTokenHint } from './tokens';
 
@@ -31,7 +31,7 @@ logoutRoutes.post(oidcPaths.endSession, async (c) => {
   if (!type.startsWith('application/x-www-form-urlencoded')) {
     return refusedRequest(c, { status: 400, title: 'Invalid sign-out request', message: 'A POSTed sign-out request must be an application/x-www-form-urlencoded form.' });
   }
-  const text = await c.req.text();
+  const text = await bodyText(c);
   if (text.length > 64 * 1024) return refusedRequest(c, { status: 400, title: 'Invalid sign-out request', message: 'The sign-out request is too large.' });
   const { values } = singleValues(new URLSearchParams(text));
   if (values.confirm === 'yes') {

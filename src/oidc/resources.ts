@@ -10,7 +10,7 @@ import { scopedClaims } from './claims';
 import { authenticateClient } from './clients';
 import { oidcPaths, REALM } from './config';
 import { noStore, OAuthError } from './errors';
-import { readOAuthForm, singleValues } from './form';
+import { bodyText, readOAuthForm, singleValues } from './form';
 import { accessTokenUser, findRefreshToken, revokeAccessToken, revokeGrant } from './grants';
 import { grantedScopes } from './scope';
 import { oauthEndpoint } from './token';
@@ -33,7 +33,7 @@ async function bearerToken(c: AppContext): Promise<{ token?: string; problem?: s
   const header = c.req.header('authorization');
   let fromBody: string | undefined;
   if (c.req.method === 'POST' && (c.req.header('content-type') ?? '').toLowerCase().startsWith('application/x-www-form-urlencoded')) {
-    const text = await c.req.text();
+    const text = await bodyText(c);
     if (text.length > 16 * 1024) return { problem: 'The request body is too large.' };
     const { values, repeated } = singleValues(new URLSearchParams(text));
     if (repeated.includes('access_token')) return { problem: 'access_token appears more than once.' };

@@ -14,7 +14,7 @@ import { authenticateClient } from './clients';
 import { ACCESS_TOKEN_TTL_SECONDS, oidcPaths } from './config';
 import { noStore, OAuthError, oauthErrorResponse } from './errors';
 import { readOAuthForm } from './form';
-import { consumeRefreshToken, extendGrant, GrantRevoked, redeemCode, revokeGrant } from './grants';
+import { consumeRefreshToken, extendGrant, findRefreshToken, GrantRevoked, redeemCode, revokeGrant } from './grants';
 import { verifyPkce } from './pkce';
 import { formatScope, grantedScopes, parseStoredScope, type Scope } from './scope';
 import { mintAccessToken, signIdToken } from './tokens';
@@ -142,6 +142,8 @@ async function refresh(c: AppContext, app: ServedApp, body: Record<string, strin
   const token = body.refresh_token;
   if (!token) throw new OAuthError('invalid_request', 'refresh_token is required.');
   const now = nowSeconds();
+  // A narrowing scope is checked before the token is spent, so a refused request does not burn it.
+  const narrowed = body.scope === undefined ? null : await narrowScope(c, token, body.scope, now);
   const rotation = await consumeRefreshToken(dbOf(c), token, app.clientId, now);
   if (rotation.kind === 'replayed') {
     audit(c, { type: 'oidc.reuse', actor: 'anonymous', target: app.clientId, detail: { token: 'refresh_token' } });
@@ -149,14 +151,18 @@ async function refresh(c: AppContext, app: ServedApp, body: Record<string, strin
   }
   if (rotation.kind === 'invalid') throw new OAuthError('invalid_grant', 'The refresh token is invalid, expired or revoked.');
   const row = rotation.token;
-  const granted = parseStoredScope(row.scope);
-  let scopes = granted;
-  if (body.scope !== undefined) {
-    const asked = body.scope.split(' ').filter((s) => s !== '');
-    if (asked.some((s) => !(granted as string[]).includes(s))) throw new OAuthError('invalid_scope', 'A refresh may only narrow the granted scope.');
-    scopes = grantedScopes(body.scope);
-    if (!scopes.includes('openid')) throw new OAuthError('invalid_scope', 'scope must include openid.');
-  }
   const user = await liveUser(c, row.grantId, row.userId, now);
+  const scopes = narrowed ?? parseStoredScope(row.scope);
   return issueTokens(c, app, { grantId: row.grantId, user, scopes, grantScope: row.scope, authTime: row.authTime, amr: row.amr, nonce: null });
+}
+
+/** The scopes a refresh request asks for: a subset of the grant's (RFC 6749 §6), with openid. */
+async function narrowScope(c: AppContext, token: string, asked: string, now: number): Promise<Scope[] | null> {
+  const current = await findRefreshToken(dbOf(c), token, now);
+  if (!current) return null; // consumption below answers invalid_grant, or detects the replay
+  const granted: string[] = parseStoredScope(current.scope);
+  if (asked.split(' ').some((s) => s !== '' && !granted.includes(s))) throw new OAuthError('invalid_scope', 'A refresh may only narrow the granted scope.');
+  const scopes = grantedScopes(asked);
+  if (!scopes.includes('openid')) throw new OAuthError('invalid_scope', 'scope must include openid.');
+  return scopes;
 }
