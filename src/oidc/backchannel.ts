@@ -4,9 +4,9 @@
 // that registered a `backchannel_logout_uri`, after the response (waitUntil), with bounded retries.
 //
 // Remembering costs nothing on a repeat visit: the session's KV record (already read) lists the
-// apps; only an app's first token in a session writes, once to D1 (`session_apps`, exact) and once
-// to KV (the list).
-import { eq, inArray, sql } from 'drizzle-orm';
+// apps; only an app's first token in a session writes, once to KV (the list) and once to D1
+// (`session_apps`, exact): see addSessionApp in src/sessions/sessions.ts.
+import { eq, inArray } from 'drizzle-orm';
 import { loadServedApp } from '../apps/served';
 import { audit } from '../audit/audit';
 import type { Database } from '../db/client';
@@ -23,13 +23,7 @@ import { deliverWithRetry, DELIVERY_POLICY, logoutTokenClaims, mintLogoutToken, 
  */
 export async function rememberAppSignIn(c: AppContext, session: Session, clientId: string): Promise<void> {
   if (session.apps?.includes(clientId)) return;
-  await Promise.all([
-    // Through user_sessions, so a session ended meanwhile adds no row (and no foreign-key error).
-    dbOf(c).run(sql`INSERT INTO ${sessionApps} (id_hash, client_id, signed_in_at)
-      SELECT id_hash, ${clientId}, ${nowSeconds()} FROM ${userSessions} WHERE id_hash = ${session.idHash}
-      ON CONFLICT DO NOTHING`),
-    addSessionApp(c.env.KV, session, clientId),
-  ]);
+  await addSessionApp(c.env, session, clientId);
 }
 
 /** The apps these sessions signed in to. */

@@ -108,9 +108,11 @@ export async function endSession(c: AppContext): Promise<void> {
 /** Ends sessions by hash: the KV entries (what SSO reads) and their D1 index rows. */
 async function endSessions(stores: SessionStores, idHashes: string[]): Promise<void> {
   if (idHashes.length === 0) return;
-  await Promise.all(idHashes.map((idHash) => stores.KV.delete(kvKeys.session(idHash))));
+  // The index first: a concurrent addSessionApp that rewrites the KV record either sees the row
+  // gone (and deletes its write) or is overwritten by the KV deletes below.
   const db = database(stores.DB);
   for (const slice of slices(idHashes)) await db.delete(userSessions).where(inArray(userSessions.idHash, slice));
+  await Promise.all(idHashes.map((idHash) => stores.KV.delete(kvKeys.session(idHash))));
 }
 
 async function liveSessionHashes(stores: SessionStores, userId: string): Promise<string[]> {
@@ -150,17 +152,29 @@ export async function refreshUserSessions(stores: SessionStores, userId: string,
 }
 
 /**
- * Adds an app to the session's KV record (its TTL unchanged). Read-modify-write: a concurrent first
- * visit to another app may drop one name from this list, which costs that app one more D1 insert
- * (the D1 `session_apps` rows, not this list, decide who is told at sign-out).
+ * Records that the session has received a token for an app: a `session_apps` row in D1 (what
+ * back-channel logout reads) and the app in the session's KV record (so a repeat visit knows
+ * without a query). Read-modify-write of the record: a concurrent first visit to another app may
+ * drop one name from the list, which only costs that app one more (idempotent) insert.
+ *
+ * A sign-out racing this must not be undone by the rewrite: the record is written first, then
+ * the row is inserted through `user_sessions`; if the session's index row is gone by then, the
+ * session has ended and the write is taken back (endSessions deletes the index before KV).
  */
-export async function addSessionApp(kv: KVNamespace, session: Session, clientId: string): Promise<void> {
+export async function addSessionApp(stores: SessionStores, session: Session, clientId: string): Promise<void> {
   const { idHash, ...record } = session;
   const now = nowSeconds();
   if (record.expiresAt <= now) return;
   const apps = [...(record.apps ?? []), clientId];
-  await kv.put(kvKeys.session(idHash), JSON.stringify({ ...record, apps }), { expirationTtl: kvTtl(record.expiresAt - now) });
+  await stores.KV.put(kvKeys.session(idHash), JSON.stringify({ ...record, apps }), { expirationTtl: kvTtl(record.expiresAt - now) });
   session.apps = apps;
+  const db = database(stores.DB);
+  const inserted = await db.run(sql`INSERT INTO ${sessionApps} (id_hash, client_id, signed_in_at)
+    SELECT id_hash, ${clientId}, ${now} FROM ${userSessions} WHERE id_hash = ${idHash}
+    ON CONFLICT DO NOTHING`);
+  if (inserted.meta.changes > 0) return;
+  const [live] = await db.select({ idHash: userSessions.idHash }).from(userSessions).where(eq(userSessions.idHash, idHash)).limit(1);
+  if (!live) await stores.KV.delete(kvKeys.session(idHash));
 }
 
 /** Whether an admin's change to a user ends all of that user's sessions. */

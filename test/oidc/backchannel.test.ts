@@ -10,6 +10,7 @@ import { env } from 'cloudflare:workers';
 import { createLocalJWKSet, decodeProtectedHeader, jwtVerify, type JWTPayload } from 'jose';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import worker from '../../src/index';
+import { addSessionApp, type SessionRecord } from '../../src/sessions/sessions';
 import { admin, ADMIN_TOKEN, auditPage, Browser, call, createApp, createUser, delivered, ORIGIN, PASSWORD, unique } from '../helpers';
 
 const EVENT = 'http://schemas.openid.net/event/backchannel-logout';
@@ -73,6 +74,11 @@ async function verifyLogoutToken(token: string, clientId: string): Promise<JWTPa
   expect(payload.exp! - payload.iat!).toBe(120);
   expect(Math.abs(payload.iat! - Date.now() / 1000)).toBeLessThan(60);
   return payload;
+}
+
+async function sha256Hex(text: string): Promise<string> {
+  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(text)));
+  return Array.from(digest, (b) => b.toString(16).padStart(2, '0')).join('');
 }
 
 const sessionCookie = (browser: Browser) => `__Host-edge-sso-session=${browser.cookies.get('__Host-edge-sso-session')}`;
@@ -165,6 +171,25 @@ describe('back-channel logout at sign-out', () => {
     await delivered(await browser.fetch(`/sso/jwt/${a.client_id}`));
     await delivered(await browser.fetch(`/sso/jwt/${b.client_id}`));
     expect(kvPut).not.toHaveBeenCalled();
+  });
+});
+
+describe('remembering an app never revives an ended session', () => {
+  it('a first visit that races a sign-out takes its KV write back', async () => {
+    const app = await appWithBackchannel();
+    const user = await createUser();
+    const browser = new Browser();
+    await signInTo(browser, app.client_id, user.email);
+    const key = `session:${await sha256Hex(browser.cookies.get('__Host-edge-sso-session')!)}`;
+    // The SSO route read the session, then the user signed out in another tab before the app was recorded.
+    const session = { ...(await env.KV.get<SessionRecord>(key, 'json'))!, idHash: key.slice('session:'.length) };
+    await settled('/sso/logout', { headers: { cookie: sessionCookie(browser) } });
+    expect(await env.KV.get(key)).toBeNull();
+
+    await addSessionApp(env, session, 'another-app');
+    expect(await env.KV.get(key), 'the ended session stays ended').toBeNull();
+    const rows = await env.DB.prepare('SELECT count(*) AS n FROM session_apps WHERE id_hash = ?').bind(session.idHash).first<{ n: number }>();
+    expect(rows!.n).toBe(0);
   });
 });
 
