@@ -87,7 +87,8 @@ export function authlibSnippet({ issuer, app }: SnippetValues): string {
       ? '    # A public client (token_endpoint_auth_method "none"): no secret; PKCE protects the code.\n'
       : '    client_secret=os.environ["EDGE_SSO_CLIENT_SECRET"],  # never commit the secret\n';
   return `# OpenID Connect with Authlib (Debian: python3-authlib python3-requests python3-flask).
-# Registered redirect URL: ${callback}   sign-out return URL: ${home}
+# Registered redirect URL: ${callback}
+# Sign-out return URL: ${home}${app.logoutUrls.length ? '' : ' (add it to the app\'s logout URLs first)'}
 import os
 from urllib.parse import urlencode
 from authlib.integrations.flask_client import OAuth
