@@ -90,7 +90,8 @@ describe('RP-initiated logout', () => {
     const { browser, idToken } = await signedInWithIdToken();
     const other = await oidcApp();
     const [h, p] = idToken.split('.');
-    for (const query of [{ id_token_hint: `${h}.${p}.AAAA` }, { id_token_hint: idToken, client_id: other.client_id }]) {
+    const queries: Record<string, string>[] = [{ id_token_hint: `${h}.${p}.AAAA` }, { id_token_hint: idToken, client_id: other.client_id }];
+    for (const query of queries) {
       const res = await browser.fetch(`/oauth2/logout?${new URLSearchParams(query)}`);
       expect(res.status).toBe(400);
       expect(res.headers.get('location')).toBeNull();

@@ -2,7 +2,7 @@
 // Test SSO and integration snippets. Validation is the admin API's (src/apps/input.ts).
 import { Hono } from 'hono';
 import type { App } from '../../apps/app';
-import { appEndpoints, RESPONSE_MODES, SIGNING_ALGS } from '../../apps/app';
+import { appEndpoints, RESPONSE_MODES, SIGNING_ALGS, TOKEN_ENDPOINT_AUTH_METHODS } from '../../apps/app';
 import { ATTRIBUTE_SOURCES, formatAttributeLines, parseAttributeLines } from '../../apps/attributes';
 import { parseAppChanges, parseNewApp } from '../../apps/input';
 import { resolveRedirect } from '../../apps/redirects';
@@ -30,6 +30,9 @@ const MODE_OPTIONS = RESPONSE_MODES.map(
   (mode) => [mode, { query: 'query: ?id_token=… on the redirect URL', fragment: 'fragment: #id_token=… (for browser apps)', form_post: 'form_post: an auto-submitted POST (keeps the token out of URLs)' }[mode]] as const,
 );
 
+const AUTH_METHOD_OPTIONS = TOKEN_ENDPOINT_AUTH_METHODS.map(
+  (m) => [m, { client_secret_basic: 'client_secret_basic: secret in the Authorization header', client_secret_post: 'client_secret_post: secret in the form body', none: 'none: public client (SPA, mobile); PKCE required, no secret' }[m]] as const,
+);
 
 async function findApp(c: ConsoleContext): Promise<App> {
   const app = await getApp(dbOf(c), c.req.param('clientId')!);
@@ -51,11 +54,13 @@ function formValuesOf(app: App): AppFormValues {
     response_mode: app.responseMode,
     token_ttl_seconds: String(app.tokenTtlSeconds),
     attribute_map: formatAttributeLines(app.attributeMap),
+    token_endpoint_auth_method: app.tokenEndpointAuthMethod,
+    backchannel_logout_uri: app.backchannelLogoutUri ?? '',
     ...Object.fromEntries(Object.entries(brandingToJson(app.branding)).map(([k, v]) => [`branding.${k}`, v])),
   };
 }
 
-const FORM_FIELDS = ['name', 'description', 'redirect_urls', 'logout_urls', 'client_id', 'signing_alg', 'response_mode', 'token_ttl_seconds', 'attribute_map', ...Object.values(BRANDING_FIELDS).map((f) => `branding.${f}`)];
+const FORM_FIELDS = ['name', 'description', 'redirect_urls', 'logout_urls', 'client_id', 'signing_alg', 'response_mode', 'token_ttl_seconds', 'attribute_map', 'token_endpoint_auth_method', 'backchannel_logout_uri', ...Object.values(BRANDING_FIELDS).map((f) => `branding.${f}`)];
 
 function submittedValues(c: ConsoleContext): AppFormValues {
   return Object.fromEntries(FORM_FIELDS.map((name) => [name, formText(c, name)]));
@@ -76,6 +81,8 @@ function toApiInput(values: AppFormValues, creating: boolean): { input: Record<s
     response_mode: values.response_mode,
     token_ttl_seconds: ttl === '' ? undefined : /^\d+$/.test(ttl) ? Number(ttl) : ttl,
     attribute_map: typeof attributeMap === 'string' ? undefined : attributeMap,
+    token_endpoint_auth_method: values.token_endpoint_auth_method || undefined,
+    backchannel_logout_uri: values.backchannel_logout_uri ?? '',
     branding: Object.fromEntries(Object.values(BRANDING_FIELDS).map((f) => [f, values[`branding.${f}`] ?? ''])),
   };
   if (creating && values.client_id) input.client_id = values.client_id;
@@ -112,6 +119,11 @@ function AppForm(props: { c: ConsoleContext; action: string; values: AppFormValu
         placeholder="first_name = given_name"
         hint={`Extra claims, one “claim = field” per line. Fields: ${ATTRIBUTE_SOURCES.join(', ')}. The standard claims are always sent.`}
       />
+      <fieldset>
+        <legend>OpenID Connect</legend>
+        <Select name="token_endpoint_auth_method" label="Token endpoint authentication" value={values.token_endpoint_auth_method || 'client_secret_basic'} options={AUTH_METHOD_OPTIONS} errors={errors} />
+        <Field name="backchannel_logout_uri" label="Back-channel logout URL (optional)" value={values.backchannel_logout_uri} errors={errors} hint="edge-sso POSTs a signed logout_token here when the user signs out. https, or http on localhost." />
+      </fieldset>
       <fieldset>
         <legend>Login page branding for this app (empty fields use the global branding)</legend>
         <Field name="branding.product_name" label="Product name" value={values['branding.product_name']} errors={errors} />
