@@ -49,14 +49,16 @@ export type AuthorizationCheck =
 
 type ClientFacts = Pick<App, 'clientId' | 'redirectUrls' | 'tokenEndpointAuthMethod'>;
 
-const page = (title: string, message: string, registered?: readonly string[]): AuthorizationCheck => ({ kind: 'page', status: 400, title, message, registered });
+const page = (title: string, message: string, registered?: readonly string[]): RefusalPage => ({ kind: 'page', status: 400, title, message, registered });
+
+export type RefusalPage = Extract<AuthorizationCheck, { kind: 'page' }>;
 
 /** The client_id of a request, or the page that says why there is none. */
-export function requestedClientId({ values, repeated }: SingleValues): string | AuthorizationCheck {
+export function requestedClientId({ values, repeated }: SingleValues): { clientId: string } | RefusalPage {
   if (repeated.includes('client_id')) return page('Invalid sign-in request', 'The sign-in request names client_id more than once.');
   const clientId = values.client_id;
   if (!clientId) return page('Invalid sign-in request', 'The sign-in request has no client_id.');
-  return clientId;
+  return { clientId };
 }
 
 export function checkAuthorizationRequest({ values, repeated }: SingleValues, app: ClientFacts): AuthorizationCheck {

@@ -19,15 +19,23 @@ import { refusedRequest, unknownClient } from './pages';
 
 export const authorizeRoutes = new Hono<AppEnv>();
 
+/** A posted request becomes a URL: keep it well under the URL limits of browsers and Cloudflare. */
+const MAX_POSTED_REQUEST = 8 * 1024;
+
 authorizeRoutes.get(oidcPaths.authorization, (c) => authorize(c, singleValues(new URL(c.req.url).searchParams)));
+/**
+ * POST carries the same parameters as a form. A cross-site POST does not carry our SameSite=Lax
+ * session cookie, so the request continues as the equivalent GET (a top-level navigation, which
+ * does), instead of asking a signed-in person for their password again.
+ */
 authorizeRoutes.post(oidcPaths.authorization, async (c) => {
   const type = (c.req.header('content-type') ?? '').toLowerCase();
   if (!type.startsWith('application/x-www-form-urlencoded')) {
     return refusedRequest(c, { status: 400, title: 'Invalid sign-in request', message: 'A POSTed sign-in request must be an application/x-www-form-urlencoded form.' });
   }
   const text = await bodyText(c);
-  if (text.length > 64 * 1024) return refusedRequest(c, { status: 400, title: 'Invalid sign-in request', message: 'The sign-in request is too large.' });
-  return authorize(c, singleValues(new URLSearchParams(text)));
+  if (text.length > MAX_POSTED_REQUEST) return refusedRequest(c, { status: 400, title: 'Invalid sign-in request', message: 'The sign-in request is too large.' });
+  return c.redirect(`${oidcPaths.authorization}?${new URLSearchParams(text)}`, 303);
 });
 
 /** Sends an authorization response (RFC 6749 §4.1.2, with `iss` from RFC 9207) to the app. */
@@ -36,9 +44,9 @@ function respond(c: AppContext, delivery: ErrorDelivery, params: Record<string, 
 }
 
 async function authorize(c: AppContext, params: SingleValues) {
-  const clientId = requestedClientId(params);
-  if (typeof clientId !== 'string') return refusedRequest(c, clientId as Extract<typeof clientId, { kind: 'page' }>);
-  const app = await loadServedApp(c.env, clientId);
+  const client = requestedClientId(params);
+  if ('kind' in client) return refusedRequest(c, client);
+  const app = await loadServedApp(c.env, client.clientId);
   if (!app) return unknownClient(c);
 
   const check = checkAuthorizationRequest(params, app);

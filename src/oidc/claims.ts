@@ -13,7 +13,7 @@ export const CLAIMS_BY_SCOPE: Partial<Record<Scope, readonly (keyof ProfileClaim
 
 /** Every claim edge-sso may issue, for the discovery document. */
 export const CLAIMS_SUPPORTED = [
-  'iss', 'sub', 'aud', 'exp', 'iat', 'auth_time', 'nonce', 'at_hash', 'amr', 'azp',
+  'iss', 'sub', 'aud', 'exp', 'iat', 'auth_time', 'nonce', 'at_hash', 'amr',
   ...Object.values(CLAIMS_BY_SCOPE).flat(),
 ] as const;
 

@@ -36,3 +36,13 @@ export function oauthErrorResponse(c: AppContext, error: OAuthError): Response {
   }
   return c.json({ error: error.error, error_description: error.description }, 400);
 }
+
+/** Runs a back-channel handler, answering OAuthErrors as RFC 6749 §5.2 says. */
+export async function oauthEndpoint(c: AppContext, handler: () => Promise<Response>): Promise<Response> {
+  try {
+    return await handler();
+  } catch (error) {
+    if (error instanceof OAuthError) return oauthErrorResponse(c, error);
+    throw error;
+  }
+}

@@ -49,8 +49,8 @@ function invalid(c: AppContext, message: string) {
 async function logout(c: AppContext, params: Record<string, string>, confirmed: boolean) {
   const session = await readSession(c);
   const hintToken = params.id_token_hint;
+  // A hint we cannot verify (forged, or signed by a key retired since) proves nothing: the person is asked.
   const hint = hintToken ? await verifyIdTokenHint(c.env, issuerOf(c), hintToken) : null;
-  if (hintToken && !hint) return invalid(c, 'The id_token_hint is not an ID token issued here.');
   if (hint && params.client_id !== undefined && params.client_id !== hint.aud) return invalid(c, 'client_id does not match the id_token_hint.');
 
   const clientId = hint?.aud ?? params.client_id;

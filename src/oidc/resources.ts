@@ -9,11 +9,10 @@ import { profileClaims, toUser } from '../users/user';
 import { scopedClaims } from './claims';
 import { authenticateClient } from './clients';
 import { oidcPaths, REALM } from './config';
-import { noStore, OAuthError } from './errors';
+import { noStore, OAuthError, oauthEndpoint } from './errors';
 import { bodyText, readOAuthForm, singleValues } from './form';
 import { accessTokenUser, findRefreshToken, revokeAccessToken, revokeGrant } from './grants';
 import { grantedScopes } from './scope';
-import { oauthEndpoint } from './token';
 import { grantOf, verifyAccessToken, type AccessTokenClaims } from './tokens';
 
 export const resourceRoutes = new Hono<AppEnv>();

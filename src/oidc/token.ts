@@ -3,7 +3,6 @@ import { Hono } from 'hono';
 import type { ServedApp } from '../apps/cache';
 import { matchRedirect } from '../apps/redirects';
 import { audit } from '../audit/audit';
-import { database } from '../db/client';
 import { dbOf, issuerOf, type AppContext, type AppEnv } from '../http/context';
 import { nowSeconds } from '../lib/time';
 import { profileClaims, type User } from '../users/user';
@@ -12,7 +11,7 @@ import { atHash } from './at-hash';
 import { idTokenClaims, scopedClaims } from './claims';
 import { authenticateClient } from './clients';
 import { ACCESS_TOKEN_TTL_SECONDS, oidcPaths } from './config';
-import { noStore, OAuthError, oauthErrorResponse } from './errors';
+import { noStore, OAuthError, oauthEndpoint } from './errors';
 import { readOAuthForm } from './form';
 import { consumeRefreshToken, extendGrant, findRefreshToken, GrantRevoked, redeemCode, revokeGrant } from './grants';
 import { verifyPkce } from './pkce';
@@ -20,16 +19,6 @@ import { formatScope, grantedScopes, parseStoredScope, type Scope } from './scop
 import { mintAccessToken, signIdToken } from './tokens';
 
 export const tokenEndpoint = new Hono<AppEnv>();
-
-/** Runs a back-channel handler, answering OAuthErrors as RFC 6749 §5.2 says. */
-export async function oauthEndpoint(c: AppContext, handler: () => Promise<Response>): Promise<Response> {
-  try {
-    return await handler();
-  } catch (error) {
-    if (error instanceof OAuthError) return oauthErrorResponse(c, error);
-    throw error;
-  }
-}
 
 tokenEndpoint.post(oidcPaths.token, (c) =>
   oauthEndpoint(c, async () => {
@@ -99,7 +88,7 @@ async function issueTokens(c: AppContext, app: ServedApp, issue: Issue) {
 
 /** The user behind a grant, if they may still sign in; otherwise the grant ends here. */
 async function liveUser(c: AppContext, grantId: string, userId: string, now: number): Promise<User> {
-  const db = database(c.env.DB);
+  const db = dbOf(c);
   const user = await getUser(db, userId);
   if (!user || user.disabled) {
     await revokeGrant(db, grantId, now);
@@ -143,7 +132,7 @@ async function refresh(c: AppContext, app: ServedApp, body: Record<string, strin
   if (!token) throw new OAuthError('invalid_request', 'refresh_token is required.');
   const now = nowSeconds();
   // A narrowing scope is checked before the token is spent, so a refused request does not burn it.
-  const narrowed = body.scope === undefined ? null : await narrowScope(c, token, body.scope, now);
+  const narrowed = body.scope === undefined ? null : await narrowScope(c, app, token, body.scope, now);
   const rotation = await consumeRefreshToken(dbOf(c), token, app.clientId, now);
   if (rotation.kind === 'replayed') {
     audit(c, { type: 'oidc.reuse', actor: 'anonymous', target: app.clientId, detail: { token: 'refresh_token' } });
@@ -157,9 +146,9 @@ async function refresh(c: AppContext, app: ServedApp, body: Record<string, strin
 }
 
 /** The scopes a refresh request asks for: a subset of the grant's (RFC 6749 §6), with openid. */
-async function narrowScope(c: AppContext, token: string, asked: string, now: number): Promise<Scope[] | null> {
+async function narrowScope(c: AppContext, app: ServedApp, token: string, asked: string, now: number): Promise<Scope[] | null> {
   const current = await findRefreshToken(dbOf(c), token, now);
-  if (!current) return null; // consumption below answers invalid_grant, or detects the replay
+  if (!current || current.clientId !== app.clientId) return null; // consumption below answers invalid_grant, or detects the replay
   const granted: string[] = parseStoredScope(current.scope);
   if (asked.split(' ').some((s) => s !== '' && !granted.includes(s))) throw new OAuthError('invalid_scope', 'A refresh may only narrow the granted scope.');
   const scopes = grantedScopes(asked);

@@ -101,11 +101,15 @@ describe('signing in', () => {
     expect(params.code).toBeTruthy();
   });
 
-  it('POST to the authorization endpoint works like GET', async () => {
+  it('POST continues as the same GET, so a cross-site form (no Lax cookie) still finds the session', async () => {
     const app = await oidcApp();
     const { browser } = await signedIn();
     const body = new URL(authorizePath(app), 'https://sso.test').searchParams;
-    const res = await browser.fetch('/oauth2/authorize', { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body });
+    const posted = await call('/oauth2/authorize', { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body });
+    expect(posted.status).toBe(303);
+    const location = posted.headers.get('location')!;
+    expect(Object.fromEntries(new URL(location, 'https://sso.test').searchParams)).toEqual(Object.fromEntries(body));
+    const res = await browser.fetch(location);
     expect(responseParams(res)).toMatchObject({ state: 'st-1' });
     expect(responseParams(res).code).toBeTruthy();
   });
