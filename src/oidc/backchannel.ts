@@ -7,15 +7,14 @@
 // apps; only an app's first token in a session writes, once to KV (the list) and once to D1
 // (`session_apps`, exact): see addSessionApp in src/sessions/sessions.ts.
 import { eq, inArray } from 'drizzle-orm';
-import { loadServedApp } from '../apps/served';
-import { audit } from '../audit/audit';
 import type { Database } from '../db/client';
 import { sessionApps, userSessions } from '../db/schema';
-import { dbOf, issuerOf, type AppContext } from '../http/context';
-import { nowSeconds } from '../lib/time';
+import { dbOf, type AppContext } from '../http/context';
 import { addSessionApp, changeEndsSessions, endSession, endUserSessions, refreshUserSessions, type Session } from '../sessions/sessions';
 import { profileClaims, type User } from '../users/user';
-import { deliverWithRetry, DELIVERY_POLICY, logoutTokenClaims, mintLogoutToken, postLogoutToken, type AttemptResult } from './backchannel-token';
+import { notifyAppsOfLogout } from './backchannel-notify';
+
+export { notifyAppsOfLogout };
 
 /**
  * Records that `session` has received a token for `clientId` (call it wherever a token or code is
@@ -62,42 +61,4 @@ export async function endUserSessionsAndNotifyApps(c: AppContext, userId: string
 export async function syncUserSessionsAndNotifyApps(c: AppContext, user: User, change: { passwordChanged: boolean }): Promise<void> {
   if (changeEndsSessions(user, change)) await endUserSessionsAndNotifyApps(c, user.id);
   else await refreshUserSessions(c.env, user.id, profileClaims(user), user.roles);
-}
-
-/** Schedules a logout token to each app with a back-channel logout URI, after the response. */
-export function notifyAppsOfLogout(c: AppContext, userId: string, clientIds: string[]): void {
-  if (clientIds.length === 0) return;
-  const issuer = issuerOf(c);
-  c.executionCtx.waitUntil(Promise.all(clientIds.map((clientId) => notifyApp(c, issuer, userId, clientId))));
-}
-
-async function notifyApp(c: AppContext, issuer: string, userId: string, clientId: string): Promise<void> {
-  let uri: string | null = null;
-  try {
-    const app = await loadServedApp(c.env, clientId);
-    uri = app?.backchannelLogoutUri ?? null;
-    if (!app || !uri) return;
-    const claims = logoutTokenClaims({ issuer, clientId, userId, now: nowSeconds(), jti: crypto.randomUUID() });
-    const token = await mintLogoutToken(c.env, claims, app.signingAlg);
-    const target = uri;
-    const outcome = await deliverWithRetry(() => postLogoutToken(target, token, DELIVERY_POLICY.timeoutMs));
-    audit(c, {
-      type: outcome.delivered ? 'logout.backchannel' : 'logout.backchannel.failure',
-      actor: 'system',
-      target: userId,
-      detail: { client_id: clientId, uri, attempts: outcome.attempts, ...describe(outcome.last) },
-    });
-  } catch (error) {
-    console.error('back-channel logout failed', clientId, error);
-    audit(c, {
-      type: 'logout.backchannel.failure',
-      actor: 'system',
-      target: userId,
-      detail: { client_id: clientId, uri, attempts: 0, error: error instanceof Error ? error.message : String(error) },
-    });
-  }
-}
-
-function describe(result: AttemptResult): { status: number } | { error: string } {
-  return 'status' in result ? { status: result.status } : { error: result.error };
 }

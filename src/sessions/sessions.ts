@@ -10,6 +10,7 @@ import type { AppContext } from '../http/context';
 import { randomToken, sha256Hex } from '../lib/encoding';
 import { nowSeconds } from '../lib/time';
 import { profileClaims, type ProfileClaims, type User } from '../users/user';
+import { notifyAppsOfLogout } from '../oidc/backchannel-notify';
 import { clearCookie, readCookie, SESSION_COOKIE, writeCookie } from './cookies';
 import { kvKeys, kvTtl } from './kv';
 
@@ -59,10 +60,13 @@ export async function readSession(c: AppContext): Promise<Session | null> {
 export async function startSession(c: AppContext, fields: Omit<SessionRecord, 'expiresAt' | 'authTime'>, ttlSeconds: number): Promise<Session> {
   const previous = await cookieHash(c);
   const db = database(c.env.DB);
-  // Signing in again as the same user (prompt=login, max_age) keeps the apps this browser signed
-  // in to, so that signing out still tells them (back-channel logout).
-  const keptApps = previous ? await appsOfOwnSession(db, previous, fields.userId) : [];
+  // The browser's previous session ends. Signed in again as the same user (prompt=login, max_age),
+  // the new session keeps the apps it signed in to, so that signing out still tells them; a
+  // different user's apps are told now (back-channel logout).
+  const replaced = previous ? await sessionOwnerAndApps(db, previous) : null;
+  const keptApps = replaced?.userId === fields.userId ? replaced.clientIds : [];
   if (previous) await endSessions(c.env, [previous]);
+  if (replaced && replaced.userId !== fields.userId) notifyAppsOfLogout(c, replaced.userId, replaced.clientIds);
   const id = randomToken(32);
   const idHash = await sha256Hex(id);
   const now = nowSeconds();
@@ -79,14 +83,15 @@ export async function startSession(c: AppContext, fields: Omit<SessionRecord, 'e
   return { ...record, idHash };
 }
 
-/** The apps a session signed in to, if it is `userId`'s. */
-async function appsOfOwnSession(db: ReturnType<typeof database>, idHash: string, userId: string): Promise<string[]> {
+/** Whose a session is and the apps it signed in to, from the D1 index (null if it is not there). */
+async function sessionOwnerAndApps(db: ReturnType<typeof database>, idHash: string): Promise<{ userId: string; clientIds: string[] } | null> {
   const rows = await db
-    .select({ clientId: sessionApps.clientId })
-    .from(sessionApps)
-    .innerJoin(userSessions, eq(userSessions.idHash, sessionApps.idHash))
-    .where(and(eq(sessionApps.idHash, idHash), eq(userSessions.userId, userId)));
-  return rows.map((r) => r.clientId);
+    .select({ userId: userSessions.userId, clientId: sessionApps.clientId })
+    .from(userSessions)
+    .leftJoin(sessionApps, eq(sessionApps.idHash, userSessions.idHash))
+    .where(eq(userSessions.idHash, idHash));
+  if (rows.length === 0) return null;
+  return { userId: rows[0]!.userId, clientIds: rows.flatMap((r) => (r.clientId ? [r.clientId] : [])) };
 }
 
 async function endOldestSessions(stores: SessionStores, userId: string, count: number): Promise<void> {

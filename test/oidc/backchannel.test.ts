@@ -135,13 +135,18 @@ describe('back-channel logout at sign-out', () => {
     expect(received.map((r) => r.url).sort()).toEqual([a.backchannel_logout_uri, b.backchannel_logout_uri].sort());
   });
 
-  it('another user signing in in the same browser does not inherit the apps', async () => {
+  it('another user signing in over the session ends it: its apps are told then, and the new session does not inherit them', async () => {
     const [a, b] = await Promise.all([appWithBackchannel(), appWithBackchannel()]);
     const [first, second] = await Promise.all([createUser(), createUser()]);
     const browser = new Browser();
     await signInTo(browser, a.client_id, first.email);
     await delivered(await browser.signInThrough(`/sso/jwt/${b.client_id}?prompt=login`, second.email, PASSWORD));
+    // Sent after the sign-in's response: wait for it (bounded).
+    for (let i = 0; i < 100 && received.length === 0; i++) await new Promise((r) => setTimeout(r, 50));
+    expect(received.map((r) => r.url)).toEqual([a.backchannel_logout_uri]);
+    expect((await verifyLogoutToken(received[0]!.logoutToken, a.client_id)).sub).toBe(first.id);
 
+    received = [];
     await settled('/sso/logout', { headers: { cookie: sessionCookie(browser) } });
     expect(received.map((r) => r.url)).toEqual([b.backchannel_logout_uri]);
     expect((await verifyLogoutToken(received[0]!.logoutToken, b.client_id)).sub).toBe(second.id);
