@@ -152,6 +152,9 @@ export async function sendOverSmtp(config: SmtpConfig, message: BuiltMessage, cl
   }
 }
 
-export function smtpTransport(config: SmtpConfig, clientName = 'edge-sso'): Transport {
-  return { name: 'smtp', send: (message) => sendOverSmtp(config, message, clientName) };
+/** The EHLO name: the issuer's host, which the Message-ID already carries. */
+const ehloName = (message: BuiltMessage) => /@([^>]+)>$/.exec(message.messageId)?.[1] ?? 'localhost';
+
+export function smtpTransport(config: SmtpConfig): Transport {
+  return { name: 'smtp', send: (message) => sendOverSmtp(config, message, ehloName(message)) };
 }
