@@ -1,9 +1,10 @@
 // End to end: `wrangler dev` sends mail over SMTP (cloudflare:sockets, AUTH PLAIN) to a real
 // local SMTP server (aiosmtpd, test/e2e/mail-catcher.ts), and the test reads what arrived:
 // multipart/alternative with text and HTML parts, Message-ID, Date, RFC 2047 encoded names.
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startMailCatcher, type MailCatcher } from './mail-catcher';
-import { startLocalWorker, stopAll, withDiagnostics, type LocalWorker } from './support';
+import { arriveAt, launchChromium, newPage, startLocalWorker, stopAll, withDiagnostics, type LocalWorker } from './support';
 
 let mail: MailCatcher;
 let worker: LocalWorker;
@@ -15,7 +16,10 @@ beforeAll(async () => {
   await worker.api('PUT', '/branding', { product_name: PRODUCT, primary_color: '#1a5d1a' });
 });
 
+let browser: Browser | undefined;
+
 afterAll(async () => {
+  await browser?.close();
   await mail?.stop();
   await stopAll();
 });
@@ -86,5 +90,30 @@ describe('email over SMTP to a real local server', () => {
       const body = (await res.json()) as { message: string };
       expect(body.message).toMatch(/AUTH PLAIN: the SMTP server answered 535/);
       await other.stop();
+    }));
+
+  it('an admin clicks "Send test email" on the console Email page and the message arrives', () =>
+    diagnose(async () => {
+      const adminUser = { email: 'mail-admin@example.com', password: 'correct horse battery staple' };
+      await worker.api('POST', '/users', { ...adminUser, name: 'Mail Admin', roles: ['admin'] });
+      browser = await launchChromium();
+      const { page, close } = await newPage(browser);
+      try {
+        await arriveAt(page, (u) => u.pathname === '/login', () => page.goto(`${worker.url}/admin/email`));
+        await page.getByLabel('Email', { exact: true }).fill(adminUser.email);
+        await page.getByLabel('Password', { exact: true }).fill(adminUser.password);
+        await arriveAt(page, (u) => u.pathname === '/admin/email', () => page.getByRole('button', { name: 'Sign in' }).click());
+        expect(await page.locator('#email-transport').innerText()).toContain(`SMTP submission to 127.0.0.1:${mail.port}`);
+        expect(await page.locator('body').innerText()).not.toContain('s3cret');
+        expect(await page.getByLabel('Send to').inputValue(), 'prefilled with the admin\'s own address').toBe(adminUser.email);
+        await page.getByLabel('Send to').fill('ops@example.com');
+        await arriveAt(page, (u) => u.searchParams.get('notice') === 'test_email_sent', () => page.getByRole('button', { name: 'Send test email' }).click());
+        expect(await page.getByRole('status').innerText()).toContain('accepted for delivery');
+        expect(await page.locator('#email-events').innerText()).toContain('ops@example.com');
+        const message = await mail.waitForMessage('ops@example.com');
+        expect(message.subject).toBe(`Test email from ${PRODUCT}`);
+      } finally {
+        await close();
+      }
     }));
 });
