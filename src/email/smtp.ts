@@ -107,7 +107,7 @@ async function ehlo(conversation: Conversation, clientName: string): Promise<Map
 export async function sendOverSmtp(config: SmtpConfig, message: BuiltMessage, clientName: string): Promise<void> {
   const socket = connect(
     { hostname: config.host, port: config.port },
-    { secureTransport: config.security === 'tls' ? 'on' : config.security === 'starttls' ? 'starttls' : 'off', allowHalfOpen: false },
+    { secureTransport: config.security === 'tls' ? 'on' : 'starttls', allowHalfOpen: false },
   );
   let conversation = new Conversation(socket);
   try {
@@ -118,7 +118,7 @@ export async function sendOverSmtp(config: SmtpConfig, message: BuiltMessage, cl
     if (greeting.code !== 220) throw stepError('greeting', greeting);
     let extensions = await ehlo(conversation, clientName);
 
-    if (config.security === 'starttls') {
+    if (config.security === 'starttls' || (config.security === 'loopback' && extensions.has('STARTTLS'))) {
       if (!extensions.has('STARTTLS')) {
         throw new PermanentEmailError(`${config.host}:${config.port} does not offer STARTTLS; use smtps:// (port 465) or a relay that supports STARTTLS`);
       }

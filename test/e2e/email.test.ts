@@ -3,7 +3,7 @@
 // multipart/alternative with text and HTML parts, Message-ID, Date, RFC 2047 encoded names.
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startMailCatcher, type MailCatcher } from './mail-catcher';
+import { selfSignedLocalhost, startMailCatcher, type MailCatcher } from './mail-catcher';
 import { arriveAt, launchChromium, newPage, startLocalWorker, stopAll, withDiagnostics, type LocalWorker } from './support';
 
 let mail: MailCatcher;
@@ -116,4 +116,44 @@ describe('email over SMTP to a real local server', () => {
         await close();
       }
     }));
+});
+
+describe('email over TLS: STARTTLS and smtps://', () => {
+  let certificate: ReturnType<typeof selfSignedLocalhost>;
+  const extraCa = process.env.NODE_EXTRA_CA_CERTS;
+
+  beforeAll(() => {
+    certificate = selfSignedLocalhost();
+    // workerd (through wrangler) trusts the CAs in NODE_EXTRA_CA_CERTS; the worker starts after this.
+    process.env.NODE_EXTRA_CA_CERTS = certificate.cert;
+  });
+
+  afterAll(() => {
+    if (extraCa === undefined) delete process.env.NODE_EXTRA_CA_CERTS;
+    else process.env.NODE_EXTRA_CA_CERTS = extraCa;
+    certificate?.remove();
+  });
+
+  for (const implicit of [false, true]) {
+    it(`authenticates and delivers ${implicit ? 'over smtps:// (TLS from the first byte)' : 'after STARTTLS, which the server requires'}`, async () => {
+      const tlsMail = await startMailCatcher({ auth: 'tls-user:tls-pass', tls: { cert: certificate.cert, key: certificate.key, implicit } });
+      const tlsWorker = await startLocalWorker({ vars: { SMTP_URL: tlsMail.smtpUrl } });
+      try {
+        await withDiagnostics(
+          async () => {
+            expect(tlsMail.smtpUrl).toMatch(implicit ? /^smtps:\/\// : /^smtp:\/\//);
+            const sent = await tlsWorker.api<{ sent: boolean }>('POST', '/email/test', { to: 'tls@example.com' });
+            expect(sent.sent).toBe(true);
+            const message = await tlsMail.waitForMessage('tls@example.com');
+            expect(message.subject).toMatch(/^Test email from /);
+            expect(message.text).toContain('If you can read it');
+          },
+          { sources: () => [tlsWorker, tlsMail] },
+        );
+      } finally {
+        await tlsWorker.stop();
+        await tlsMail.stop();
+      }
+    });
+  }
 });
