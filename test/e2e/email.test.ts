@@ -156,4 +156,29 @@ describe('email over TLS: STARTTLS and smtps://', () => {
       }
     });
   }
+
+  it('refuses a relay whose certificate the worker does not trust, and says so', async () => {
+    const tlsMail = await startMailCatcher({ auth: 'tls-user:tls-pass', tls: { cert: certificate.cert, key: certificate.key, implicit: true } });
+    delete process.env.NODE_EXTRA_CA_CERTS;
+    const untrusting = await startLocalWorker({ vars: { SMTP_URL: tlsMail.smtpUrl } });
+    process.env.NODE_EXTRA_CA_CERTS = certificate.cert;
+    try {
+      await withDiagnostics(
+        async () => {
+          const res = await fetch(`${untrusting.url}/api/admin/email/test`, {
+            method: 'POST',
+            headers: { authorization: `Bearer ${untrusting.adminToken}`, 'content-type': 'application/json' },
+            body: JSON.stringify({ to: 'tls@example.com' }),
+          });
+          expect(res.status).toBe(502);
+          expect(((await res.json()) as { message: string }).message).toMatch(/^The test email was not sent: /);
+          expect(tlsMail.messages()).toEqual([]);
+        },
+        { sources: () => [untrusting, tlsMail] },
+      );
+    } finally {
+      await untrusting.stop();
+      await tlsMail.stop();
+    }
+  });
 });
