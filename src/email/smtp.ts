@@ -29,8 +29,11 @@ import {
 } from './smtp-protocol';
 import type { Transport } from './transport';
 
-const CONNECT_TIMEOUT_MS = 10_000;
-const REPLY_TIMEOUT_MS = 20_000;
+// A Worker may keep working about 30 s after its response (waitUntil): three attempts of at most
+// 8 s and the pauses between them (./retry.ts) fit in that.
+const CONNECT_TIMEOUT_MS = 5_000;
+const REPLY_TIMEOUT_MS = 8_000;
+const ATTEMPT_TIMEOUT_MS = 8_000;
 
 /** A failed step: 5xx answers are permanent (retrying cannot help), the rest may be retried. */
 function stepError(step: string, reply: SmtpReply): Error {
@@ -156,5 +159,8 @@ export async function sendOverSmtp(config: SmtpConfig, message: BuiltMessage, cl
 const ehloName = (message: BuiltMessage) => /@([^>]+)>$/.exec(message.messageId)?.[1] ?? 'localhost';
 
 export function smtpTransport(config: SmtpConfig): Transport {
-  return { name: 'smtp', send: (message) => sendOverSmtp(config, message, ehloName(message)) };
+  return {
+    name: 'smtp',
+    send: (message) => withTimeout(sendOverSmtp(config, message, ehloName(message)), ATTEMPT_TIMEOUT_MS, `sending through ${config.host}:${config.port}`),
+  };
 }
