@@ -31,13 +31,14 @@ export type AuditType =
   | 'source.test'
   | 'user.identity.unlink'
   | 'oidc.code'
-  | 'oidc.reuse';
+  | 'oidc.reuse'
+  | 'access.denied';
 
 export const AUDIT_TYPES: readonly AuditType[] = [
   'login.success', 'login.failure', 'login.locked', 'login.lockout', 'lockout.unlock', 'logout',
   'app.create', 'app.update', 'app.delete', 'app.secret.rotate', 'app.secret.retire', 'app.secret.reveal', 'app.test',
   'user.create', 'user.update', 'user.delete', 'user.sessions.revoke', 'user.import',
-  'key.rotate', 'branding.update', 'oidc.code', 'oidc.reuse',
+  'key.rotate', 'branding.update', 'oidc.code', 'oidc.reuse', 'access.denied',
   'source.create', 'source.update', 'source.delete', 'source.test', 'user.identity.unlink',
 ];
 

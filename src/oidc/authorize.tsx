@@ -2,6 +2,9 @@
 // Shares the SSO URL's steps (cached app, exact redirect match, one KV session read) and ends
 // by issuing a code instead of a token.
 import { Hono } from 'hono';
+import { auditAccessDenied } from '../access/denied';
+import { mayAccess } from '../access/policy';
+import { sessionSubject } from '../access/subject';
 import { loadServedApp } from '../apps/served';
 import { audit } from '../audit/audit';
 import type { AppContext, AppEnv } from '../http/context';
@@ -53,7 +56,9 @@ async function authorize(c: AppContext, params: SingleValues) {
   if (check.kind === 'error') return respond(c, check.delivery, { error: check.error, error_description: check.description });
   const request = check.request;
 
-  const session = request.prompt.login ? null : await readSession(c);
+  // An app with a primary identity source accepts only a session from that source (as the SSO URL does).
+  const found = request.prompt.login ? null : await readSession(c);
+  const session = found && (!app.identitySource || found.source === app.identitySource) ? found : null;
   const now = nowSeconds();
   const decision = decideSession(request, session, now);
   if (decision === 'login_required') {
@@ -65,7 +70,14 @@ async function authorize(c: AppContext, params: SingleValues) {
       clientId: app.clientId,
       target: request.redirectUri,
       loginHint: request.loginHint,
+      source: app.identitySource,
+      // prompt=login, or a session older than max_age: the source must authenticate the user again.
+      forceLogin: request.prompt.login || session !== null,
     });
+  }
+  if (!mayAccess(app.access, sessionSubject(session))) {
+    auditAccessDenied(c, app, session.userId, 'oidc.authorize');
+    return respond(c, request, { error: 'access_denied', error_description: 'The user is not allowed to use this application (its access rule). An administrator can grant access.' });
   }
 
   const code = await issueCode(
