@@ -97,3 +97,27 @@ async function authorize(c: AppContext, params: SingleValues) {
   audit(c, { type: 'oidc.code', actor: session.userId, target: app.clientId, detail: { scope: request.scope } });
   return respond(c, request, { code });
 }
+
+/** RFC 6749 §4.1.2.1: error_description is printable ASCII without `"` or `\`. */
+const oauthText = (text: string) => text.replace(/[^\x20\x21\x23-\x5b\x5d-\x7e]/g, '').slice(0, 300);
+
+/**
+ * When an identity source refuses or fails a sign-in that an OIDC app started (the pending flow
+ * returns to /oauth2/authorize), the app hears it at its redirect URI, as `error` with its state
+ * and iss, instead of the person being stranded on an edge-sso page. The request is checked again
+ * first (client, registered redirect URI): if it does not hold, null, and the caller shows its page.
+ */
+export async function answerUpstreamFailure(c: AppContext, returnTo: string, failure: { code: string; message: string }): Promise<Response | null> {
+  const url = new URL(returnTo, issuerOf(c));
+  if (url.pathname !== oidcPaths.authorization) return null;
+  const params = singleValues(url.searchParams);
+  const client = requestedClientId(params);
+  if ('kind' in client) return null;
+  const app = await loadServedApp(c.env, client.clientId);
+  if (!app) return null;
+  const check = checkAuthorizationRequest(params, app);
+  if (check.kind === 'page') return null;
+  const delivery = check.kind === 'ok' ? check.request : check.delivery;
+  const error = failure.code === 'access_denied' ? 'access_denied' : failure.code === 'unreachable' ? 'temporarily_unavailable' : 'server_error';
+  return respond(c, delivery, { error, error_description: oauthText(failure.message) });
+}
