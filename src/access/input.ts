@@ -69,3 +69,12 @@ export async function resolveAccessUsers(db: Database, rule: AccessRule): Promis
   }
   return { groups: [...rule.groups], users: ids };
 }
+
+/**
+ * The changes with `access` resolved (emails to ids), so an edit that names the same users by
+ * email compares equal to the stored rule and is not written or audited as a change.
+ */
+export async function withResolvedAccess<T extends { access?: AccessRule }>(db: Database, changes: T): Promise<T> {
+  if (changes.access === undefined) return changes;
+  return { ...changes, access: (await resolveAccessUsers(db, changes.access)) ?? 'everyone' };
+}

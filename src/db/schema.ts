@@ -1,8 +1,8 @@
 // The D1 tables. migrations/ is generated from this file: `npm run db:generate`.
 // Times are Unix seconds. JSON columns hold arrays of strings.
-import type { RestrictedAccess } from '../access/policy';
 import { sql } from 'drizzle-orm';
 import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
+import type { RestrictedAccess } from '../access/policy';
 
 export type SigningAlg = 'HS256' | 'RS256' | 'ES256';
 export type ResponseMode = 'query' | 'fragment' | 'form_post';

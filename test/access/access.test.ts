@@ -32,6 +32,18 @@ describe('access in the admin API', () => {
     expect(created.access).toEqual({ groups: ['staff'], users: [] });
   });
 
+  it('treats the same rule with users given by email as no change (nothing written, nothing audited)', async () => {
+    const ada = await createUser();
+    const app = await createApp({ access: { groups: ['staff'], users: [ada.email] } });
+    const res = await admin('PATCH', `/apps/${app.client_id}`, { access: { groups: ['staff'], users: [ada.email.toUpperCase()] } });
+    expect(res.status).toBe(200);
+    expect(((await res.json()) as { access: Access }).access).toEqual({ groups: ['staff'], users: [ada.id] });
+    const changed = await admin('PATCH', `/apps/${app.client_id}`, { access: { groups: ['staff', 'ops'], users: [ada.id] } });
+    expect(((await changed.json()) as { access: Access }).access).toEqual({ groups: ['staff', 'ops'], users: [ada.id] });
+    const events = await auditUntil(`type=app.update&user=${app.client_id}`, (e) => e.length > 0);
+    expect(events.map((e) => e.detail.fields)).toEqual([['access']]);
+  });
+
   it('refuses a user who does not exist with a 400 naming the field, and changes nothing', async () => {
     const app = await createApp({ access: { groups: ['staff'] } });
     const res = await admin('PATCH', `/apps/${app.client_id}`, { access: { groups: ['other'], users: ['nobody-here@example.com'] } });

@@ -25,6 +25,7 @@ import { IdentitySourceSelect, SourceUrls } from './identity-source-parts';
 import { ConfirmPage, ConsolePage, noticeFrom } from './layout';
 import { actorOf, formText, type ConsoleContext, type ConsoleEnv } from './context';
 import { addSecretRoutes, SecretDetails } from './app-secrets';
+import { withResolvedAccess } from '../../access/input';
 import { AccessFields, AccessSummary, accessFormValues, accessInput, ACCESS_FORM_FIELDS } from './app-access';
 import { flaskSnippet, nodeSnippet } from './snippets';
 
@@ -399,7 +400,7 @@ appPages.post('/:clientId/edit', async (c) => {
     false,
     parseAppChanges,
     async (parsed) => {
-      const changes = changedOnly(app, parsed);
+      const changes = changedOnly(app, await withResolvedAccess(dbOf(c), parsed));
       if (isEmpty(changes)) return c.redirect(`/admin/apps/${encodeURIComponent(app.clientId)}?notice=no_changes`, 303);
       await updateApp(dbOf(c), app.clientId, changes);
       audit(c, { type: 'app.update', actor: actorOf(c), target: app.clientId, detail: { fields: Object.keys(changes) } });
