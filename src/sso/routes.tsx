@@ -1,6 +1,6 @@
 // The JWT SSO routes: the SSO URL an app sends browsers to, and sign-out (./logout.tsx).
 import { Hono } from 'hono';
-import { accessDeniedPage } from '../access/denied';
+import { accessDeniedPage, auditAccessDenied } from '../access/denied';
 import { mayAccess } from '../access/policy';
 import { sessionSubject } from '../access/subject';
 import { resolveRedirect } from '../apps/redirects';
@@ -108,7 +108,12 @@ async function signIn(c: AppContext, clientId: string | undefined) {
     return sendToLogin(c, { returnTo: resume.pathname + resume.search, clientId: app.clientId, target, source, forceLogin: prompt === 'login' });
   }
 
-  if (!mayAccess(app.access, sessionSubject(session))) return accessDeniedPage(c, app, session.userId, 'sso');
+  if (!mayAccess(app.access, sessionSubject(session))) {
+    // prompt=none asked for no page: the app hears the refusal (as an OIDC app would), still without a token.
+    if (prompt !== 'none') return accessDeniedPage(c, app, session.userId, 'sso');
+    auditAccessDenied(c, app, session.userId, 'sso');
+    return deliver(c, app.responseMode, target, { error: 'access_denied', state });
+  }
   const idToken = await mintIdToken(c.env, app, session, issuerFor(c.env, c.req.url));
   return deliver(c, app.responseMode, target, { id_token: idToken, state });
 }

@@ -100,6 +100,16 @@ describe('the JWT SSO URL', () => {
     expect(events[0]).toMatchObject({ type: 'access.denied', actor: outsider.id, target: app.client_id, detail: { via: 'sso' } });
   });
 
+  it('answers prompt=none with error=access_denied at the redirect URL, without a token, instead of the page', async () => {
+    const app = await createApp({ access: { groups: [unique('none')] } });
+    const user = await createUser();
+    const browser = new Browser();
+    expect((await browser.signInThrough(`/sso/jwt/${app.client_id}`, user.email, PASSWORD)).status).toBe(403);
+    const { target, params } = await delivered(await browser.fetch(`/sso/jwt/${app.client_id}?prompt=none&state=quiet`));
+    expect(target).toBe('https://app.example.com/callback');
+    expect(params).toEqual({ error: 'access_denied', state: 'quiet' });
+  });
+
   it('keeps the hot path at one KV read and no D1 query for a restricted app', async () => {
     const group = unique('hot');
     const app = await createApp({ access: { groups: [group] } });
