@@ -1,13 +1,12 @@
 // Which applications a signed-in user is offered on My apps, and where each one opens.
 import { launchUrl, type App } from '../apps/app';
 import type { Session } from '../sessions/sessions';
+import { mayAccess } from '../access/policy';
+import { sessionSubject } from '../access/subject';
 
-/**
- * May this user open this app? Today every signed-in user may open every app. Per-app access
- * rules (src/access/) will decide here, so My apps never lists an app the SSO URL would refuse.
- */
-export function mayOpenApp(_session: Pick<Session, 'userId' | 'roles' | 'profile'>, _app: App): boolean {
-  return true;
+/** May this user open this app? The app's access rule decides, as at the SSO URL, so My apps never lists an app that would refuse them. */
+export function mayOpenApp(session: Pick<Session, 'userId' | 'roles' | 'profile'>, app: Pick<App, 'access'>): boolean {
+  return mayAccess(app.access, sessionSubject(session));
 }
 
 export interface AppTile {

@@ -3,6 +3,7 @@ import { RequestError } from '../lib/errors';
 import type { Branding, ResponseMode, SigningAlg, TokenEndpointAuthMethod } from '../db/schema';
 import { brandingToJson } from '../branding/branding';
 import type { AttributeMap } from './attributes';
+import { accessToJson, type AccessRule } from '../access/policy';
 
 export const SIGNING_ALGS = ['HS256', 'RS256', 'ES256'] as const satisfies readonly SigningAlg[];
 export const RESPONSE_MODES = ['query', 'fragment', 'form_post'] as const satisfies readonly ResponseMode[];
@@ -34,6 +35,8 @@ export interface App {
   tokenEndpointAuthMethod: TokenEndpointAuthMethod;
   /** OIDC Back-Channel Logout URL, or null. */
   backchannelLogoutUri: string | null;
+  /** Who may open the app (src/access/): "everyone", or listed groups and user ids. Cached with the record, so the hot path decides without D1. */
+  access: AccessRule;
   createdAt: number;
   updatedAt: number;
 }
@@ -81,6 +84,7 @@ export function appToJson(app: App, issuer: string, clientSecret?: string) {
     identity_source: app.identitySource,
     token_endpoint_auth_method: app.tokenEndpointAuthMethod,
     backchannel_logout_uri: app.backchannelLogoutUri,
+    access: accessToJson(app.access),
     ...appEndpoints(issuer, app.clientId),
     ...(clientSecret === undefined || !hasClientSecret(app) ? {} : { client_secret: clientSecret }),
     created_at: new Date(app.createdAt * 1000).toISOString(),

@@ -13,6 +13,7 @@ import { DEFAULT_TOKEN_TTL_SECONDS, type App } from './app';
 import type { AppFields, NewAppInput } from './input';
 import { forgetApp } from './cache';
 import { ensureSigningKeys } from '../tokens/keys';
+import { resolveAccessUsers } from '../access/input';
 
 const unknownSource = (slug: string | null | undefined) =>
   new ValidationError({ identity_source: `names no identity source ("${slug}"); add it under Identity sources first, or leave it empty` });
@@ -59,6 +60,7 @@ async function withRedirects(db: Database, rows: AppRow[]): Promise<App[]> {
       identitySource: row.identitySource,
       tokenEndpointAuthMethod: row.tokenEndpointAuthMethod,
       backchannelLogoutUri: row.backchannelLogoutUri,
+      access: row.access ?? 'everyone',
       redirectUrls: mine.filter((u) => u.kind === 'login').map((u) => u.url),
       logoutUrls: mine.filter((u) => u.kind === 'logout').map((u) => u.url),
       createdAt: row.createdAt,
@@ -107,6 +109,7 @@ export async function createApp(db: Database, kek: string, input: NewAppInput): 
     identitySource: input.identitySource ?? null,
     tokenEndpointAuthMethod: input.tokenEndpointAuthMethod ?? 'client_secret_basic',
     backchannelLogoutUri: input.backchannelLogoutUri ?? null,
+    access: input.access ? await resolveAccessUsers(db, input.access) : null,
     secretEncrypted: await seal(kek, secret, secretPurpose(clientId)),
     createdAt: now,
     updatedAt: now,
@@ -126,10 +129,11 @@ export async function createApp(db: Database, kek: string, input: NewAppInput): 
 }
 
 export async function updateApp(db: Database, clientId: string, changes: Partial<AppFields>): Promise<App> {
-  const { redirectUrls, logoutUrls, ...columns } = changes;
+  const { redirectUrls, logoutUrls, access, ...columns } = changes;
+  const accessColumn = access === undefined ? {} : { access: await resolveAccessUsers(db, access) };
   const updated = await db
     .update(apps)
-    .set({ ...columns, updatedAt: nowSeconds() })
+    .set({ ...columns, ...accessColumn, updatedAt: nowSeconds() })
     .where(eq(apps.clientId, clientId))
     .returning({ clientId: apps.clientId })
     .catch((error: unknown) => {

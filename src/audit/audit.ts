@@ -36,13 +36,14 @@ export type AuditType =
   | 'oidc.reuse'
   | 'email.sent'
   | 'email.failed'
-  | 'email.test';
+  | 'email.test'
+  | 'access.denied';
 
 export const AUDIT_TYPES: readonly AuditType[] = [
   'login.success', 'login.failure', 'login.locked', 'login.lockout', 'lockout.unlock', 'logout', 'logout.backchannel', 'logout.backchannel.failure',
   'app.create', 'app.update', 'app.delete', 'app.secret.rotate', 'app.secret.retire', 'app.secret.reveal', 'app.test',
   'user.create', 'user.update', 'user.delete', 'user.sessions.revoke', 'user.import',
-  'key.rotate', 'branding.update', 'oidc.code', 'oidc.reuse',
+  'key.rotate', 'branding.update', 'oidc.code', 'oidc.reuse', 'access.denied',
   'source.create', 'source.update', 'source.delete', 'source.test', 'user.identity.unlink',
   'email.sent', 'email.failed', 'email.test',
 ];

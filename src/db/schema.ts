@@ -2,6 +2,7 @@
 // Times are Unix seconds. JSON columns hold arrays of strings.
 import { sql } from 'drizzle-orm';
 import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
+import type { RestrictedAccess } from '../access/policy';
 
 export type SigningAlg = 'HS256' | 'RS256' | 'ES256';
 export type ResponseMode = 'query' | 'fragment' | 'form_post';
@@ -43,6 +44,8 @@ export const apps = sqliteTable('apps', {
   tokenEndpointAuthMethod: text('token_endpoint_auth_method').$type<TokenEndpointAuthMethod>().notNull().default('client_secret_basic'),
   /** OIDC Back-Channel Logout: where edge-sso POSTs a logout_token when a user signs out; null: none. */
   backchannelLogoutUri: text('backchannel_logout_uri'),
+  /** Who may open the app (see src/access/policy.ts): null is everyone; else the listed groups and user ids. */
+  access: text('access', { mode: 'json' }).$type<RestrictedAccess>(),
   createdAt: integer('created_at').notNull(),
   updatedAt: integer('updated_at').notNull(),
 });

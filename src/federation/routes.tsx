@@ -13,6 +13,7 @@ import { readSession, startSession } from '../sessions/sessions';
 import { getUser } from '../users/store';
 import { profileClaims } from '../users/user';
 import { renderTestResult } from '../admin/console/identity-source-parts';
+import { answerUpstreamFailure } from '../oidc/authorize';
 import { resolveAccount } from './accounts';
 import { newAttempt, takeAttempt, writeAttempt } from './attempt';
 import { clientFor, forceLoginParams } from './client';
@@ -102,6 +103,10 @@ async function callback(c: AppContext, params: URLSearchParams) {
     const failure = error instanceof UpstreamError ? error : new UpstreamError('failed', `Signing in with ${source.name} failed.`, String(error));
     audit(c, { type: 'login.failure', actor: 'anonymous', target: '', detail: { source: slug, reason: failure.code, upstream: failure.detail, test: attempt.test_by ? true : undefined } });
     if (attempt.test_by) return renderTestResult(c, source, { error: failure });
+    // An OIDC app's sign-in: the app is told (error, state, iss at its redirect URI).
+    const pending = attempt.flow ? await readFlow(c.env, attempt.flow) : null;
+    const answered = pending ? await answerUpstreamFailure(c, pending.returnTo, failure) : null;
+    if (answered) return answered;
     const title = failure.code === 'access_denied' ? 'Sign-in cancelled' : `Signing in with ${source.name} did not work`;
     return errorPage(c, failure.code === 'unreachable' ? 502 : 400, title, failure.message, retry);
   }

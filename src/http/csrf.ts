@@ -7,6 +7,8 @@ import { CSRF_COOKIE, readCookie, writeCookie } from '../sessions/cookies';
 import type { AppContext } from './context';
 
 export const CSRF_FIELD = 'csrf';
+/** The error code of a refused form (src/http/errors.tsx shows console forms a way back). */
+export const CSRF_FAILED = 'csrf_failed';
 
 /** The token to embed in a form, creating the cookie when the browser has none yet. */
 export function csrfToken(c: AppContext): string {
@@ -27,6 +29,6 @@ export async function checkCsrf(c: AppContext, submitted: unknown): Promise<void
   const cookie = readCookie(c, CSRF_COOKIE);
   const tokenOk = typeof submitted === 'string' && cookie !== undefined && (await constantTimeEqual(submitted, cookie));
   if (crossOrigin || !tokenOk) {
-    throw new RequestError(403, 'csrf_failed', 'This form has expired or was sent from another site. Go back, reload the page and try again.');
+    throw new RequestError(403, CSRF_FAILED, 'This form has expired or was sent from another site. Go back, reload the page and try again.');
   }
 }

@@ -4,6 +4,8 @@ import { HTTPException } from 'hono/http-exception';
 import { brandingFor } from '../branding/page';
 import { RequestError, ValidationError } from '../lib/errors';
 import { MessagePage } from '../ui/layout';
+import { isLocalPath } from '../sessions/flows';
+import { CSRF_FAILED } from './csrf';
 import type { AppContext, AppEnv } from './context';
 
 const wantsJson = (c: AppContext) => new URL(c.req.url).pathname.startsWith('/api/');
@@ -30,7 +32,42 @@ function describe(error: Error): string {
   return `${error.name}: ${error.message.split('\nparams:')[0]}${cause}`;
 }
 
+/**
+ * Where "Back to the form" leads after a console form expired: the page the form was on (the
+ * Referer, when it is a local /admin path on this origin; console pages send their Referer to
+ * this origin only), else the console's home.
+ */
+export function consoleBackPath(c: AppContext): string {
+  const referer = c.req.header('referer');
+  if (!referer) return '/admin';
+  let url: URL;
+  try {
+    url = new URL(referer);
+  } catch {
+    return '/admin';
+  }
+  const path = url.pathname + url.search;
+  const local = url.origin === new URL(c.req.url).origin && isLocalPath(path);
+  return local && (url.pathname === '/admin' || url.pathname.startsWith('/admin/')) ? path : '/admin';
+}
+
+/** A console form whose CSRF token expired (or came from another site): say so, and lead back to it. */
+async function expiredConsoleForm(c: AppContext, status: number) {
+  return c.html(
+    <MessagePage title="This form has expired" branding={await brandingFor(c.env)} nonce={c.get('cspNonce')}>
+      <p>Nothing was changed. The form was open too long, or it was sent from another site.</p>
+      <p>
+        <a href={consoleBackPath(c)}>Back to the form</a>: it opens again with a fresh token; then make the change again.
+      </p>
+    </MessagePage>,
+    status as 403,
+  );
+}
+
 export const onError: ErrorHandler<AppEnv> = (error, c) => {
+  if (error instanceof RequestError && error.code === CSRF_FAILED && !wantsJson(c) && new URL(c.req.url).pathname.startsWith('/admin')) {
+    return expiredConsoleForm(c, error.status);
+  }
   if (error instanceof ValidationError) return answer(c, 400, error.code, 'Some fields are invalid.', error.fields);
   if (error instanceof RequestError) return answer(c, error.status, error.code, error.message);
   if (error instanceof HTTPException && error.status < 500) {

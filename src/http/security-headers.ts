@@ -51,7 +51,10 @@ export const securityHeaders = createMiddleware<AppEnv>(async (c, next) => {
       "base-uri 'none'",
     ].join('; '),
   );
-  headers.set('Referrer-Policy', 'no-referrer');
+  // Console pages name their own path to this origin only, so an expired form can lead back to
+  // it (src/http/errors.tsx); everything else sends no Referer at all.
+  const consolePage = /^\/admin(\/|$)/.test(new URL(c.req.url).pathname);
+  headers.set('Referrer-Policy', consolePage ? 'same-origin' : 'no-referrer');
   headers.set('X-Content-Type-Options', 'nosniff');
   headers.set('X-Frame-Options', 'DENY');
   headers.set('Cross-Origin-Opener-Policy', 'same-origin');

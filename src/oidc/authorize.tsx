@@ -2,6 +2,9 @@
 // Shares the SSO URL's steps (cached app, exact redirect match, one KV session read) and ends
 // by issuing a code instead of a token.
 import { Hono } from 'hono';
+import { auditAccessDenied } from '../access/denied';
+import { mayAccess } from '../access/policy';
+import { sessionSubject } from '../access/subject';
 import { loadServedApp } from '../apps/served';
 import { audit } from '../audit/audit';
 import type { AppContext, AppEnv } from '../http/context';
@@ -54,7 +57,9 @@ async function authorize(c: AppContext, params: SingleValues) {
   if (check.kind === 'error') return respond(c, check.delivery, { error: check.error, error_description: check.description });
   const request = check.request;
 
-  const session = request.prompt.login ? null : await readSession(c);
+  // An app with a primary identity source accepts only a session from that source (as the SSO URL does).
+  const found = request.prompt.login ? null : await readSession(c);
+  const session = found && (!app.identitySource || found.source === app.identitySource) ? found : null;
   const now = nowSeconds();
   const decision = decideSession(request, session, now);
   if (decision === 'login_required') {
@@ -66,7 +71,14 @@ async function authorize(c: AppContext, params: SingleValues) {
       clientId: app.clientId,
       target: request.redirectUri,
       loginHint: request.loginHint,
+      source: app.identitySource,
+      // prompt=login, or a session older than max_age: the source must authenticate the user again.
+      forceLogin: request.prompt.login || session !== null,
     });
+  }
+  if (!mayAccess(app.access, sessionSubject(session))) {
+    auditAccessDenied(c, app, session.userId, 'oidc.authorize');
+    return respond(c, request, { error: 'access_denied', error_description: 'The user is not allowed to use this application (its access rule). An administrator can grant access.' });
   }
 
   const code = await issueCode(
@@ -86,4 +98,28 @@ async function authorize(c: AppContext, params: SingleValues) {
   await rememberAppSignIn(c, session, app.clientId);
   audit(c, { type: 'oidc.code', actor: session.userId, target: app.clientId, detail: { scope: request.scope } });
   return respond(c, request, { code });
+}
+
+/** RFC 6749 §4.1.2.1: error_description is printable ASCII without `"` or `\`. */
+const oauthText = (text: string) => text.replace(/[^\x20\x21\x23-\x5b\x5d-\x7e]/g, '').slice(0, 300);
+
+/**
+ * When an identity source refuses or fails a sign-in that an OIDC app started (the pending flow
+ * returns to /oauth2/authorize), the app hears it at its redirect URI, as `error` with its state
+ * and iss, instead of the person being stranded on an edge-sso page. The request is checked again
+ * first (client, registered redirect URI): if it does not hold, null, and the caller shows its page.
+ */
+export async function answerUpstreamFailure(c: AppContext, returnTo: string, failure: { code: string; message: string }): Promise<Response | null> {
+  const url = new URL(returnTo, issuerOf(c));
+  if (url.pathname !== oidcPaths.authorization) return null;
+  const params = singleValues(url.searchParams);
+  const client = requestedClientId(params);
+  if ('kind' in client) return null;
+  const app = await loadServedApp(c.env, client.clientId);
+  if (!app) return null;
+  const check = checkAuthorizationRequest(params, app);
+  if (check.kind === 'page') return null;
+  const delivery = check.kind === 'ok' ? check.request : check.delivery;
+  const error = failure.code === 'access_denied' ? 'access_denied' : failure.code === 'unreachable' ? 'temporarily_unavailable' : 'server_error';
+  return respond(c, delivery, { error, error_description: oauthText(failure.message) });
 }

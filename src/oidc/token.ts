@@ -1,5 +1,7 @@
 // POST /oauth2/token: the authorization_code and refresh_token grants (RFC 6749 §4.1.3, §6).
 import { Hono } from 'hono';
+import { auditAccessDenied } from '../access/denied';
+import { mayAccess } from '../access/policy';
 import type { ServedApp } from '../apps/cache';
 import { matchRedirect } from '../apps/redirects';
 import { audit } from '../audit/audit';
@@ -51,6 +53,13 @@ interface Issue {
 async function issueTokens(c: AppContext, app: ServedApp, issue: Issue) {
   const db = dbOf(c);
   const now = nowSeconds();
+  // The app's access rule is checked again at every redemption and refresh: a user taken out of
+  // the app's groups gets no new tokens, and the grant ends (they may sign in again once let back in).
+  if (!mayAccess(app.access, { userId: issue.user.id, groups: issue.user.groups })) {
+    await revokeGrant(db, issue.grantId, now);
+    auditAccessDenied(c, app, issue.user.id, 'oidc.token');
+    throw new OAuthError('invalid_grant', 'The user is no longer allowed to use this application.');
+  }
   const offline = parseStoredScope(issue.grantScope).includes('offline_access');
   const refresh = offline
     ? { grantId: issue.grantId, clientId: app.clientId, userId: issue.user.id, scope: issue.grantScope, authTime: issue.authTime, amr: issue.amr }

@@ -1,5 +1,8 @@
 // The JWT SSO routes: the SSO URL an app sends browsers to, and sign-out (./logout.tsx).
 import { Hono } from 'hono';
+import { accessDeniedPage, auditAccessDenied } from '../access/denied';
+import { mayAccess } from '../access/policy';
+import { sessionSubject } from '../access/subject';
 import { resolveRedirect } from '../apps/redirects';
 import { loadServedApp } from '../apps/served';
 import type { ServedApp } from '../apps/cache';
@@ -7,8 +10,8 @@ import { brandingFor } from '../branding/page';
 import { issuerFor } from '../env';
 import type { AppContext, AppEnv } from '../http/context';
 import { SLUG_PATTERN } from '../federation/input';
-import { createFlow } from '../sessions/flows';
 import { rememberAppSignIn } from '../oidc/backchannel';
+import { sendToLogin } from '../oidc/login-redirect';
 import { readSession } from '../sessions/sessions';
 import { mintIdToken } from '../tokens/mint';
 import { MessagePage } from '../ui/layout';
@@ -103,15 +106,15 @@ async function signIn(c: AppContext, clientId: string | undefined) {
     if (prompt === 'none') return deliver(c, app.responseMode, target, { error: 'login_required', state });
     const resume = new URL(c.req.url);
     resume.searchParams.delete('prompt');
-    const flow = await createFlow(c.env, {
-      returnTo: resume.pathname + resume.search,
-      clientId: app.clientId,
-      targetOrigin: new URL(target).origin,
-    });
-    if (source) return c.redirect(`/federation/${source}/start?flow=${flow}${prompt === 'login' ? '&prompt=login' : ''}`, 303);
-    return c.redirect(`/login?flow=${flow}`, 303);
+    return sendToLogin(c, { returnTo: resume.pathname + resume.search, clientId: app.clientId, target, source, forceLogin: prompt === 'login' });
   }
 
+  if (!mayAccess(app.access, sessionSubject(session))) {
+    // prompt=none asked for no page: the app hears the refusal (as an OIDC app would), still without a token.
+    if (prompt !== 'none') return accessDeniedPage(c, app, session.userId, 'sso');
+    auditAccessDenied(c, app, session.userId, 'sso');
+    return deliver(c, app.responseMode, target, { error: 'access_denied', state });
+  }
   const idToken = await mintIdToken(c.env, app, session, issuerFor(c.env, c.req.url));
   await rememberAppSignIn(c, session, app.clientId);
   return deliver(c, app.responseMode, target, { id_token: idToken, state });

@@ -128,6 +128,7 @@ describe('appTiles and launchUrl', () => {
     identitySource: null,
     tokenEndpointAuthMethod: 'client_secret_basic',
     backchannelLogoutUri: null,
+    access: 'everyone',
     attributeMap: {},
     branding: {},
     createdAt: 0,
@@ -136,7 +137,7 @@ describe('appTiles and launchUrl', () => {
   });
   const session = { userId: 'u', roles: [], profile: { email: 'a@example.com' } as never };
 
-  it('lists every app today, by name, and leaves out an app with nowhere to open', () => {
+  it('lists every app open to everyone, by name, and leaves out an app with nowhere to open', () => {
     const apps = [app({ clientId: 'b', name: 'beta' }), app({ clientId: 'a', name: 'Alpha' }), app({ clientId: 'z', name: 'Zed', redirectUrls: [] })];
     expect(apps.every((a) => mayOpenApp(session, a))).toBe(true);
     expect(appTiles(session, apps).map((t) => t.clientId)).toEqual(['a', 'b']);

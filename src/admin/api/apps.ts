@@ -7,6 +7,7 @@ import { createApp, deleteApp, listApps, requireApp, updateApp } from '../../app
 import { audit } from '../../audit/audit';
 import type { AppContext, AppEnv } from '../../http/context';
 import { changedOnly, isEmpty } from '../../lib/changes';
+import { withResolvedAccess } from '../../access/input';
 import { NotFoundError } from '../../lib/errors';
 import { asObject, FieldReader } from '../../lib/validation';
 import { API_ACTOR as ACTOR, db, issuer, paging, readJson } from './request';
@@ -30,7 +31,7 @@ appsApi.get('/:clientId', async (c) => c.json(appToJson(await requireApp(db(c), 
 
 appsApi.patch('/:clientId', async (c) => {
   const current = await requireApp(db(c), c.req.param('clientId'));
-  const changes = changedOnly(current, parseAppChanges(await readJson(c)));
+  const changes = changedOnly(current, await withResolvedAccess(db(c), parseAppChanges(await readJson(c))));
   if (isEmpty(changes)) return c.json(appToJson(current, issuer(c))); // nothing to write, nothing to audit
   const app = await updateApp(db(c), current.clientId, changes);
   audit(c, { type: 'app.update', actor: ACTOR, target: app.clientId, detail: { fields: Object.keys(changes) } });

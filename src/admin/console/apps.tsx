@@ -25,6 +25,8 @@ import { IdentitySourceSelect, SourceUrls } from './identity-source-parts';
 import { ConfirmPage, ConsolePage, noticeFrom } from './layout';
 import { actorOf, formText, type ConsoleContext, type ConsoleEnv } from './context';
 import { addSecretRoutes, SecretDetails } from './app-secrets';
+import { withResolvedAccess } from '../../access/input';
+import { AccessFields, AccessSummary, accessFormValues, accessInput, ACCESS_FORM_FIELDS } from './app-access';
 import { authlibSnippet, discoveryUrl, flaskSnippet, nodeSnippet, openidClientSnippet } from './snippets';
 
 export const appPages = new Hono<ConsoleEnv>();
@@ -63,10 +65,11 @@ function formValuesOf(app: App): AppFormValues {
     token_endpoint_auth_method: app.tokenEndpointAuthMethod,
     backchannel_logout_uri: app.backchannelLogoutUri ?? '',
     ...Object.fromEntries(Object.entries(brandingToJson(app.branding)).map(([k, v]) => [`branding.${k}`, v])),
+    ...accessFormValues(app),
   };
 }
 
-const FORM_FIELDS = ['name', 'description', 'redirect_urls', 'logout_urls', 'initiate_login_url', 'client_id', 'signing_alg', 'response_mode', 'token_ttl_seconds', 'attribute_map', 'identity_source', 'token_endpoint_auth_method', 'backchannel_logout_uri', ...Object.values(BRANDING_FIELDS).map((f) => `branding.${f}`)];
+const FORM_FIELDS = ['name', 'description', 'redirect_urls', 'logout_urls', 'initiate_login_url', 'client_id', 'signing_alg', 'response_mode', 'token_ttl_seconds', 'attribute_map', 'identity_source', 'token_endpoint_auth_method', 'backchannel_logout_uri', ...Object.values(BRANDING_FIELDS).map((f) => `branding.${f}`), ...ACCESS_FORM_FIELDS];
 
 function submittedValues(c: ConsoleContext): AppFormValues {
   return Object.fromEntries(FORM_FIELDS.map((name) => [name, formText(c, name)]));
@@ -92,6 +95,7 @@ function toApiInput(values: AppFormValues, creating: boolean): { input: Record<s
     token_endpoint_auth_method: values.token_endpoint_auth_method || undefined,
     backchannel_logout_uri: values.backchannel_logout_uri ?? '',
     branding: Object.fromEntries(Object.values(BRANDING_FIELDS).map((f) => [f, values[`branding.${f}`] ?? ''])),
+    access: accessInput(values),
   };
   if (creating && values.client_id) input.client_id = values.client_id;
   return { input, errors };
@@ -136,6 +140,7 @@ function AppForm(props: { c: ConsoleContext; action: string; values: AppFormValu
         hint={`Extra claims, one “claim = field” per line. Fields: ${ATTRIBUTE_SOURCES.join(', ')}. The standard claims are always sent.`}
       />
       <IdentitySourceSelect c={props.c} value={values.identity_source} errors={errors} />
+      <AccessFields c={props.c} values={values} errors={errors} />
       <fieldset>
         <legend>OpenID Connect</legend>
         <Select name="token_endpoint_auth_method" label="Token endpoint authentication" value={values.token_endpoint_auth_method || 'client_secret_basic'} options={AUTH_METHOD_OPTIONS} errors={errors} />
@@ -299,6 +304,7 @@ async function overviewPage(c: ConsoleContext, app: App, revealed?: ClientSecret
             <Copyable value={endpoints.sso_url} label="SSO URL" id="sso-url" />
           </dd>
           <SourceUrls c={c} ssoUrl={endpoints.sso_url} primary={app.identitySource} />
+          <AccessSummary c={c} app={app} />
           <dt>Logout URL</dt>
           <dd>
             <Copyable value={endpoints.logout_url} label="logout URL" />
@@ -396,7 +402,7 @@ appPages.post('/:clientId/edit', async (c) => {
     false,
     parseAppChanges,
     async (parsed) => {
-      const changes = changedOnly(app, parsed);
+      const changes = changedOnly(app, await withResolvedAccess(dbOf(c), parsed));
       if (isEmpty(changes)) return c.redirect(`/admin/apps/${encodeURIComponent(app.clientId)}?notice=no_changes`, 303);
       await updateApp(dbOf(c), app.clientId, changes);
       audit(c, { type: 'app.update', actor: actorOf(c), target: app.clientId, detail: { fields: Object.keys(changes) } });
