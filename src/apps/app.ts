@@ -2,6 +2,7 @@
 import type { Branding, ResponseMode, SigningAlg, TokenEndpointAuthMethod } from '../db/schema';
 import { brandingToJson } from '../branding/branding';
 import type { AttributeMap } from './attributes';
+import type { MfaPolicy } from '../mfa/policy';
 
 export const SIGNING_ALGS = ['HS256', 'RS256', 'ES256'] as const satisfies readonly SigningAlg[];
 export const RESPONSE_MODES = ['query', 'fragment', 'form_post'] as const satisfies readonly ResponseMode[];
@@ -33,6 +34,8 @@ export interface App {
   tokenEndpointAuthMethod: TokenEndpointAuthMethod;
   /** OIDC Back-Channel Logout URL, or null. */
   backchannelLogoutUri: string | null;
+  /** Multi-factor policy: off, optional or required (src/mfa/policy.ts). */
+  mfa?: MfaPolicy;
   createdAt: number;
   updatedAt: number;
 }
@@ -65,6 +68,7 @@ export function appToJson(app: App, issuer: string, clientSecret?: string) {
     identity_source: app.identitySource,
     token_endpoint_auth_method: app.tokenEndpointAuthMethod,
     backchannel_logout_uri: app.backchannelLogoutUri,
+    mfa: app.mfa ?? 'optional',
     ...appEndpoints(issuer, app.clientId),
     ...(clientSecret === undefined ? {} : { client_secret: clientSecret }),
     created_at: new Date(app.createdAt * 1000).toISOString(),

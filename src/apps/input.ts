@@ -5,6 +5,7 @@ import { MAX_TOKEN_TTL_SECONDS, RESPONSE_MODES, SIGNING_ALGS, TOKEN_ENDPOINT_AUT
 import { checkRegisteredRedirect, splitRedirectList } from './redirects';
 import { checkAttributeMap, type AttributeMap } from './attributes';
 import { SLUG_PATTERN } from '../federation/input';
+import { MFA_POLICIES, type MfaPolicy } from '../mfa/policy';
 import { checkBranding, compactBranding, type Branding } from '../branding/branding';
 
 export const CLIENT_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{2,63}$/;
@@ -27,11 +28,12 @@ export interface AppFields {
   tokenEndpointAuthMethod: TokenEndpointAuthMethod;
   /** null clears it. */
   backchannelLogoutUri: string | null;
+  mfa: MfaPolicy;
 }
 
 export type NewAppInput = Partial<AppFields> & Pick<AppFields, 'name' | 'redirectUrls'> & { clientId?: string };
 
-const EDITABLE = ['name', 'description', 'redirect_urls', 'logout_urls', 'initiate_login_url', 'signing_alg', 'response_mode', 'token_ttl_seconds', 'attribute_map', 'branding', 'identity_source', 'token_endpoint_auth_method', 'backchannel_logout_uri'];
+const EDITABLE = ['name', 'description', 'redirect_urls', 'logout_urls', 'initiate_login_url', 'signing_alg', 'response_mode', 'token_ttl_seconds', 'attribute_map', 'branding', 'identity_source', 'token_endpoint_auth_method', 'backchannel_logout_uri', 'mfa'];
 
 function readRedirectList(fields: FieldReader, key: string, required: boolean): string[] | undefined {
   if (!fields.has(key)) return required ? fields.fail(key, 'is required: at least one https URL') : undefined;
@@ -104,6 +106,7 @@ function readEditable(fields: FieldReader, creating: boolean): Partial<AppFields
     identitySource: readIdentitySource(fields),
     tokenEndpointAuthMethod: fields.oneOf('token_endpoint_auth_method', TOKEN_ENDPOINT_AUTH_METHODS),
     backchannelLogoutUri: readBackchannelUri(fields),
+    mfa: fields.oneOf('mfa', MFA_POLICIES),
   };
 }
 

@@ -31,7 +31,14 @@ export type AuditType =
   | 'source.test'
   | 'user.identity.unlink'
   | 'oidc.code'
-  | 'oidc.reuse';
+  | 'oidc.reuse'
+  | 'mfa.failure'
+  | 'mfa.enrol'
+  | 'mfa.remove'
+  | 'mfa.reset'
+  | 'mfa.settings'
+  | 'account.password'
+  | 'account.session.end';
 
 export const AUDIT_TYPES: readonly AuditType[] = [
   'login.success', 'login.failure', 'login.locked', 'login.lockout', 'lockout.unlock', 'logout',
@@ -39,6 +46,7 @@ export const AUDIT_TYPES: readonly AuditType[] = [
   'user.create', 'user.update', 'user.delete', 'user.sessions.revoke', 'user.import',
   'key.rotate', 'branding.update', 'oidc.code', 'oidc.reuse',
   'source.create', 'source.update', 'source.delete', 'source.test', 'user.identity.unlink',
+  'mfa.failure', 'mfa.enrol', 'mfa.remove', 'mfa.reset', 'mfa.settings', 'account.password', 'account.session.end',
 ];
 
 export interface AuditEvent {

@@ -24,6 +24,8 @@ export const throttleKeys = {
   // Normalised exactly as the user store normalises emails, so one account has one counter.
   email: (email: string) => `email:${normaliseEmail(email)}`,
   ip: (ip: string) => `ip:${ip}`,
+  /** Second-factor codes (src/mfa/): per user, counted like passwords but apart from them. */
+  mfa: (userId: string) => `mfa:${userId}`,
 };
 
 /** How long a reservation holds if its request never settles it (a check takes well under a second). */
@@ -123,8 +125,8 @@ async function lockedUntil(db: Database, key: string): Promise<number> {
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Reserves a check for the client address and then the email, waiting while checks in flight fill the limit. */
-export async function beginAttempt(db: Database, email: string, ip: string, policy: LockoutPolicy): Promise<Attempt> {
-  const keys: Reserved = { email: throttleKeys.email(email), ip: throttleKeys.ip(ip) };
+export async function beginAttempt(db: Database, email: string, ip: string, policy: LockoutPolicy, subjectKey = throttleKeys.email(email)): Promise<Attempt> {
+  const keys: Reserved = { email: subjectKey, ip: throttleKeys.ip(ip) };
   const giveUpAt = Date.now() + BUSY_WAIT_MS;
   for (let round = 0; ; round++) {
     const now = nowSeconds();

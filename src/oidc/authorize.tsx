@@ -8,6 +8,7 @@ import type { AppContext, AppEnv } from '../http/context';
 import { dbOf, issuerOf } from '../http/context';
 import { nowSeconds } from '../lib/time';
 import { readSession } from '../sessions/sessions';
+import { needsStepUp, stepUp } from '../mfa/step-up';
 import { deliver } from '../sso/deliver';
 import { checkAuthorizationRequest, decideSession, requestedClientId, resumePath, type ErrorDelivery } from './authorize-request';
 import { oidcPaths } from './config';
@@ -66,6 +67,11 @@ async function authorize(c: AppContext, params: SingleValues) {
       target: request.redirectUri,
       loginHint: request.loginHint,
     });
+  }
+
+  // Step-up (src/mfa/step-up.ts): the app requires a second factor this session has not given.
+  if (needsStepUp(app, session)) {
+    return stepUp(c, request.prompt.none ? 'none' : undefined, request.redirectUri, request.state, request.responseMode, app.clientId, { iss: issuerOf(c) });
   }
 
   const code = await issueCode(

@@ -12,6 +12,7 @@ import { readSession } from '../sessions/sessions';
 import { mintIdToken } from '../tokens/mint';
 import { MessagePage } from '../ui/layout';
 import { deliver } from './deliver';
+import { needsStepUp, stepUp } from '../mfa/step-up';
 import { logoutRoutes } from './logout';
 
 const MAX_STATE_LENGTH = 2048;
@@ -110,6 +111,9 @@ async function signIn(c: AppContext, clientId: string | undefined) {
     if (source) return c.redirect(`/federation/${source}/start?flow=${flow}${prompt === 'login' ? '&prompt=login' : ''}`, 303);
     return c.redirect(`/login?flow=${flow}`, 303);
   }
+
+  // Step-up: an app that requires MFA, or a sign-in whose policy required it, and a session without it.
+  if (needsStepUp(app, session)) return stepUp(c, prompt, target, state, app.responseMode, app.clientId);
 
   const idToken = await mintIdToken(c.env, app, session, issuerFor(c.env, c.req.url));
   return deliver(c, app.responseMode, target, { id_token: idToken, state });
