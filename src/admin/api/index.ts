@@ -7,6 +7,7 @@ import { requireAdminToken } from './auth';
 import { appsApi } from './apps';
 import { brandingLogoApi } from './branding-logo';
 import { identitySourcesApi } from './identity-sources';
+import { mfaApi } from './mfa';
 import { operationsApi } from './operations';
 import { usersApi } from './users';
 
@@ -20,3 +21,4 @@ adminApi.route('/apps', appsApi);
 adminApi.route('/users', usersApi);
 adminApi.route('/identity-sources', identitySourcesApi);
 adminApi.route('/', operationsApi);
+adminApi.route('/', mfaApi);

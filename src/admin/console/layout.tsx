@@ -10,6 +10,7 @@ const SECTIONS = [
   ['/admin/users', 'Users'],
   ['/admin/identity-sources', 'Identity sources'],
   ['/admin/protection', 'Sign-in protection'],
+  ['/admin/security', 'Sign-in security'],
   ['/admin/keys', 'Signing keys'],
   ['/admin/branding', 'Branding'],
   ['/admin/audit', 'Audit log'],
@@ -101,6 +102,7 @@ export const NOTICES = {
   key_rotated: 'A new signing key is active. The previous key stays in the JWKS until its tokens have expired.',
   key_published: 'A new signing key is published in the JWKS and starts signing after the activation delay. The current key signs until then.',
   deleted: 'Deleted.',
+  factors_reset: 'The user’s second factors were removed.',
 } as const;
 
 export function noticeFrom(c: ConsoleContext): string | undefined {
