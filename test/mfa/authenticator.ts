@@ -81,7 +81,7 @@ export class SoftAuthenticator {
   async register(options: CreationOptions, origin = this.origin): Promise<string> {
     this.keys = (await crypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, true, ['sign', 'verify'])) as CryptoKeyPair;
     this.userHandle = fromBase64url(options.user.id);
-    const jwk = await crypto.subtle.exportKey('jwk', this.keys.publicKey);
+    const jwk = (await crypto.subtle.exportKey('jwk', this.keys.publicKey)) as JsonWebKey;
     const cose = cbor(new Map<Cbor, Cbor>([[1, 2], [3, -7], [-1, 1], [-2, fromBase64url(jwk.x!)], [-3, fromBase64url(jwk.y!)]]));
     const authData = concat(
       await sha256(utf8(options.rp.id)),
