@@ -11,7 +11,7 @@ import { settingsFrom } from '../env';
 import { dbOf, issuerOf, throttleAddress, type AppContext, type AppEnv } from '../http/context';
 import { checkCsrf, CSRF_FIELD, csrfToken } from '../http/csrf';
 import { limitBody, readForm, type FormBody } from '../http/forms';
-import { beginAttempt, recordFailure, recordSuccess } from '../login/throttle';
+import { beginAttempt, recordFailure, recordSuccess, throttleKeys } from '../login/throttle';
 import { hasMfa, withSecondFactor } from '../mfa/assurance';
 import { recoveryCodeCounts, generateRecoveryCodes } from '../mfa/recovery';
 import { openValue, sealValue } from '../mfa/sealed';
@@ -112,7 +112,7 @@ accountSecurityRoutes.post('/account/totp', limitBody(8 * 1024), async (c) => {
   const { session, form, flowValue } = p;
   const db = dbOf(c);
   const policy = settingsFrom(c.env).lockout;
-  const attempt = await beginAttempt(db, '', throttleAddress(c), policy, `mfa:${session.userId}`);
+  const attempt = await beginAttempt(db, '', throttleAddress(c), policy, throttleKeys.mfa(session.userId));
   if (!attempt.allowed) return render(c, session, { flowValue, error: 'Too many wrong codes. Try again in a few minutes.', status: 429 });
   const code = normaliseCode(text(form, 'code', 32));
   if (!code || !(await confirmTotp(db, c.env.KEY_ENCRYPTION_KEY, session.userId, code))) {

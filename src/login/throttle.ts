@@ -203,9 +203,9 @@ export async function pruneThrottle(db: Database, policy: LockoutPolicy, now = n
 }
 
 export interface Lockout {
-  /** `email:<address>` or `ip:<address>`, as the console's Unlock sends it back. */
+  /** `email:<address>`, `ip:<address>` or `mfa:<user id>`, as the console's Unlock sends it back. */
   key: string;
-  kind: 'email' | 'ip';
+  kind: 'email' | 'ip' | 'mfa';
   subject: string;
   failures: number;
   lastFailureAt: number;
@@ -222,13 +222,13 @@ export async function listLockouts(db: Database): Promise<Lockout[]> {
     .limit(500);
   return rows.map((r) => {
     const [kind, ...rest] = r.key.split(':');
-    return { key: r.key, kind: kind === 'ip' ? 'ip' : 'email', subject: rest.join(':'), failures: r.failures, lastFailureAt: r.lastFailureAt, lockedUntil: r.lockedUntil };
+    return { key: r.key, kind: kind === 'ip' || kind === 'mfa' ? kind : 'email', subject: rest.join(':'), failures: r.failures, lastFailureAt: r.lastFailureAt, lockedUntil: r.lockedUntil };
   });
 }
 
 /** Unlocks an account email or a client address: its failures are forgotten. Returns whether any were recorded. */
 export async function unlock(db: Database, key: string): Promise<boolean> {
-  if (!/^(email|ip):./.test(key)) return false;
+  if (!/^(email|ip|mfa):./.test(key)) return false;
   const deleted = await db.delete(loginThrottle).where(eq(loginThrottle.key, key)).returning({ key: loginThrottle.key });
   return deleted.length > 0;
 }

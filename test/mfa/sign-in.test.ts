@@ -94,6 +94,10 @@ describe('second factor at sign-in', () => {
     const locked = await browser.fetch('/login/mfa', form({ ...fields, code: right }));
     expect(locked.status).toBe(429);
     expect(locked.headers.get('retry-after')).toBeTruthy();
+    // Counted apart from the password: the admin sees it as this user's second-factor lock.
+    const lockouts = (await (await admin('GET', '/lockouts')).json()) as { lockouts: Record<string, unknown>[] };
+    expect(lockouts.lockouts).toContainEqual(expect.objectContaining({ kind: 'mfa', user_id: user.id }));
+    expect(lockouts.lockouts.some((l) => l.email === user.email)).toBe(false);
   });
 
   it('a recovery code completes the sign-in once', async () => {
