@@ -3,9 +3,12 @@
 // code), a passkey registered and used to sign in without a password through Chrome's virtual
 // authenticator (CDP WebAuthn domain), and an app that requires MFA forcing enrolment.
 import { createHmac, randomBytes } from 'node:crypto';
+import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { arriveAt, describePage, launchChromium, newPage, startLocalWorker, startStubApp, stopAll, withDiagnostics, type LocalWorker, type StubApp } from './support';
+import { arriveAt, describePage, launchChromium, newPage, ROOT, startLocalWorker, startStubApp, stopAll, withDiagnostics, type LocalWorker, type StubApp } from './support';
+
+const AXE = join(ROOT, 'node_modules', 'axe-core', 'axe.min.js');
 
 const run = randomBytes(4).toString('hex');
 const password = randomBytes(12).toString('base64url');
@@ -38,6 +41,8 @@ describe('multi-factor sign-in in a real browser', () => {
   let clientId: string;
   let strictClientId: string;
   let setupError: unknown;
+  /** ENROL_USER's authenticator secret, once the third test has enrolled it. */
+  let enrolledSecret = '';
   const pages: Awaited<ReturnType<typeof newPage>>[] = [];
 
   const at = (path: string) => `${worker.url}${path}`;
@@ -147,10 +152,36 @@ describe('multi-factor sign-in in a real browser', () => {
       await arriveAt(page, isPath('/account'), () => page.goto(sso(strictClientId)));
       expect(stub.requests.length, 'the app received nothing before enrolment').toBe(before);
       const secret = (await page.locator('#totp-secret').innerText()).trim();
+      enrolledSecret = secret;
       await page.getByLabel('Code from the app').fill(totp(secret));
       await arriveAt(page, atApp, () => page.getByRole('button', { name: 'Turn on' }).click());
       const claims = claimsOf(page.url());
       expect(claims.amr).toEqual(['pwd', 'otp', 'mfa']);
+    });
+  });
+
+  it('the second-factor page and the Account page have no serious accessibility violations (axe-core)', async () => {
+    // CSP bypassed only so the audit script can be added to the page.
+    const context = await browser.newContext({ bypassCSP: true });
+    const page = await context.newPage();
+    pages.push({ context, page, close: () => context.close() } as Awaited<ReturnType<typeof newPage>>);
+    await step(page, async () => {
+      expect(enrolledSecret, 'the enrolment test ran first').not.toBe('');
+      const audit = async () => {
+        await page.addScriptTag({ path: AXE });
+        const violations = await page.evaluate(async () => {
+          const axe = (window as unknown as { axe: { run: (d: Document, o: object) => Promise<{ violations: { id: string; impact: string | null }[] }> } }).axe;
+          return (await axe.run(document, { resultTypes: ['violations'] })).violations;
+        });
+        return violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => v.id);
+      };
+      await arriveAt(page, isPath('/login'), () => page.goto(at('/login')));
+      await typePassword(page, ENROL_USER, isPath('/login/mfa'));
+      expect(await audit()).toEqual([]);
+      await page.getByLabel('Code from your authenticator app, or a recovery code').fill(totp(enrolledSecret, 1));
+      await arriveAt(page, isPath('/my-apps'), () => page.getByRole('button', { name: 'Continue' }).click());
+      await arriveAt(page, isPath('/account'), () => page.goto(at('/account')));
+      expect(await audit()).toEqual([]);
     });
   });
 });
