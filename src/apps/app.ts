@@ -4,6 +4,7 @@ import type { Branding, ResponseMode, SigningAlg, TokenEndpointAuthMethod } from
 import { brandingToJson } from '../branding/branding';
 import type { AttributeMap } from './attributes';
 import { accessToJson, type AccessRule } from '../access/policy';
+import type { MfaPolicy } from '../mfa/policy';
 
 export const SIGNING_ALGS = ['HS256', 'RS256', 'ES256'] as const satisfies readonly SigningAlg[];
 export const RESPONSE_MODES = ['query', 'fragment', 'form_post'] as const satisfies readonly ResponseMode[];
@@ -37,6 +38,8 @@ export interface App {
   backchannelLogoutUri: string | null;
   /** Who may open the app (src/access/): "everyone", or listed groups and user ids. Cached with the record, so the hot path decides without D1. */
   access: AccessRule;
+  /** Multi-factor policy: off, optional or required (src/mfa/policy.ts). */
+  mfa?: MfaPolicy;
   createdAt: number;
   updatedAt: number;
 }
@@ -85,6 +88,7 @@ export function appToJson(app: App, issuer: string, clientSecret?: string) {
     token_endpoint_auth_method: app.tokenEndpointAuthMethod,
     backchannel_logout_uri: app.backchannelLogoutUri,
     access: accessToJson(app.access),
+    mfa: app.mfa ?? 'optional',
     ...appEndpoints(issuer, app.clientId),
     ...(clientSecret === undefined || !hasClientSecret(app) ? {} : { client_secret: clientSecret }),
     created_at: new Date(app.createdAt * 1000).toISOString(),

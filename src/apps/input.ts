@@ -7,6 +7,7 @@ import { checkAttributeMap, type AttributeMap } from './attributes';
 import { SLUG_PATTERN } from '../federation/input';
 import { readAccess } from '../access/input';
 import type { AccessRule } from '../access/policy';
+import { MFA_POLICIES, type MfaPolicy } from '../mfa/policy';
 import { checkBranding, compactBranding, type Branding } from '../branding/branding';
 
 export const CLIENT_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{2,63}$/;
@@ -31,11 +32,12 @@ export interface AppFields {
   backchannelLogoutUri: string | null;
   /** Users by id or email until the store resolves them to ids. */
   access: AccessRule;
+  mfa: MfaPolicy;
 }
 
 export type NewAppInput = Partial<AppFields> & Pick<AppFields, 'name' | 'redirectUrls'> & { clientId?: string };
 
-const EDITABLE = ['name', 'description', 'redirect_urls', 'logout_urls', 'initiate_login_url', 'signing_alg', 'response_mode', 'token_ttl_seconds', 'attribute_map', 'branding', 'identity_source', 'token_endpoint_auth_method', 'backchannel_logout_uri', 'access'];
+const EDITABLE = ['name', 'description', 'redirect_urls', 'logout_urls', 'initiate_login_url', 'signing_alg', 'response_mode', 'token_ttl_seconds', 'attribute_map', 'branding', 'identity_source', 'token_endpoint_auth_method', 'backchannel_logout_uri', 'access', 'mfa'];
 
 function readRedirectList(fields: FieldReader, key: string, required: boolean): string[] | undefined {
   if (!fields.has(key)) return required ? fields.fail(key, 'is required: at least one https URL') : undefined;
@@ -109,6 +111,7 @@ function readEditable(fields: FieldReader, creating: boolean): Partial<AppFields
     tokenEndpointAuthMethod: fields.oneOf('token_endpoint_auth_method', TOKEN_ENDPOINT_AUTH_METHODS),
     backchannelLogoutUri: readBackchannelUri(fields),
     access: readAccess(fields),
+    mfa: fields.oneOf('mfa', MFA_POLICIES),
   };
 }
 

@@ -37,7 +37,14 @@ export type AuditType =
   | 'email.sent'
   | 'email.failed'
   | 'email.test'
-  | 'access.denied';
+  | 'access.denied'
+  | 'mfa.failure'
+  | 'mfa.enrol'
+  | 'mfa.remove'
+  | 'mfa.reset'
+  | 'mfa.settings'
+  | 'account.password'
+  | 'account.session.end';
 
 export const AUDIT_TYPES: readonly AuditType[] = [
   'login.success', 'login.failure', 'login.locked', 'login.lockout', 'lockout.unlock', 'logout', 'logout.backchannel', 'logout.backchannel.failure',
@@ -46,6 +53,7 @@ export const AUDIT_TYPES: readonly AuditType[] = [
   'key.rotate', 'branding.update', 'oidc.code', 'oidc.reuse', 'access.denied',
   'source.create', 'source.update', 'source.delete', 'source.test', 'user.identity.unlink',
   'email.sent', 'email.failed', 'email.test',
+  'mfa.failure', 'mfa.enrol', 'mfa.remove', 'mfa.reset', 'mfa.settings', 'account.password', 'account.session.end',
 ];
 
 export interface AuditEvent {

@@ -2,6 +2,7 @@
 // state, nonce and PKCE verifier (sealed in this browser's cookie); /federation/<slug>/callback
 // (GET, or POST for form_post) checks them, redeems the code, finds or creates the user by the
 // source's rules, starts the session and resumes the pending sign-in.
+import { policyFor } from '../mfa/sign-in';
 import { Hono } from 'hono';
 import { audit } from '../audit/audit';
 import { database } from '../db/client';
@@ -123,9 +124,11 @@ async function callback(c: AppContext, params: URLSearchParams) {
     return errorPage(c, 403, 'You cannot sign in this way', refusalMessage(outcome.reason, source.name));
   }
   const { user } = outcome;
+  // A required MFA policy holds here too: unless the upstream reports `mfa`, a step-up follows (src/mfa/).
+  const mfaRequired = (await policyFor(c, database(c.env.DB), attempt.flow ? await readFlow(c.env, attempt.flow) : null)) === 'required';
   const session = await startSession(
     c,
-    { userId: user.id, amr: upstream.amr ?? ['fed'], source: slug, profile: profileClaims(user), roles: user.roles },
+    { userId: user.id, amr: upstream.amr ?? ['fed'], ...(mfaRequired ? { mfaRequired } : {}), source: slug, profile: profileClaims(user), roles: user.roles },
     settingsFrom(c.env).sessionTtlSeconds,
   );
   if (!session) {

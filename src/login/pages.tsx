@@ -41,6 +41,9 @@ export function LoginPage(props: LoginPageProps) {
         <input id="password" name="password" type="password" autocomplete="current-password" required />
         <button type="submit">Sign in</button>
       </form>
+      <p>
+        <a href={`/login/passkey${props.flow ? `?flow=${encodeURIComponent(props.flow)}` : ''}`}>Sign in with a passkey</a>
+      </p>
       {props.sources && props.sources.length > 0 && (
         <div class="sources">
           <p class="muted">or</p>

@@ -15,6 +15,7 @@ import { RequestError } from '../lib/errors';
 import { openFlow, readFlow, type Flow } from '../sessions/flows';
 import { readSession, startSession } from '../sessions/sessions';
 import { profileClaims } from '../users/user';
+import { afterPassword, enrolUrl } from '../mfa/sign-in';
 import { LoginPage, type LoginPageProps } from './pages';
 import { auditableEmail, checkSignIn } from './sign-in';
 
@@ -103,13 +104,22 @@ loginRoutes.post('/login', limitBody(16 * 1024), async (c) => {
   }
 
   const { user, credential } = outcome;
-  const session = await startSession(c, { userId: user.id, amr: ['pwd'], profile: profileClaims(user), roles: user.roles }, sessionTtlSeconds, credential);
+  // A second factor may be due (src/mfa/sign-in.ts): then the browser goes to its page instead.
+  const mfa = await afterPassword(c, user, credential, flow, flowValue);
+  if (mfa instanceof Response) return mfa;
+  const session = await startSession(
+    c,
+    { userId: user.id, amr: ['pwd'], ...(mfa.required ? { mfaRequired: true } : {}), profile: profileClaims(user), roles: user.roles },
+    sessionTtlSeconds,
+    credential,
+  );
   if (!session) {
     // The account was disabled, deleted, given a new password or signed out everywhere while this sign-in was checked.
     audit(c, { type: 'login.failure', actor: 'anonymous', target: user.email, detail: { ...detail, reason: 'account changed' } });
     return loginPage(c, flow, { flow: flowValue, email, error: INVALID_CREDENTIALS }, 401);
   }
   audit(c, { type: 'login.success', actor: user.id, target: user.email, detail });
+  if (mfa.required) return c.redirect(enrolUrl(flowValue), 303);
   // The flow is not consumed here: it carries no authority (see src/sessions/flows.ts). What it
   // returns to re-checks this new session.
   if (!flow) return c.redirect('/login', 303);

@@ -24,6 +24,8 @@ export const throttleKeys = {
   // Normalised exactly as the user store normalises emails, so one account has one counter.
   email: (email: string) => `email:${normaliseEmail(email)}`,
   ip: (ip: string) => `ip:${ip}`,
+  /** Second-factor codes (src/mfa/): per user, counted like passwords but apart from them. */
+  mfa: (userId: string) => `mfa:${userId}`,
 };
 
 /** How long a reservation holds if its request never settles it (a check takes well under a second). */
@@ -123,8 +125,8 @@ async function lockedUntil(db: Database, key: string): Promise<number> {
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Reserves a check for the client address and then the email, waiting while checks in flight fill the limit. */
-export async function beginAttempt(db: Database, email: string, ip: string, policy: LockoutPolicy): Promise<Attempt> {
-  const keys: Reserved = { email: throttleKeys.email(email), ip: throttleKeys.ip(ip) };
+export async function beginAttempt(db: Database, email: string, ip: string, policy: LockoutPolicy, subjectKey = throttleKeys.email(email)): Promise<Attempt> {
+  const keys: Reserved = { email: subjectKey, ip: throttleKeys.ip(ip) };
   const giveUpAt = Date.now() + BUSY_WAIT_MS;
   for (let round = 0; ; round++) {
     const now = nowSeconds();
@@ -201,9 +203,9 @@ export async function pruneThrottle(db: Database, policy: LockoutPolicy, now = n
 }
 
 export interface Lockout {
-  /** `email:<address>` or `ip:<address>`, as the console's Unlock sends it back. */
+  /** `email:<address>`, `ip:<address>` or `mfa:<user id>`, as the console's Unlock sends it back. */
   key: string;
-  kind: 'email' | 'ip';
+  kind: 'email' | 'ip' | 'mfa';
   subject: string;
   failures: number;
   lastFailureAt: number;
@@ -220,13 +222,13 @@ export async function listLockouts(db: Database): Promise<Lockout[]> {
     .limit(500);
   return rows.map((r) => {
     const [kind, ...rest] = r.key.split(':');
-    return { key: r.key, kind: kind === 'ip' ? 'ip' : 'email', subject: rest.join(':'), failures: r.failures, lastFailureAt: r.lastFailureAt, lockedUntil: r.lockedUntil };
+    return { key: r.key, kind: kind === 'ip' || kind === 'mfa' ? kind : 'email', subject: rest.join(':'), failures: r.failures, lastFailureAt: r.lastFailureAt, lockedUntil: r.lockedUntil };
   });
 }
 
 /** Unlocks an account email or a client address: its failures are forgotten. Returns whether any were recorded. */
 export async function unlock(db: Database, key: string): Promise<boolean> {
-  if (!/^(email|ip):./.test(key)) return false;
+  if (!/^(email|ip|mfa):./.test(key)) return false;
   const deleted = await db.delete(loginThrottle).where(eq(loginThrottle.key, key)).returning({ key: loginThrottle.key });
   return deleted.length > 0;
 }

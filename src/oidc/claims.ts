@@ -3,6 +3,7 @@
 import { mappedClaims, type AttributeMap, type AttributeSource } from '../apps/attributes';
 import type { ProfileClaims } from '../users/user';
 import type { Scope } from './scope';
+import { acrFor } from '../mfa/assurance';
 
 /** The standard claims each scope releases (OIDC Core §5.4; `groups` is ours). */
 export const CLAIMS_BY_SCOPE: Partial<Record<Scope, readonly (keyof ProfileClaims)[]>> = {
@@ -13,7 +14,7 @@ export const CLAIMS_BY_SCOPE: Partial<Record<Scope, readonly (keyof ProfileClaim
 
 /** Every claim edge-sso may issue, for the discovery document. */
 export const CLAIMS_SUPPORTED = [
-  'iss', 'sub', 'aud', 'exp', 'iat', 'auth_time', 'nonce', 'at_hash', 'amr',
+  'iss', 'sub', 'aud', 'exp', 'iat', 'auth_time', 'nonce', 'at_hash', 'amr', 'acr',
   ...Object.values(CLAIMS_BY_SCOPE).flat(),
 ] as const;
 
@@ -54,6 +55,7 @@ export function idTokenClaims(input: IdTokenInput): Record<string, unknown> {
     exp: input.now + input.ttlSeconds,
     auth_time: input.authTime,
     amr: [...input.amr],
+    acr: acrFor(input.amr),
     at_hash: input.atHash,
     ...(input.nonce ? { nonce: input.nonce } : {}),
   };

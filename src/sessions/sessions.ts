@@ -31,6 +31,8 @@ export interface SessionRecord {
   authTime: number;
   /** How: "pwd" for a password; "fed" (or the upstream's own amr) for an identity source. */
   amr: string[];
+  /** Set when a required MFA policy applied at sign-in: no token until `amr` has `mfa` (src/mfa/policy.ts). */
+  mfaRequired?: boolean;
   /** The identity source's slug when the user signed in through one (tokens name it in `idp`). */
   source?: string;
   expiresAt: number;
@@ -267,4 +269,26 @@ export function changeEndsSessions(user: Pick<User, 'disabled'>, change: { passw
 export async function syncUserSessions(stores: SessionStores, user: User, change: { passwordChanged: boolean }): Promise<void> {
   if (changeEndsSessions(user, change)) await endUserSessions(stores, user.id);
   else await refreshUserSessions(stores, user.id, profileClaims(user), user.roles);
+}
+
+/** The user's live sessions, newest first, for the Account page (the hash names each, never the cookie value). */
+export async function listUserSessions(stores: Pick<Bindings, 'DB'>, userId: string): Promise<{ idHash: string; createdAt: number; expiresAt: number }[]> {
+  return database(stores.DB)
+    .select({ idHash: userSessions.idHash, createdAt: userSessions.createdAt, expiresAt: userSessions.expiresAt })
+    .from(userSessions)
+    .where(and(eq(userSessions.userId, userId), gt(userSessions.expiresAt, nowSeconds())))
+    .orderBy(sql`${userSessions.createdAt} desc`)
+    .limit(MAX_SESSIONS_PER_USER);
+}
+
+/** Ends one of the user's own sessions; false if it is not theirs (or already ended). */
+export async function endUserSession(stores: SessionStores, userId: string, idHash: string): Promise<boolean> {
+  const [row] = await database(stores.DB)
+    .select({ idHash: userSessions.idHash })
+    .from(userSessions)
+    .where(and(eq(userSessions.idHash, idHash), eq(userSessions.userId, userId)))
+    .limit(1);
+  if (!row) return false;
+  await endSessions(stores, [row.idHash]);
+  return true;
 }

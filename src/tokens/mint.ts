@@ -7,6 +7,7 @@ import { nowSeconds } from '../lib/time';
 import type { SessionRecord } from '../sessions/sessions';
 import { activeSigningKey } from './keys';
 import { mappedClaims } from '../apps/attributes';
+import { acrFor } from '../mfa/assurance';
 
 export interface IdTokenClaims extends JWTPayload {
   iss: string;
@@ -37,7 +38,8 @@ export function buildClaims(input: {
     jti,
     auth_time: session.authTime,
     // How the user signed in, and through which identity source (its slug) when not edge-sso's own login.
-    ...(session.amr?.length ? { amr: session.amr } : {}),
+    // `acr` says how strongly (src/mfa/assurance.ts): urn:edge-sso:mfa or urn:edge-sso:pwd.
+    ...(session.amr?.length ? { amr: session.amr, acr: acrFor(session.amr) } : {}),
     ...(session.source ? { idp: session.source } : {}),
   };
 }

@@ -76,6 +76,9 @@ pre { background:#0f172a; color:#e2e8f0; padding:1rem; border-radius:8px; overfl
 .badge.warn { color:#b54708; border-color:#fedf89; background:#fffaeb; }
 .badge.off { color:var(--muted); }
 .visually-hidden { position:absolute; width:1px; height:1px; overflow:hidden; clip:rect(0 0 0 0); white-space:nowrap; }
+.qr svg { display:block; width:12rem; height:12rem; background:#fff; }
+ul.codes { columns:2; list-style:none; padding:0; }
+form.passkey { margin:1rem 0; }
 fieldset { border:1px solid var(--line); border-radius:8px; margin:1.25rem 0 0; padding:.5rem 1rem 1rem; }
 legend { font-weight:600; padding:0 .25rem; }
 h2 { font-size:1.15rem; margin:1.5rem 0 .75rem; }

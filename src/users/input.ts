@@ -4,7 +4,7 @@ import { ROLES } from './user';
 
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 export const PASSWORD_MIN_LENGTH = 8;
-const PASSWORD_MAX_LENGTH = 256;
+export const PASSWORD_MAX_LENGTH = 256;
 const GROUP = /^[^\u0000-\u001f\u007f]+$/;
 
 export interface UserFields {

@@ -38,7 +38,7 @@ describe('attribute mapping end to end', () => {
     const user = await createUser({ given_name: 'Ada' });
     const claims = await signInToken(app, user.email);
     expect(Object.keys(claims).sort()).toEqual(
-      ['iss', 'sub', 'aud', 'iat', 'exp', 'jti', 'auth_time', 'amr', 'email', 'email_verified', 'name', 'given_name', 'family_name', 'preferred_username', 'groups'].sort(),
+      ['iss', 'sub', 'aud', 'iat', 'exp', 'jti', 'auth_time', 'amr', 'acr', 'email', 'email_verified', 'name', 'given_name', 'family_name', 'preferred_username', 'groups'].sort(),
     );
   });
 

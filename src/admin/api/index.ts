@@ -8,6 +8,7 @@ import { appsApi } from './apps';
 import { brandingLogoApi } from './branding-logo';
 import { emailApi } from './email';
 import { identitySourcesApi } from './identity-sources';
+import { mfaApi } from './mfa';
 import { operationsApi } from './operations';
 import { usersApi } from './users';
 
@@ -22,3 +23,4 @@ adminApi.route('/users', usersApi);
 adminApi.route('/identity-sources', identitySourcesApi);
 adminApi.route('/email', emailApi);
 adminApi.route('/', operationsApi);
+adminApi.route('/', mfaApi);

@@ -20,7 +20,7 @@ operationsApi.get('/lockouts', async (c) => {
   return c.json({
     lockouts: lockouts.map((l) => ({
       kind: l.kind,
-      ...(l.kind === 'email' ? { email: l.subject } : { address: l.subject }),
+      ...(l.kind === 'email' ? { email: l.subject } : l.kind === 'mfa' ? { user_id: l.subject } : { address: l.subject }),
       failures: l.failures,
       locked_until: new Date(l.lockedUntil * 1000).toISOString(),
     })),

@@ -1,5 +1,6 @@
 // Console: Applications. List, add, view (secret reveal and rotation), edit, delete,
 // Test SSO and integration snippets. Validation is the admin API's (src/apps/input.ts).
+import { AppMfaSelect } from './app-mfa';
 import { Hono } from 'hono';
 import type { App } from '../../apps/app';
 import { appEndpoints, hasClientSecret, RESPONSE_MODES, SIGNING_ALGS, TOKEN_ENDPOINT_AUTH_METHODS } from '../../apps/app';
@@ -64,12 +65,13 @@ function formValuesOf(app: App): AppFormValues {
     identity_source: app.identitySource ?? '',
     token_endpoint_auth_method: app.tokenEndpointAuthMethod,
     backchannel_logout_uri: app.backchannelLogoutUri ?? '',
+    mfa: app.mfa ?? 'optional',
     ...Object.fromEntries(Object.entries(brandingToJson(app.branding)).map(([k, v]) => [`branding.${k}`, v])),
     ...accessFormValues(app),
   };
 }
 
-const FORM_FIELDS = ['name', 'description', 'redirect_urls', 'logout_urls', 'initiate_login_url', 'client_id', 'signing_alg', 'response_mode', 'token_ttl_seconds', 'attribute_map', 'identity_source', 'token_endpoint_auth_method', 'backchannel_logout_uri', ...Object.values(BRANDING_FIELDS).map((f) => `branding.${f}`), ...ACCESS_FORM_FIELDS];
+const FORM_FIELDS = ['name', 'description', 'redirect_urls', 'logout_urls', 'initiate_login_url', 'client_id', 'signing_alg', 'response_mode', 'token_ttl_seconds', 'attribute_map', 'identity_source', 'token_endpoint_auth_method', 'backchannel_logout_uri', 'mfa', ...Object.values(BRANDING_FIELDS).map((f) => `branding.${f}`), ...ACCESS_FORM_FIELDS];
 
 function submittedValues(c: ConsoleContext): AppFormValues {
   return Object.fromEntries(FORM_FIELDS.map((name) => [name, formText(c, name)]));
@@ -94,6 +96,7 @@ function toApiInput(values: AppFormValues, creating: boolean): { input: Record<s
     identity_source: values.identity_source || null,
     token_endpoint_auth_method: values.token_endpoint_auth_method || undefined,
     backchannel_logout_uri: values.backchannel_logout_uri ?? '',
+    mfa: values.mfa || undefined,
     branding: Object.fromEntries(Object.values(BRANDING_FIELDS).map((f) => [f, values[`branding.${f}`] ?? ''])),
     access: accessInput(values),
   };
@@ -141,6 +144,7 @@ function AppForm(props: { c: ConsoleContext; action: string; values: AppFormValu
       />
       <IdentitySourceSelect c={props.c} value={values.identity_source} errors={errors} />
       <AccessFields c={props.c} values={values} errors={errors} />
+      <AppMfaSelect value={values.mfa} errors={errors} />
       <fieldset>
         <legend>OpenID Connect</legend>
         <Select name="token_endpoint_auth_method" label="Token endpoint authentication" value={values.token_endpoint_auth_method || 'client_secret_basic'} options={AUTH_METHOD_OPTIONS} errors={errors} />

@@ -4,6 +4,10 @@ import { createMiddleware } from 'hono/factory';
 import { checkCsrf, CSRF_FIELD } from '../../http/csrf';
 import { readForm } from '../../http/forms';
 import { createFlow } from '../../sessions/flows';
+import { dbOf } from '../../http/context';
+import { hasMfa } from '../../mfa/assurance';
+import { loadMfaSettings } from '../../mfa/settings';
+import { secondFactorUrl } from '../../mfa/sign-in';
 import { readSession } from '../../sessions/sessions';
 import { MessagePage } from '../../ui/layout';
 import type { ConsoleEnv } from './context';
@@ -28,6 +32,12 @@ export const requireAdminSession = createMiddleware<ConsoleEnv>(async (c, next) 
       </MessagePage>,
       403,
     );
+  }
+  // Admins may require a second factor for the console itself (src/mfa/settings.ts): step up first.
+  if (!hasMfa(session.amr) && (await loadMfaSettings(dbOf(c))).requireForConsole) {
+    if (c.req.method !== 'GET') return c.redirect('/admin', 303);
+    const url = new URL(c.req.url);
+    return c.redirect(secondFactorUrl(await createFlow(c.env, { returnTo: url.pathname + url.search })), 303);
   }
   c.set('admin', session);
   if (c.req.method === 'POST') {

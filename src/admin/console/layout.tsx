@@ -10,6 +10,7 @@ const SECTIONS = [
   ['/admin/users', 'Users'],
   ['/admin/identity-sources', 'Identity sources'],
   ['/admin/protection', 'Sign-in protection'],
+  ['/admin/security', 'Sign-in security'],
   ['/admin/keys', 'Signing keys'],
   ['/admin/branding', 'Branding'],
   ['/admin/email', 'Email'],
@@ -104,6 +105,7 @@ export const NOTICES = {
   deleted: 'Deleted.',
   test_email_sent: 'The test email was accepted for delivery. Check the inbox (and the spam folder).',
   test_email_failed: 'The test email was not sent. The reason is in the latest email events below.',
+  factors_reset: 'The user’s second factors were removed.',
 } as const;
 
 export function noticeFrom(c: ConsoleContext): string | undefined {

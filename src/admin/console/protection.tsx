@@ -50,7 +50,7 @@ protectionPages.get('/', async (c) => {
             <tbody>
               {lockouts.map((l) => (
                 <tr>
-                  <td>{l.kind === 'ip' ? `address ${l.subject}` : l.subject}</td>
+                  <td>{l.kind === 'ip' ? `address ${l.subject}` : l.kind === 'mfa' ? `second-factor codes of user ${l.subject}` : l.subject}</td>
                   <td>{l.failures}</td>
                   <td>{minutes(Math.max(0, l.lockedUntil - now))}</td>
                   <td>

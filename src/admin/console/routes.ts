@@ -11,6 +11,7 @@ import { identitySourcePages } from './identity-sources';
 import { keyPages } from './keys';
 import { protectionPages } from './protection';
 import { userPages } from './users';
+import { securityPages, userFactorPages } from './mfa';
 
 export const adminConsole = new Hono<ConsoleEnv>();
 
@@ -19,7 +20,9 @@ adminConsole.use('*', limitBody(1536 * 1024));
 adminConsole.use('*', requireAdminSession);
 adminConsole.get('/', (c) => c.redirect('/admin/apps', 303));
 adminConsole.route('/apps', appPages);
+adminConsole.route('/users', userFactorPages);
 adminConsole.route('/users', userPages);
+adminConsole.route('/security', securityPages);
 adminConsole.route('/identity-sources', identitySourcePages);
 adminConsole.route('/protection', protectionPages);
 adminConsole.route('/keys', keyPages);

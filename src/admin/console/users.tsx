@@ -17,6 +17,7 @@ import { Checkbox, ErrorSummary, Field, pageNumber, Pager, PostForm, SearchForm,
 import { actorOf, formText, type ConsoleContext, type ConsoleEnv } from './context';
 import { importPages, rawText } from './users-import';
 import { LinkedIdentities } from './identity-source-parts';
+import { UserFactors } from './mfa';
 import { ConfirmPage, ConsolePage, noticeFrom } from './layout';
 
 export const userPages = new Hono<ConsoleEnv>();
@@ -280,6 +281,7 @@ function UserPage(props: { c: ConsoleContext; user: User; values: UserFormValues
       <h2>Sessions</h2>
       {props.children}
       <LinkedIdentities c={c} userId={user.id} />
+      <UserFactors c={c} userId={user.id} />
       <h2>Access</h2>
       <div class="card actions">
         {user.disabled ? (

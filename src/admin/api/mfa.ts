@@ -1,0 +1,32 @@
+// /api/admin: multi-factor settings (global policy, console requirement) and a user's factors.
+import { Hono } from 'hono';
+import { audit } from '../../audit/audit';
+import type { AppEnv } from '../../http/context';
+import { factorsToJson, resetFactors, userFactors } from '../../mfa/factors';
+import { mfaSettingsToJson, parseMfaSettings } from '../../mfa/settings-input';
+import { loadMfaSettings, saveMfaSettings } from '../../mfa/settings';
+import { requireUser } from '../../users/store';
+import { API_ACTOR as ACTOR, db, readJson } from './request';
+
+export const mfaApi = new Hono<AppEnv>();
+
+mfaApi.get('/settings/mfa', async (c) => c.json(mfaSettingsToJson(await loadMfaSettings(db(c)))));
+
+mfaApi.put('/settings/mfa', async (c) => {
+  const next = parseMfaSettings(await readJson(c), await loadMfaSettings(db(c)));
+  await saveMfaSettings(db(c), next);
+  audit(c, { type: 'mfa.settings', actor: ACTOR, target: 'mfa', detail: mfaSettingsToJson(next) });
+  return c.json(mfaSettingsToJson(next));
+});
+
+mfaApi.get('/users/:id/factors', async (c) => {
+  const user = await requireUser(db(c), c.req.param('id'));
+  return c.json({ user_id: user.id, ...factorsToJson(await userFactors(db(c), user.id)) });
+});
+
+mfaApi.delete('/users/:id/factors', async (c) => {
+  const user = await requireUser(db(c), c.req.param('id'));
+  await resetFactors(db(c), user.id);
+  audit(c, { type: 'mfa.reset', actor: ACTOR, target: user.id, detail: { email: user.email } });
+  return c.json({ user_id: user.id, ...factorsToJson(await userFactors(db(c), user.id)) });
+});

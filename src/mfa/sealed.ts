@@ -1,0 +1,49 @@
+// Short-lived values sealed with AES-GCM for the browser to carry: the half-done sign-in (a
+// password checked, second factor pending), WebAuthn challenges, and recovery codes on their way
+// to the page that shows them once. The key is derived with HKDF from KEY_ENCRYPTION_KEY for this
+// purpose only; each value is bound to its kind (additional data) and carries its expiry.
+import { base64url, fromBase64url, utf8 } from '../lib/encoding';
+import { nowSeconds } from '../lib/time';
+
+const keys = new Map<string, Promise<CryptoKey>>();
+const MAX_LENGTH = 8192;
+
+function key(secret: string): Promise<CryptoKey> {
+  let k = keys.get(secret);
+  if (!k) {
+    k = crypto.subtle
+      .importKey('raw', utf8(secret), 'HKDF', false, ['deriveKey'])
+      .then((material) =>
+        crypto.subtle.deriveKey(
+          { name: 'HKDF', hash: 'SHA-256', salt: utf8('edge-sso'), info: utf8('mfa-sealed:v1') },
+          material,
+          { name: 'AES-GCM', length: 256 },
+          false,
+          ['encrypt', 'decrypt'],
+        ),
+      );
+    keys.set(secret, k);
+  }
+  return k;
+}
+
+export async function sealValue(secret: string, kind: string, value: object, ttlSeconds: number): Promise<string> {
+  const iv = crypto.getRandomValues(new Uint8Array(12));
+  const body = utf8(JSON.stringify({ v: value, exp: nowSeconds() + ttlSeconds }));
+  const sealed = new Uint8Array(await crypto.subtle.encrypt({ name: 'AES-GCM', iv, additionalData: utf8(kind) }, await key(secret), body));
+  return `${base64url(iv)}.${base64url(sealed)}`;
+}
+
+/** The value, or null when absent, tampered with, of another kind, or expired. */
+export async function openValue<T>(secret: string, kind: string, sealed: string | undefined): Promise<T | null> {
+  if (!sealed || sealed.length > MAX_LENGTH) return null;
+  const [iv, body] = sealed.split('.');
+  if (!iv || !body) return null;
+  try {
+    const plain = await crypto.subtle.decrypt({ name: 'AES-GCM', iv: fromBase64url(iv), additionalData: utf8(kind) }, await key(secret), fromBase64url(body));
+    const parsed = JSON.parse(new TextDecoder().decode(plain)) as { v: T; exp: number };
+    return parsed.exp > nowSeconds() ? parsed.v : null;
+  } catch {
+    return null;
+  }
+}

@@ -1,0 +1,187 @@
+// Multi-factor sign-in in headless Chromium against `wrangler dev`: an authenticator app enrolled
+// from the Account page (the test computes codes from the secret shown, with its own RFC 6238
+// code), a passkey registered and used to sign in without a password through Chrome's virtual
+// authenticator (CDP WebAuthn domain), and an app that requires MFA forcing enrolment.
+import { createHmac, randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { arriveAt, describePage, launchChromium, newPage, ROOT, startLocalWorker, startStubApp, stopAll, withDiagnostics, type LocalWorker, type StubApp } from './support';
+
+const AXE = join(ROOT, 'node_modules', 'axe-core', 'axe.min.js');
+
+const run = randomBytes(4).toString('hex');
+const password = randomBytes(12).toString('base64url');
+const TOTP_USER = { email: `totp-${run}@example.com`, password, name: 'Tess Otp' };
+const PASSKEY_USER = { email: `passkey-${run}@example.com`, password, name: 'Pat Key' };
+const ENROL_USER = { email: `enrol-${run}@example.com`, password, name: 'Eno Rol' };
+
+/** RFC 6238 as an authenticator app computes it: base32 secret, HMAC-SHA-1, 30 s, 6 digits. */
+function totp(secret: string, offsetSteps = 0): string {
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+  let bits = '';
+  for (const ch of secret) bits += alphabet.indexOf(ch).toString(2).padStart(5, '0');
+  const key = Buffer.from((bits.match(/.{8}/g) ?? []).map((b) => parseInt(b, 2)));
+  const counter = Buffer.alloc(8);
+  counter.writeBigUInt64BE(BigInt(Math.floor(Date.now() / 1000 / 30) + offsetSteps));
+  const mac = createHmac('sha1', key).update(counter).digest();
+  const offset = mac[mac.length - 1]! & 0x0f;
+  return String((mac.readUInt32BE(offset) & 0x7fffffff) % 1_000_000).padStart(6, '0');
+}
+
+function claimsOf(url: string): Record<string, unknown> {
+  const token = new URL(url).searchParams.get('id_token')!;
+  return JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString());
+}
+
+describe('multi-factor sign-in in a real browser', () => {
+  let worker: LocalWorker;
+  let browser: Browser;
+  let stub: StubApp;
+  let clientId: string;
+  let strictClientId: string;
+  let setupError: unknown;
+  /** ENROL_USER's authenticator secret, once the third test has enrolled it. */
+  let enrolledSecret = '';
+  const pages: Awaited<ReturnType<typeof newPage>>[] = [];
+
+  const at = (path: string) => `${worker.url}${path}`;
+  const isPath = (path: string) => (url: URL) => url.origin === worker.url && url.pathname === path;
+  const atApp = (url: URL) => url.origin === stub.url && url.pathname === '/cb';
+  const sso = (id: string) => at(`/sso/jwt/${id}?redirect_uri=${encodeURIComponent(`${stub.url}/cb`)}&state=s-${run}`);
+
+  async function step(page: Page, fn: () => Promise<void>): Promise<void> {
+    if (setupError) throw setupError;
+    await withDiagnostics(fn, { sources: () => [worker, stub] }).catch(async (error: Error) => {
+      error.message = `${error.message}\n--- browser page now ---\n${await describePage(page)}`;
+      throw error;
+    });
+  }
+
+  async function typePassword(page: Page, user: { email: string; password: string }, target: (url: URL) => boolean) {
+    await page.getByLabel('Email', { exact: true }).fill(user.email);
+    await page.getByLabel('Password', { exact: true }).fill(user.password);
+    await arriveAt(page, target, () => page.getByRole('button', { name: 'Sign in' }).click());
+  }
+
+  beforeAll(async () => {
+    try {
+      browser = await launchChromium();
+      worker = await startLocalWorker();
+      stub = await startStubApp({ body: 'app home' });
+      for (const user of [TOTP_USER, PASSKEY_USER, ENROL_USER]) await worker.api('POST', '/users', user);
+      clientId = (await worker.api('POST', '/apps', { name: `MFA App ${run}`, redirect_urls: [`${stub.url}/cb`] })).client_id;
+      strictClientId = (await worker.api('POST', '/apps', { name: `Payroll ${run}`, redirect_urls: [`${stub.url}/cb`], mfa: 'required' })).client_id;
+    } catch (error) {
+      setupError = error;
+    }
+  });
+
+  afterAll(async () => {
+    for (const p of pages) await p.close();
+    await stopAll();
+  });
+
+  it('enrols an authenticator app from the Account page, then signs in with password and code', async () => {
+    const person = await newPage(browser);
+    pages.push(person);
+    const { page } = person;
+    await step(page, async () => {
+      await arriveAt(page, isPath('/login'), () => page.goto(at('/login')));
+      await typePassword(page, TOTP_USER, isPath('/my-apps'));
+      await arriveAt(page, isPath('/account'), () => page.getByRole('link', { name: 'Account and security' }).click());
+      expect(await page.locator('.qr svg').count()).toBe(1);
+      const secret = (await page.locator('#totp-secret').innerText()).trim();
+      expect(await page.getByRole('link', { name: 'Open in an authenticator or password manager' }).getAttribute('href')).toContain(`secret=${secret}`);
+      await page.getByLabel('Code from the app').fill(totp(secret));
+      await arriveAt(page, isPath('/account'), () => page.getByRole('button', { name: 'Turn on' }).click());
+      expect(await page.getByRole('status').first().innerText()).toContain('The authenticator app is on');
+
+      await page.context().clearCookies();
+      await arriveAt(page, isPath('/login'), () => page.goto(sso(clientId)));
+      await typePassword(page, TOTP_USER, isPath('/login/mfa'));
+      expect(await page.getByRole('heading', { level: 1 }).innerText()).toBe("Confirm it's you");
+      await page.getByLabel('Code from your authenticator app, or a recovery code').fill(totp(secret, 1));
+      await arriveAt(page, atApp, () => page.getByRole('button', { name: 'Continue' }).click());
+      const claims = claimsOf(page.url());
+      expect(claims.amr).toEqual(['pwd', 'otp', 'mfa']);
+      expect(claims.acr).toBe('urn:edge-sso:mfa');
+    });
+  });
+
+  it("registers a passkey with Chrome's virtual authenticator and signs in with it, no password", async () => {
+    const person = await newPage(browser);
+    pages.push(person);
+    const { page, context } = person;
+    await step(page, async () => {
+      const cdp = await context.newCDPSession(page);
+      await cdp.send('WebAuthn.enable');
+      const { authenticatorId } = await cdp.send('WebAuthn.addVirtualAuthenticator', {
+        options: { protocol: 'ctap2', transport: 'internal', hasResidentKey: true, hasUserVerification: true, isUserVerified: true, automaticPresenceSimulation: true },
+      });
+      await arriveAt(page, isPath('/login'), () => page.goto(at('/login')));
+      await typePassword(page, PASSKEY_USER, isPath('/my-apps'));
+      await arriveAt(page, isPath('/account'), () => page.goto(at('/account')));
+      await page.getByLabel('Name for the new passkey').fill('Virtual key');
+      await arriveAt(page, (u) => isPath('/account')(u) && u.search === '?done=passkey', () => page.getByRole('button', { name: 'Add a passkey' }).click());
+      expect(await page.locator('main').innerText()).toContain('Virtual key');
+      // A discoverable credential for this host, held by the virtual authenticator.
+      const { credentials } = await cdp.send('WebAuthn.getCredentials', { authenticatorId });
+      expect(credentials.map((c) => [c.rpId, c.isResidentCredential])).toEqual([['localhost', true]]);
+
+      await context.clearCookies();
+      await arriveAt(page, isPath('/login'), () => page.goto(sso(clientId)));
+      await arriveAt(page, isPath('/login/passkey'), () => page.getByRole('link', { name: 'Sign in with a passkey' }).click());
+      await arriveAt(page, atApp, () => page.getByRole('button', { name: 'Sign in with a passkey' }).click());
+      const claims = claimsOf(page.url());
+      expect(claims.amr).toEqual(['hwk', 'mfa']);
+      expect(claims.acr).toBe('urn:edge-sso:mfa');
+    });
+  });
+
+  it('an app that requires MFA makes a user without a factor enrol before it gets a token', async () => {
+    const person = await newPage(browser);
+    pages.push(person);
+    const { page } = person;
+    await step(page, async () => {
+      const before = stub.requests.length;
+      await arriveAt(page, isPath('/login'), () => page.goto(sso(strictClientId)));
+      await typePassword(page, ENROL_USER, isPath('/account'));
+      expect(await page.getByRole('alert').first().innerText()).toContain('Your administrator requires a second factor');
+      // Opening the app again still yields no token: it asks for the second factor, which leads back here.
+      await arriveAt(page, isPath('/account'), () => page.goto(sso(strictClientId)));
+      expect(stub.requests.length, 'the app received nothing before enrolment').toBe(before);
+      const secret = (await page.locator('#totp-secret').innerText()).trim();
+      enrolledSecret = secret;
+      await page.getByLabel('Code from the app').fill(totp(secret));
+      await arriveAt(page, atApp, () => page.getByRole('button', { name: 'Turn on' }).click());
+      const claims = claimsOf(page.url());
+      expect(claims.amr).toEqual(['pwd', 'otp', 'mfa']);
+    });
+  });
+
+  it('the second-factor page and the Account page have no serious accessibility violations (axe-core)', async () => {
+    // CSP bypassed only so the audit script can be added to the page.
+    const context = await browser.newContext({ bypassCSP: true });
+    const page = await context.newPage();
+    pages.push({ context, page, close: () => context.close() } as Awaited<ReturnType<typeof newPage>>);
+    await step(page, async () => {
+      expect(enrolledSecret, 'the enrolment test ran first').not.toBe('');
+      const audit = async () => {
+        await page.addScriptTag({ path: AXE });
+        const violations = await page.evaluate(async () => {
+          const axe = (window as unknown as { axe: { run: (d: Document, o: object) => Promise<{ violations: { id: string; impact: string | null }[] }> } }).axe;
+          return (await axe.run(document, { resultTypes: ['violations'] })).violations;
+        });
+        return violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => v.id);
+      };
+      await arriveAt(page, isPath('/login'), () => page.goto(at('/login')));
+      await typePassword(page, ENROL_USER, isPath('/login/mfa'));
+      expect(await audit()).toEqual([]);
+      await page.getByLabel('Code from your authenticator app, or a recovery code').fill(totp(enrolledSecret, 1));
+      await arriveAt(page, isPath('/my-apps'), () => page.getByRole('button', { name: 'Continue' }).click());
+      await arriveAt(page, isPath('/account'), () => page.goto(at('/account')));
+      expect(await audit()).toEqual([]);
+    });
+  });
+});

@@ -1,0 +1,56 @@
+// Policy evaluation, pure: which policy applies, what comes after the first factor, and the hot path's step-up check.
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { acrFor, withSecondFactor } from '../../src/mfa/assurance';
+import { effectivePolicy, MFA_POLICIES, needsStepUp, nextStep } from '../../src/mfa/policy';
+
+const policy = fc.constantFrom(...MFA_POLICIES);
+const amr = fc.array(fc.constantFrom('pwd', 'otp', 'hwk', 'swk', 'fed', 'mfa'), { maxLength: 4 });
+
+describe('MFA policy', () => {
+  it("an app's required or off wins; otherwise the global policy applies", () => {
+    fc.assert(
+      fc.property(policy, fc.option(policy, { nil: undefined }), (global, app) => {
+        const result = effectivePolicy(global, app);
+        if (app === 'required') expect(result).toBe('required');
+        else if (app === 'off') expect(result).toBe('off');
+        else expect(result).toBe(global);
+      }),
+    );
+  });
+
+  it('after the first factor: never done without mfa under a required policy; never asks under off', () => {
+    fc.assert(
+      fc.property(policy, fc.boolean(), amr, (p, hasFactor, methods) => {
+        const step = nextStep(p, hasFactor, methods);
+        if (methods.includes('mfa')) expect(step).toBe('done');
+        else if (p === 'off') expect(step).toBe('done');
+        else if (hasFactor) expect(step).toBe('second-factor');
+        else expect(step).toBe(p === 'required' ? 'enrol' : 'done');
+      }),
+    );
+  });
+
+  it('step-up is needed exactly when MFA is required (by the app or the sign-in) and the session lacks it', () => {
+    fc.assert(
+      fc.property(fc.option(policy, { nil: undefined }), fc.boolean(), amr, (app, marked, methods) => {
+        const expected = (app === 'required' || marked) && !methods.includes('mfa');
+        expect(needsStepUp({ mfa: app }, { amr: methods, mfaRequired: marked })).toBe(expected);
+      }),
+    );
+  });
+
+  it('a second factor adds its method and mfa once, and the acr follows', () => {
+    fc.assert(
+      fc.property(amr, fc.constantFrom('otp', 'hwk', 'swk'), (first, method) => {
+        const after = withSecondFactor(first, method);
+        expect(after.filter((m) => m === 'mfa')).toHaveLength(1);
+        expect(after).toContain(method);
+        for (const m of first) expect(after).toContain(m);
+        expect(acrFor(after)).toBe('urn:edge-sso:mfa');
+      }),
+    );
+    expect(acrFor(['pwd'])).toBe('urn:edge-sso:pwd');
+    expect(acrFor(undefined)).toBe('urn:edge-sso:pwd');
+  });
+});

@@ -1,0 +1,43 @@
+// Helpers for the MFA tests: a signed-in browser, TOTP enrolment through the Account page.
+import { expect } from 'vitest';
+import { base32Decode, totpAt } from '../../src/mfa/totp';
+import { Browser, hiddenFields, ORIGIN, PASSWORD } from '../helpers';
+
+export const form = (fields: Record<string, string>) => ({
+  method: 'POST',
+  headers: { 'content-type': 'application/x-www-form-urlencoded', origin: ORIGIN },
+  body: new URLSearchParams(fields),
+});
+
+export async function signedIn(email: string): Promise<Browser> {
+  const browser = new Browser();
+  const page = await browser.fetch('/login');
+  const res = await browser.submitLogin(await page.text(), email, PASSWORD);
+  expect(res.status).toBe(303);
+  return browser;
+}
+
+/** The code an authenticator app shows `offsetSteps` steps from now. */
+export async function codeFor(secret: string, offsetSteps = 0): Promise<string> {
+  return totpAt(base32Decode(secret)!, Math.floor(Date.now() / 1000) + offsetSteps * 30);
+}
+
+/** Enrols an authenticator app from the Account page as a person would; returns its secret. */
+export async function enrolTotp(browser: Browser, flow?: string): Promise<{ secret: string; res: Response }> {
+  const page = await browser.fetch(flow ? `/account?flow=${flow}` : '/account');
+  expect(page.status).toBe(200);
+  const html = await page.text();
+  const secret = /<code id="totp-secret">([A-Z2-7]+)<\/code>/.exec(html)![1]!;
+  expect(html).toContain('<svg');
+  expect(html).toContain('otpauth://totp/');
+  const csrf = hiddenFields(html).csrf!;
+  const res = await browser.fetch('/account/totp', form({ csrf, code: await codeFor(secret), ...(flow ? { flow } : {}) }));
+  return { secret, res };
+}
+
+/** Posts the second-factor form found on `/login/mfa…`. */
+export async function submitSecondFactor(browser: Browser, location: string, code: string): Promise<Response> {
+  const page = await browser.fetch(location);
+  expect(page.status).toBe(200);
+  return browser.fetch('/login/mfa', form({ ...hiddenFields(await page.text()), code }));
+}
