@@ -22,6 +22,12 @@ export interface Bindings {
   /** Cloudflare Turnstile on the sign-up form (both set: on; unset: off, e.g. local dev). The secret is a Worker secret. */
   TURNSTILE_SITE_KEY?: string;
   TURNSTILE_SECRET_KEY?: string;
+  /** Cloudflare Email Service `send_email` binding; when present, mail goes through it (src/email/). */
+  EMAIL?: SendEmail;
+  /** SMTP submission relay, a Worker secret: smtp://user:pass@host:587 (STARTTLS) or smtps://user:pass@host:465. */
+  SMTP_URL?: string;
+  /** The sender: `address` or `Name <address>`; empty: no-reply@ the issuer's host, named after the branding. */
+  EMAIL_FROM?: string;
 }
 
 export interface Settings {

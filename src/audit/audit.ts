@@ -31,7 +31,10 @@ export type AuditType =
   | 'source.test'
   | 'user.identity.unlink'
   | 'oidc.code'
-  | 'oidc.reuse';
+  | 'oidc.reuse'
+  | 'email.sent'
+  | 'email.failed'
+  | 'email.test';
 
 export const AUDIT_TYPES: readonly AuditType[] = [
   'login.success', 'login.failure', 'login.locked', 'login.lockout', 'lockout.unlock', 'logout',
@@ -39,6 +42,7 @@ export const AUDIT_TYPES: readonly AuditType[] = [
   'user.create', 'user.update', 'user.delete', 'user.sessions.revoke', 'user.import',
   'key.rotate', 'branding.update', 'oidc.code', 'oidc.reuse',
   'source.create', 'source.update', 'source.delete', 'source.test', 'user.identity.unlink',
+  'email.sent', 'email.failed', 'email.test',
 ];
 
 export interface AuditEvent {
