@@ -12,6 +12,7 @@ import { federationRoutes } from './federation/routes';
 import { loginRoutes } from './login/routes';
 import { scheduled } from './maintenance/scheduled';
 import { oidcRoutes } from './oidc/routes';
+import { onboardingRoutes } from './onboarding/routes';
 import { ssoRoutes } from './sso/routes';
 import { tokenRoutes } from './tokens/routes';
 import { uiRoutes } from './ui/routes';
@@ -32,6 +33,7 @@ app.route('/', accountRoutes);
 app.route('/', brandingRoutes);
 app.route('/', federationRoutes);
 app.route('/', oidcRoutes);
+app.route('/', onboardingRoutes);
 app.route('/api/admin', adminApi);
 app.route('/admin', adminConsole);
 

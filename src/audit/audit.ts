@@ -34,7 +34,18 @@ export type AuditType =
   | 'oidc.reuse'
   | 'email.sent'
   | 'email.failed'
-  | 'email.test';
+  | 'email.test'
+  | 'user.invite'
+  | 'invite.accept'
+  | 'signup.request'
+  | 'signup.verify'
+  | 'signup.approve'
+  | 'signup.reject'
+  | 'signup.settings'
+  | 'password.reset.request'
+  | 'password.reset'
+  | 'email.change.request'
+  | 'email.change';
 
 export const AUDIT_TYPES: readonly AuditType[] = [
   'login.success', 'login.failure', 'login.locked', 'login.lockout', 'lockout.unlock', 'logout',
@@ -43,6 +54,8 @@ export const AUDIT_TYPES: readonly AuditType[] = [
   'key.rotate', 'branding.update', 'oidc.code', 'oidc.reuse',
   'source.create', 'source.update', 'source.delete', 'source.test', 'user.identity.unlink',
   'email.sent', 'email.failed', 'email.test',
+  'user.invite', 'invite.accept', 'signup.request', 'signup.verify', 'signup.approve', 'signup.reject', 'signup.settings',
+  'password.reset.request', 'password.reset', 'email.change.request', 'email.change',
 ];
 
 export interface AuditEvent {

@@ -15,6 +15,8 @@ export interface LoginPageProps {
   errorLink?: { href: string; label: string };
   /** Identity sources offered as "Continue with <name>". */
   sources?: { slug: string; name: string }[];
+  /** Self sign-up is enabled: the page links to it. */
+  signupOpen?: boolean;
 }
 
 export function LoginPage(props: LoginPageProps) {
@@ -41,6 +43,15 @@ export function LoginPage(props: LoginPageProps) {
         <input id="password" name="password" type="password" autocomplete="current-password" required />
         <button type="submit">Sign in</button>
       </form>
+      <p>
+        <a href="/password/forgot">Forgot your password?</a>
+        {props.signupOpen && (
+          <>
+            {' · '}
+            <a href="/signup">Create an account</a>
+          </>
+        )}
+      </p>
       {props.sources && props.sources.length > 0 && (
         <div class="sources">
           <p class="muted">or</p>

@@ -115,3 +115,8 @@ export async function pruneOneTimeLinks(db: Database, now = nowSeconds()): Promi
     .where(or(lte(oneTimeLinks.expiresAt, now), lte(oneTimeLinks.consumedAt, now - 24 * 60 * 60)));
   return result.meta.changes;
 }
+
+/** Erases what a used link carried (a sign-up's password hash must not outlive the sign-up). */
+export async function eraseLinkData(db: Database, hash: string): Promise<void> {
+  await db.update(oneTimeLinks).set({ data: {} }).where(eq(oneTimeLinks.hash, hash));
+}

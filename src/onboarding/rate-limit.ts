@@ -16,6 +16,8 @@ export interface Limit {
 export const LIMITS = {
   signup: { ip: { max: 10, windowSeconds: 60 * 60 }, email: { max: 3, windowSeconds: 60 * 60 } },
   reset: { ip: { max: 20, windowSeconds: 60 * 60 }, email: { max: 3, windowSeconds: 60 * 60 } },
+  /** Counted by the signed-in account's current address. */
+  emailChange: { ip: { max: 20, windowSeconds: 60 * 60 }, email: { max: 5, windowSeconds: 60 * 60 } },
 } as const satisfies Record<string, { ip: Limit; email: Limit }>;
 
 export type LimitedAction = keyof typeof LIMITS;
