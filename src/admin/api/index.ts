@@ -7,6 +7,7 @@ import { requireAdminToken } from './auth';
 import { appsApi } from './apps';
 import { brandingLogoApi } from './branding-logo';
 import { identitySourcesApi } from './identity-sources';
+import { onboardingApi } from './onboarding';
 import { operationsApi } from './operations';
 import { usersApi } from './users';
 
@@ -17,6 +18,7 @@ adminApi.use('*', requireAdminToken);
 adminApi.route('/branding/logo', brandingLogoApi);
 adminApi.use('*', limitBody(64 * 1024));
 adminApi.route('/apps', appsApi);
+adminApi.route('/', onboardingApi);
 adminApi.route('/users', usersApi);
 adminApi.route('/identity-sources', identitySourcesApi);
 adminApi.route('/', operationsApi);
