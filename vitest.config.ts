@@ -20,6 +20,9 @@ export default defineConfig(async () => {
                   // Rotated keys sign at once in tests; test/tokens/activation.test.ts covers the delay.
                   KEY_ACTIVATION_DELAY_SECONDS: '0',
                 },
+                // Miniflare's local Email Service, under another name so tests choose when mail uses it
+                // (test/email/send.test.ts binds it as EMAIL); without EMAIL, mail goes to SMTP_URL.
+                email: { send_email: [{ name: 'TEST_SEND_EMAIL' }] },
               },
             }),
           ],

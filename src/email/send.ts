@@ -9,7 +9,7 @@ import type { Bindings } from '../env';
 import { issuerOf, type AppContext } from '../http/context';
 import { buildMessage, senderFrom } from './message';
 import { deliverWithRetry, RETRY_DELAYS_MS } from './retry';
-import { transportFor } from './transport';
+import { describeTransport, transportFor } from './transport';
 
 export { brandedMessage, type MessageContent, type RenderedBody } from './branded';
 
@@ -39,12 +39,21 @@ export function sendEmail(c: AppContext, message: OutgoingEmail): void {
   c.executionCtx.waitUntil(deliver(c, message));
 }
 
-/** The delivery `sendEmail` queues; exported for callers that must wait (the console's test button). */
-export async function deliver(c: AppContext, message: OutgoingEmail, delaysMs: readonly number[] = RETRY_DELAYS_MS): Promise<boolean> {
+export type DeliveryResult =
+  | { ok: true; transport: string; messageId: string; attempts: number }
+  | { ok: false; transport: string; attempts: number; error: string };
+
+/**
+ * Builds and delivers one message, retrying after each of `delaysMs`, and audits the outcome.
+ * `sendEmail` queues it; the console's test button awaits it with no retry, to show the result.
+ */
+export async function deliver(c: AppContext, message: OutgoingEmail, delaysMs: readonly number[] = RETRY_DELAYS_MS): Promise<DeliveryResult> {
   const target = message.to;
   const detail = { kind: message.kind, ...(message.clientId ? { client_id: message.clientId } : {}) };
+  let transportName = describeTransport(c.env).kind;
   try {
     const transport = transportFor(c.env);
+    transportName = transport.name;
     const branding = await emailBranding(c.env, message.clientId);
     const issuer = issuerOf(c);
     const from = senderFrom(c.env.EMAIL_FROM, issuer, branding.productName);
@@ -52,15 +61,16 @@ export async function deliver(c: AppContext, message: OutgoingEmail, delaysMs: r
     const outcome = await deliverWithRetry(() => transport.send(built), delaysMs);
     if (outcome.ok) {
       audit(c, { type: 'email.sent', actor: 'system', target, detail: { ...detail, transport: transport.name, message_id: built.messageId, attempts: outcome.attempts } });
-      return true;
+      return { ok: true, transport: transport.name, messageId: built.messageId, attempts: outcome.attempts };
     }
-    audit(c, { type: 'email.failed', actor: 'system', target, detail: { ...detail, transport: transport.name, attempts: outcome.attempts, error: outcome.error } });
-    console.error(`email (${message.kind}) to ${target} failed after ${outcome.attempts} attempts: ${outcome.error}`);
-    return false;
+    return failed(c, message, detail, transportName, outcome.attempts, outcome.error);
   } catch (error) {
-    const reason = error instanceof Error ? error.message : String(error);
-    audit(c, { type: 'email.failed', actor: 'system', target, detail: { ...detail, attempts: 0, error: reason } });
-    console.error(`email (${message.kind}) to ${target} not sent: ${reason}`);
-    return false;
+    return failed(c, message, detail, transportName, 0, error instanceof Error ? error.message : String(error));
   }
+}
+
+function failed(c: AppContext, message: OutgoingEmail, detail: Record<string, unknown>, transport: string, attempts: number, error: string): DeliveryResult {
+  audit(c, { type: 'email.failed', actor: 'system', target: message.to, detail: { ...detail, transport, attempts, error } });
+  console.error(`email (${message.kind}) to ${message.to} failed after ${attempts} attempt(s): ${error}`);
+  return { ok: false, transport, attempts, error };
 }
