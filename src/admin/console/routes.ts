@@ -9,6 +9,7 @@ import type { ConsoleEnv } from './context';
 import { emailPages } from './email';
 import { identitySourcePages } from './identity-sources';
 import { keyPages } from './keys';
+import { onboardingPages } from './onboarding';
 import { protectionPages } from './protection';
 import { userPages } from './users';
 
@@ -20,6 +21,7 @@ adminConsole.use('*', requireAdminSession);
 adminConsole.get('/', (c) => c.redirect('/admin/apps', 303));
 adminConsole.route('/apps', appPages);
 adminConsole.route('/users', userPages);
+adminConsole.route('/onboarding', onboardingPages);
 adminConsole.route('/identity-sources', identitySourcePages);
 adminConsole.route('/protection', protectionPages);
 adminConsole.route('/keys', keyPages);
