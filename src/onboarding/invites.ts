@@ -9,6 +9,7 @@ import { ConflictError, ValidationError } from '../lib/errors';
 import { asObject, FieldReader } from '../lib/validation';
 import { parseImportedUser } from '../users/input';
 import { createUser, getUser } from '../users/store';
+import type { ImportOutcome } from '../users/import';
 import type { User } from '../users/user';
 import { createLink, LINK_TTL_SECONDS, revokeLinks } from './links';
 import { inviteMail } from './messages';
@@ -77,20 +78,46 @@ export async function inviteUser(c: AppContext, input: InviteInput): Promise<Inv
   } else {
     user = await createUser(db, { email: input.email, name: input.name, groups: input.groups });
   }
-  const { token, expiresAt } = await createLink(db, {
+  const { expiresAt } = await sendInvitation(c, user, { clientId: input.clientId, appName: app?.name, ttlSeconds: input.ttlSeconds });
+  return { user, expiresAt, created: !existing };
+}
+
+/** Stores a new invitation link for a password-less user and mails it. */
+export async function sendInvitation(c: AppContext, user: User, opts: { clientId?: string; appName?: string; ttlSeconds?: number } = {}): Promise<{ expiresAt: number }> {
+  const ttlSeconds = opts.ttlSeconds ?? LINK_TTL_SECONDS.invite;
+  const { token, expiresAt } = await createLink(dbOf(c), {
     purpose: 'invite',
     userId: user.id,
     email: user.email,
-    data: input.clientId ? { clientId: input.clientId } : {},
-    ttlSeconds: input.ttlSeconds,
+    data: opts.clientId ? { clientId: opts.clientId } : {},
+    ttlSeconds,
   });
-  await sendMail(
-    c,
-    user.email,
-    (product) => inviteMail({ product, appName: app?.name, name: user.name, url: linkTo(c, '/invite', token), ttlSeconds: input.ttlSeconds }),
-    input.clientId,
-  );
-  return { user, expiresAt, created: !existing };
+  await sendMail(c, user.email, (product) => inviteMail({ product, appName: opts.appName, name: user.name, url: linkTo(c, '/invite', token), ttlSeconds }), opts.clientId);
+  return { expiresAt };
+}
+
+/** At most this many invitations go out per CSV import (each is a message to send). */
+export const MAX_IMPORT_INVITES = 200;
+
+/**
+ * After a CSV import with "invite": mails an invitation to each created user without a password,
+ * and says so in the row's report.
+ */
+export async function inviteImported(c: AppContext, outcomes: ImportOutcome[]): Promise<number> {
+  let sent = 0;
+  for (const outcome of outcomes) {
+    if (!outcome.created) continue;
+    const [row] = await dbOf(c).select({ id: users.id, passwordHash: users.passwordHash }).from(users).where(eq(users.email, outcome.email)).limit(1);
+    if (!row || row.passwordHash) continue;
+    if (sent >= MAX_IMPORT_INVITES) {
+      outcome.message = `Created without a password; not invited (at most ${MAX_IMPORT_INVITES} invitations per import): invite from the Onboarding page.`;
+      continue;
+    }
+    await sendInvitation(c, (await getUser(dbOf(c), row.id))!);
+    outcome.message = 'Created and invited by email.';
+    sent++;
+  }
+  return sent;
 }
 
 /** Where an accepted invitation lands: the app's own start URL, else My apps. */
