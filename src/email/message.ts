@@ -34,9 +34,10 @@ export interface BuiltMessage {
   raw: string;
 }
 
-const ADDRESS = /^[^\s@<>",;()\\[\]:]+@[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?$/;
+// Printable ASCII only: a non-ASCII address would need SMTPUTF8, which relays do not all offer.
+const ADDRESS = /^[!#-'*+\-/-9=?A-Z^-~.]+@[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?$/;
 
-/** A plain `local@domain` address, as SMTP and headers need it (no display name, no line breaks). */
+/** A plain ASCII `local@domain` address, as SMTP and headers need it (no display name, no line breaks). */
 export function isMailAddress(value: string): boolean {
   return value.length <= 254 && ADDRESS.test(value);
 }

@@ -2,12 +2,17 @@
 // AUTH PLAIN/LOGIN, MAIL FROM, RCPT TO, DATA. One connection per message; every read has a
 // timeout, and every failure says which step failed and what the server answered.
 //
-// Why not the npm package `worker-mailer` (v1.2.1, read from its source and docs)? It does the
-// same dialogue over the same sockets API, but it builds its own MIME (we build ours with
-// mimetext, which the issue asks for, and control Message-ID and RFC 2047 encoding), it has no
-// refusal of port 25 or of plain text to non-loopback hosts, and its errors and timeouts are its
-// own. The protocol part we need is small and its pure pieces are tested in test/email/, so a
-// dependency would save little and hide the part we must get right.
+// Why our own client and not the npm package `worker-mailer`? We read its source (GitHub
+// zou-yu/worker-mailer, 1.1.x; npm's latest is 1.2.1, not installable here). It runs on the same
+// `cloudflare:sockets`, but for this project it falls short where it matters:
+// - STARTTLS is opportunistic: when a server does not offer it, AUTH goes out in plain text. We
+//   refuse to send credentials without TLS to anything but loopback.
+// - It writes text and HTML bodies raw: no dot-stuffing (a line "." ends the message early), no
+//   Content-Transfer-Encoding, unencoded UTF-8 subjects and names. We build RFC-correct MIME with
+//   mimetext (as the issue asks), and it cannot send a prebuilt message.
+// - It imports node:crypto (needs the nodejs_compat flag), a closed connection makes its reader
+//   spin until the timeout, and its reply timeout option is read from the wrong field.
+// The dialogue we need is small, and its pure pieces (./smtp-protocol.ts) are tested directly.
 import { connect } from 'cloudflare:sockets';
 import type { BuiltMessage } from './message';
 import { PermanentEmailError } from './retry';
