@@ -2,8 +2,8 @@
 // Source: SecLists by Daniel Miessler and others (MIT licence),
 // Passwords/Common-Credentials/10-million-password-list-top-1000.txt
 // (https://github.com/danielmiessler/SecLists, commit 70db2eec76b76d23ed977b6a268fe365dca3470d):
-// the 1,000 most frequent passwords of Mark Burnett's 10 million password dump, one per line, as
-// published (7,417 bytes). It is a plain list, so updating it is pasting the new file below.
+// the most frequent passwords of Mark Burnett's 10 million password dump, one per line, as
+// published (1,001 lines, 7,417 bytes). It is a plain list, so updating it is pasting the new file below.
 const LIST = `
 123456
 password
