@@ -13,6 +13,7 @@ import { readSession, startSession } from '../sessions/sessions';
 import { getUser } from '../users/store';
 import { profileClaims } from '../users/user';
 import { renderTestResult } from '../admin/console/identity-source-parts';
+import { claimInvitation } from '../onboarding/invite-sources';
 import { resolveAccount } from './accounts';
 import { newAttempt, takeAttempt, writeAttempt } from './attempt';
 import { clientFor, forceLoginParams } from './client';
@@ -112,6 +113,8 @@ async function callback(c: AppContext, params: URLSearchParams) {
     return renderTestResult(c, source, { upstream, mapped });
   }
 
+  // An invitation accepted with this source links the upstream account first (src/onboarding/).
+  await claimInvitation(c, slug, upstream.subject, mapped.email);
   const outcome = await resolveAccount(database(c.env.DB), source, upstream, mapped);
   if (!outcome.ok) {
     audit(c, { type: 'login.failure', actor: 'anonymous', target: mapped.email, detail: { source: slug, reason: outcome.reason, subject: upstream.subject } });

@@ -8,7 +8,10 @@ import { limitBody } from '../http/forms';
 import { syncUserSessions } from '../sessions/sessions';
 import { updateUser } from '../users/store';
 import { field, html, linkProblem, pageBranding, readCheckedForm, signInWithNewPassword } from './common';
+import { SLUG_PATTERN } from '../federation/input';
+import { loadLoginSources, loadServedSource } from '../federation/store';
 import { inviteLanding } from './invites';
+import { writeInviteClaim } from './invite-sources';
 import { consumeLink, peekLink, revokeLinks } from './links';
 import { MessageOnly, SetPasswordPage } from './pages';
 import { newPasswordProblem } from './passwords';
@@ -29,6 +32,7 @@ async function form(c: AppContext, token: string, email: string, clientId: strin
       csrf={csrfToken(c)}
       error={error}
       button="Set password and sign in"
+      sources={await loadLoginSources(c.env)}
       branding={await pageBranding(c, clientId)}
       nonce={c.get('cspNonce')}
     />,
@@ -70,4 +74,18 @@ inviteRoutes.post('/invite', limitBody(16 * 1024), async (c) => {
   const landing = await inviteLanding(c, data.clientId);
   if (!landing.startsWith('/')) c.set('formActionOrigins', [new URL(landing).origin]);
   return c.redirect(landing, 303);
+});
+
+// "Continue with <source>": remembers the invitation in a sealed cookie and starts that source's
+// sign-in; the federation callback uses the invitation and links the upstream account.
+inviteRoutes.post('/invite/source', limitBody(16 * 1024), async (c) => {
+  const posted = await readCheckedForm(c);
+  const token = field(posted, 'token', 100);
+  const slug = field(posted, 'source', 100);
+  const peeked = await peekLink(dbOf(c), token, 'invite');
+  if (!peeked.ok) return linkProblem(c, peeked, AGAIN);
+  const found = SLUG_PATTERN.test(slug) ? await loadServedSource(c.env, slug) : null;
+  if (!found || !found.source.enabled) return form(c, token, peeked.link.email, peeked.link.data.clientId, 'That sign-in option is not available. Choose a password instead.');
+  await writeInviteClaim(c, token, peeked.link.userId!, slug);
+  return c.redirect(`/federation/${encodeURIComponent(slug)}/start`, 303);
 });

@@ -48,7 +48,7 @@ export function MessageOnly(props: Common & { title: string; paragraphs: string[
 }
 
 /** Choose a password: the invitation and the reset link lead here. */
-export function SetPasswordPage(props: Common & { title: string; intro: string; action: string; token: string; csrf: string; email: string; error?: string; button: string }) {
+export function SetPasswordPage(props: Common & { title: string; intro: string; action: string; token: string; csrf: string; email: string; error?: string; button: string; sources?: { slug: string; name: string }[] }) {
   return (
     <Page title={props.title} branding={props.branding} nonce={props.nonce}>
       <h1>{props.title}</h1>
@@ -69,6 +69,20 @@ export function SetPasswordPage(props: Common & { title: string; intro: string; 
         </p>
         <button type="submit">{props.button}</button>
       </PostForm>
+      {props.sources && props.sources.length > 0 && (
+        <div class="sources">
+          <p class="muted">or sign in with an account you already have; it will be connected to this one</p>
+          {props.sources.map((s) => (
+            <PostForm action="/invite/source" csrf={props.csrf}>
+              <input type="hidden" name="token" value={props.token} />
+              <input type="hidden" name="source" value={s.slug} />
+              <button type="submit" class="secondary">
+                Continue with {s.name}
+              </button>
+            </PostForm>
+          ))}
+        </div>
+      )}
     </Page>
   );
 }
