@@ -45,6 +45,9 @@ accountRoutes.get('/my-apps', async (c) => {
         Signed in as <strong>{session.profile.email}</strong>. Open an application:
       </p>
       <AppList tiles={appTiles(session, apps)} />
+      <p>
+        <a href="/account/email">Change your email address</a>
+      </p>
       {isAdmin && (
         <p>
           <a href="/admin">Open the admin console</a>

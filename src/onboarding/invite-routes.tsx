@@ -13,7 +13,7 @@ import { loadLoginSources, loadServedSource } from '../federation/store';
 import { inviteLanding } from './invites';
 import { writeInviteClaim } from './invite-sources';
 import { consumeLink, peekLink, revokeLinks } from './links';
-import { MessageOnly, SetPasswordPage } from './pages';
+import { ContinuePage, MessageOnly, SetPasswordPage } from './pages';
 import { newPasswordProblem } from './passwords';
 
 export const inviteRoutes = new Hono<AppEnv>();
@@ -87,5 +87,5 @@ inviteRoutes.post('/invite/source', limitBody(16 * 1024), async (c) => {
   const found = SLUG_PATTERN.test(slug) ? await loadServedSource(c.env, slug) : null;
   if (!found || !found.source.enabled) return form(c, token, peeked.link.email, peeked.link.data.clientId, 'That sign-in option is not available. Choose a password instead.');
   await writeInviteClaim(c, token, peeked.link.userId!, slug);
-  return c.redirect(`/federation/${encodeURIComponent(slug)}/start`, 303);
+  return html(c, <ContinuePage href={`/federation/${encodeURIComponent(slug)}/start`} sourceName={found.source.name} />);
 });

@@ -1,7 +1,7 @@
 // The pages people meet through onboarding links and forms. Every form posts with a CSRF token.
 import type { Branding } from '../branding/branding';
 import { Field, PostForm, type Errors } from '../ui/components';
-import { Page } from '../ui/layout';
+import { DocumentHead, HtmlDocument, Page } from '../ui/layout';
 import { TURNSTILE_SCRIPT } from './turnstile';
 
 interface Common {
@@ -169,5 +169,32 @@ export function EmailChangePage(props: Common & { csrf: string; current: string;
         <a href="/my-apps">Back to My apps</a>
       </p>
     </Page>
+  );
+}
+
+/**
+ * The step from the invite page's POST to a source's sign-in. Not a 303: CSP form-action would
+ * then cover the upstream's origin too (browsers apply it through redirects), so the browser is
+ * sent on by a refresh, with a link for when it does not follow.
+ */
+export function ContinuePage(props: { href: string; sourceName: string }) {
+  return (
+    <HtmlDocument>
+      <DocumentHead title={`Continue with ${props.sourceName}`}>
+        <meta http-equiv="refresh" content={`0;url=${props.href}`} />
+      </DocumentHead>
+      <body>
+        <main>
+          <div class="card">
+            <h1>Continue with {props.sourceName}</h1>
+            <p>
+              <a class="button" href={props.href}>
+                Continue with {props.sourceName}
+              </a>
+            </p>
+          </div>
+        </main>
+      </body>
+    </HtmlDocument>
   );
 }

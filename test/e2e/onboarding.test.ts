@@ -1,10 +1,14 @@
 // End to end: wrangler dev mails over real SMTP to a local aiosmtpd catcher; a person in Chromium
 // opens the links from the caught messages. Invitation, self sign-up with verification, forgot
 // password with reset, each ending with a sign-in (and the old password refused after a reset).
+import { randomBytes } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
+// @ts-ignore -- oidc-provider ships no type declarations
+import Provider from 'oidc-provider';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startMailCatcher, type MailCatcher } from './mail-catcher';
-import { arriveAt, launchChromium, newPage, startLocalWorker, stopAll, withDiagnostics, type LocalWorker } from './support';
+import { arriveAt, freePort, launchChromium, newPage, startLocalWorker, stopAll, withDiagnostics, type LocalWorker } from './support';
 
 let mail: MailCatcher;
 let worker: LocalWorker;
@@ -126,5 +130,65 @@ describe('onboarding over real email', () => {
       } finally {
         await person.close();
       }
+    }));
+});
+
+describe('an invitation accepted with an identity source (node-oidc-provider upstream)', () => {
+  const SLUG = 'corp';
+  const SECRET = randomBytes(24).toString('base64url');
+  const INVITED = 'carol@example.com';
+  let upstream: { issuer: string; server: Server };
+
+  beforeAll(async () => {
+    const port = await freePort();
+    const issuer = `http://127.0.0.1:${port}`;
+    const provider = new Provider(issuer, {
+      clients: [{ client_id: 'edge-sso', client_secret: SECRET, redirect_uris: [`${worker.url}/federation/${SLUG}/callback`], grant_types: ['authorization_code'], response_types: ['code'] }],
+      claims: { openid: ['sub'], email: ['email', 'email_verified'], profile: ['name'] },
+      features: { devInteractions: { enabled: true } },
+      cookies: { keys: [randomBytes(16).toString('hex')] },
+      // The upstream does not vouch for the address: without the invitation, edge-sso would refuse to link by email.
+      async findAccount(_ctx: unknown, id: string) {
+        return id === 'carol' ? { accountId: id, claims: async () => ({ sub: 'carol-upstream-id', email: INVITED, email_verified: false, name: 'Carol Corp' }) } : undefined;
+      },
+    });
+    const server = createServer(provider.callback());
+    await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+    upstream = { issuer, server };
+    await worker.api('POST', '/identity-sources', { type: 'oidc', slug: SLUG, name: 'Corp ID', issuer, client_id: 'edge-sso', client_secret: SECRET });
+  });
+
+  afterAll(async () => {
+    await new Promise<void>((resolve) => {
+      upstream?.server.closeAllConnections();
+      upstream?.server.close(() => resolve());
+    });
+  });
+
+  it('the invitee chooses "Continue with Corp ID", signs in upstream, and is linked and signed in', () =>
+    diagnose(async () => {
+      const { user } = await worker.api<{ user: { id: string } }>('POST', '/users/invite', { email: INVITED });
+      const message = await mail.waitForMessage(INVITED);
+      const person = await newPage(browser);
+      try {
+        const { page } = person;
+        await page.goto(linkFrom(message.text));
+        await arriveAt(page, (u) => u.origin === upstream.issuer, () => page.getByRole('button', { name: 'Continue with Corp ID' }).click());
+        await page.locator('input[name="login"]').fill('carol');
+        await page.locator('input[name="password"]').fill('any password');
+        await page.locator('button[type="submit"]').click();
+        await page.waitForURL((url) => !url.pathname.includes('/login') || url.origin !== upstream.issuer);
+        await page.waitForLoadState('domcontentloaded');
+        if (new URL(page.url()).origin === upstream.issuer) await page.getByRole('button', { name: 'Continue' }).click();
+        await page.waitForURL((url) => url.origin === worker.url && url.pathname === '/my-apps');
+        expect(await page.locator('body').innerText()).toContain(`Signed in as ${INVITED}`);
+        // The invitation is used.
+        const reused = await page.goto(linkFrom(message.text));
+        expect(reused?.status()).toBe(410);
+      } finally {
+        await person.close();
+      }
+      const linked = await worker.api<{ email_verified: boolean; has_password: boolean }>('GET', `/users/${user.id}`);
+      expect(linked).toMatchObject({ email_verified: true, has_password: false });
     }));
 });
