@@ -15,7 +15,7 @@ import { resetAtSourceMail, resetMail } from './messages';
 import { ForgotPasswordPage, MessageOnly, SetPasswordPage } from './pages';
 import { newPasswordProblem } from './passwords';
 import { takeRequest } from './rate-limit';
-import { linkTo, sendMail } from './send';
+import { afterResponse, deliverMail, linkTo } from './send';
 
 export const resetRoutes = new Hono<AppEnv>();
 
@@ -40,17 +40,19 @@ resetRoutes.post('/password/forgot', limitBody(16 * 1024), async (c) => {
   }
   // From here the answer is the same for every address: known or not, limited or not.
   if (limit.allowed) {
-    const account = await accountByEmail(db, email);
-    if (account && !account.disabled) {
-      if (!account.hasPassword && account.sources.length > 0) {
-        await sendMail(c, account.email, (product) => resetAtSourceMail({ product, sources: sourceNames(account.sources) }));
-      } else {
-        await revokeLinks(db, { userId: account.id, purpose: 'reset' });
-        const { token } = await createLink(db, { purpose: 'reset', userId: account.id, email: account.email });
-        await sendMail(c, account.email, (product) => resetMail({ product, url: linkTo(c, '/password/reset', token), ttlSeconds: LINK_TTL_SECONDS.reset }));
+    afterResponse(c, 'password reset request', async () => {
+      const account = await accountByEmail(db, email);
+      if (account && !account.disabled) {
+        if (!account.hasPassword && account.sources.length > 0) {
+          await deliverMail(c, account.email, (product) => resetAtSourceMail({ product, sources: sourceNames(account.sources) }));
+        } else {
+          await revokeLinks(db, { userId: account.id, purpose: 'reset' });
+          const { token } = await createLink(db, { purpose: 'reset', userId: account.id, email: account.email });
+          await deliverMail(c, account.email, (product) => resetMail({ product, url: linkTo(c, '/password/reset', token), ttlSeconds: LINK_TTL_SECONDS.reset }));
+        }
       }
-    }
-    audit(c, { type: 'password.reset.request', actor: 'anonymous', target: email, detail: { sent: Boolean(account && !account.disabled) } });
+      audit(c, { type: 'password.reset.request', actor: 'anonymous', target: email, detail: { sent: Boolean(account && !account.disabled) } });
+    });
   }
   return checkInbox(c, email);
 });

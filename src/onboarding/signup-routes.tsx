@@ -17,7 +17,7 @@ import { signupExistsMail, verifyMail } from './messages';
 import { ConfirmPage, MessageOnly, SignupPage } from './pages';
 import { newPasswordProblem } from './passwords';
 import { takeRequest } from './rate-limit';
-import { linkTo, sendMail } from './send';
+import { afterResponse, deliverMail, linkTo } from './send';
 import { domainMayRegister, loadSignupSettings, type SignupSettings } from './settings';
 import { awaitApproval, createSignedUpUser, emailTaken, signupFieldProblems } from './signup';
 import { TURNSTILE_FIELD, turnstileSiteKey, verifyTurnstile } from './turnstile';
@@ -79,16 +79,18 @@ signupRoutes.post('/signup', limitBody(16 * 1024), async (c) => {
     c.header('Retry-After', '3600');
     return signupForm(c, settings, values, undefined, 'Too many sign-ups from your network. Try again in an hour.', 429);
   }
-  // The same work either way (a password hash), so the answer's timing does not tell either.
-  const passwordHash = await hashPassword(password);
   if (limit.allowed) {
-    if (await emailTaken(db, values.email)) {
-      await sendMail(c, values.email, (product) => signupExistsMail({ product, loginUrl: linkTo(c, '/login'), forgotUrl: linkTo(c, `/password/forgot?email=${encodeURIComponent(values.email)}`) }));
-    } else {
-      const { token } = await createLink(db, { purpose: 'verify', email: values.email, data: { name: values.name, passwordHash } });
-      await sendMail(c, values.email, (product) => verifyMail({ product, url: linkTo(c, '/signup/verify', token), ttlSeconds: LINK_TTL_SECONDS.verify }));
-    }
-    audit(c, { type: 'signup.request', actor: 'anonymous', target: values.email });
+    // After the response: whether the address has an account changes neither the answer nor its timing.
+    afterResponse(c, 'sign-up', async () => {
+      if (await emailTaken(db, values.email)) {
+        await deliverMail(c, values.email, (product) => signupExistsMail({ product, loginUrl: linkTo(c, '/login'), forgotUrl: linkTo(c, `/password/forgot?email=${encodeURIComponent(values.email)}`) }));
+      } else {
+        const passwordHash = await hashPassword(password);
+        const { token } = await createLink(db, { purpose: 'verify', email: values.email, data: { name: values.name, passwordHash } });
+        await deliverMail(c, values.email, (product) => verifyMail({ product, url: linkTo(c, '/signup/verify', token), ttlSeconds: LINK_TTL_SECONDS.verify }));
+      }
+      audit(c, { type: 'signup.request', actor: 'anonymous', target: values.email });
+    });
   }
   return html(
     c,
