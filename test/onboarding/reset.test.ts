@@ -3,9 +3,10 @@
 import { env } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
 import { database } from '../../src/db/client';
-import { identitySources, userIdentities } from '../../src/db/schema';
+import { eq } from 'drizzle-orm';
+import { identitySources, oauthGrants, userIdentities } from '../../src/db/schema';
 import { createUser as createStoredUser } from '../../src/users/store';
-import { createUser, PASSWORD, unique } from '../helpers';
+import { createApp, createUser, PASSWORD, unique } from '../helpers';
 import { adminCall, linkIn, mailsTo, Person } from './support';
 
 const NEW_PASSWORD = 'a brand new passphrase';
@@ -73,6 +74,19 @@ describe('forgot password', () => {
     const again = await person.submit('/password/forgot', '/password/reset', { token, password: 'yet another passphrase' });
     expect(again.status).toBe(410);
     expect((await new Person().signIn(user.email, 'yet another passphrase')).status).toBe(401);
+  });
+
+  it('a new password revokes the user\'s OIDC grants (refresh and access tokens)', async () => {
+    const user = await createUser();
+    const app = await createApp();
+    const now = Math.floor(Date.now() / 1000);
+    const db = database(env.DB);
+    await db.insert(oauthGrants).values({ id: `grant-${user.id}`, clientId: app.client_id, userId: user.id, scope: 'openid offline_access', createdAt: now, expiresAt: now + 86400 });
+    const person = new Person();
+    await askForReset(person, user.email);
+    expect((await person.submit(linkIn(mailsTo(user.email).at(-1)), '/password/reset', { password: NEW_PASSWORD })).status).toBe(200);
+    const [grant] = await db.select().from(oauthGrants).where(eq(oauthGrants.id, `grant-${user.id}`));
+    expect(grant?.revokedAt).not.toBeNull();
   });
 
   it('shows 400 with a way to ask again for a malformed or unknown link', async () => {
