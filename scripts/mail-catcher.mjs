@@ -19,12 +19,15 @@ export function requireAiosmtpd() {
 /**
  * Starts the catcher writing to `dir`. Returns { port, dir, smtpUrl, child, output(), stop() }.
  * `auth: 'user:password'` makes it require AUTH; smtpUrl then carries the credentials.
+ * `tls: { cert, key, implicit }` (PEM files) makes it require STARTTLS, or speak TLS from the start.
  * `inherit: true` prints its "caught mail to …" lines to this terminal.
  */
-export async function startMailCatcher({ dir, port, auth, inherit = false, timeoutMs = 20_000 } = {}) {
+export async function startMailCatcher({ dir, port, auth, tls, inherit = false, timeoutMs = 20_000 } = {}) {
   requireAiosmtpd();
   const chosenPort = port ?? (await freePort());
   const args = [SCRIPT, '--port', String(chosenPort), '--dir', dir, ...(auth ? ['--auth', auth] : [])];
+  // tls: { cert, key, implicit? }: PEM files; STARTTLS is then required, or TLS from the start when implicit.
+  if (tls) args.push('--tls-cert', tls.cert, '--tls-key', tls.key, ...(tls.implicit ? ['--implicit-tls'] : []));
   const child = spawn(PYTHON, args, { cwd: ROOT, env: { PATH: process.env.PATH ?? '/usr/bin:/bin', LANG: 'C.UTF-8', PYTHONUNBUFFERED: '1', PYTHONDONTWRITEBYTECODE: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   const ready = new Promise((resolve, reject) => {
@@ -51,7 +54,8 @@ export async function startMailCatcher({ dir, port, auth, inherit = false, timeo
   return {
     port: chosenPort,
     dir,
-    smtpUrl: `smtp://${credentials}127.0.0.1:${chosenPort}`,
+    // With TLS the certificate names localhost, so the URL does too.
+    smtpUrl: tls?.implicit ? `smtps://${credentials}localhost:${chosenPort}` : `smtp://${credentials}${tls ? 'localhost' : '127.0.0.1'}:${chosenPort}`,
     child,
     output: () => output,
     stop: () =>

@@ -6,7 +6,11 @@ and a line is appended to FOLDER/index.jsonl: {"file", "mail_from", "rcpt_tos", 
 relayed anywhere. With --auth user:password the server requires AUTH PLAIN/LOGIN (allowed
 without TLS: it listens on loopback only).
 
+With --tls-cert/--tls-key it offers TLS: STARTTLS (required before MAIL) or, with --implicit-tls,
+TLS from the first byte as on port 465 (tests of the worker's TLS paths use these).
+
 Usage: /usr/bin/python3 scripts/mail-catcher.py --port 2525 --dir .mail [--auth user:password]
+       [--tls-cert cert.pem --tls-key key.pem [--implicit-tls]]
 Prints "mail-catcher ready on 127.0.0.1:<port>" once it accepts connections.
 """
 import argparse
@@ -15,6 +19,7 @@ import json
 import logging
 import os
 import signal
+import ssl
 import sys
 import time
 import warnings
@@ -58,6 +63,9 @@ def main():
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--dir", required=True)
     parser.add_argument("--auth", help="user:password to require AUTH PLAIN/LOGIN")
+    parser.add_argument("--tls-cert", help="PEM certificate: offer STARTTLS (or TLS from the start with --implicit-tls)")
+    parser.add_argument("--tls-key", help="PEM private key of --tls-cert")
+    parser.add_argument("--implicit-tls", action="store_true", help="TLS from the first byte, like port 465")
     args = parser.parse_args()
     # Loopback only, so AUTH without TLS is what we want: keep aiosmtpd's warnings about it quiet.
     warnings.filterwarnings("ignore")
@@ -67,7 +75,14 @@ def main():
     if args.auth:
         user, _, password = args.auth.partition(":")
         options = {"authenticator": authenticator_for(user, password), "auth_required": True, "auth_require_tls": False}
-    controller = Controller(Catcher(args.dir), hostname="127.0.0.1", port=args.port, **options)
+    if args.tls_cert:
+        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        context.load_cert_chain(args.tls_cert, args.tls_key)
+        if args.implicit_tls:
+            options["ssl_context"] = context
+        else:
+            options.update({"tls_context": context, "require_starttls": True})
+    controller = Controller(Catcher(args.dir), hostname="127.0.0.1", port=args.port, server_hostname="localhost", **options)
     controller.start()
     print("mail-catcher ready on 127.0.0.1:%d, writing to %s" % (args.port, os.path.abspath(args.dir)), flush=True)
     stop = asyncio.Event()

@@ -1,6 +1,6 @@
 // Bounded retry for one delivery: a few tries with growing pauses, all inside the request's
 // waitUntil (a Worker may keep working about 30 s after the response).
-export const RETRY_DELAYS_MS: readonly number[] = [1_000, 4_000];
+export const RETRY_DELAYS_MS: readonly number[] = [1_000, 3_000];
 
 export type RetryOutcome = { ok: true; attempts: number } | { ok: false; attempts: number; error: string };
 

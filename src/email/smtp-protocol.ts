@@ -3,12 +3,16 @@
 import { isLoopbackHost } from '../env';
 import { bytesToBase64 } from './encoding';
 
-export type SmtpSecurity = 'tls' | 'starttls' | 'plain';
+export type SmtpSecurity = 'tls' | 'starttls' | 'loopback';
 
 export interface SmtpConfig {
   host: string;
   port: number;
-  /** `tls`: smtps:// (TLS from the first byte, port 465); `starttls`: smtp:// upgraded before AUTH; `plain`: loopback only. */
+  /**
+   * `tls`: smtps:// (TLS from the first byte, port 465). `starttls`: smtp://, upgraded before AUTH
+   * and refused when the server does not offer STARTTLS. `loopback`: smtp:// to this machine,
+   * upgraded when STARTTLS is offered, else plain text (a local catcher).
+   */
   security: SmtpSecurity;
   username: string;
   password: string;
@@ -38,13 +42,13 @@ export function parseSmtpUrl(raw: string): SmtpConfig {
     throw new SmtpConfigError('SMTP_URL uses port 25, which Cloudflare Workers block for outbound connections; use your relay\'s submission port 587 (smtp://) or 465 (smtps://)');
   }
   const loopback = isLoopbackHost(url.hostname);
-  const security: SmtpSecurity = scheme === 'smtps' ? 'tls' : loopback ? 'plain' : 'starttls';
+  const security: SmtpSecurity = scheme === 'smtps' ? 'tls' : loopback ? 'loopback' : 'starttls';
   return { host, port, security, username: decodeURIComponent(url.username), password: decodeURIComponent(url.password) };
 }
 
 /** Where SMTP_URL points, without the credentials (for the console and logs). */
 export function describeSmtp(config: SmtpConfig): string {
-  const security = config.security === 'tls' ? 'TLS' : config.security === 'starttls' ? 'STARTTLS' : 'no TLS (loopback)';
+  const security = config.security === 'tls' ? 'TLS' : config.security === 'starttls' ? 'STARTTLS' : 'STARTTLS if offered (loopback)';
   return `${config.host}:${config.port}, ${security}${config.username ? `, AUTH as ${config.username}` : ', no AUTH'}`;
 }
 

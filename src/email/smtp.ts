@@ -29,8 +29,11 @@ import {
 } from './smtp-protocol';
 import type { Transport } from './transport';
 
-const CONNECT_TIMEOUT_MS = 10_000;
-const REPLY_TIMEOUT_MS = 20_000;
+// A Worker may keep working about 30 s after its response (waitUntil): three attempts of at most
+// 8 s and the pauses between them (./retry.ts) fit in that.
+const CONNECT_TIMEOUT_MS = 5_000;
+const REPLY_TIMEOUT_MS = 8_000;
+const ATTEMPT_TIMEOUT_MS = 8_000;
 
 /** A failed step: 5xx answers are permanent (retrying cannot help), the rest may be retried. */
 function stepError(step: string, reply: SmtpReply): Error {
@@ -107,7 +110,7 @@ async function ehlo(conversation: Conversation, clientName: string): Promise<Map
 export async function sendOverSmtp(config: SmtpConfig, message: BuiltMessage, clientName: string): Promise<void> {
   const socket = connect(
     { hostname: config.host, port: config.port },
-    { secureTransport: config.security === 'tls' ? 'on' : config.security === 'starttls' ? 'starttls' : 'off', allowHalfOpen: false },
+    { secureTransport: config.security === 'tls' ? 'on' : 'starttls', allowHalfOpen: false },
   );
   let conversation = new Conversation(socket);
   try {
@@ -118,7 +121,7 @@ export async function sendOverSmtp(config: SmtpConfig, message: BuiltMessage, cl
     if (greeting.code !== 220) throw stepError('greeting', greeting);
     let extensions = await ehlo(conversation, clientName);
 
-    if (config.security === 'starttls') {
+    if (config.security === 'starttls' || (config.security === 'loopback' && extensions.has('STARTTLS'))) {
       if (!extensions.has('STARTTLS')) {
         throw new PermanentEmailError(`${config.host}:${config.port} does not offer STARTTLS; use smtps:// (port 465) or a relay that supports STARTTLS`);
       }
@@ -152,6 +155,12 @@ export async function sendOverSmtp(config: SmtpConfig, message: BuiltMessage, cl
   }
 }
 
-export function smtpTransport(config: SmtpConfig, clientName = 'edge-sso'): Transport {
-  return { name: 'smtp', send: (message) => sendOverSmtp(config, message, clientName) };
+/** The EHLO name: the issuer's host, which the Message-ID already carries. */
+const ehloName = (message: BuiltMessage) => /@([^>]+)>$/.exec(message.messageId)?.[1] ?? 'localhost';
+
+export function smtpTransport(config: SmtpConfig): Transport {
+  return {
+    name: 'smtp',
+    send: (message) => withTimeout(sendOverSmtp(config, message, ehloName(message)), ATTEMPT_TIMEOUT_MS, `sending through ${config.host}:${config.port}`),
+  };
 }

@@ -8,6 +8,7 @@
 //   const message = await mail.waitForMessage('ada@example.com');
 //   message.subject, message.text, message.html, message.header('message-id')
 //   await mail.stop();   // in afterAll
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -145,10 +146,20 @@ process.once('exit', () => {
   for (const s of started) void s.stop();
 });
 
-/** Starts a catcher on a free port; `auth: 'user:password'` makes it require SMTP AUTH. */
-export async function startMailCatcher(options: { auth?: string } = {}): Promise<MailCatcher> {
+/** PEM files for a catcher speaking TLS; `implicit`: TLS from the first byte (smtps://), else STARTTLS is required. */
+export interface CatcherTls {
+  cert: string;
+  key: string;
+  implicit?: boolean;
+}
+
+/**
+ * Starts a catcher on a free port; `auth: 'user:password'` makes it require SMTP AUTH, `tls` makes
+ * it speak TLS (the worker must trust the certificate: see `selfSignedLocalhost`).
+ */
+export async function startMailCatcher(options: { auth?: string; tls?: CatcherTls } = {}): Promise<MailCatcher> {
   const dir = mkdtempSync(join(tmpdir(), 'edge-sso-mail-'));
-  const script = (await (catcherScript as { startMailCatcher(o: object): Promise<StartedScript> }).startMailCatcher({ dir, auth: options.auth })) as StartedScript;
+  const script = (await (catcherScript as { startMailCatcher(o: object): Promise<StartedScript> }).startMailCatcher({ dir, auth: options.auth, tls: options.tls })) as StartedScript;
   started.add(script);
 
   const messages = (): CaughtMail[] => {
@@ -186,4 +197,21 @@ export async function startMailCatcher(options: { auth?: string } = {}): Promise
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * A self-signed certificate for `localhost` and 127.0.0.1 (openssl), in a temporary folder. Give
+ * `cert` to the worker as NODE_EXTRA_CA_CERTS (set before startLocalWorker) so workerd trusts it.
+ */
+export function selfSignedLocalhost(): { cert: string; key: string; remove(): void } {
+  const dir = mkdtempSync(join(tmpdir(), 'edge-sso-tls-'));
+  const cert = join(dir, 'cert.pem');
+  const key = join(dir, 'key.pem');
+  const made = spawnSync(
+    'openssl',
+    ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=localhost', '-addext', 'subjectAltName=DNS:localhost,IP:127.0.0.1', '-keyout', key, '-out', cert],
+    { encoding: 'utf8' },
+  );
+  if (made.status !== 0) throw new Error(`openssl could not make a test certificate:\n${made.stderr}`);
+  return { cert, key, remove: () => rmSync(dir, { recursive: true, force: true }) };
 }

@@ -33,8 +33,8 @@ describe('SMTP_URL', () => {
   });
 
   it('allows plain text only to loopback hosts (the local catcher)', () => {
-    expect(parseSmtpUrl('smtp://127.0.0.1:2525')).toMatchObject({ security: 'plain', username: '' });
-    expect(parseSmtpUrl('smtp://localhost:1025')).toMatchObject({ security: 'plain' });
+    expect(parseSmtpUrl('smtp://127.0.0.1:2525')).toMatchObject({ security: 'loopback', username: '' });
+    expect(parseSmtpUrl('smtp://localhost:1025')).toMatchObject({ security: 'loopback' });
     expect(parseSmtpUrl('smtp://mail.internal:2525')).toMatchObject({ security: 'starttls' });
   });
 
