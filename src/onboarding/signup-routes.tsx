@@ -125,9 +125,14 @@ signupRoutes.get('/signup/verify', async (c) => {
 signupRoutes.post('/signup/verify', limitBody(16 * 1024), async (c) => {
   const form = await readCheckedForm(c);
   const db = dbOf(c);
-  const used = await consumeLink(db, field(form, 'token', 100), 'verify');
-  if (!used.ok) return linkProblem(c, used, AGAIN);
+  // Sign-up closed, or the address's domain no longer allowed, since the link was sent: no account.
   const settings = await loadSignupSettings(c.env);
+  if (!settings.enabled) return closed(c);
+  const token = field(form, 'token', 100);
+  const peeked = await peekLink(db, token, 'verify');
+  if (peeked.ok && !domainMayRegister(peeked.link.email, settings.allowedDomains)) return closed(c);
+  const used = await consumeLink(db, token, 'verify');
+  if (!used.ok) return linkProblem(c, used, AGAIN);
   const user = await createSignedUpUser(db, used.link, !settings.requireApproval);
   await eraseLinkData(db, used.link.hash);
   const branding = await pageBranding(c);

@@ -148,3 +148,26 @@ describe('self sign-up', () => {
     expect(seen.at(-1)).toEqual({ secret: 'turnstile-secret', response: 'good-answer', remoteip: '203.0.113.9' });
   });
 });
+
+describe('a verification link after the rules changed', () => {
+  afterEach(async () => {
+    await adminCall('PATCH', '/signup', { enabled: false, allowed_domains: [], require_approval: false });
+  });
+
+  it('creates no account once sign-up is closed or the domain is no longer allowed', async () => {
+    await openSignup();
+    const closedEmail = `${unique('closed')}@example.com`;
+    const movedEmail = `${unique('moved')}@example.com`;
+    const person = new Person();
+    await signUp(person, { email: closedEmail });
+    await signUp(person, { email: movedEmail });
+    const closedLink = linkIn(mailsTo(closedEmail).at(-1));
+    const movedLink = linkIn(mailsTo(movedEmail).at(-1));
+
+    await adminCall('PATCH', '/signup', { allowed_domains: ['example.org'] });
+    expect((await person.submit(movedLink, '/signup/verify', {})).status).toBe(404);
+    await adminCall('PATCH', '/signup', { enabled: false });
+    expect((await person.post('/signup/verify', { csrf: person.cookies.get('__Host-edge-sso-csrf')!, token: new URL(closedLink, 'https://x').searchParams.get('token')! })).status).toBe(404);
+    for (const email of [closedEmail, movedEmail]) expect((await new Person().signIn(email, GOOD)).status).toBe(401);
+  });
+});
