@@ -19,6 +19,9 @@ export interface Bindings {
   KEY_ACTIVATION_DELAY_SECONDS?: string;
   /** How many days audit events are kept; the Cron Trigger deletes older ones. */
   AUDIT_RETENTION_DAYS?: string;
+  /** Cloudflare Turnstile on the sign-up form (both set: on; unset: off, e.g. local dev). The secret is a Worker secret. */
+  TURNSTILE_SITE_KEY?: string;
+  TURNSTILE_SECRET_KEY?: string;
   /** Cloudflare Email Service `send_email` binding; when present, mail goes through it (src/email/). */
   EMAIL?: SendEmail;
   /** SMTP submission relay, a Worker secret: smtp://user:pass@host:587 (STARTTLS) or smtps://user:pass@host:465. */

@@ -14,6 +14,7 @@ import { mfaRoutes } from './mfa/routes';
 import { accountSecurityRoutes } from './account/security';
 import { scheduled } from './maintenance/scheduled';
 import { oidcRoutes } from './oidc/routes';
+import { onboardingRoutes } from './onboarding/routes';
 import { ssoRoutes } from './sso/routes';
 import { tokenRoutes } from './tokens/routes';
 import { uiRoutes } from './ui/routes';
@@ -36,6 +37,7 @@ app.route('/', accountRoutes);
 app.route('/', brandingRoutes);
 app.route('/', federationRoutes);
 app.route('/', oidcRoutes);
+app.route('/', onboardingRoutes);
 app.route('/api/admin', adminApi);
 app.route('/admin', adminConsole);
 

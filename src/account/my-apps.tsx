@@ -47,6 +47,8 @@ accountRoutes.get('/my-apps', async (c) => {
       <AppList tiles={appTiles(session, apps)} />
       <p>
         <a href="/account">Account and security</a>: authenticator app, passkeys, sessions, password
+        {' · '}
+        <a href="/account/email">Change your email address</a>
       </p>
       {isAdmin && (
         <p>

@@ -177,6 +177,11 @@ export function AccountPage(props: AccountPageProps) {
           </PostForm>
         </>
       )}
+
+      <h2>Email address</h2>
+      <p>
+        <a href="/account/email">Change your email address</a>: a link is sent to the new address, and a notice to the current one.
+      </p>
     </Page>
   );
 }

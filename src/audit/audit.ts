@@ -44,7 +44,18 @@ export type AuditType =
   | 'mfa.reset'
   | 'mfa.settings'
   | 'account.password'
-  | 'account.session.end';
+  | 'account.session.end'
+  | 'user.invite'
+  | 'invite.accept'
+  | 'signup.request'
+  | 'signup.verify'
+  | 'signup.approve'
+  | 'signup.reject'
+  | 'signup.settings'
+  | 'password.reset.request'
+  | 'password.reset'
+  | 'email.change.request'
+  | 'email.change';
 
 export const AUDIT_TYPES: readonly AuditType[] = [
   'login.success', 'login.failure', 'login.locked', 'login.lockout', 'lockout.unlock', 'logout', 'logout.backchannel', 'logout.backchannel.failure',
@@ -54,6 +65,8 @@ export const AUDIT_TYPES: readonly AuditType[] = [
   'source.create', 'source.update', 'source.delete', 'source.test', 'user.identity.unlink',
   'email.sent', 'email.failed', 'email.test',
   'mfa.failure', 'mfa.enrol', 'mfa.remove', 'mfa.reset', 'mfa.settings', 'account.password', 'account.session.end',
+  'user.invite', 'invite.accept', 'signup.request', 'signup.verify', 'signup.approve', 'signup.reject', 'signup.settings',
+  'password.reset.request', 'password.reset', 'email.change.request', 'email.change',
 ];
 
 export interface AuditEvent {

@@ -15,6 +15,7 @@ import { getUser } from '../users/store';
 import { profileClaims } from '../users/user';
 import { renderTestResult } from '../admin/console/identity-source-parts';
 import { answerUpstreamFailure } from '../oidc/authorize';
+import { claimInvitation } from '../onboarding/invite-sources';
 import { resolveAccount } from './accounts';
 import { newAttempt, takeAttempt, writeAttempt } from './attempt';
 import { clientFor, forceLoginParams } from './client';
@@ -118,6 +119,8 @@ async function callback(c: AppContext, params: URLSearchParams) {
     return renderTestResult(c, source, { upstream, mapped });
   }
 
+  // An invitation accepted with this source links the upstream account first (src/onboarding/).
+  await claimInvitation(c, slug, upstream.subject, mapped.email);
   const outcome = await resolveAccount(database(c.env.DB), source, upstream, mapped);
   if (!outcome.ok) {
     audit(c, { type: 'login.failure', actor: 'anonymous', target: mapped.email, detail: { source: slug, reason: outcome.reason, subject: upstream.subject } });

@@ -12,6 +12,8 @@ export interface AppEnv {
     cspNonce: string;
     /** Origins, besides this one, that this page's forms may submit or redirect to. */
     formActionOrigins: string[];
+    /** Origins this page may frame (the sign-up form's Turnstile widget); none by default. */
+    frameOrigins: string[];
     /** Set only under /admin, by the console's gate: the signed-in admin's session. */
     admin: Session;
     /** Set only under /admin for a POST, by the console's gate: the CSRF-checked form. */

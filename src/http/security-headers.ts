@@ -36,7 +36,9 @@ export const securityHeaders = createMiddleware<AppEnv>(async (c, next) => {
   const nonce = randomToken(16);
   c.set('cspNonce', nonce);
   c.set('formActionOrigins', []);
+  c.set('frameOrigins', []);
   await next();
+  const frames = c.get('frameOrigins');
   const formAction = ["'self'", ...c.get('formActionOrigins')].join(' ');
   const headers = c.res.headers;
   headers.set(
@@ -47,6 +49,7 @@ export const securityHeaders = createMiddleware<AppEnv>(async (c, next) => {
       `style-src 'self' 'nonce-${nonce}'`,
       "img-src 'self' https: data:",
       `form-action ${formAction}`,
+      ...(frames.length ? [`frame-src ${frames.join(' ')}`] : []),
       "frame-ancestors 'none'",
       "base-uri 'none'",
     ].join('; '),

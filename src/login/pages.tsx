@@ -15,6 +15,8 @@ export interface LoginPageProps {
   errorLink?: { href: string; label: string };
   /** Identity sources offered as "Continue with <name>". */
   sources?: { slug: string; name: string }[];
+  /** Self sign-up is enabled: the page links to it. */
+  signupOpen?: boolean;
 }
 
 export function LoginPage(props: LoginPageProps) {
@@ -42,6 +44,14 @@ export function LoginPage(props: LoginPageProps) {
         <button type="submit">Sign in</button>
       </form>
       <p>
+        <a href="/password/forgot">Forgot your password?</a>
+        {props.signupOpen && (
+          <>
+            {' · '}
+            <a href="/signup">Create an account</a>
+          </>
+        )}
+        {' · '}
         <a href={`/login/passkey${props.flow ? `?flow=${encodeURIComponent(props.flow)}` : ''}`}>Sign in with a passkey</a>
       </p>
       {props.sources && props.sources.length > 0 && (

@@ -16,6 +16,7 @@ import { openFlow, readFlow, type Flow } from '../sessions/flows';
 import { readSession, startSession } from '../sessions/sessions';
 import { profileClaims } from '../users/user';
 import { afterPassword, enrolUrl } from '../mfa/sign-in';
+import { loadSignupSettings } from '../onboarding/settings';
 import { LoginPage, type LoginPageProps } from './pages';
 import { auditableEmail, checkSignIn } from './sign-in';
 
@@ -42,7 +43,7 @@ async function loginPage(c: AppContext, flow: Flow | null, props: Omit<LoginPage
   if (flow?.targetOrigin) c.set('formActionOrigins', [flow.targetOrigin]);
   const branding = resolveBranding(await loadGlobalBranding(c.env), app?.branding);
   return c.html(
-    <LoginPage {...props} branding={branding} nonce={c.get('cspNonce')} csrf={csrfToken(c)} appName={app?.name} sources={await loadLoginSources(c.env)} />,
+    <LoginPage {...props} branding={branding} nonce={c.get('cspNonce')} csrf={csrfToken(c)} appName={app?.name} sources={await loadLoginSources(c.env)} signupOpen={(await loadSignupSettings(c.env)).enabled} />,
     status as 200,
   );
 }

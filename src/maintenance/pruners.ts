@@ -6,6 +6,8 @@ import { database } from '../db/client';
 import { settingsFrom, type Bindings } from '../env';
 import { pruneThrottle } from '../login/throttle';
 import { pruneOidc } from '../oidc/grants';
+import { pruneOneTimeLinks } from '../onboarding/links';
+import { pruneRateLimits } from '../onboarding/rate-limit';
 import { pruneExpiredSessionIndex } from '../sessions/sessions';
 
 export interface Pruner {
@@ -21,4 +23,6 @@ export const pruners: Pruner[] = [
   { name: 'previous_client_secrets', prune: (env, now) => pruneExpiredPreviousSecrets(database(env.DB), now) },
   { name: 'oidc', prune: (env, now) => pruneOidc(database(env.DB), now) },
   { name: 'user_sessions', prune: (env, now) => pruneExpiredSessionIndex(env, now) },
+  { name: 'one_time_links', prune: (env, now) => pruneOneTimeLinks(database(env.DB), now) },
+  { name: 'onboarding_rate_limits', prune: (env, now) => pruneRateLimits(database(env.DB), now) },
 ];

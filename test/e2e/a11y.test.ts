@@ -79,6 +79,9 @@ describe('accessibility (axe-core)', () => {
     ['a user', () => `/admin/users/${userId}`],
     ['Signing keys', () => '/admin/keys'],
     ['Audit log', () => '/admin/audit'],
+    ['Onboarding', () => '/admin/onboarding'],
+    ['Forgot password (not the console)', () => '/password/forgot'],
+    ['Change email (not the console)', () => '/account/email'],
   ])('the console page %s has no serious or critical violations', (_, path) =>
     withDiagnostics(async () => {
       await arriveAt(page, (u) => u.pathname === path(), () => page.goto(at(path())));

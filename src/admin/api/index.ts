@@ -9,6 +9,7 @@ import { brandingLogoApi } from './branding-logo';
 import { emailApi } from './email';
 import { identitySourcesApi } from './identity-sources';
 import { mfaApi } from './mfa';
+import { onboardingApi } from './onboarding';
 import { operationsApi } from './operations';
 import { usersApi } from './users';
 
@@ -19,6 +20,7 @@ adminApi.use('*', requireAdminToken);
 adminApi.route('/branding/logo', brandingLogoApi);
 adminApi.use('*', limitBody(64 * 1024));
 adminApi.route('/apps', appsApi);
+adminApi.route('/', onboardingApi);
 adminApi.route('/users', usersApi);
 adminApi.route('/identity-sources', identitySourcesApi);
 adminApi.route('/email', emailApi);

@@ -5,6 +5,7 @@ import type { AppEnv } from '../../http/context';
 import { RequestError, ValidationError } from '../../lib/errors';
 import { endUserSessionsAndNotifyApps, syncUserSessionsAndNotifyApps } from '../../oidc/backchannel';
 import { importUsersFromCsv } from '../../users/import';
+import { inviteImported } from '../../onboarding/invites';
 import { changedUserFields } from '../../users/changes';
 import { parseNewUser, parseUserChanges } from '../../users/input';
 import { isEmpty } from '../../lib/changes';
@@ -62,6 +63,8 @@ usersApi.post('/import', async (c) => {
   const result = await importUsersFromCsv(db(c), await c.req.text());
   if ('error' in result) throw new ValidationError({ csv: result.error });
   const created = result.outcomes.filter((o) => o.created).length;
-  audit(c, { type: 'user.import', actor: ACTOR, target: '', detail: { created, refused: result.outcomes.length - created } });
-  return c.json({ created, refused: result.outcomes.length - created, rows: result.outcomes });
+  // ?invite=true: users created without a password get an invitation by email (src/onboarding/).
+  const invited = c.req.query('invite') === 'true' ? await inviteImported(c, result.outcomes) : 0;
+  audit(c, { type: 'user.import', actor: ACTOR, target: '', detail: { created, refused: result.outcomes.length - created, invited } });
+  return c.json({ created, refused: result.outcomes.length - created, invited, rows: result.outcomes });
 });

@@ -8,6 +8,7 @@ import type { ConsoleContext } from './context';
 const SECTIONS = [
   ['/admin/apps', 'Applications'],
   ['/admin/users', 'Users'],
+  ['/admin/onboarding', 'Onboarding'],
   ['/admin/identity-sources', 'Identity sources'],
   ['/admin/protection', 'Sign-in protection'],
   ['/admin/security', 'Sign-in security'],

@@ -8,7 +8,8 @@ import { NotFoundError } from '../../lib/errors';
 import { kvKeys, kvTtl } from '../../sessions/kv';
 import { IMPORT_COLUMNS, MAX_IMPORT_ROWS } from '../../users/csv';
 import { importUsersFromCsv, type ImportOutcome } from '../../users/import';
-import { PostForm, TextArea } from '../../ui/components';
+import { Checkbox, PostForm, TextArea } from '../../ui/components';
+import { inviteImported } from '../../onboarding/invites';
 import { actorOf, type ConsoleContext, type ConsoleEnv } from './context';
 import { ConsolePage } from './layout';
 
@@ -35,6 +36,7 @@ function ImportForm(props: { c: ConsoleContext; error?: string; csv?: string }) 
       <label for="file">CSV file</label>
       <input type="file" id="file" name="file" accept=".csv,text/csv" />
       <TextArea name="csv" label="…or paste the CSV" value={props.csv} rows={6} placeholder={'email,name,groups,password\nada@example.com,Ada Lovelace,staff;eng,a-long-initial-password'} />
+      <Checkbox name="invite" label="Invite users without a password by email (a link to choose one)" />
       <div class="actions">
         <button type="submit" class="inline">
           Import users
@@ -69,7 +71,8 @@ importPages.post('/', async (c) => {
     );
   }
   const created = result.outcomes.filter((o) => o.created).length;
-  audit(c, { type: 'user.import', actor: actorOf(c), target: '', detail: { created, refused: result.outcomes.length - created } });
+  const invited = c.get('form').invite === 'on' ? await inviteImported(c, result.outcomes) : 0;
+  audit(c, { type: 'user.import', actor: actorOf(c), target: '', detail: { created, refused: result.outcomes.length - created, invited } });
   const reportId = randomToken(12);
   await c.env.KV.put(kvKeys.importReport(reportId), JSON.stringify(result.outcomes), { expirationTtl: kvTtl(600) });
   return c.redirect(`/admin/users/import/${reportId}`, 303);

@@ -127,6 +127,9 @@ userPages.get('/', async (c) => {
       <div class="toolbar">
         <SearchForm action="/admin/users" value={search} label="Search users" placeholder="Email or name" />
         <div class="actions">
+          <a class="button secondary inline" href="/admin/onboarding">
+            Invite by email
+          </a>
           <a class="button secondary inline" href="/admin/users/import">
             Import CSV
           </a>
