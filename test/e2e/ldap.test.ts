@@ -1,0 +1,369 @@
+// End to end: directory sign-in against a real OpenLDAP server. The test starts Debian's slapd
+// on a free loopback port with a generated slapd.conf (mdb backend in a temp dir, the memberof
+// overlay so users carry memberOf, ppolicy so an account can be locked), loads people and groups
+// with ldapadd, and drives edge-sso (wrangler dev) in headless Chromium through an app whose
+// primary identity source is that directory.
+//
+// Transport: plain ldap:// on 127.0.0.1 (allowed only on loopback). workerd trusts only public
+// CAs, so ldaps:// and StartTLS against a self-signed slapd cannot be exercised here; their
+// requests are covered at the BER level in test/federation/ldap-client.test.ts.
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { jwtVerify } from 'jose';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { arriveAt, describePage, freePort, launchChromium, newPage, startLocalWorker, startStubApp, stopAll, withDiagnostics, type LocalWorker, type StubApp } from './support';
+
+const SLAPD = '/usr/sbin/slapd';
+const INSTALL = 'apt-get install -y slapd ldap-utils (with the debconf preseed "slapd slapd/no_configuration boolean true")';
+const SUFFIX = 'dc=example,dc=com';
+const ROOT_DN = `cn=admin,${SUFFIX}`;
+const ROOT_PW = 'root-secret';
+const SERVICE_DN = `cn=edge-sso,ou=services,${SUFFIX}`;
+const SERVICE_PW = 'service-secret-1';
+const SLUG = 'corp-ldap';
+const PASSWORDS = { alice: 'alice-pass-1', bob: 'bob-pass-1', carol: 'carol-pass-1' };
+const GENERIC = 'The email or password is not correct.';
+
+interface Slapd {
+  url: string;
+  port: number;
+  dir: string;
+  child: ChildProcess;
+  log: string[];
+  stop(): Promise<void>;
+}
+
+function slapdConf(dir: string): string {
+  return `include /etc/ldap/schema/core.schema
+include /etc/ldap/schema/cosine.schema
+include /etc/ldap/schema/inetorgperson.schema
+include /etc/ldap/schema/nis.schema
+modulepath /usr/lib/ldap
+moduleload back_mdb
+moduleload memberof
+moduleload ppolicy
+pidfile ${dir}/slapd.pid
+argsfile ${dir}/slapd.args
+
+database mdb
+suffix "${SUFFIX}"
+rootdn "${ROOT_DN}"
+rootpw ${ROOT_PW}
+directory ${dir}/data
+maxsize 10485760
+access to attrs=userPassword by self write by anonymous auth by * none
+access to * by users read by anonymous auth
+overlay memberof
+overlay ppolicy
+ppolicy_default "cn=default,ou=policies,${SUFFIX}"
+`;
+}
+
+const LDIF = `dn: ${SUFFIX}
+objectClass: dcObject
+objectClass: organization
+dc: example
+o: Example Corp
+
+dn: ou=people,${SUFFIX}
+objectClass: organizationalUnit
+ou: people
+
+dn: ou=groups,${SUFFIX}
+objectClass: organizationalUnit
+ou: groups
+
+dn: ou=services,${SUFFIX}
+objectClass: organizationalUnit
+ou: services
+
+dn: ou=policies,${SUFFIX}
+objectClass: organizationalUnit
+ou: policies
+
+dn: cn=default,ou=policies,${SUFFIX}
+objectClass: pwdPolicy
+objectClass: device
+cn: default
+pwdAttribute: userPassword
+
+dn: ${SERVICE_DN}
+objectClass: organizationalRole
+objectClass: simpleSecurityObject
+cn: edge-sso
+userPassword: ${SERVICE_PW}
+
+dn: uid=alice,ou=people,${SUFFIX}
+objectClass: inetOrgPerson
+uid: alice
+cn: Alice Liddell
+givenName: Alice
+sn: Liddell
+mail: alice@example.com
+userPassword: ${PASSWORDS.alice}
+
+dn: uid=bob,ou=people,${SUFFIX}
+objectClass: inetOrgPerson
+uid: bob
+cn: Bob Builder
+givenName: Bob
+sn: Builder
+mail: bob@example.com
+userPassword: ${PASSWORDS.bob}
+
+dn: uid=carol,ou=people,${SUFFIX}
+objectClass: inetOrgPerson
+uid: carol
+cn: Carol Locked
+sn: Locked
+mail: carol@example.com
+userPassword: ${PASSWORDS.carol}
+pwdAccountLockedTime: 000001010000Z
+
+dn: cn=Developers,ou=groups,${SUFFIX}
+objectClass: groupOfNames
+cn: Developers
+member: uid=alice,ou=people,${SUFFIX}
+
+dn: cn=Staff,ou=groups,${SUFFIX}
+objectClass: groupOfNames
+cn: Staff
+member: uid=alice,ou=people,${SUFFIX}
+member: uid=bob,ou=people,${SUFFIX}
+`;
+
+async function startSlapd(): Promise<Slapd> {
+  if (!existsSync(SLAPD)) throw new Error(`${SLAPD} is missing: ${INSTALL}`);
+  const dir = mkdtempSync(join(tmpdir(), 'edge-sso-slapd-'));
+  mkdirSync(join(dir, 'data'));
+  writeFileSync(join(dir, 'slapd.conf'), slapdConf(dir));
+  writeFileSync(join(dir, 'data.ldif'), LDIF);
+  const port = await freePort();
+  const url = `ldap://127.0.0.1:${port}`;
+  const log: string[] = [];
+  // -d 0: stay in the foreground (so the test owns the process) without debug output.
+  const child = spawn(SLAPD, ['-f', join(dir, 'slapd.conf'), '-h', `${url}/`, '-d', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  child.stdout!.on('data', (d) => log.push(String(d)));
+  child.stderr!.on('data', (d) => log.push(String(d)));
+  const stop = async () => {
+    if (child.exitCode === null && child.signalCode === null) {
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGTERM');
+      await exited;
+    }
+  };
+  const answers = () => {
+    try {
+      execFileSync('ldapwhoami', ['-x', '-H', url, '-D', ROOT_DN, '-w', ROOT_PW], { stdio: 'pipe' });
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  for (const deadline = Date.now() + 20_000; !answers(); await new Promise((r) => setTimeout(r, 100))) {
+    if (child.exitCode !== null || Date.now() > deadline) {
+      await stop();
+      throw new Error(`slapd did not start (exit ${child.exitCode}): ${log.join('')}`);
+    }
+  }
+  execFileSync('ldapadd', ['-x', '-H', url, '-D', ROOT_DN, '-w', ROOT_PW, '-f', join(dir, 'data.ldif')], { stdio: 'pipe' });
+  return {
+    url,
+    port,
+    dir,
+    child,
+    log,
+    stop: async () => {
+      await stop();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+describe('directory sign-in against OpenLDAP (slapd)', () => {
+  let worker: LocalWorker;
+  let slapd: Slapd;
+  let stub: StubApp;
+  let browser: Browser;
+  let app: { client_id: string; client_secret: string };
+  let redirectUrl: string;
+  let aliceSub: string;
+
+  beforeAll(async () => {
+    slapd = await startSlapd();
+    worker = await startLocalWorker();
+    stub = await startStubApp();
+    browser = await launchChromium();
+    redirectUrl = `${stub.url}/callback`;
+  });
+
+  afterAll(async () => {
+    await slapd?.stop();
+    await stopAll();
+  });
+
+  const ssoUrl = () => `${worker.url}/sso/jwt/${app.client_id}?${new URLSearchParams({ redirect_uri: redirectUrl, state: 'e2e' })}`;
+  const atApp = (url: URL) => url.origin === stub.url;
+  const atDirectoryForm = (url: URL) => url.pathname === '/login' && url.searchParams.get('source') === SLUG;
+
+  async function step(page: Page | undefined, fn: () => Promise<void>) {
+    await withDiagnostics(fn, { extra: () => ({ slapd: slapd.log.join('') }) }).catch(async (error: Error) => {
+      if (page) error.message = `${error.message}\n--- browser page now ---\n${await describePage(page)}`;
+      throw error;
+    });
+  }
+
+  async function appToken(page: Page): Promise<Record<string, unknown>> {
+    const url = new URL(page.url());
+    expect(url.searchParams.get('state')).toBe('e2e');
+    const token = url.searchParams.get('id_token');
+    expect(token).toBeTruthy();
+    const { payload } = await jwtVerify(token!, new TextEncoder().encode(app.client_secret), { issuer: worker.url, audience: app.client_id });
+    return payload as Record<string, unknown>;
+  }
+
+  /** Opens the app's SSO URL (which shows the directory's form) and submits login and password; returns the form's answer status. */
+  async function signIn(page: Page, login: string, password: string): Promise<number> {
+    await arriveAt(page, atDirectoryForm, () => page.goto(ssoUrl()));
+    await expect(page.locator('h1').innerText()).resolves.toBe('Sign in with Corp Directory');
+    await page.locator('#email').fill(login);
+    await page.locator('#password').fill(password);
+    if (password === '') await page.locator('#password').evaluate((el) => el.removeAttribute('required'));
+    const answer = page.waitForResponse((r) => r.request().method() === 'POST' && new URL(r.url()).pathname === '/login');
+    await page.locator('button[type="submit"]').click();
+    const status = (await answer).status();
+    await page.waitForLoadState('domcontentloaded');
+    return status;
+  }
+
+  async function expectRefused(page: Page, login: string, password: string, status = 401, message = GENERIC) {
+    expect(await signIn(page, login, password)).toBe(status);
+    expect(await page.locator('[role="alert"]').innerText()).toContain(message);
+    expect(atApp(new URL(page.url()))).toBe(false);
+  }
+
+  it('an admin adds the directory as an identity source (bind password never returned) and makes it an app’s primary source', async () => {
+    await step(undefined, async () => {
+      const source = await worker.api('POST', '/identity-sources', {
+        type: 'ldap',
+        slug: SLUG,
+        name: 'Corp Directory',
+        url: slapd.url,
+        bind_dn: SERVICE_DN,
+        bind_password: SERVICE_PW,
+        user_base_dn: `ou=people,${SUFFIX}`,
+        user_filter: '(|(uid={login})(mail={login}))',
+        timeout_ms: 3000,
+        use_for_password_login: true,
+      });
+      expect(source.type).toBe('ldap');
+      expect(JSON.stringify(source)).not.toContain(SERVICE_PW);
+      const insecure = await worker.api('POST', '/identity-sources', { type: 'ldap', url: 'ldap://ldap.example.com', bind_dn: SERVICE_DN, bind_password: 'x', user_base_dn: SUFFIX }).catch((e) => e);
+      expect(insecure.status).toBe(400);
+      expect(insecure.body.fields.url).toMatch(/ldaps/);
+      const noLogin = await worker.api('POST', '/identity-sources', { type: 'ldap', url: slapd.url, bind_dn: SERVICE_DN, bind_password: 'x', user_base_dn: SUFFIX, user_filter: '(uid=alice)' }).catch((e) => e);
+      expect(noLogin.body.fields.user_filter).toMatch(/\{login\}/);
+      app = await worker.api('POST', '/apps', { name: 'Directory app', redirect_urls: [redirectUrl], identity_source: SLUG });
+    });
+  });
+
+  it('a directory user signs in by uid; the app gets a token with the directory profile and groups', async () => {
+    const { page, close } = await newPage(browser);
+    await step(page, async () => {
+      await signIn(page, 'alice', PASSWORDS.alice);
+      await page.waitForURL(atApp);
+      const claims = await appToken(page);
+      expect(claims).toMatchObject({ email: 'alice@example.com', name: 'Alice Liddell', given_name: 'Alice', family_name: 'Liddell', idp: SLUG });
+      expect([...(claims.groups as string[])].sort()).toEqual(['Developers', 'Staff']);
+      aliceSub = claims.sub as string;
+      // The user was provisioned just in time, linked to the directory entry.
+      const users = await worker.api('GET', `/users?q=${encodeURIComponent('alice@example.com')}`);
+      expect(users.total).toBe(1);
+    });
+    await close();
+  });
+
+  it('the same person signs in by mail and is the same user', async () => {
+    const { page, close } = await newPage(browser);
+    await step(page, async () => {
+      await signIn(page, 'alice@example.com', PASSWORDS.alice);
+      await page.waitForURL(atApp);
+      expect((await appToken(page)).sub).toBe(aliceSub);
+    });
+    await close();
+  });
+
+  it('a wrong password, an unknown user and an empty password get the same generic error', async () => {
+    const { page, close } = await newPage(browser);
+    await step(page, async () => {
+      await expectRefused(page, 'alice', 'not-her-password');
+      await expectRefused(page, 'nobody', 'whatever');
+      await expectRefused(page, 'alice', '');
+    });
+    await close();
+  });
+
+  it('filter injection: a login such as *)(uid=* is a literal, and matches nobody', async () => {
+    const { page, close } = await newPage(browser);
+    await step(page, async () => {
+      await expectRefused(page, '*)(uid=*', PASSWORDS.alice);
+      await expectRefused(page, '*', PASSWORDS.alice);
+      await expectRefused(page, 'ali*', PASSWORDS.alice);
+      await expectRefused(page, 'alice)(|(uid=*', PASSWORDS.alice);
+    });
+    await close();
+  });
+
+  it('a password changed in the directory applies at the next sign-in', async () => {
+    execFileSync('ldappasswd', ['-x', '-H', slapd.url, '-D', ROOT_DN, '-w', ROOT_PW, '-s', 'alice-pass-2', `uid=alice,ou=people,${SUFFIX}`], { stdio: 'pipe' });
+    const { page, close } = await newPage(browser);
+    await step(page, async () => {
+      await expectRefused(page, 'alice', PASSWORDS.alice);
+      await signIn(page, 'alice', 'alice-pass-2');
+      await page.waitForURL(atApp);
+      expect((await appToken(page)).sub).toBe(aliceSub);
+    });
+    await close();
+  });
+
+  it('an account locked in the directory (ppolicy pwdAccountLockedTime) cannot sign in, even with its right password', async () => {
+    const { page, close } = await newPage(browser);
+    await step(page, async () => {
+      await expectRefused(page, 'carol', PASSWORDS.carol);
+      const users = await worker.api('GET', `/users?q=${encodeURIComponent('carol@example.com')}`);
+      expect(users.total).toBe(0);
+    });
+    await close();
+  });
+
+  it('user federation: the default login form signs in a directory user who has no local password', async () => {
+    const { page, close } = await newPage(browser);
+    await step(page, async () => {
+      await page.goto(`${worker.url}/login`);
+      await expect(page.locator('h1').innerText()).resolves.toBe('Sign in');
+      await page.locator('#email').fill('bob@example.com');
+      await page.locator('#password').fill(PASSWORDS.bob);
+      await arriveAt(page, (url) => url.pathname === '/my-apps', () => page.locator('button[type="submit"]').click());
+      const users = await worker.api('GET', `/users?q=${encodeURIComponent('bob@example.com')}`);
+      expect(users.total).toBe(1);
+      expect(users.users[0].groups).toEqual(['Staff']);
+    });
+    await close();
+  });
+
+  it('the directory down: a clear 503 page, and the worker keeps serving (/healthz is 200)', async () => {
+    await slapd.child.kill('SIGTERM');
+    await new Promise((resolve) => (slapd.child.exitCode !== null ? resolve(null) : slapd.child.once('exit', resolve)));
+    const { page, close } = await newPage(browser);
+    await step(page, async () => {
+      expect(await signIn(page, 'alice', 'alice-pass-2')).toBe(503);
+      expect(await page.locator('[role="alert"]').innerText()).toContain('The directory is unreachable; try again later.');
+      const health = await fetch(`${worker.url}/healthz`);
+      expect(health.status).toBe(200);
+    });
+    await close();
+  });
+});
