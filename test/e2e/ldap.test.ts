@@ -89,6 +89,7 @@ objectClass: pwdPolicy
 objectClass: device
 cn: default
 pwdAttribute: userPassword
+pwdLockout: TRUE
 
 dn: ${SERVICE_DN}
 objectClass: organizationalRole
@@ -311,6 +312,7 @@ describe('directory sign-in against OpenLDAP (slapd)', () => {
     await step(page, async () => {
       await expectRefused(page, '*)(uid=*', PASSWORDS.alice);
       await expectRefused(page, '*', PASSWORDS.alice);
+      // Unescaped, this one would match alice alone and sign her in with her password.
       await expectRefused(page, 'ali*', PASSWORDS.alice);
       await expectRefused(page, 'alice)(|(uid=*', PASSWORDS.alice);
     });
