@@ -356,6 +356,35 @@ describe('directory sign-in against OpenLDAP (slapd)', () => {
     await close();
   });
 
+  it('console Test connection: the service bind and a lookup show the mapped profile and groups, never a password', async () => {
+    const admin = { email: 'admin@example.org', password: 'admin-pass-123456' };
+    await worker.api('POST', '/users', { ...admin, name: 'Admin', roles: ['admin'] });
+    const { page, close } = await newPage(browser);
+    await step(page, async () => {
+      await arriveAt(page, (u) => u.pathname === '/login', () => page.goto(`${worker.url}/admin`));
+      await page.locator('#email').fill(admin.email);
+      await page.locator('#password').fill(admin.password);
+      await arriveAt(page, (u) => u.pathname.startsWith('/admin/'), () => page.locator('button[type="submit"]').click());
+      await arriveAt(page, (u) => u.pathname === `/admin/identity-sources/${SLUG}`, () => page.goto(`${worker.url}/admin/identity-sources/${SLUG}`));
+      await arriveAt(page, (u) => u.pathname.endsWith('/test'), () => page.getByRole('link', { name: 'Test connection' }).click());
+      await expect(page.locator('#test-result h2').innerText()).resolves.toContain('Connected');
+      await page.getByLabel('Login name or email to look up').fill('alice');
+      await arriveAt(page, (u) => u.searchParams.get('login') === 'alice', () => page.getByRole('button', { name: 'Look up' }).click());
+      const mapped = JSON.parse(await page.locator('#test-mapped').innerText());
+      expect(mapped).toMatchObject({ email: 'alice@example.com', name: 'Alice Liddell', username: 'alice' });
+      expect([...mapped.groups].sort()).toEqual(['Developers', 'Staff']);
+      const body = await page.locator('body').innerText();
+      expect(body).toContain(`uid=alice,ou=people,${SUFFIX}`);
+      for (const secret of [SERVICE_PW, 'alice-pass-2', PASSWORDS.alice, 'userPassword']) expect(body).not.toContain(secret);
+      await arriveAt(page, (u) => u.searchParams.get('login') === 'nobody', async () => {
+        await page.getByLabel('Login name or email to look up').fill('nobody');
+        await page.getByRole('button', { name: 'Look up' }).click();
+      });
+      await expect(page.locator('[role="alert"]').innerText()).resolves.toContain('No user matches');
+    });
+    await close();
+  });
+
   it('the directory down: a clear 503 page, and the worker keeps serving (/healthz is 200)', async () => {
     await slapd.child.kill('SIGTERM');
     await new Promise((resolve) => (slapd.child.exitCode !== null ? resolve(null) : slapd.child.once('exit', resolve)));
