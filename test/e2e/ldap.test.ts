@@ -4,9 +4,9 @@
 // with ldapadd, and drives edge-sso (wrangler dev) in headless Chromium through an app whose
 // primary identity source is that directory.
 //
-// Transport: plain ldap:// on 127.0.0.1 (allowed only on loopback). workerd trusts only public
-// CAs, so ldaps:// and StartTLS against a self-signed slapd cannot be exercised here; their
-// requests are covered at the BER level in test/federation/ldap-client.test.ts.
+// Transports: plain ldap:// on 127.0.0.1 (allowed only on loopback) for most tests; ldaps:// and
+// StartTLS with a certificate from a throw-away CA that this worker trusts (./ldap-tls.ts).
+import { cleanupTls, TLS } from './ldap-tls';
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -29,6 +29,8 @@ const GENERIC = 'The email or password is not correct.';
 
 interface Slapd {
   url: string;
+  /** ldaps://127.0.0.1:<port> */
+  secureUrl: string;
   port: number;
   dir: string;
   child: ChildProcess;
@@ -45,6 +47,9 @@ modulepath /usr/lib/ldap
 moduleload back_mdb
 moduleload memberof
 moduleload ppolicy
+TLSCACertificateFile ${TLS.ca}
+TLSCertificateFile ${TLS.cert}
+TLSCertificateKeyFile ${TLS.key}
 pidfile ${dir}/slapd.pid
 argsfile ${dir}/slapd.args
 
@@ -124,6 +129,14 @@ mail: carol@example.com
 userPassword: ${PASSWORDS.carol}
 pwdAccountLockedTime: 000001010000Z
 
+dn: uid=dave,ou=people,${SUFFIX}
+objectClass: inetOrgPerson
+uid: dave
+cn: Dave Secure
+sn: Secure
+mail: dave@example.com
+userPassword: dave-pass-1
+
 dn: cn=Developers,ou=groups,${SUFFIX}
 objectClass: groupOfNames
 cn: Developers
@@ -134,6 +147,7 @@ objectClass: groupOfNames
 cn: Staff
 member: uid=alice,ou=people,${SUFFIX}
 member: uid=bob,ou=people,${SUFFIX}
+member: uid=dave,ou=people,${SUFFIX}
 `;
 
 async function startSlapd(): Promise<Slapd> {
@@ -144,9 +158,10 @@ async function startSlapd(): Promise<Slapd> {
   writeFileSync(join(dir, 'data.ldif'), LDIF);
   const port = await freePort();
   const url = `ldap://127.0.0.1:${port}`;
+  const secureUrl = `ldaps://127.0.0.1:${await freePort()}`;
   const log: string[] = [];
-  // -d 0: stay in the foreground (so the test owns the process) without debug output.
-  const child = spawn(SLAPD, ['-f', join(dir, 'slapd.conf'), '-h', `${url}/`, '-d', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  // -d 256 (stats): stay in the foreground (so the test owns the process), logging each operation and TLS handshake.
+  const child = spawn(SLAPD, ['-f', join(dir, 'slapd.conf'), '-h', `${url}/ ${secureUrl}/`, '-d', '256'], { stdio: ['ignore', 'pipe', 'pipe'] });
   child.stdout!.on('data', (d) => log.push(String(d)));
   child.stderr!.on('data', (d) => log.push(String(d)));
   const stop = async () => {
@@ -173,6 +188,7 @@ async function startSlapd(): Promise<Slapd> {
   execFileSync('ldapadd', ['-x', '-H', url, '-D', ROOT_DN, '-w', ROOT_PW, '-f', join(dir, 'data.ldif')], { stdio: 'pipe' });
   return {
     url,
+    secureUrl,
     port,
     dir,
     child,
@@ -204,6 +220,7 @@ describe('directory sign-in against OpenLDAP (slapd)', () => {
   afterAll(async () => {
     await slapd?.stop();
     await stopAll();
+    cleanupTls();
   });
 
   const ssoUrl = () => `${worker.url}/sso/jwt/${app.client_id}?${new URLSearchParams({ redirect_uri: redirectUrl, state: 'e2e' })}`;
@@ -356,6 +373,43 @@ describe('directory sign-in against OpenLDAP (slapd)', () => {
     await close();
   });
 
+  it('ldaps:// and StartTLS: the same sign-in over TLS, verified against the CA the worker trusts', async () => {
+    const common = { bind_dn: SERVICE_DN, bind_password: SERVICE_PW, user_base_dn: `ou=people,${SUFFIX}`, timeout_ms: 3000, trust_email_for_linking: true, show_on_login_page: false };
+    await worker.api('POST', '/identity-sources', { ...common, type: 'ldap', slug: 'corp-ldaps', name: 'Corp LDAPS', url: slapd.secureUrl });
+    await worker.api('POST', '/identity-sources', { ...common, type: 'ldap', slug: 'corp-starttls', name: 'Corp StartTLS', url: slapd.url, start_tls: true });
+    let sub: unknown;
+    for (const slug of ['corp-ldaps', 'corp-starttls']) {
+      const { page, close } = await newPage(browser);
+      await step(page, async () => {
+        await arriveAt(page, (u) => u.pathname === '/login' && u.searchParams.get('source') === slug, () => page.goto(`${ssoUrl()}&idp=${slug}`));
+        await page.locator('#email').fill('dave');
+        await page.locator('#password').fill('dave-pass-1');
+        await arriveAt(page, atApp, () => page.locator('button[type="submit"]').click());
+        const claims = await appToken(page);
+        expect(claims).toMatchObject({ email: 'dave@example.com', name: 'Dave Secure', idp: slug, groups: ['Staff'] });
+        sub ??= claims.sub;
+        expect(claims.sub).toBe(sub);
+      });
+      await close();
+    }
+    // slapd saw the StartTLS extended operation and TLS handshakes, not a plain bind.
+    const log = slapd.log.join('');
+    expect(log).toMatch(/EXT oid=1\.3\.6\.1\.4\.1\.1466\.20037/);
+    expect(log).toMatch(/TLS established/);
+    // ldaps:// to the plain port: no TLS handshake, so the directory is unreachable (503), never a plain fallback.
+    await worker.api('POST', '/identity-sources', { ...common, type: 'ldap', slug: 'corp-wrong-tls', name: 'Corp wrong port', url: slapd.url.replace('ldap://', 'ldaps://') });
+    const { page, close } = await newPage(browser);
+    await step(page, async () => {
+      await arriveAt(page, (u) => u.searchParams.get('source') === 'corp-wrong-tls', () => page.goto(`${ssoUrl()}&idp=corp-wrong-tls`));
+      await page.locator('#email').fill('dave');
+      await page.locator('#password').fill('dave-pass-1');
+      const answer = page.waitForResponse((r) => r.request().method() === 'POST');
+      await page.locator('button[type="submit"]').click();
+      expect((await answer).status()).toBe(503);
+    });
+    await close();
+  });
+
   it('console Test connection: the service bind and a lookup show the mapped profile and groups, never a password', async () => {
     const admin = { email: 'admin@example.org', password: 'admin-pass-123456' };
     await worker.api('POST', '/users', { ...admin, name: 'Admin', roles: ['admin'] });
@@ -371,6 +425,8 @@ describe('directory sign-in against OpenLDAP (slapd)', () => {
       await page.getByLabel('Login name or email to look up').fill('alice');
       await arriveAt(page, (u) => u.searchParams.get('login') === 'alice', () => page.getByRole('button', { name: 'Look up' }).click());
       const mapped = JSON.parse(await page.locator('#test-mapped').innerText());
+      const subject = await page.locator('#test-subject').innerText();
+      expect(subject).toMatch(/^[0-9a-f-]{36}$/); // OpenLDAP's entryUUID, not the DN
       expect(mapped).toMatchObject({ email: 'alice@example.com', name: 'Alice Liddell', username: 'alice' });
       expect([...mapped.groups].sort()).toEqual(['Developers', 'Staff']);
       const body = await page.locator('body').innerText();
@@ -381,6 +437,13 @@ describe('directory sign-in against OpenLDAP (slapd)', () => {
         await page.getByRole('button', { name: 'Look up' }).click();
       });
       await expect(page.locator('[role="alert"]').innerText()).resolves.toContain('No user matches');
+      // The user page shows where a directory user comes from: the source and the entry's entryUUID.
+      const alice = (await worker.api('GET', `/users?q=${encodeURIComponent('alice@example.com')}`)).users[0];
+      await arriveAt(page, (u) => u.pathname === `/admin/users/${alice.id}`, () => page.goto(`${worker.url}/admin/users/${alice.id}`));
+      const linked = await page.locator('#linked-identities').innerText();
+      expect(linked).toContain(SLUG);
+      expect(linked).toContain(mapped.email);
+      expect(linked).toContain(subject);
     });
     await close();
   });
