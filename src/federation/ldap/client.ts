@@ -69,7 +69,14 @@ export class LdapConnection {
       throw error instanceof LdapError ? error : new LdapError('unreachable', `cannot connect to ${where}: ${(error as Error).message}`);
     }
     const connection = new LdapConnection(socket, options.timeoutMs);
-    if (address.transport === 'starttls') await connection.startTls(address.hostname);
+    if (address.transport === 'starttls') {
+      try {
+        await connection.startTls(address.hostname);
+      } catch (error) {
+        await connection.close();
+        throw error;
+      }
+    }
     return connection;
   }
 

@@ -11,7 +11,8 @@ import { loadServedSource, type SourceWithSecrets } from '../store';
 import { DIRECTORY_TYPES, federatedPasswordCheck, signInWithDirectory } from './sign-in';
 
 export const DIRECTORY_UNREACHABLE = 'The directory is unreachable; try again later.';
-const DIRECTORY_DISABLED = 'This account is disabled in the directory. Contact your administrator.';
+// Shown only after the directory accepted the password (like the local form's message).
+const ACCOUNT_DISABLED = 'This account is disabled. Contact your administrator.';
 
 /** The directory a login form signs in with (the `source` of an app whose primary source is a directory). */
 export interface LoginDirectory {
@@ -53,7 +54,7 @@ export function directoryProblem(c: AppContext, { outcome }: Extract<SignInOutco
       return { error: DIRECTORY_UNREACHABLE, status: 503 };
     case 'disabled':
       audit(c, { type: 'login.failure', actor: 'anonymous', target: outcome.target, detail: { ...detail, source: outcome.source, reason: 'disabled' } });
-      return { error: DIRECTORY_DISABLED, status: 403 };
+      return { error: ACCOUNT_DISABLED, status: 403 };
     case 'refusal':
       audit(c, { type: 'login.failure', actor: 'anonymous', target: outcome.target, detail: { ...detail, source: outcome.source, reason: outcome.reason } });
       return { error: refusalMessage(outcome.reason, outcome.sourceName), status: 403 };
