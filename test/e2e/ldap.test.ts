@@ -26,6 +26,7 @@ const SERVICE_PW = 'service-secret-1';
 const SLUG = 'corp-ldap';
 const PASSWORDS = { alice: 'alice-pass-1', bob: 'bob-pass-1', carol: 'carol-pass-1' };
 const GENERIC = 'The email or password is not correct.';
+const LOCKOUT_THRESHOLD = 5;
 
 interface Slapd {
   url: string;
@@ -137,6 +138,14 @@ sn: Secure
 mail: dave@example.com
 userPassword: dave-pass-1
 
+dn: uid=frank,ou=people,${SUFFIX}
+objectClass: inetOrgPerson
+uid: frank
+cn: Frank Guessed
+sn: Guessed
+mail: frank@example.com
+userPassword: frank-pass-1
+
 dn: cn=Developers,ou=groups,${SUFFIX}
 objectClass: groupOfNames
 cn: Developers
@@ -211,7 +220,8 @@ describe('directory sign-in against OpenLDAP (slapd)', () => {
 
   beforeAll(async () => {
     slapd = await startSlapd();
-    worker = await startLocalWorker();
+    // A low lockout threshold, so that the lockout test needs few attempts.
+    worker = await startLocalWorker({ vars: { LOCKOUT_THRESHOLD: String(LOCKOUT_THRESHOLD) } });
     stub = await startStubApp();
     browser = await launchChromium();
     redirectUrl = `${stub.url}/callback`;
@@ -353,6 +363,17 @@ describe('directory sign-in against OpenLDAP (slapd)', () => {
     await step(page, async () => {
       await expectRefused(page, 'carol', PASSWORDS.carol);
       const users = await worker.api('GET', `/users?q=${encodeURIComponent('carol@example.com')}`);
+      expect(users.total).toBe(0);
+    });
+    await close();
+  });
+
+  it('lockout: wrong directory passwords lock the login like local ones; then even the right password waits', async () => {
+    const { page, close } = await newPage(browser);
+    await step(page, async () => {
+      for (let i = 0; i < LOCKOUT_THRESHOLD; i++) await expectRefused(page, 'frank', `guess-${i}`);
+      await expectRefused(page, 'frank', 'frank-pass-1', 429, 'Too many failed sign-ins');
+      const users = await worker.api('GET', `/users?q=${encodeURIComponent('frank@example.com')}`);
       expect(users.total).toBe(0);
     });
     await close();
