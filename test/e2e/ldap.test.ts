@@ -39,11 +39,22 @@ interface Slapd {
   stop(): Promise<void>;
 }
 
+/**
+ * The three Active Directory attributes the AD preset relies on, with Microsoft's OIDs and AD's
+ * matching rules (Debian's msuser.schema has them without equality rules, and its own memberOf
+ * would stand in the memberof overlay's way). Entries carry them through extensibleObject.
+ */
+const AD_SLICE_SCHEMA = `attributetype ( 1.2.840.113556.1.4.221 NAME 'sAMAccountName' EQUALITY caseIgnoreMatch SYNTAX 1.3.6.1.4.1.1466.115.121.1.15 SINGLE-VALUE )
+attributetype ( 1.2.840.113556.1.4.656 NAME 'userPrincipalName' EQUALITY caseIgnoreMatch SYNTAX 1.3.6.1.4.1.1466.115.121.1.15 SINGLE-VALUE )
+attributetype ( 1.2.840.113556.1.4.8 NAME 'userAccountControl' EQUALITY integerMatch SYNTAX 1.3.6.1.4.1.1466.115.121.1.27 SINGLE-VALUE )
+`;
+
 function slapdConf(dir: string): string {
   return `include /etc/ldap/schema/core.schema
 include /etc/ldap/schema/cosine.schema
 include /etc/ldap/schema/inetorgperson.schema
 include /etc/ldap/schema/nis.schema
+include ${dir}/ad-slice.schema
 modulepath /usr/lib/ldap
 moduleload back_mdb
 moduleload memberof
@@ -146,6 +157,31 @@ sn: Guessed
 mail: frank@example.com
 userPassword: frank-pass-1
 
+dn: cn=Grace Hopper,ou=people,${SUFFIX}
+objectClass: inetOrgPerson
+objectClass: extensibleObject
+cn: Grace Hopper
+sn: Hopper
+givenName: Grace
+displayName: Grace Hopper
+sAMAccountName: grace
+userPrincipalName: grace@corp.example.com
+mail: grace@example.com
+userAccountControl: 512
+userPassword: grace-pass-1
+
+dn: cn=Henry Disabled,ou=people,${SUFFIX}
+objectClass: inetOrgPerson
+objectClass: extensibleObject
+cn: Henry Disabled
+sn: Disabled
+displayName: Henry Disabled
+sAMAccountName: henry
+userPrincipalName: henry@corp.example.com
+mail: henry@example.com
+userAccountControl: 514
+userPassword: henry-pass-1
+
 dn: cn=Developers,ou=groups,${SUFFIX}
 objectClass: groupOfNames
 cn: Developers
@@ -157,6 +193,7 @@ cn: Staff
 member: uid=alice,ou=people,${SUFFIX}
 member: uid=bob,ou=people,${SUFFIX}
 member: uid=dave,ou=people,${SUFFIX}
+member: cn=Grace Hopper,ou=people,${SUFFIX}
 `;
 
 async function startSlapd(): Promise<Slapd> {
@@ -164,6 +201,7 @@ async function startSlapd(): Promise<Slapd> {
   const dir = mkdtempSync(join(tmpdir(), 'edge-sso-slapd-'));
   mkdirSync(join(dir, 'data'));
   writeFileSync(join(dir, 'slapd.conf'), slapdConf(dir));
+  writeFileSync(join(dir, 'ad-slice.schema'), AD_SLICE_SCHEMA);
   writeFileSync(join(dir, 'data.ldif'), LDIF);
   const port = await freePort();
   const url = `ldap://127.0.0.1:${port}`;
@@ -364,6 +402,56 @@ describe('directory sign-in against OpenLDAP (slapd)', () => {
       await expectRefused(page, 'carol', PASSWORDS.carol);
       const users = await worker.api('GET', `/users?q=${encodeURIComponent('carol@example.com')}`);
       expect(users.total).toBe(0);
+    });
+    await close();
+  });
+
+  it('Active Directory preset (slapd with AD’s account attributes): sAMAccountName or UPN, displayName, groups by search; userAccountControl bit 2 is refused', async () => {
+    await worker.api('POST', '/identity-sources', {
+      type: 'active-directory',
+      slug: 'corp-ad',
+      name: 'Corp AD',
+      url: slapd.url,
+      bind_dn: SERVICE_DN,
+      bind_password: SERVICE_PW,
+      user_base_dn: `ou=people,${SUFFIX}`,
+      group_base_dn: `ou=groups,${SUFFIX}`,
+      timeout_ms: 3000,
+      show_on_login_page: false,
+    });
+    let sub: unknown;
+    for (const login of ['grace', 'grace@corp.example.com']) {
+      const { page, close } = await newPage(browser);
+      await step(page, async () => {
+        await arriveAt(page, (u) => u.searchParams.get('source') === 'corp-ad', () => page.goto(`${ssoUrl()}&idp=corp-ad`));
+        await page.locator('#email').fill(login);
+        await page.locator('#password').fill('grace-pass-1');
+        await arriveAt(page, atApp, () => page.locator('button[type="submit"]').click());
+        const claims = await appToken(page);
+        expect(claims).toMatchObject({ email: 'grace@example.com', name: 'Grace Hopper', given_name: 'Grace', family_name: 'Hopper', preferred_username: 'grace', idp: 'corp-ad', groups: ['Staff'] });
+        sub ??= claims.sub;
+        expect(claims.sub).toBe(sub);
+      });
+      await close();
+    }
+    const { page, close } = await newPage(browser);
+    await step(page, async () => {
+      await arriveAt(page, (u) => u.searchParams.get('source') === 'corp-ad', () => page.goto(`${ssoUrl()}&idp=corp-ad`));
+      await page.locator('#email').fill('henry');
+      await page.locator('#password').fill('henry-pass-1');
+      const answer = page.waitForResponse((r) => r.request().method() === 'POST');
+      await page.locator('button[type="submit"]').click();
+      expect((await answer).status()).toBe(403);
+      await page.waitForLoadState('domcontentloaded');
+      expect(await page.locator('[role="alert"]').innerText()).toContain('This account is disabled.');
+      // The wrong password gets the generic answer: "disabled" is said only after the right one.
+      await arriveAt(page, (u) => u.searchParams.get('source') === 'corp-ad', () => page.goto(`${ssoUrl()}&idp=corp-ad`));
+      await page.locator('#email').fill('henry');
+      await page.locator('#password').fill('not-henrys');
+      await page.locator('button[type="submit"]').click();
+      await page.waitForLoadState('domcontentloaded');
+      expect(await page.locator('[role="alert"]').innerText()).toContain(GENERIC);
+      expect((await worker.api('GET', `/users?q=${encodeURIComponent('henry@example.com')}`)).total).toBe(0);
     });
     await close();
   });
