@@ -6,7 +6,7 @@ import { audit } from '../audit/audit';
 import { resolveBranding } from '../branding/branding';
 import { loadGlobalBranding } from '../branding/store';
 import { database } from '../db/client';
-import { directoryPasswordCheck, directoryProblem, loginDirectoryOf, readLoginDirectory } from '../federation/ldap/login';
+import { directoryAuditDetail, directoryPasswordCheck, directoryProblem, loginDirectoryOf, readLoginDirectory } from '../federation/ldap/login';
 import { loadLoginSources } from '../federation/store';
 import { settingsFrom } from '../env';
 import { throttleAddress, type AppContext, type AppEnv } from '../http/context';
@@ -86,7 +86,7 @@ loginRoutes.post('/login', limitBody(16 * 1024), async (c) => {
 
   const { lockout: policy, sessionTtlSeconds } = settingsFrom(c.env);
   const outcome = await checkSignIn(database(c.env.DB), { email, password, ip: throttleAddress(c) }, policy, directoryPasswordCheck(c));
-  const detail = { client_id: flow?.clientId };
+  const detail = { client_id: flow?.clientId, ...directoryAuditDetail(c) };
   if (outcome.kind === 'locked') {
     // A locked client address is refused without a row per attempt (the lock itself was audited
     // once, when it was set): an address spraying emails cannot grow the audit log.

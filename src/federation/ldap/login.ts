@@ -37,6 +37,12 @@ export async function readLoginDirectory(c: AppContext, slug: unknown): Promise<
 /** The directory this request's login page is for, if any. */
 export const loginDirectoryOf = (c: AppContext): LoginDirectory | undefined => remembered.get(c.req.raw)?.directory;
 
+/** For the audit trail of a sign-in on a directory's form: which directory. */
+export const directoryAuditDetail = (c: AppContext): { source?: string } => {
+  const directory = loginDirectoryOf(c);
+  return directory ? { source: directory.slug } : {};
+};
+
 /** The directory check for checkSignIn: only the form's directory, or else every directory marked for password login. */
 export function directoryPasswordCheck(c: AppContext): DirectoryPasswordCheck {
   const chosen = remembered.get(c.req.raw);
