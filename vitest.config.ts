@@ -19,7 +19,12 @@ export default defineConfig(async () => {
                   KEY_ENCRYPTION_KEY: 'test-key-encryption-key-0123456789abcdef',
                   // Rotated keys sign at once in tests; test/tokens/activation.test.ts covers the delay.
                   KEY_ACTIVATION_DELAY_SECONDS: '0',
+                  // No mail transport unless a test binds one, whatever a developer's .dev.vars says.
+                  SMTP_URL: '',
                 },
+                // Miniflare's local Email Service, under another name so tests choose when mail uses it
+                // (test/email/send.test.ts binds it as EMAIL); without EMAIL, mail goes to SMTP_URL.
+                email: { send_email: [{ name: 'TEST_SEND_EMAIL' }] },
               },
             }),
           ],

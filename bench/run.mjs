@@ -5,10 +5,15 @@
 //   2. GET /sso/jwt/:clientId            with a live session cookie, for HS256, ES256 and RS256 apps
 //                                        (expects 303 with id_token in Location)
 //   3. GET /.well-known/jwks.json
+//   4. POST /oauth2/token, refresh_token grant (ES256 app, client_secret_basic). Refresh tokens
+//      rotate and a replayed one revokes its family, so every connection keeps its own chain:
+//      each request sends the refresh token the previous response on that connection returned.
+//      The chains are seeded before measuring, each by a real authorization code flow.
+//   5. GET /oauth2/userinfo with a Bearer access token
 // The worker runs under `wrangler dev` with its own temporary persist dir, removed at the end.
 // `wrangler dev` puts a Node proxy in front of workerd, and the load generator shares the
 // machine's cores, so absolute numbers describe this machine only: compare the ratios.
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg } from 'node:os';
 import { join, relative } from 'node:path';
@@ -156,7 +161,8 @@ function cpuBetween(before, after) {
  * Runs `connections` request loops against `url` for `seconds` (bounded by count too).
  * `check(res)` says whether a response counts as a success. Latencies are in ms.
  */
-async function measure(url, { headers = {}, check, seconds, connections, serverPid }) {
+async function measure(route, { seconds, connections, serverPid }) {
+  const { url, check } = route;
   const latencies = [];
   const errorKinds = new Map();
   let errors = 0;
@@ -171,24 +177,29 @@ async function measure(url, { headers = {}, check, seconds, connections, serverP
     errorKinds.set(kind, (errorKinds.get(kind) ?? 0) + 1);
   };
 
-  async function loop() {
+  async function loop(connection) {
     while (performance.now() < deadline && started < MAX_REQUESTS_PER_SEGMENT) {
       started++;
+      // A route with per-connection state (the refresh chain) builds each request and reads each
+      // response itself; the others are a plain GET.
+      if (route.prepare) await route.prepare(connection);
+      const init = route.request ? route.request(connection) : { headers: route.headers ?? {} };
       const t0 = performance.now();
       try {
-        const res = await fetch(url, { headers, redirect: 'manual', signal: controller.signal });
-        const ok = check(res);
-        await res.arrayBuffer(); // read the body so the connection is reused
+        const res = await fetch(url, { ...init, redirect: 'manual', signal: controller.signal });
+        const ok = route.settle ? await route.settle(connection, res) : check(res);
+        if (!route.settle) await res.arrayBuffer(); // read the body so the connection is reused
         const t1 = performance.now();
         if (ok) latencies.push(t1 - t0);
         else noteError(`HTTP ${res.status}`);
       } catch (error) {
+        route.broken?.(connection);
         noteError(error.name === 'AbortError' ? 'timeout' : (error.cause?.code ?? error.name));
       }
     }
   }
 
-  await Promise.all(Array.from({ length: connections }, loop));
+  await Promise.all(Array.from({ length: connections }, (_, i) => loop(i)));
   clearTimeout(hardStop);
   const elapsed = (performance.now() - start) / 1000;
   const serverCpu = cpuBetween(cpuBefore, serverCpuByPid(serverPid));
@@ -302,7 +313,89 @@ async function setUp(base, token) {
     apps[alg] = app.client_id;
   }
   const cookie = await signIn(base, apps.HS256, email, password);
-  return { apps, cookie };
+  // The OIDC client: ES256 ID tokens, client_secret_basic (the default), a long access token
+  // lifetime so the userinfo route's token outlives the run.
+  const oidc = await api('POST', '/apps', {
+    client_id: 'bench-oidc',
+    name: 'Bench OIDC',
+    redirect_urls: [REDIRECT],
+    signing_alg: 'ES256',
+    token_ttl_seconds: 3600,
+    token_endpoint_auth_method: 'client_secret_basic',
+  });
+  return { apps, cookie, oidc: { clientId: oidc.client_id, secret: oidc.client_secret } };
+}
+
+// --- OIDC: tokens from a real authorization code flow ----------------------------------------
+
+const basicAuth = ({ clientId, secret }) =>
+  `Basic ${Buffer.from(`${encodeURIComponent(clientId)}:${encodeURIComponent(secret)}`).toString('base64')}`;
+
+/** One authorization code flow with the live session: authorize (PKCE) → code → token endpoint. */
+async function codeFlowTokens(base, oidc, cookie) {
+  const verifier = randomBytes(32).toString('base64url');
+  const authorize = new URL('/oauth2/authorize', base);
+  authorize.search = new URLSearchParams({
+    response_type: 'code',
+    client_id: oidc.clientId,
+    redirect_uri: REDIRECT,
+    scope: 'openid email profile offline_access',
+    state: randomBytes(8).toString('hex'),
+    nonce: randomBytes(8).toString('hex'),
+    code_challenge: createHash('sha256').update(verifier).digest('base64url'),
+    code_challenge_method: 'S256',
+  }).toString();
+  const res = await fetch(authorize, { headers: { cookie }, redirect: 'manual' });
+  await res.arrayBuffer();
+  const code = res.headers.get('location') && new URL(res.headers.get('location')).searchParams.get('code');
+  if (!code) throw new Error(`GET /oauth2/authorize with a session: expected a redirect with a code, got ${res.status} ${res.headers.get('location')}`);
+  const token = await fetch(new URL('/oauth2/token', base), {
+    method: 'POST',
+    headers: { authorization: basicAuth(oidc), 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ grant_type: 'authorization_code', code, redirect_uri: REDIRECT, code_verifier: verifier }),
+  });
+  const body = await token.json().catch(() => null);
+  if (token.status !== 200 || !body?.refresh_token || !body?.access_token) {
+    throw new Error(`POST /oauth2/token (authorization_code): expected 200 with access and refresh tokens, got ${token.status} ${JSON.stringify(body)}`);
+  }
+  return body;
+}
+
+/**
+ * The refresh grant, honestly: refresh tokens rotate, so each connection follows its own chain,
+ * sending the token its previous response returned. A chain broken by an error (its last token's
+ * fate unknown) is re-seeded with a new code flow before that connection's next timed request.
+ */
+function refreshRoute(base, { oidc, cookie }, connections) {
+  const chains = new Array(connections).fill(null);
+  return {
+    key: 'refresh',
+    label: 'POST /oauth2/token, refresh grant',
+    url: `${base}/oauth2/token`,
+    check: is200,
+    async seed() {
+      for (let i = 0; i < connections; i++) chains[i] ??= (await codeFlowTokens(base, oidc, cookie)).refresh_token;
+    },
+    async prepare(connection) {
+      chains[connection] ??= (await codeFlowTokens(base, oidc, cookie)).refresh_token;
+    },
+    request(connection) {
+      return {
+        method: 'POST',
+        headers: { authorization: basicAuth(oidc), 'content-type': 'application/x-www-form-urlencoded' },
+        body: `grant_type=refresh_token&refresh_token=${encodeURIComponent(chains[connection])}`,
+      };
+    },
+    async settle(connection, res) {
+      const body = await res.json().catch(() => null);
+      const ok = res.status === 200 && typeof body?.refresh_token === 'string' && typeof body?.id_token === 'string';
+      chains[connection] = ok ? body.refresh_token : null;
+      return ok;
+    },
+    broken(connection) {
+      chains[connection] = null;
+    },
+  };
 }
 
 // --- Routes -----------------------------------------------------------------------------------
@@ -310,7 +403,8 @@ async function setUp(base, token) {
 const is200 = (res) => res.status === 200;
 const isTokenRedirect = (res) => res.status === 303 && (res.headers.get('location') ?? '').includes('id_token=');
 
-function routes(base, { apps, cookie }) {
+function routes(base, fixture, connections) {
+  const { apps, cookie } = fixture;
   const bare = { key: 'bare', label: 'GET /healthz (bare route)', url: `${base}/healthz`, check: is200 };
   const sso = ALGS.map((alg) => ({
     key: `sso-${alg}`,
@@ -321,11 +415,38 @@ function routes(base, { apps, cookie }) {
     check: isTokenRedirect,
   }));
   const jwks = { key: 'jwks', label: 'GET /.well-known/jwks.json', url: `${base}/.well-known/jwks.json`, check: is200 };
-  return { bare, measured: [...sso, jwks] };
+  const refresh = refreshRoute(base, fixture, connections);
+  // Access tokens live 10 minutes: a long run takes a fresh one (untimed) before the old one nears its end.
+  let access = { token: fixture.accessToken, at: Date.now() };
+  let renewing = null;
+  const userinfo = {
+    key: 'userinfo',
+    label: 'GET /oauth2/userinfo (Bearer)',
+    url: `${base}/oauth2/userinfo`,
+    get headers() {
+      return { authorization: `Bearer ${access.token}` };
+    },
+    async prepare() {
+      if (Date.now() - access.at < 5 * 60_000) return;
+      renewing ??= codeFlowTokens(base, fixture.oidc, cookie).then((t) => {
+        access = { token: t.access_token, at: Date.now() };
+        renewing = null;
+      });
+      await renewing;
+    },
+    check: is200,
+  };
+  return { bare, measured: [...sso, jwks, refresh, userinfo] };
 }
 
 /** One request per route, so a broken route fails loudly before any load is put on it. */
 async function preflight(route) {
+  if (route.request) {
+    await route.seed();
+    const res = await fetch(route.url, { ...route.request(0), redirect: 'manual' });
+    if (!(await route.settle(0, res))) throw new Error(`${route.label}: got HTTP ${res.status}`);
+    return;
+  }
   const res = await fetch(route.url, { headers: route.headers, redirect: 'manual' });
   const location = res.headers.get('location');
   const body = await res.text();
@@ -382,13 +503,15 @@ async function main() {
 
   log('creating a user and HS256/ES256/RS256 apps, signing in through the login form');
   const fixture = await setUp(base, vars.ADMIN_API_TOKEN);
-  const { bare, measured } = routes(base, fixture);
+  log(`seeding ${opts.connections} refresh-token chains and a userinfo access token through the authorization code flow`);
+  fixture.accessToken = (await codeFlowTokens(base, fixture.oidc, fixture.cookie)).access_token;
+  const { bare, measured } = routes(base, fixture, opts.connections);
   for (const route of [bare, ...measured]) await preflight(route);
 
   const load = { seconds: 0, connections: opts.connections, serverPid: (await starting).child.pid };
   log(`warming up (${warmupSeconds} s per route, ${opts.connections} connections)`);
   for (const route of [bare, ...measured]) {
-    const w = await measure(route.url, { ...load, headers: route.headers, check: route.check, seconds: warmupSeconds });
+    const w = await measure(route, { ...load, seconds: warmupSeconds });
     if (w.ok === 0) throw new Error(`${route.label}: every warm-up request failed (${[...w.errorKinds].join(', ')})`);
   }
 
@@ -397,7 +520,7 @@ async function main() {
   // baseline segments, and its ratios are taken against their mean.
   const segments = new Map([[bare.key, []], ...measured.map((r) => [r.key, []])]);
   const run = async (route) => {
-    segments.get(route.key).push(await measure(route.url, { ...load, headers: route.headers, check: route.check, seconds: segmentSeconds }));
+    segments.get(route.key).push(await measure(route, { ...load, seconds: segmentSeconds }));
   };
   for (let round = 1; round <= rounds; round++) {
     log(`measuring, round ${round}/${rounds} (${fmt(segmentSeconds, 1)} s per route)`);
@@ -488,7 +611,9 @@ async function main() {
                     const row = results.find((x) => x.key === r.key);
                     return `${r.alg} costs ${fmt(row.serverCpuMsPerRequest / bareResult.serverCpuMsPerRequest, 2)}×`;
                   })
-                  .join(', ')} the bare route.`,
+                  .join(', ')} the bare route; ` +
+                `the refresh grant ${fmt(results.find((x) => x.key === 'refresh').serverCpuMsPerRequest / bareResult.serverCpuMsPerRequest, 2)}× ` +
+                `and userinfo ${fmt(results.find((x) => x.key === 'userinfo').serverCpuMsPerRequest / bareResult.serverCpuMsPerRequest, 2)}×.`,
             ]
           : []),
         'Note: `wrangler dev` puts a proxy in front of workerd and the load generator shares the same cores,',

@@ -1,12 +1,15 @@
 // `npm run dev [-- --port N]`: the worker on your machine with its embedded D1 and KV.
-// Creates .dev.vars with random secrets if missing, applies the local D1 migrations, starts
+// Creates .dev.vars with random secrets if missing, applies the local D1 migrations, starts a
+// local SMTP server that catches mail into .mail/ (unless .dev.vars sets SMTP_URL), starts
 // `wrangler dev`, seeds a demo app and users into an empty database, and prints how to sign in.
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { adminClient, applyMigrations, ensureDevVars, ROOT, startWorker } from './local-worker.mjs';
+import { startMailCatcher } from './mail-catcher.mjs';
 
 const DEMO_FILE = join(ROOT, '.dev-demo.json');
+const MAIL_DIR = join(ROOT, '.mail');
 export const DEMO_CLIENT_ID = 'flask-demo';
 
 function portFromArgs(argv) {
@@ -55,9 +58,25 @@ const { vars, created } = ensureDevVars();
 if (created) console.log('Wrote new random secrets to .dev.vars (ADMIN_API_TOKEN, KEY_ENCRYPTION_KEY).');
 console.log('Applying local D1 migrations…');
 applyMigrations();
+// Mail: the SMTP server .dev.vars names, else a real local SMTP server that keeps every message.
+let mail = null;
+if (!vars.SMTP_URL) {
+  try {
+    mail = await startMailCatcher({ dir: MAIL_DIR, inherit: true });
+  } catch (error) {
+    console.error(`The local mail catcher did not start, so email will not be sent: ${error.message}`);
+  }
+}
+const mailVars = mail ? { SMTP_URL: mail.smtpUrl } : {};
 // A fixed ISSUER keeps `iss` the same whether the browser says localhost or 127.0.0.1.
-const worker = await startWorker({ port, inherit: true, vars: { ISSUER: `http://localhost:${port}` } });
-const stop = () => worker.stop().then(() => process.exit(0));
+let worker;
+try {
+  worker = await startWorker({ port, inherit: true, vars: { ISSUER: `http://localhost:${port}`, ...mailVars } });
+} catch (error) {
+  await mail?.stop();
+  throw error;
+}
+const stop = () => Promise.all([worker.stop(), mail?.stop()]).then(() => process.exit(0));
 process.on('SIGINT', stop);
 process.on('SIGTERM', stop);
 
@@ -92,6 +111,14 @@ try {
     );
   } else {
     lines.push('  (The database was already seeded and .dev-demo.json is gone: delete .wrangler/state to seed afresh.)');
+  }
+  if (mail) {
+    lines.push(
+      `  Email:      caught by a local SMTP server (${mail.smtpUrl}); every message is saved in ${MAIL_DIR}/ as an .eml file`,
+      '              (open it in a mail app, or read it as text); index.jsonl lists them. Set SMTP_URL in .dev.vars to use a real relay.',
+    );
+  } else if (vars.SMTP_URL) {
+    lines.push('  Email:      sent through the SMTP_URL in .dev.vars (no local catcher started)');
   }
   lines.push('Press Ctrl+C to stop.', '');
   console.log(lines.join('\n'));

@@ -10,7 +10,8 @@ import { fileURLToPath } from 'node:url';
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const WRANGLER = join(ROOT, 'node_modules', 'wrangler', 'bin', 'wrangler.js');
 const DEV_VARS = join(ROOT, '.dev.vars');
-const QUIET_ENV = { ...process.env, WRANGLER_SEND_METRICS: 'false', CI: process.env.CI ?? '', NO_COLOR: '1' };
+// Read at each spawn, so a test can set e.g. NODE_EXTRA_CA_CERTS (a CA workerd should trust) first.
+const quietEnv = () => ({ ...process.env, WRANGLER_SEND_METRICS: 'false', CI: process.env.CI ?? '', NO_COLOR: '1' });
 
 const secret = () => randomBytes(32).toString('base64url');
 
@@ -45,7 +46,7 @@ function persistArgs(persistTo) {
 export function applyMigrations({ persistTo } = {}) {
   const result = spawnSync(process.execPath, [WRANGLER, 'd1', 'migrations', 'apply', 'DB', '--local', ...persistArgs(persistTo)], {
     cwd: ROOT,
-    env: QUIET_ENV,
+    env: quietEnv(),
     encoding: 'utf8',
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -89,7 +90,7 @@ export async function startWorker({ port, persistTo, vars = {}, inherit = false 
   for (const [name, value] of Object.entries(vars)) args.push('--var', `${name}:${value}`);
   const child = spawn(process.execPath, args, {
     cwd: ROOT,
-    env: QUIET_ENV,
+    env: quietEnv(),
     stdio: inherit ? ['inherit', 'inherit', 'inherit'] : ['ignore', 'pipe', 'pipe'],
   });
   let output = '';

@@ -19,6 +19,12 @@ export interface Bindings {
   KEY_ACTIVATION_DELAY_SECONDS?: string;
   /** How many days audit events are kept; the Cron Trigger deletes older ones. */
   AUDIT_RETENTION_DAYS?: string;
+  /** Cloudflare Email Service `send_email` binding; when present, mail goes through it (src/email/). */
+  EMAIL?: SendEmail;
+  /** SMTP submission relay, a Worker secret: smtp://user:pass@host:587 (STARTTLS) or smtps://user:pass@host:465. */
+  SMTP_URL?: string;
+  /** The sender: `address` or `Name <address>`; empty: no-reply@ the issuer's host, named after the branding. */
+  EMAIL_FROM?: string;
 }
 
 export interface Settings {

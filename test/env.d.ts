@@ -5,6 +5,8 @@ declare global {
   namespace Cloudflare {
     interface Env extends Bindings {
       TEST_MIGRATIONS: D1Migration[];
+      /** Miniflare's local Email Service (vitest.config.ts), bound as EMAIL by the tests that want it. */
+      TEST_SEND_EMAIL: SendEmail;
     }
     interface GlobalProps {
       mainModule: typeof import('../src/index');

@@ -1,4 +1,5 @@
 // What an application is, independent of how it is stored.
+import { RequestError } from '../lib/errors';
 import type { Branding, ResponseMode, SigningAlg, TokenEndpointAuthMethod } from '../db/schema';
 import { brandingToJson } from '../branding/branding';
 import type { AttributeMap } from './attributes';
@@ -49,6 +50,21 @@ export function appEndpoints(issuer: string, clientId: string) {
 }
 
 /** The admin API's JSON shape of an app. The secret is included only when it was just created or revealed. */
+/**
+ * Whether the app has a client secret anyone may use: a public client (`none`) has none, unless it
+ * signs its JWT SSO tokens with HS256, whose key the secret is.
+ */
+export function hasClientSecret(app: Pick<App, 'tokenEndpointAuthMethod' | 'signingAlg'>): boolean {
+  return app.tokenEndpointAuthMethod !== 'none' || app.signingAlg === 'HS256';
+}
+
+/** Refuses to reveal or rotate the secret of an app that has none. */
+export function requireClientSecret(app: App): void {
+  if (!hasClientSecret(app)) {
+    throw new RequestError(409, 'no_secret', `${app.name} is a public client (token_endpoint_auth_method "none") signing with ${app.signingAlg}: it has no client secret.`);
+  }
+}
+
 export function appToJson(app: App, issuer: string, clientSecret?: string) {
   return {
     client_id: app.clientId,
@@ -66,7 +82,7 @@ export function appToJson(app: App, issuer: string, clientSecret?: string) {
     token_endpoint_auth_method: app.tokenEndpointAuthMethod,
     backchannel_logout_uri: app.backchannelLogoutUri,
     ...appEndpoints(issuer, app.clientId),
-    ...(clientSecret === undefined ? {} : { client_secret: clientSecret }),
+    ...(clientSecret === undefined || !hasClientSecret(app) ? {} : { client_secret: clientSecret }),
     created_at: new Date(app.createdAt * 1000).toISOString(),
     updated_at: new Date(app.updatedAt * 1000).toISOString(),
   };

@@ -11,6 +11,8 @@ export type AuditType =
   | 'login.lockout'
   | 'lockout.unlock'
   | 'logout'
+  | 'logout.backchannel'
+  | 'logout.backchannel.failure'
   | 'key.rotate'
   | 'branding.update'
   | 'app.create'
@@ -31,14 +33,18 @@ export type AuditType =
   | 'source.test'
   | 'user.identity.unlink'
   | 'oidc.code'
-  | 'oidc.reuse';
+  | 'oidc.reuse'
+  | 'email.sent'
+  | 'email.failed'
+  | 'email.test';
 
 export const AUDIT_TYPES: readonly AuditType[] = [
-  'login.success', 'login.failure', 'login.locked', 'login.lockout', 'lockout.unlock', 'logout',
+  'login.success', 'login.failure', 'login.locked', 'login.lockout', 'lockout.unlock', 'logout', 'logout.backchannel', 'logout.backchannel.failure',
   'app.create', 'app.update', 'app.delete', 'app.secret.rotate', 'app.secret.retire', 'app.secret.reveal', 'app.test',
   'user.create', 'user.update', 'user.delete', 'user.sessions.revoke', 'user.import',
   'key.rotate', 'branding.update', 'oidc.code', 'oidc.reuse',
   'source.create', 'source.update', 'source.delete', 'source.test', 'user.identity.unlink',
+  'email.sent', 'email.failed', 'email.test',
 ];
 
 export interface AuditEvent {

@@ -141,6 +141,23 @@ export const userSessions = sqliteTable(
   (t) => [index('user_sessions_user').on(t.userId, t.expiresAt), index('user_sessions_expires').on(t.expiresAt)],
 );
 
+/**
+ * Which apps a session has signed in to, so signing out can tell each of them (OIDC Back-Channel
+ * Logout, src/oidc/backchannel.ts). Written once per session and app: the session's KV record
+ * keeps the list too, so a repeat visit knows without asking D1. Ends with its session row.
+ */
+export const sessionApps = sqliteTable(
+  'session_apps',
+  {
+    idHash: text('id_hash')
+      .notNull()
+      .references(() => userSessions.idHash, { onDelete: 'cascade' }),
+    clientId: text('client_id').notNull(),
+    signedInAt: integer('signed_in_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.idHash, t.clientId] })],
+);
+
 /** Installation-wide settings (branding), one JSON value per key. */
 export const settings = sqliteTable('settings', {
   key: text('key').primaryKey(),

@@ -9,6 +9,7 @@ import { dbOf, issuerOf } from '../http/context';
 import { nowSeconds } from '../lib/time';
 import { readSession } from '../sessions/sessions';
 import { deliver } from '../sso/deliver';
+import { rememberAppSignIn } from './backchannel';
 import { checkAuthorizationRequest, decideSession, requestedClientId, resumePath, type ErrorDelivery } from './authorize-request';
 import { oidcPaths } from './config';
 import { bodyText, singleValues, type SingleValues } from './form';
@@ -82,6 +83,7 @@ async function authorize(c: AppContext, params: SingleValues) {
     },
     now,
   );
+  await rememberAppSignIn(c, session, app.clientId);
   audit(c, { type: 'oidc.code', actor: session.userId, target: app.clientId, detail: { scope: request.scope } });
   return respond(c, request, { code });
 }

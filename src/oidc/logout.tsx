@@ -13,7 +13,8 @@ import type { AppContext, AppEnv } from '../http/context';
 import { issuerOf } from '../http/context';
 import { checkCsrf, CSRF_FIELD } from '../http/csrf';
 import { SignedOutPage } from '../login/pages';
-import { endSession, readSession, type Session } from '../sessions/sessions';
+import { readSession, type Session } from '../sessions/sessions';
+import { endSessionAndNotifyApps } from './backchannel';
 import { MAX_STATE_LENGTH, oidcPaths } from './config';
 import { bodyText, singleValues } from './form';
 import { refusedRequest, confirmSignOut } from './pages';
@@ -83,6 +84,6 @@ async function logout(c: AppContext, params: Record<string, string>, confirmed: 
 
 /** Ends the browser's session. Back-channel logout notifications hook in here. */
 async function signOut(c: AppContext, session: Session, app: App | null): Promise<void> {
-  await endSession(c);
+  await endSessionAndNotifyApps(c, session);
   audit(c, { type: 'logout', actor: session.userId, target: app?.clientId ?? '', detail: { protocol: 'oidc' } });
 }

@@ -4,12 +4,13 @@
 import { and, asc, eq, gt, inArray, lte, sql } from 'drizzle-orm';
 import { database } from '../db/client';
 import { slices } from '../db/limits';
-import { userSessions, users } from '../db/schema';
+import { sessionApps, userSessions, users } from '../db/schema';
 import type { Bindings } from '../env';
 import type { AppContext } from '../http/context';
 import { randomToken, sha256Hex } from '../lib/encoding';
 import { nowSeconds } from '../lib/time';
 import { profileClaims, type ProfileClaims, type User } from '../users/user';
+import { notifyAppsOfLogout } from '../oidc/backchannel-notify';
 import { clearCookie, readCookie, SESSION_COOKIE, writeCookie } from './cookies';
 import { kvKeys, kvTtl } from './kv';
 
@@ -35,6 +36,11 @@ export interface SessionRecord {
   expiresAt: number;
   profile: ProfileClaims;
   roles: string[];
+  /**
+   * Client IDs this session has received a token for (absent in sessions from before it was kept).
+   * It spares repeat visits a D1 query: only an app's first sign-in writes (src/oidc/backchannel.ts).
+   */
+  apps?: string[];
 }
 
 export interface Session extends SessionRecord {
@@ -105,22 +111,42 @@ export async function startSession(
   credential?: SessionCredential,
 ): Promise<Session | null> {
   const previous = await cookieHash(c);
+  const db = database(c.env.DB);
+  // The browser's previous session ends. Signed in again as the same user (prompt=login, max_age),
+  // the new session keeps the apps it signed in to, so that signing out still tells them; a
+  // different user's apps are told now (back-channel logout).
+  const replaced = previous ? await sessionOwnerAndApps(db, previous) : null;
+  const keptApps = replaced?.userId === fields.userId ? replaced.clientIds : [];
   if (previous) await endSessions(c.env, [previous]);
+  if (replaced && replaced.userId !== fields.userId) notifyAppsOfLogout(c, replaced.userId, replaced.clientIds);
   const id = randomToken(32);
   const idHash = await sha256Hex(id);
   const now = nowSeconds();
-  const record: SessionRecord = { ...fields, authTime: now, expiresAt: now + ttlSeconds };
+  const record: SessionRecord = { ...fields, authTime: now, expiresAt: now + ttlSeconds, ...(keptApps.length ? { apps: keptApps } : {}) };
   await c.env.KV.put(kvKeys.session(idHash), JSON.stringify(record), { expirationTtl: kvTtl(ttlSeconds) });
   if (!(await indexSession(c.env, { idHash, userId: record.userId, createdAt: now, expiresAt: record.expiresAt }, credential))) {
     await c.env.KV.delete(kvKeys.session(idHash));
     return null;
   }
-  const db = database(c.env.DB);
-  await db.delete(userSessions).where(and(eq(userSessions.userId, record.userId), lte(userSessions.expiresAt, now)));
+  await db.batch([
+    db.delete(userSessions).where(and(eq(userSessions.userId, record.userId), lte(userSessions.expiresAt, now))),
+    ...slices(keptApps, 3).map((ids) => db.insert(sessionApps).values(ids.map((clientId) => ({ idHash, clientId, signedInAt: now })))),
+  ]);
   const [count] = await db.select({ n: sql<number>`count(*)` }).from(userSessions).where(eq(userSessions.userId, record.userId));
   if (count && count.n > MAX_SESSIONS_PER_USER) await endOldestSessions(c.env, record.userId, count.n - MAX_SESSIONS_PER_USER);
   writeCookie(c, SESSION_COOKIE, id, ttlSeconds);
   return { ...record, idHash };
+}
+
+/** Whose a session is and the apps it signed in to, from the D1 index (null if it is not there). */
+async function sessionOwnerAndApps(db: ReturnType<typeof database>, idHash: string): Promise<{ userId: string; clientIds: string[] } | null> {
+  const rows = await db
+    .select({ userId: userSessions.userId, clientId: sessionApps.clientId })
+    .from(userSessions)
+    .leftJoin(sessionApps, eq(sessionApps.idHash, userSessions.idHash))
+    .where(eq(userSessions.idHash, idHash));
+  if (rows.length === 0) return null;
+  return { userId: rows[0]!.userId, clientIds: rows.flatMap((r) => (r.clientId ? [r.clientId] : [])) };
 }
 
 async function endOldestSessions(stores: SessionStores, userId: string, count: number): Promise<void> {
@@ -142,9 +168,11 @@ export async function endSession(c: AppContext): Promise<void> {
 /** Ends sessions by hash: the KV entries (what SSO reads) and their D1 index rows. */
 async function endSessions(stores: SessionStores, idHashes: string[]): Promise<void> {
   if (idHashes.length === 0) return;
-  await Promise.all(idHashes.map((idHash) => stores.KV.delete(kvKeys.session(idHash))));
+  // The index first: a concurrent addSessionApp that rewrites the KV record either sees the row
+  // gone (and deletes its write) or is overwritten by the KV deletes below.
   const db = database(stores.DB);
   for (const slice of slices(idHashes)) await db.delete(userSessions).where(inArray(userSessions.idHash, slice));
+  await Promise.all(idHashes.map((idHash) => stores.KV.delete(kvKeys.session(idHash))));
 }
 
 /** One slice of the user's live sessions: at most SESSIONS_PER_SLICE, so a slice's deletes stay under D1's parameter limit. */
@@ -161,8 +189,7 @@ async function liveSessionHashes(stores: SessionStores, userId: string, limit = 
 /**
  * Signs a user out everywhere: after a password change, when disabled or deleted, or on request.
  * The user's session version is bumped first (see startSession). Then, slice by slice, each
- * slice's KV entries are deleted and then exactly their index rows, so the index never forgets a
- * session whose KV entry still lives. Returns how many sessions were live. (KV is eventually
+ * slice's index rows are deleted and then exactly their KV entries (index first: see endSessions). Returns how many sessions were live. (KV is eventually
  * consistent: other locations may still honour an ended session for up to about 60 s.)
  */
 export async function endUserSessions(stores: SessionStores, userId: string): Promise<number> {
@@ -205,8 +232,39 @@ export async function refreshUserSessions(stores: SessionStores, userId: string,
   );
 }
 
+/**
+ * Records that the session has received a token for an app: a `session_apps` row in D1 (what
+ * back-channel logout reads) and the app in the session's KV record (so a repeat visit knows
+ * without a query). Read-modify-write of the record: a concurrent first visit to another app may
+ * drop one name from the list, which only costs that app one more (idempotent) insert.
+ *
+ * A sign-out racing this must not be undone by the rewrite: the record is written first, then
+ * the row is inserted through `user_sessions`; if the session's index row is gone by then, the
+ * session has ended and the write is taken back (endSessions deletes the index before KV).
+ */
+export async function addSessionApp(stores: SessionStores, session: Session, clientId: string): Promise<void> {
+  const { idHash, ...record } = session;
+  const now = nowSeconds();
+  if (record.expiresAt <= now) return;
+  const apps = [...(record.apps ?? []), clientId];
+  await stores.KV.put(kvKeys.session(idHash), JSON.stringify({ ...record, apps }), { expirationTtl: kvTtl(record.expiresAt - now) });
+  session.apps = apps;
+  const db = database(stores.DB);
+  const inserted = await db.run(sql`INSERT INTO ${sessionApps} (id_hash, client_id, signed_in_at)
+    SELECT id_hash, ${clientId}, ${now} FROM ${userSessions} WHERE id_hash = ${idHash}
+    ON CONFLICT DO NOTHING`);
+  if (inserted.meta.changes > 0) return;
+  const [live] = await db.select({ idHash: userSessions.idHash }).from(userSessions).where(eq(userSessions.idHash, idHash)).limit(1);
+  if (!live) await stores.KV.delete(kvKeys.session(idHash));
+}
+
+/** Whether an admin's change to a user ends all of that user's sessions. */
+export function changeEndsSessions(user: Pick<User, 'disabled'>, change: { passwordChanged: boolean }): boolean {
+  return change.passwordChanged || user.disabled;
+}
+
 /** After an admin changes a user: a new password or a disabled account ends every session; other changes reach live sessions. */
 export async function syncUserSessions(stores: SessionStores, user: User, change: { passwordChanged: boolean }): Promise<void> {
-  if (change.passwordChanged || user.disabled) await endUserSessions(stores, user.id);
+  if (changeEndsSessions(user, change)) await endUserSessions(stores, user.id);
   else await refreshUserSessions(stores, user.id, profileClaims(user), user.roles);
 }

@@ -16,7 +16,8 @@ import type { AppContext, AppEnv } from '../http/context';
 import { checkCsrf, CSRF_FIELD, csrfToken } from '../http/csrf';
 import { limitBody, readForm } from '../http/forms';
 import { SignedOutPage } from '../login/pages';
-import { endSession, readSession, type Session } from '../sessions/sessions';
+import { endSessionAndNotifyApps } from '../oidc/backchannel';
+import { readSession, type Session } from '../sessions/sessions';
 import { inspectIdToken } from '../tokens/verify';
 import { Page } from '../ui/layout';
 
@@ -90,7 +91,7 @@ function SignOutConfirmPage(props: { c: AppContext; request: LogoutRequest; appN
 
 /** Ends the session, then returns to the app at a registered URL, or shows the signed-out page. */
 async function signOut(c: AppContext, session: Session | null, request: LogoutRequest, app: ServedApp | null) {
-  await endSession(c);
+  await endSessionAndNotifyApps(c, session);
   if (session) audit(c, { type: 'logout', actor: session.userId, target: request.clientId ?? '' });
   const target = returnTarget(app, request.redirectUri);
   if (!target) {

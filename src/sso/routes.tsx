@@ -8,6 +8,7 @@ import { issuerFor } from '../env';
 import type { AppContext, AppEnv } from '../http/context';
 import { SLUG_PATTERN } from '../federation/input';
 import { createFlow } from '../sessions/flows';
+import { rememberAppSignIn } from '../oidc/backchannel';
 import { readSession } from '../sessions/sessions';
 import { mintIdToken } from '../tokens/mint';
 import { MessagePage } from '../ui/layout';
@@ -112,5 +113,6 @@ async function signIn(c: AppContext, clientId: string | undefined) {
   }
 
   const idToken = await mintIdToken(c.env, app, session, issuerFor(c.env, c.req.url));
+  await rememberAppSignIn(c, session, app.clientId);
   return deliver(c, app.responseMode, target, { id_token: idToken, state });
 }

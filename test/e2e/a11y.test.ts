@@ -82,7 +82,8 @@ describe('accessibility (axe-core)', () => {
   ])('the console page %s has no serious or critical violations', (_, path) =>
     withDiagnostics(async () => {
       await arriveAt(page, (u) => u.pathname === path(), () => page.goto(at(path())));
-      expect(await seriousViolations(page)).toEqual([]);
+      const violations = await seriousViolations(page);
+      expect(violations, violations.join('\n')).toEqual([]);
     }),
   );
 

@@ -1,6 +1,6 @@
 // /api/admin/apps: register, read, change and delete applications; reveal and rotate secrets.
 import { Hono } from 'hono';
-import { appToJson } from '../../apps/app';
+import { appToJson, requireClientSecret } from '../../apps/app';
 import { parseAppChanges, parseNewApp } from '../../apps/input';
 import { DEFAULT_SECRET_GRACE_SECONDS, MAX_SECRET_GRACE_SECONDS, readClientSecrets, retirePreviousSecret, rotateClientSecret } from '../../apps/secrets';
 import { createApp, deleteApp, listApps, requireApp, updateApp } from '../../apps/store';
@@ -49,6 +49,7 @@ const iso = (seconds: number | null) => (seconds === null ? null : new Date(seco
 /** Reveal: the secrets are returned only on this explicit request, and the reveal is audited. */
 appsApi.get('/:clientId/secret', async (c) => {
   const clientId = c.req.param('clientId');
+  requireClientSecret(await requireApp(db(c), clientId));
   const { current, previous } = await readClientSecrets(db(c), c.env.KEY_ENCRYPTION_KEY, clientId);
   audit(c, { type: 'app.secret.reveal', actor: ACTOR, target: clientId });
   return c.json({
@@ -74,6 +75,7 @@ async function graceSeconds(c: AppContext): Promise<number> {
  */
 appsApi.post('/:clientId/secret', async (c) => {
   const clientId = c.req.param('clientId');
+  requireClientSecret(await requireApp(db(c), clientId));
   const grace = await graceSeconds(c);
   const { secret, previousExpiresAt } = await rotateClientSecret(db(c), c.env.KEY_ENCRYPTION_KEY, clientId, grace);
   audit(c, { type: 'app.secret.rotate', actor: ACTOR, target: clientId, detail: { grace_seconds: grace } });

@@ -3,7 +3,7 @@ import { Hono } from 'hono';
 import { audit } from '../../audit/audit';
 import type { AppEnv } from '../../http/context';
 import { RequestError, ValidationError } from '../../lib/errors';
-import { endUserSessions, syncUserSessions } from '../../sessions/sessions';
+import { endUserSessionsAndNotifyApps, syncUserSessionsAndNotifyApps } from '../../oidc/backchannel';
 import { importUsersFromCsv } from '../../users/import';
 import { changedUserFields } from '../../users/changes';
 import { parseNewUser, parseUserChanges } from '../../users/input';
@@ -33,7 +33,7 @@ usersApi.patch('/:id', async (c) => {
   const changes = changedUserFields(current, parseUserChanges(await readJson(c)));
   if (isEmpty(changes)) return c.json(userToJson(current)); // nothing to write, nothing to audit
   const user = await updateUser(db(c), current.id, changes);
-  await syncUserSessions(c.env, user, { passwordChanged: changes.password !== undefined });
+  await syncUserSessionsAndNotifyApps(c, user, { passwordChanged: changes.password !== undefined });
   audit(c, { type: 'user.update', actor: ACTOR, target: user.id, detail: { fields: Object.keys(changes) } });
   return c.json(userToJson(user));
 });
@@ -41,7 +41,7 @@ usersApi.patch('/:id', async (c) => {
 usersApi.delete('/:id', async (c) => {
   const id = c.req.param('id');
   // Sessions first: deleting the user also deletes their D1 session index.
-  await endUserSessions(c.env, id);
+  await endUserSessionsAndNotifyApps(c, id);
   await deleteUser(db(c), id);
   audit(c, { type: 'user.delete', actor: ACTOR, target: id });
   return c.body(null, 204);
@@ -49,7 +49,7 @@ usersApi.delete('/:id', async (c) => {
 
 usersApi.delete('/:id/sessions', async (c) => {
   const user = await requireUser(db(c), c.req.param('id'));
-  const ended = await endUserSessions(c.env, user.id);
+  const ended = await endUserSessionsAndNotifyApps(c, user.id);
   audit(c, { type: 'user.sessions.revoke', actor: ACTOR, target: user.id, detail: { ended } });
   return c.json({ user_id: user.id, sessions_ended: ended });
 });

@@ -2,7 +2,7 @@
 // must not happen on a GET a link or prefetch can trigger). Rotation keeps the previous secret
 // valid for a grace period; "Retire old secret" ends it early.
 import type { Hono } from 'hono';
-import type { App } from '../../apps/app';
+import { hasClientSecret, requireClientSecret, type App } from '../../apps/app';
 import { DEFAULT_SECRET_GRACE_SECONDS, readClientSecrets, retirePreviousSecret, rotateClientSecret, type ClientSecrets } from '../../apps/secrets';
 import { audit } from '../../audit/audit';
 import { dbOf } from '../../http/context';
@@ -34,6 +34,16 @@ export function SecretDetails(props: { c: ConsoleContext; app: App; revealed?: C
   const { app, revealed } = props;
   const base = appPath(app);
   const expiresAt = revealed ? (revealed.previous?.expiresAt ?? null) : props.previousExpiresAt;
+  if (!hasClientSecret(app)) {
+    return (
+      <>
+        <dt>Client secret</dt>
+        <dd>
+          <p class="hint">None: a public client (token endpoint authentication “none”) proves itself with PKCE, not a secret.</p>
+        </dd>
+      </>
+    );
+  }
   return (
     <>
       <dt>Client secret</dt>
@@ -73,6 +83,7 @@ export function SecretDetails(props: { c: ConsoleContext; app: App; revealed?: C
 export function addSecretRoutes(pages: Hono<ConsoleEnv>, find: (c: ConsoleContext) => Promise<App>, overview: (c: ConsoleContext, app: App, revealed?: ClientSecrets) => Promise<Response>) {
   pages.post('/:clientId/reveal-secret', async (c) => {
     const app = await find(c);
+    requireClientSecret(app);
     const secrets = await readClientSecrets(dbOf(c), c.env.KEY_ENCRYPTION_KEY, app.clientId);
     audit(c, { type: 'app.secret.reveal', actor: actorOf(c), target: app.clientId });
     c.header('Cache-Control', 'no-store');
@@ -81,6 +92,7 @@ export function addSecretRoutes(pages: Hono<ConsoleEnv>, find: (c: ConsoleContex
 
   pages.get('/:clientId/rotate-secret', async (c) => {
     const app = await find(c);
+    requireClientSecret(app);
     const base = appPath(app);
     return c.html(
       <ConsolePage c={c} title={`Rotate the secret of ${app.name}?`}>
@@ -106,6 +118,7 @@ export function addSecretRoutes(pages: Hono<ConsoleEnv>, find: (c: ConsoleContex
 
   pages.post('/:clientId/rotate-secret', async (c) => {
     const app = await find(c);
+    requireClientSecret(app);
     const grace = GRACE_OPTIONS.find(([value]) => value === formText(c, 'grace_seconds'))?.[0] ?? String(DEFAULT_SECRET_GRACE_SECONDS);
     await rotateClientSecret(dbOf(c), c.env.KEY_ENCRYPTION_KEY, app.clientId, Number(grace));
     audit(c, { type: 'app.secret.rotate', actor: actorOf(c), target: app.clientId, detail: { grace_seconds: Number(grace) } });

@@ -2,7 +2,7 @@
 // Test SSO and integration snippets. Validation is the admin API's (src/apps/input.ts).
 import { Hono } from 'hono';
 import type { App } from '../../apps/app';
-import { appEndpoints, RESPONSE_MODES, SIGNING_ALGS, TOKEN_ENDPOINT_AUTH_METHODS } from '../../apps/app';
+import { appEndpoints, hasClientSecret, RESPONSE_MODES, SIGNING_ALGS, TOKEN_ENDPOINT_AUTH_METHODS } from '../../apps/app';
 import { ATTRIBUTE_SOURCES, formatAttributeLines, parseAttributeLines } from '../../apps/attributes';
 import { parseAppChanges, parseNewApp } from '../../apps/input';
 import { resolveRedirect } from '../../apps/redirects';
@@ -25,7 +25,7 @@ import { IdentitySourceSelect, SourceUrls } from './identity-source-parts';
 import { ConfirmPage, ConsolePage, noticeFrom } from './layout';
 import { actorOf, formText, type ConsoleContext, type ConsoleEnv } from './context';
 import { addSecretRoutes, SecretDetails } from './app-secrets';
-import { flaskSnippet, nodeSnippet } from './snippets';
+import { authlibSnippet, discoveryUrl, flaskSnippet, nodeSnippet, openidClientSnippet } from './snippets';
 
 export const appPages = new Hono<ConsoleEnv>();
 
@@ -362,9 +362,11 @@ async function overviewPage(c: ConsoleContext, app: App, revealed?: ClientSecret
           <a class="button inline" href={`${base}/edit`}>
             Edit
           </a>
-          <a class="button secondary inline" href={`${base}/rotate-secret`}>
-            Rotate secret
-          </a>
+          {hasClientSecret(app) && (
+            <a class="button secondary inline" href={`${base}/rotate-secret`}>
+              Rotate secret
+            </a>
+          )}
           <a class="button danger inline" href={`${base}/delete`}>
             Delete
           </a>
@@ -554,6 +556,22 @@ appPages.get('/:clientId/integration', async (c) => {
         <pre id="node-snippet">{nodeSnippet(values)}</pre>
         <button type="button" class="secondary small" data-copy={nodeSnippet(values)}>
           Copy Node snippet
+        </button>
+      </div>
+      <div class="card">
+        <h2>OpenID Connect</h2>
+        <p>
+          Any OIDC client library works with this app's client ID and the discovery URL <code id="discovery-url">{discoveryUrl(values.issuer)}</code>.
+        </p>
+        <h3>Flask with Authlib</h3>
+        <pre id="authlib-snippet">{authlibSnippet(values)}</pre>
+        <button type="button" class="secondary small" data-copy={authlibSnippet(values)}>
+          Copy Authlib snippet
+        </button>
+        <h3>Node.js with openid-client</h3>
+        <pre id="openid-client-snippet">{openidClientSnippet(values)}</pre>
+        <button type="button" class="secondary small" data-copy={openidClientSnippet(values)}>
+          Copy openid-client snippet
         </button>
       </div>
     </ConsolePage>,

@@ -12,6 +12,7 @@ const SECTIONS = [
   ['/admin/protection', 'Sign-in protection'],
   ['/admin/keys', 'Signing keys'],
   ['/admin/branding', 'Branding'],
+  ['/admin/email', 'Email'],
   ['/admin/audit', 'Audit log'],
 ] as const;
 
@@ -101,6 +102,8 @@ export const NOTICES = {
   key_rotated: 'A new signing key is active. The previous key stays in the JWKS until its tokens have expired.',
   key_published: 'A new signing key is published in the JWKS and starts signing after the activation delay. The current key signs until then.',
   deleted: 'Deleted.',
+  test_email_sent: 'The test email was accepted for delivery. Check the inbox (and the spam folder).',
+  test_email_failed: 'The test email was not sent. The reason is in the latest email events below.',
 } as const;
 
 export function noticeFrom(c: ConsoleContext): string | undefined {

@@ -6,7 +6,7 @@ import { audit } from '../../audit/audit';
 import { dbOf } from '../../http/context';
 import { csrfToken } from '../../http/csrf';
 import { ConflictError, NotFoundError, RequestError, ValidationError } from '../../lib/errors';
-import { endUserSessions, syncUserSessions } from '../../sessions/sessions';
+import { endUserSessionsAndNotifyApps, syncUserSessionsAndNotifyApps } from '../../oidc/backchannel';
 import { changedUserFields, splitGroupLines } from '../../users/changes';
 import { parseNewUser, parseUserChanges, PASSWORD_MIN_LENGTH, type UserFields } from '../../users/input';
 import { isEmpty } from '../../lib/changes';
@@ -320,7 +320,7 @@ userPages.post('/:id', async (c) => {
     const changes = changedUserFields(user, parsed);
     if (isEmpty(changes)) return c.redirect(`${userPath(user.id)}?notice=no_changes`, 303);
     const updated = await updateUser(dbOf(c), user.id, changes);
-    await syncUserSessions(c.env, updated, { passwordChanged: false });
+    await syncUserSessionsAndNotifyApps(c, updated, { passwordChanged: false });
     audit(c, { type: 'user.update', actor: actorOf(c), target: user.id, detail: { fields: Object.keys(changes) } });
     return c.redirect(`${userPath(user.id)}?notice=saved`, 303);
   } catch (error) {
@@ -335,7 +335,7 @@ userPages.post('/:id/password', async (c) => {
   try {
     const changes = parseUserChanges({ password: rawText(c, 'new_password') });
     const updated = await updateUser(dbOf(c), user.id, changes);
-    await syncUserSessions(c.env, updated, { passwordChanged: true });
+    await syncUserSessionsAndNotifyApps(c, updated, { passwordChanged: true });
     audit(c, { type: 'user.update', actor: actorOf(c), target: user.id, detail: { fields: ['password'] } });
     return c.redirect(`${userPath(user.id)}?notice=password_set`, 303);
   } catch (error) {
@@ -352,7 +352,7 @@ for (const [action, disabled] of [
     const user = await findUser(c);
     if (disabled) refuseSelf(c, user, 'disable');
     const updated = await updateUser(dbOf(c), user.id, { disabled });
-    await syncUserSessions(c.env, updated, { passwordChanged: false });
+    await syncUserSessionsAndNotifyApps(c, updated, { passwordChanged: false });
     audit(c, { type: 'user.update', actor: actorOf(c), target: user.id, detail: { fields: ['disabled'], disabled } });
     return c.redirect(`${userPath(user.id)}?notice=${disabled ? 'disabled' : 'enabled'}`, 303);
   });
@@ -398,7 +398,7 @@ userPages.get('/:id/sign-out', async (c) => {
 
 userPages.post('/:id/sign-out', async (c) => {
   const user = await findUser(c);
-  const ended = await endUserSessions(c.env, user.id);
+  const ended = await endUserSessionsAndNotifyApps(c, user.id);
   audit(c, { type: 'user.sessions.revoke', actor: actorOf(c), target: user.id, detail: { ended } });
   return c.redirect(`${userPath(user.id)}?notice=signed_out`, 303);
 });
@@ -422,7 +422,7 @@ userPages.post('/:id/delete', async (c) => {
   const user = await findUser(c);
   refuseSelf(c, user, 'delete');
   // Sessions first: deleting the user also deletes their D1 session index.
-  await endUserSessions(c.env, user.id);
+  await endUserSessionsAndNotifyApps(c, user.id);
   await deleteUser(dbOf(c), user.id);
   audit(c, { type: 'user.delete', actor: actorOf(c), target: user.id, detail: { email: user.email } });
   return c.redirect('/admin/users?notice=deleted', 303);
