@@ -1,8 +1,8 @@
 // Imported first by ldap.test.ts: a throw-away CA and a server certificate for 127.0.0.1, made
 // with openssl, and SSL_CERT_FILE pointing at that CA, so the `wrangler dev` this test file
 // starts (workerd reads SSL_CERT_FILE for its trust store) verifies slapd's ldaps:// and StartTLS
-// certificate like a Worker verifies a public one. It must run before ./support.ts is loaded: the
-// worker's environment is read when that module loads. The variable is removed by cleanupTls().
+// certificate like a Worker verifies a public one. It is set on import, before the test starts
+// its worker (which inherits the environment); cleanupTls() restores it.
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
