@@ -218,7 +218,7 @@ export const identitySources = sqliteTable('identity_sources', {
   clientId: text('client_id').notNull(),
   scopes: text('scopes', { mode: 'json' }).$type<string[]>().notNull(),
   /** Type-specific settings that are not secret (issuer, tenant, domain…). */
-  config: text('config', { mode: 'json' }).$type<Record<string, string | string[]>>().notNull().default(sql`'{}'`),
+  config: text('config', { mode: 'json' }).$type<Record<string, string | string[] | boolean | number>>().notNull().default(sql`'{}'`),
   /** The secret fields as one JSON object, AES-GCM encrypted; additional data `identity-source:<slug>`. */
   secretsEncrypted: text('secrets_encrypted').notNull(),
   createdAt: integer('created_at').notNull(),

@@ -3,12 +3,12 @@
 import { oauth2Client } from './oauth2';
 import { oidcClient } from './oidc';
 import { presetFor } from './registry';
-import type { ClientOptions, IdentitySource, Preset, SourceSecrets, UpstreamClient } from './types';
+import { UpstreamError, type ClientOptions, type IdentitySource, type Preset, type SourceSecrets, type UpstreamClient } from './types';
 import { isLoopbackUrl } from './urls';
 
 type ClientFactory = (preset: Preset, source: IdentitySource, secrets: SourceSecrets, options: ClientOptions) => UpstreamClient;
 
-const factories: Record<Preset['protocol']['kind'], ClientFactory> = { oidc: oidcClient, oauth2: oauth2Client };
+const factories: Record<'oidc' | 'oauth2', ClientFactory> = { oidc: oidcClient, oauth2: oauth2Client };
 
 /** The callback URL to register at the provider. */
 export function callbackUrl(issuer: string, slug: string): string {
@@ -17,6 +17,8 @@ export function callbackUrl(issuer: string, slug: string): string {
 
 export function clientFor(source: IdentitySource, secrets: SourceSecrets, issuer: string): UpstreamClient {
   const preset = presetFor(source.type);
+  // Directories have no browser flow: their sign-in is edge-sso's own form (./ldap/routes.tsx).
+  if (preset.protocol.kind === 'ldap') throw new UpstreamError('misconfigured', `${source.name} is a directory: sign in with its form.`, 'ldap sources have no redirect flow');
   const factory = factories[preset.protocol.kind];
   // http upstreams only for local development: edge-sso itself on loopback too.
   const allowInsecure = isLoopbackUrl(new URL(issuer));

@@ -39,7 +39,7 @@ export function formValuesOf(source: IdentitySource): SourceFormValues {
   };
   for (const box of CHECKBOXES) values[box] = source[box] ? 'on' : '';
   for (const field of CLAIM_MAP_FIELDS) values[`claim_map.${field}`] = source.claim_map[field] ?? '';
-  for (const [key, value] of Object.entries(source.config)) values[key] = Array.isArray(value) ? value.join('\n') : value;
+  for (const [key, value] of Object.entries(source.config)) values[key] = Array.isArray(value) ? value.join('\n') : typeof value === 'boolean' ? (value ? 'on' : '') : String(value);
   return values;
 }
 
@@ -88,8 +88,13 @@ export function toApiInput(type: SourceType, values: SourceFormValues, creating:
   }
   for (const field of presetFor(type).fields) {
     const value = values[field.name] ?? '';
+    if (field.kind === 'boolean') {
+      input[field.name] = value === 'on';
+      continue;
+    }
     if (field.secret && value === '' && (!creating || !field.required)) continue;
-    input[field.name] = field.kind === 'list' ? value.split(/[\s,]+/).filter(Boolean) : value;
+    if (field.kind === 'integer' && value.trim() === '') continue;
+    input[field.name] = field.kind === 'list' ? value.split(/[\s,]+/).filter(Boolean) : field.kind === 'integer' && /^\d+$/.test(value.trim()) ? Number(value.trim()) : value;
   }
   return { input, errors };
 }

@@ -116,6 +116,11 @@ function readPresetFields(fields: FieldReader, preset: Preset, creating: boolean
   const secrets: SourceSecrets = {};
   for (const field of preset.fields) {
     const required = field.required && (creating || (!field.secret && fields.has(field.name)));
+    if (field.kind === 'boolean' || field.kind === 'integer') {
+      const flag = field.kind === 'boolean' ? fields.boolean(field.name) : fields.integer(field.name, field.min ?? 0, field.max ?? Number.MAX_SAFE_INTEGER);
+      if (flag !== undefined) config[field.name] = flag;
+      continue;
+    }
     let value: string | string[] | undefined;
     if (field.kind === 'list') {
       value = fields.stringList(field.name, { maxItems: 100, maxLength: field.max ?? 200 });
@@ -136,6 +141,11 @@ function readPresetFields(fields: FieldReader, preset: Preset, creating: boolean
   return { config, secrets };
 }
 
+/** The preset's checks across fields, on the config as it will be stored. */
+function checkConfig(fields: FieldReader, preset: Preset, config: SourceConfig): void {
+  for (const [name, message] of Object.entries(preset.validateConfig?.(config) ?? {})) if (!fields.errors[name]) fields.fail(name, message);
+}
+
 function readCommon(fields: FieldReader, preset: Preset, creating: boolean): Partial<SourceFields> {
   return {
     name: fields.string('name', { notEmpty: true, max: 100 }),
@@ -146,7 +156,7 @@ function readCommon(fields: FieldReader, preset: Preset, creating: boolean): Par
     claim_map: readClaimMap(fields),
     group_map: readGroupMap(fields, preset),
     trust_email_for_linking: fields.boolean('trust_email_for_linking'),
-    client_id: fields.string('client_id', { required: creating, max: 500 }),
+    client_id: fields.string('client_id', { required: creating && preset.protocol.kind !== 'ldap', max: 500 }),
     scopes: readScopes(fields, preset),
   };
 }
@@ -169,6 +179,7 @@ export function parseNewSource(body: unknown): NewSourceInput {
   else if (slug !== undefined && RESERVED_SLUGS.has(slug)) fields.fail('slug', `"${slug}" is reserved (the console uses that path); choose another`);
   const common = readCommon(fields, preset, true);
   const { config, secrets } = readPresetFields(fields, preset, true);
+  checkConfig(fields, preset, config);
   fields.done();
   return {
     slug,
@@ -181,7 +192,7 @@ export function parseNewSource(body: unknown): NewSourceInput {
     claim_map: common.claim_map ?? {},
     group_map: common.group_map ?? { claim: preset.default_group_claim ?? 'groups', prefix: '', rename: {} },
     trust_email_for_linking: common.trust_email_for_linking ?? false,
-    client_id: common.client_id!,
+    client_id: common.client_id ?? '',
     scopes: common.scopes ?? preset.default_scopes,
     config,
     secrets,
@@ -196,6 +207,7 @@ export function parseSourceChanges(body: unknown, source: IdentitySource): Sourc
   if (fields.has('type') || fields.has('slug')) fields.fail(fields.has('type') ? 'type' : 'slug', 'cannot be changed; delete the source and add a new one');
   const common = defined(readCommon(fields, preset, false));
   const { config, secrets } = readPresetFields(fields, preset, false);
+  if (Object.keys(config).length) checkConfig(fields, preset, { ...source.config, ...config });
   fields.done();
   const changes: Partial<SourceFields> = { ...common };
   if (Object.keys(config).length) changes.config = { ...source.config, ...config };

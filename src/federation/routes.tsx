@@ -53,6 +53,8 @@ federationRoutes.get('/federation/:slug/start', async (c) => {
   const flowId = c.req.query('flow') || undefined;
   if (flowId && !(await readFlow(c.env, flowId))) return errorPage(c, 400, 'Sign-in expired', EXPIRED_FLOW);
   const prompt = c.req.query('prompt');
+  // A directory has no redirect flow: edge-sso's own form, labelled with the source, checks the password.
+  if (presetFor(source.type).protocol.kind === 'ldap') return c.redirect(`/login?${new URLSearchParams({ source: slug, ...(flowId ? { flow: flowId } : {}) })}`, 303);
 
   const attempt = newAttempt(slug, { flow: flowId });
   try {

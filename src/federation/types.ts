@@ -17,6 +17,8 @@ export const SOURCE_TYPES = [
   'facebook',
   'linkedin',
   'x',
+  'ldap',
+  'active-directory',
 ] as const;
 export type SourceType = (typeof SOURCE_TYPES)[number];
 
@@ -46,7 +48,7 @@ export interface GroupMap {
  * Type-specific settings that are not secret, keyed by the preset's field names (e.g. `issuer`,
  * `tenant`, `domain`, `realm`, `team_id`). List fields hold arrays of strings.
  */
-export type SourceConfig = Record<string, string | string[]>;
+export type SourceConfig = Record<string, string | string[] | boolean | number>;
 
 /** The secret fields of a source (e.g. `client_secret`, Apple's `private_key`), decrypted. Never returned by the API. */
 export type SourceSecrets = Record<string, string>;
@@ -107,9 +109,11 @@ export interface PresetField {
   required: boolean;
   /** Stored encrypted, never returned; optional on PATCH (absent keeps the stored value). */
   secret?: boolean;
-  /** `text` (default), `url` (https, or http on loopback), `multiline` (e.g. a PEM key), `list` (array of strings). */
-  kind?: 'text' | 'url' | 'multiline' | 'list';
+  /** `text` (default), `url` (https, or http on loopback), `multiline` (e.g. a PEM key), `list` (array of strings), `boolean` (a checkbox), `integer` (from `min` to `max`). */
+  kind?: 'text' | 'url' | 'multiline' | 'list' | 'boolean' | 'integer';
   max?: number;
+  /** The lowest value of an `integer` field. */
+  min?: number;
   /** Extra validation of a present value; returns a message (completing "<name> ...") or null. */
   validate?(value: string | string[]): string | null;
 }
@@ -166,11 +170,26 @@ export interface OAuth2Protocol {
   }): Promise<UpstreamProfile>;
 }
 
+/**
+ * A directory (LDAP, Active Directory): no browser redirect; edge-sso's own form checks the
+ * password against the directory (./ldap/). The attributes fill the profile unless claim_map
+ * names others.
+ */
+export interface LdapProtocol {
+  kind: 'ldap';
+  /** The directory attribute read for each profile field by default. */
+  attributes: Required<ClaimMap>;
+  /** The user filter when the admin sets none. */
+  default_filter: string;
+  /** Active Directory: refuse accounts with userAccountControl bit 2 (ACCOUNTDISABLE); nested groups available. */
+  active_directory: boolean;
+}
+
 export interface Preset {
   type: SourceType;
   /** The provider's name, e.g. "Microsoft Entra ID"; the default source name. */
   label: string;
-  protocol: OidcProtocol | OAuth2Protocol;
+  protocol: OidcProtocol | OAuth2Protocol | LdapProtocol;
   /** Type-specific fields, in form order (including `client_secret` when the preset needs one). */
   fields: PresetField[];
   default_scopes: string[];
@@ -186,6 +205,8 @@ export interface Preset {
   note?: string;
   /** The provider's documentation for registering an app. */
   docs_url?: string;
+  /** Checks across fields of the merged config (e.g. a URL scheme against a StartTLS switch): field name → message. */
+  validateConfig?(config: SourceConfig): Record<string, string>;
 }
 
 // ---- Clients ---------------------------------------------------------------------------------

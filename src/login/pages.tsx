@@ -13,6 +13,8 @@ export interface LoginPageProps {
   error?: string;
   /** A way back shown under the error, e.g. to start an expired sign-in again. */
   errorLink?: { href: string; label: string };
+  /** A directory source (LDAP, Active Directory) this form checks passwords against: login name or email. */
+  directory?: { slug: string; name: string };
   /** Identity sources offered as "Continue with <name>". */
   sources?: { slug: string; name: string }[];
   /** Self sign-up is enabled: the page links to it. */
@@ -22,7 +24,7 @@ export interface LoginPageProps {
 export function LoginPage(props: LoginPageProps) {
   return (
     <Page title="Sign in" branding={props.branding} nonce={props.nonce}>
-      <h1>Sign in</h1>
+      <h1>{props.directory ? `Sign in with ${props.directory.name}` : 'Sign in'}</h1>
       <p class="muted">{props.appName ? `to continue to ${props.appName}` : 'to your account'}</p>
       {props.error && (
         <div class="alert" role="alert">
@@ -37,24 +39,27 @@ export function LoginPage(props: LoginPageProps) {
       <form method="post" action="/login">
         <input type="hidden" name={CSRF_FIELD} value={props.csrf} />
         {props.flow && <input type="hidden" name="flow" value={props.flow} />}
-        <label for="email">Email</label>
-        <input id="email" name="email" type="email" autocomplete="username" required autofocus value={props.email ?? ''} />
+        {props.directory && <input type="hidden" name="source" value={props.directory.slug} />}
+        <label for="email">{props.directory ? 'Username or email' : 'Email'}</label>
+        <input id="email" name="email" type={props.directory ? 'text' : 'email'} autocomplete="username" required autofocus value={props.email ?? ''} />
         <label for="password">Password</label>
         <input id="password" name="password" type="password" autocomplete="current-password" required />
         <button type="submit">Sign in</button>
       </form>
-      <p>
-        <a href="/password/forgot">Forgot your password?</a>
-        {props.signupOpen && (
-          <>
-            {' · '}
-            <a href="/signup">Create an account</a>
-          </>
-        )}
-        {' · '}
-        <a href={`/login/passkey${props.flow ? `?flow=${encodeURIComponent(props.flow)}` : ''}`}>Sign in with a passkey</a>
-      </p>
-      {props.sources && props.sources.length > 0 && (
+      {!props.directory && (
+        <p>
+          <a href="/password/forgot">Forgot your password?</a>
+          {props.signupOpen && (
+            <>
+              {' · '}
+              <a href="/signup">Create an account</a>
+            </>
+          )}
+          {' · '}
+          <a href={`/login/passkey${props.flow ? `?flow=${encodeURIComponent(props.flow)}` : ''}`}>Sign in with a passkey</a>
+        </p>
+      )}
+      {!props.directory && props.sources && props.sources.length > 0 && (
         <div class="sources">
           <p class="muted">or</p>
           {props.sources.map((s) => (

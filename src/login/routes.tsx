@@ -6,6 +6,7 @@ import { audit } from '../audit/audit';
 import { resolveBranding } from '../branding/branding';
 import { loadGlobalBranding } from '../branding/store';
 import { database } from '../db/client';
+import { directoryAuditDetail, directoryPasswordCheck, directoryProblem, loginDirectoryOf, readLoginDirectory } from '../federation/ldap/login';
 import { loadLoginSources } from '../federation/store';
 import { settingsFrom } from '../env';
 import { throttleAddress, type AppContext, type AppEnv } from '../http/context';
@@ -43,7 +44,7 @@ async function loginPage(c: AppContext, flow: Flow | null, props: Omit<LoginPage
   if (flow?.targetOrigin) c.set('formActionOrigins', [flow.targetOrigin]);
   const branding = resolveBranding(await loadGlobalBranding(c.env), app?.branding);
   return c.html(
-    <LoginPage {...props} branding={branding} nonce={c.get('cspNonce')} csrf={csrfToken(c)} appName={app?.name} sources={await loadLoginSources(c.env)} signupOpen={(await loadSignupSettings(c.env)).enabled} />,
+    <LoginPage {...props} branding={branding} nonce={c.get('cspNonce')} csrf={csrfToken(c)} appName={app?.name} sources={await loadLoginSources(c.env)} signupOpen={(await loadSignupSettings(c.env)).enabled} directory={loginDirectoryOf(c)} />,
     status as 200,
   );
 }
@@ -57,6 +58,8 @@ async function expiredFlow(c: AppContext, value: string | undefined, email?: str
 loginRoutes.get('/login', async (c) => {
   const flowValue = c.req.query('flow');
   const flow = await readFlow(c.env, flowValue);
+  // An app whose primary source is a directory: this form checks passwords there (src/federation/ldap/).
+  await readLoginDirectory(c, c.req.query('source'));
   if (!flow) {
     const session = await readSession(c);
     if (session) return c.redirect('/my-apps', 303);
@@ -72,6 +75,7 @@ loginRoutes.post('/login', limitBody(16 * 1024), async (c) => {
   const password = typeof form.password === 'string' ? form.password : '';
   const flowValue = typeof form.flow === 'string' && form.flow !== '' ? form.flow : undefined;
   const flow = await readFlow(c.env, flowValue);
+  await readLoginDirectory(c, form.source);
   try {
     await checkCsrf(c, form[CSRF_FIELD]);
   } catch (error) {
@@ -83,8 +87,8 @@ loginRoutes.post('/login', limitBody(16 * 1024), async (c) => {
   if (!email || !password) return loginPage(c, flow, { flow: flowValue, email, error: INVALID_CREDENTIALS }, 401);
 
   const { lockout: policy, sessionTtlSeconds } = settingsFrom(c.env);
-  const outcome = await checkSignIn(database(c.env.DB), { email, password, ip: throttleAddress(c) }, policy);
-  const detail = { client_id: flow?.clientId };
+  const outcome = await checkSignIn(database(c.env.DB), { email, password, ip: throttleAddress(c) }, policy, directoryPasswordCheck(c));
+  const detail = { client_id: flow?.clientId, ...directoryAuditDetail(c) };
   if (outcome.kind === 'locked') {
     // A locked client address is refused without a row per attempt (the lock itself was audited
     // once, when it was set): an address spraying emails cannot grow the audit log.
@@ -104,13 +108,18 @@ loginRoutes.post('/login', limitBody(16 * 1024), async (c) => {
     return loginPage(c, flow, { flow: flowValue, email, error: ACCOUNT_DISABLED }, 403);
   }
 
-  const { user, credential } = outcome;
+  if (outcome.kind === 'directory') {
+    const problem = directoryProblem(c, outcome, detail);
+    return loginPage(c, flow, { flow: flowValue, email, error: problem.error }, problem.status);
+  }
+
+  const { user, credential, source } = outcome;
   // A second factor may be due (src/mfa/sign-in.ts): then the browser goes to its page instead.
   const mfa = await afterPassword(c, user, credential, flow, flowValue);
   if (mfa instanceof Response) return mfa;
   const session = await startSession(
     c,
-    { userId: user.id, amr: ['pwd'], ...(mfa.required ? { mfaRequired: true } : {}), profile: profileClaims(user), roles: user.roles },
+    { userId: user.id, amr: ['pwd'], ...(source ? { source } : {}), ...(mfa.required ? { mfaRequired: true } : {}), profile: profileClaims(user), roles: user.roles },
     sessionTtlSeconds,
     credential,
   );
@@ -119,7 +128,7 @@ loginRoutes.post('/login', limitBody(16 * 1024), async (c) => {
     audit(c, { type: 'login.failure', actor: 'anonymous', target: user.email, detail: { ...detail, reason: 'account changed' } });
     return loginPage(c, flow, { flow: flowValue, email, error: INVALID_CREDENTIALS }, 401);
   }
-  audit(c, { type: 'login.success', actor: user.id, target: user.email, detail });
+  audit(c, { type: 'login.success', actor: user.id, target: user.email, detail: source ? { ...detail, source } : detail });
   if (mfa.required) return c.redirect(enrolUrl(flowValue), 303);
   // The flow is not consumed here: it carries no authority (see src/sessions/flows.ts). What it
   // returns to re-checks this new session.

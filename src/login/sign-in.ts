@@ -1,8 +1,12 @@
 // Checking a password sign-in: throttling, the credential check, and what the audit log records.
 // The route renders the outcome and starts the session.
+import { eq } from 'drizzle-orm';
 import type { Database } from '../db/client';
+import { users } from '../db/schema';
+import type { DirectoryOutcome } from '../federation/ldap/sign-in';
 import type { LockoutPolicy } from '../env';
 import type { SessionCredential } from '../sessions/sessions';
+import { normaliseEmail } from '../users/input';
 import { authenticate } from '../users/store';
 import type { User } from '../users/user';
 import { beginAttempt, recordFailure, recordSuccess, releaseAttempt } from './throttle';
@@ -11,8 +15,10 @@ const MAX_PASSWORD_LENGTH = 1024;
 const EMAIL_SHAPE = /^[^\s@]+@[^\s@]+$/;
 
 export type SignInOutcome =
-  /** `credential`: what the new session is bound to (see startSession). */
-  | { kind: 'signed-in'; user: User; credential: SessionCredential }
+  /** `credential`: what the new session is bound to (see startSession); `source`: the directory that checked the password. */
+  | { kind: 'signed-in'; user: User; credential: SessionCredential; source?: string }
+  /** A directory answered something other than a sign-in or a wrong password (unreachable, disabled, refused by the account rules). */
+  | { kind: 'directory'; outcome: Exclude<DirectoryOutcome, { kind: 'signed-in' | 'refused' }> }
   /** The right password for a disabled account: said only after the right password, so it reveals nothing to others. */
   | { kind: 'disabled'; user: User }
   /** Wrong email or password; `locked` names what this attempt locked (the email, or `ip:<address>`). */
@@ -25,18 +31,55 @@ export function auditableEmail(email: string): string {
   return EMAIL_SHAPE.test(email) ? email.toLowerCase() : '(not an email address)';
 }
 
-export async function checkSignIn(db: Database, input: { email: string; password: string; ip: string }, policy: LockoutPolicy): Promise<SignInOutcome> {
+/**
+ * Password checks against a directory (src/federation/ldap/sign-in.ts). `primary`: the app's
+ * source is a directory, so only it is asked. Otherwise ("user federation") `check` is asked for
+ * logins without a local password, and returns null when no directory is configured for it.
+ */
+export interface DirectoryPasswordCheck {
+  primary: boolean;
+  check(login: string, password: string): Promise<DirectoryOutcome | null>;
+}
+
+async function hasLocalPassword(db: Database, email: string): Promise<boolean> {
+  const [row] = await db.select({ hash: users.passwordHash }).from(users).where(eq(users.email, normaliseEmail(email))).limit(1);
+  return Boolean(row?.hash);
+}
+
+export async function checkSignIn(
+  db: Database,
+  input: { email: string; password: string; ip: string },
+  policy: LockoutPolicy,
+  directory?: DirectoryPasswordCheck,
+): Promise<SignInOutcome> {
   const auditTarget = (key: string) => (key.startsWith('email:') ? auditableEmail(input.email) : key);
   const attempt = await beginAttempt(db, input.email, input.ip, policy);
   if (!attempt.allowed) {
     return { kind: 'locked', by: attempt.lockedBy, retryAfterSeconds: Math.max(1, attempt.retryAfterSeconds), locked: attempt.locked.map(auditTarget) };
   }
   let match;
+  let fromDirectory: DirectoryOutcome | null = null;
   try {
-    match = input.password.length <= MAX_PASSWORD_LENGTH ? await authenticate(db, input.email, input.password) : null;
+    const checkable = input.password.length > 0 && input.password.length <= MAX_PASSWORD_LENGTH;
+    if (directory?.primary) fromDirectory = checkable ? await directory.check(input.email, input.password) : null;
+    else {
+      match = checkable ? await authenticate(db, input.email, input.password) : null;
+      if (!match && checkable && directory && !(await hasLocalPassword(db, input.email))) fromDirectory = await directory.check(input.email, input.password);
+    }
   } catch (error) {
     await releaseAttempt(db, attempt, policy);
     throw error;
+  }
+  if (fromDirectory && fromDirectory.kind !== 'refused') {
+    if (fromDirectory.kind === 'signed-in') {
+      await recordSuccess(db, attempt, policy);
+      // Bound to the user's session version as read now, so a disable or "sign out everywhere" racing this sign-in wins.
+      const [row] = await db.select({ sessionVersion: users.sessionVersion }).from(users).where(eq(users.id, fromDirectory.user.id));
+      return { kind: 'signed-in', user: fromDirectory.user, source: fromDirectory.source, credential: { sessionVersion: row?.sessionVersion ?? 0 } };
+    }
+    // The right password (or no answer at all): nothing to count toward a lock.
+    await releaseAttempt(db, attempt, policy);
+    return { kind: 'directory', outcome: fromDirectory };
   }
   if (!match) return { kind: 'refused', locked: (await recordFailure(db, attempt, policy)).map(auditTarget) };
   if (match.user.disabled) {

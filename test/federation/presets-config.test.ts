@@ -24,10 +24,11 @@ const requiredFields = (type: string) => preset(type).fields.filter((f) => f.req
 
 describe('every preset', () => {
   it('covers every provider type the issue names, once', () => {
-    expect(PRESETS.map((p) => p.type).sort()).toEqual(['adfs', 'apple', 'auth0', 'entra', 'facebook', 'github', 'google', 'keycloak', 'linkedin', 'okta', 'x']);
+    expect(PRESETS.map((p) => p.type).sort()).toEqual(['active-directory', 'adfs', 'apple', 'auth0', 'entra', 'facebook', 'github', 'google', 'keycloak', 'ldap', 'linkedin', 'okta', 'x']);
   });
 
-  it.each(PRESETS.map((p) => [p.type, p] as const))('%s has a label, default scopes, unique snake_case fields and a way to authenticate', (_, p) => {
+  const redirectFlows = PRESETS.filter((p) => p.protocol.kind !== 'ldap');
+  it.each(redirectFlows.map((p) => [p.type, p] as const))('%s has a label, default scopes, unique snake_case fields and a way to authenticate', (_, p) => {
     expect(p.label).not.toBe('');
     expect(p.default_scopes.length).toBeGreaterThan(0);
     const names = p.fields.map((f) => f.name);
@@ -36,6 +37,12 @@ describe('every preset', () => {
     // Either a stored client secret, or one the preset computes (Apple).
     expect(names.includes('client_secret') || p.client_secret !== undefined).toBe(true);
     if (p.protocol.kind === 'oidc') expect(p.default_scopes).toContain('openid');
+  });
+
+  it.each(['ldap', 'active-directory'])('%s (a directory) needs no client or scopes, and keeps its bind password secret', (type) => {
+    expect(preset(type).default_scopes).toEqual([]);
+    expect(requiredFields(type).sort()).toEqual(['bind_dn', 'bind_password', 'url', 'user_base_dn']);
+    expect(field(type, 'bind_password').secret).toBe(true);
   });
 });
 
@@ -56,10 +63,11 @@ describe('required settings', () => {
     expect(requiredFields(type).sort()).toEqual([...names].sort());
   });
 
-  it('keeps secrets secret: client secrets and Apple’s private key are never stored in plain config', () => {
+  it('keeps secrets secret: client secrets, Apple’s private key and bind passwords are never stored in plain config', () => {
     for (const p of PRESETS) {
-      for (const f of p.fields) if (['client_secret', 'private_key'].includes(f.name)) expect(f.secret, `${p.type}.${f.name}`).toBe(true);
-      for (const f of p.fields) if (!['client_secret', 'private_key'].includes(f.name)) expect(f.secret ?? false, `${p.type}.${f.name}`).toBe(false);
+      const secret = ['client_secret', 'private_key', 'bind_password'];
+      for (const f of p.fields) if (secret.includes(f.name)) expect(f.secret, `${p.type}.${f.name}`).toBe(true);
+      for (const f of p.fields) if (!secret.includes(f.name)) expect(f.secret ?? false, `${p.type}.${f.name}`).toBe(false);
     }
   });
 });

@@ -15,6 +15,8 @@ const PROVISIONING_OPTIONS = PROVISIONING.map((p) => [p, p === 'create' ? 'Creat
 export function SourceForm(props: { c: ConsoleContext; type: SourceType; action: string; values: SourceFormValues; errors: Errors; creating: boolean; cancel: string }) {
   const { values, errors, type } = props;
   const preset = presetFor(type);
+  // Directories have no client registration upstream: no client ID, no scopes.
+  const redirectFlow = preset.protocol.kind !== 'ldap';
   return (
     <PostForm action={props.action} csrf={csrfToken(props.c)} class="card">
       <ErrorSummary errors={errors} />
@@ -32,9 +34,11 @@ export function SourceForm(props: { c: ConsoleContext; type: SourceType; action:
       {preset.note && <p class="hint">{preset.note}</p>}
       <Field name="name" label="Name" value={values.name ?? preset.label} errors={errors} required hint="Shown to users: “Continue with …”." />
       {props.creating && <Field name="slug" label="Slug (optional)" value={values.slug} errors={errors} hint="Names the callback URL. Lower-case letters, digits and -; made from the name when empty. It cannot be changed later." />}
-      <Field name="client_id" label="Client ID" value={values.client_id} errors={errors} required hint="From the app you registered at the provider." />
+      {redirectFlow && <Field name="client_id" label="Client ID" value={values.client_id} errors={errors} required hint="From the app you registered at the provider." />}
       {preset.fields.map((field) =>
-        field.kind === 'multiline' || field.kind === 'list' ? (
+        field.kind === 'boolean' ? (
+          <Checkbox name={field.name} label={`${field.label}${field.help ? ` — ${field.help}` : ''}`} checked={values[field.name] === 'on'} />
+        ) : field.kind === 'multiline' || field.kind === 'list' ? (
           <TextArea
             name={field.name}
             label={field.label}
@@ -48,7 +52,7 @@ export function SourceForm(props: { c: ConsoleContext; type: SourceType; action:
           <Field
             name={field.name}
             label={field.label}
-            type={field.secret ? 'password' : field.kind === 'url' ? 'url' : 'text'}
+            type={field.secret ? 'password' : field.kind === 'url' ? 'url' : field.kind === 'integer' ? 'number' : 'text'}
             value={field.secret ? '' : values[field.name]}
             errors={errors}
             required={field.required && (props.creating || !field.secret)}
@@ -57,7 +61,7 @@ export function SourceForm(props: { c: ConsoleContext; type: SourceType; action:
           />
         ),
       )}
-      <Field name="scopes" label="Scopes" value={values.scopes ?? preset.default_scopes.join(' ')} errors={errors} hint="Separated by spaces." />
+      {redirectFlow && <Field name="scopes" label="Scopes" value={values.scopes ?? preset.default_scopes.join(' ')} errors={errors} hint="Separated by spaces." />}
       <Checkbox name="enabled" label="Enabled" checked={values.enabled !== ''} />
       <Checkbox name="show_on_login_page" label="Show “Continue with …” on the login page" checked={values.show_on_login_page !== ''} />
       <Select name="provisioning" label="Provisioning" value={values.provisioning || 'create'} options={PROVISIONING_OPTIONS} errors={errors} />

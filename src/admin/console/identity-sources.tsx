@@ -8,6 +8,7 @@ import { newAttempt, writeAttempt } from '../../federation/attempt';
 import { checkProvider } from '../../federation/checks';
 import { callbackUrl, clientFor, forceLoginParams } from '../../federation/client';
 import { formValuesOf } from '../../federation/form';
+import { isDirectoryType } from '../../federation/ldap/login';
 import { parseNewSource, parseSourceChanges } from '../../federation/input';
 import { availableTypes, presetFor } from '../../federation/registry';
 import { createSource, deleteSource, getSource, listSources, updateSource } from '../../federation/store';
@@ -17,6 +18,7 @@ import { csrfToken } from '../../http/csrf';
 import { NotFoundError } from '../../lib/errors';
 import { Copyable, Select } from '../../ui/components';
 import { actorOf, type ConsoleContext, type ConsoleEnv } from './context';
+import { renderDirectoryTest } from './identity-source-directory';
 import { saveForm, SourceForm } from './identity-source-form';
 import { renderTestResult, sourcePath, unlinkPath } from './identity-source-parts';
 import { ConfirmPage, ConsolePage, noticeFrom } from './layout';
@@ -126,15 +128,20 @@ identitySourcePages.get('/:slug', async (c) => {
   const { source } = await findSource(c);
   const preset = presetFor(source.type);
   const json = (value: unknown) => <code>{JSON.stringify(value)}</code>;
+  const directory = isDirectoryType(source.type);
   return c.html(
     <ConsolePage c={c} title={source.name} notice={noticeFrom(c)}>
       <div class="card">
         <dl class="details">
-          <dt>Redirect URI</dt>
-          <dd>
-            <Copyable value={callbackUrl(issuerOf(c), source.slug)} label="redirect URI" id="redirect-uri" />
-            <p class="hint">Register this exact URL at {preset.label} as the app’s redirect (callback) URI.</p>
-          </dd>
+          {!directory && (
+            <>
+              <dt>Redirect URI</dt>
+              <dd>
+                <Copyable value={callbackUrl(issuerOf(c), source.slug)} label="redirect URI" id="redirect-uri" />
+                <p class="hint">Register this exact URL at {preset.label} as the app’s redirect (callback) URI.</p>
+              </dd>
+            </>
+          )}
           <dt>Type</dt>
           <dd>{preset.label}</dd>
           <dt>Slug</dt>
@@ -145,10 +152,14 @@ identitySourcePages.get('/:slug', async (c) => {
           <dd>
             {source.enabled ? 'Enabled' : 'Disabled'} · {source.show_on_login_page ? 'shown on the login page' : 'not shown on the login page'}
           </dd>
-          <dt>Client ID</dt>
-          <dd>
-            <code>{source.client_id}</code>
-          </dd>
+          {!directory && (
+            <>
+              <dt>Client ID</dt>
+              <dd>
+                <code>{source.client_id}</code>
+              </dd>
+            </>
+          )}
           {preset.fields.map((field) => (
             <>
               <dt>{field.label}</dt>
@@ -249,6 +260,7 @@ identitySourcePages.post('/:slug/delete', async (c) => {
  */
 identitySourcePages.get('/:slug/test', async (c) => {
   const { source, secrets } = await findSource(c);
+  if (isDirectoryType(source.type)) return renderDirectoryTest(c, source, secrets);
   const attempt = newAttempt(source.slug, { test_by: actorOf(c) });
   try {
     const url = await clientFor(source, secrets, issuerOf(c)).authorizationUrl(attempt, forceLoginParams(source, true));

@@ -9,11 +9,12 @@ import { facebook } from './facebook';
 import { github } from './github';
 import { google } from './google';
 import { keycloak } from './keycloak';
+import { activeDirectory, ldap } from './ldap';
 import { linkedin } from './linkedin';
 import { okta } from './okta';
 import { x } from './x';
 
-/** In the order the console lists them: company providers first, then social logins. */
-export const PRESETS: readonly Preset[] = [entra, okta, google, auth0, keycloak, adfs, apple, github, facebook, linkedin, x];
+/** In the order the console lists them: company providers first, then social logins, then directories. */
+export const PRESETS: readonly Preset[] = [entra, okta, google, auth0, keycloak, adfs, apple, github, facebook, linkedin, x, activeDirectory, ldap];
 
 export const PRESETS_BY_TYPE: ReadonlyMap<SourceType, Preset> = new Map(PRESETS.map((p) => [p.type, p]));
