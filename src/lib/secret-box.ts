@@ -7,25 +7,33 @@ import { base64url, fromBase64url, utf8 } from './encoding';
 const FORMAT = 'v1';
 const keys = new Map<string, Promise<CryptoKey>>();
 
-function aesKey(secret: string): Promise<CryptoKey> {
+/**
+ * An AES-256-GCM key derived with HKDF from the KEY_ENCRYPTION_KEY secret for one purpose
+ * (`info`), so values sealed for one use (secrets at rest, pending sign-ins, MFA cookies) can
+ * never be opened as another. Cached per isolate.
+ */
+export function derivedAesKey(secret: string, info: string): Promise<CryptoKey> {
   if (secret.length < 32) throw new Error('KEY_ENCRYPTION_KEY must be at least 32 characters');
-  let key = keys.get(secret);
+  const cacheKey = `${info}\u0000${secret}`;
+  let key = keys.get(cacheKey);
   if (!key) {
     key = crypto.subtle
       .importKey('raw', utf8(secret), 'HKDF', false, ['deriveKey'])
       .then((material) =>
         crypto.subtle.deriveKey(
-          { name: 'HKDF', hash: 'SHA-256', salt: utf8('edge-sso'), info: utf8('aes-gcm-at-rest:v1') },
+          { name: 'HKDF', hash: 'SHA-256', salt: utf8('edge-sso'), info: utf8(info) },
           material,
           { name: 'AES-GCM', length: 256 },
           false,
           ['encrypt', 'decrypt'],
         ),
       );
-    keys.set(secret, key);
+    keys.set(cacheKey, key);
   }
   return key;
 }
+
+const aesKey = (secret: string) => derivedAesKey(secret, 'aes-gcm-at-rest:v1');
 
 export async function seal(secret: string, plaintext: string, purpose: string): Promise<string> {
   const iv = crypto.getRandomValues(new Uint8Array(12));

@@ -3,29 +3,11 @@
 // to the page that shows them once. The key is derived with HKDF from KEY_ENCRYPTION_KEY for this
 // purpose only; each value is bound to its kind (additional data) and carries its expiry.
 import { base64url, fromBase64url, utf8 } from '../lib/encoding';
+import { derivedAesKey } from '../lib/secret-box';
 import { nowSeconds } from '../lib/time';
 
-const keys = new Map<string, Promise<CryptoKey>>();
 const MAX_LENGTH = 8192;
-
-function key(secret: string): Promise<CryptoKey> {
-  let k = keys.get(secret);
-  if (!k) {
-    k = crypto.subtle
-      .importKey('raw', utf8(secret), 'HKDF', false, ['deriveKey'])
-      .then((material) =>
-        crypto.subtle.deriveKey(
-          { name: 'HKDF', hash: 'SHA-256', salt: utf8('edge-sso'), info: utf8('mfa-sealed:v1') },
-          material,
-          { name: 'AES-GCM', length: 256 },
-          false,
-          ['encrypt', 'decrypt'],
-        ),
-      );
-    keys.set(secret, k);
-  }
-  return k;
-}
+const key = (secret: string) => derivedAesKey(secret, 'mfa-sealed:v1');
 
 export async function sealValue(secret: string, kind: string, value: object, ttlSeconds: number): Promise<string> {
   const iv = crypto.getRandomValues(new Uint8Array(12));

@@ -17,6 +17,7 @@
 // session id, and later OIDC codes) is consumed in D1 or KV at that final step.
 import type { Bindings } from '../env';
 import { base64url, fromBase64url, utf8 } from '../lib/encoding';
+import { derivedAesKey } from '../lib/secret-box';
 import { nowSeconds } from '../lib/time';
 
 export const FLOW_TTL_SECONDS = 600;
@@ -41,27 +42,7 @@ interface SealedFlow extends Flow {
   exp: number;
 }
 
-const keys = new Map<string, Promise<CryptoKey>>();
-
-function flowKey(secret: string): Promise<CryptoKey> {
-  if (secret.length < 32) throw new Error('KEY_ENCRYPTION_KEY must be at least 32 characters');
-  let key = keys.get(secret);
-  if (!key) {
-    key = crypto.subtle
-      .importKey('raw', utf8(secret), 'HKDF', false, ['deriveKey'])
-      .then((material) =>
-        crypto.subtle.deriveKey(
-          { name: 'HKDF', hash: 'SHA-256', salt: utf8('edge-sso'), info: utf8('pending-sign-in:v1') },
-          material,
-          { name: 'AES-GCM', length: 256 },
-          false,
-          ['encrypt', 'decrypt'],
-        ),
-      );
-    keys.set(secret, key);
-  }
-  return key;
-}
+const flowKey = (secret: string) => derivedAesKey(secret, 'pending-sign-in:v1');
 
 /** Seals a flow with an expiry `ttlSeconds` from now; the value is base64url (safe in a URL as is). */
 export async function createFlow(env: FlowKeyEnv, flow: Flow, ttlSeconds = FLOW_TTL_SECONDS): Promise<string> {
