@@ -289,6 +289,8 @@ export const oauthCodes = sqliteTable(
     nonce: text('nonce'),
     authTime: integer('auth_time').notNull(),
     amr: text('amr', { mode: 'json' }).$type<string[]>().notNull(),
+    /** The identity source's slug when the session came from one (the ID token's `idp`), else null. */
+    source: text('source'),
     expiresAt: integer('expires_at').notNull(),
     consumedAt: integer('consumed_at'),
   },
@@ -309,6 +311,8 @@ export const oauthRefreshTokens = sqliteTable(
     scope: text('scope').notNull(),
     authTime: integer('auth_time').notNull(),
     amr: text('amr', { mode: 'json' }).$type<string[]>().notNull(),
+    /** Carried from the code through every rotation, so refreshed ID tokens keep their `idp`. */
+    source: text('source'),
     createdAt: integer('created_at').notNull(),
     expiresAt: integer('expires_at').notNull(),
     /** Set when the token was exchanged for its successor. */

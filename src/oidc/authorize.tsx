@@ -98,6 +98,7 @@ async function authorize(c: AppContext, params: SingleValues) {
       nonce: request.nonce ?? null,
       authTime: session.authTime,
       amr: session.amr,
+      source: session.source ?? null,
     },
     now,
   );

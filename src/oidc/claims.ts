@@ -14,7 +14,7 @@ export const CLAIMS_BY_SCOPE: Partial<Record<Scope, readonly (keyof ProfileClaim
 
 /** Every claim edge-sso may issue, for the discovery document. */
 export const CLAIMS_SUPPORTED = [
-  'iss', 'sub', 'aud', 'exp', 'iat', 'auth_time', 'nonce', 'at_hash', 'amr', 'acr',
+  'iss', 'sub', 'aud', 'exp', 'iat', 'auth_time', 'nonce', 'at_hash', 'amr', 'acr', 'idp',
   ...Object.values(CLAIMS_BY_SCOPE).flat(),
 ] as const;
 
@@ -39,6 +39,8 @@ export interface IdTokenInput {
   userClaims: Record<string, unknown>;
   authTime: number;
   amr: readonly string[];
+  /** The identity source's slug when the session came from one; released as `idp`, like JWT SSO. */
+  source?: string | null;
   nonce?: string | null;
   atHash: string;
   now: number;
@@ -56,6 +58,7 @@ export function idTokenClaims(input: IdTokenInput): Record<string, unknown> {
     auth_time: input.authTime,
     amr: [...input.amr],
     acr: acrFor(input.amr),
+    ...(input.source ? { idp: input.source } : {}),
     at_hash: input.atHash,
     ...(input.nonce ? { nonce: input.nonce } : {}),
   };

@@ -22,6 +22,8 @@ export interface CodeInput {
   nonce: string | null;
   authTime: number;
   amr: string[];
+  /** The identity source's slug, or null for edge-sso's own login. */
+  source: string | null;
 }
 
 /** Issues a code and the grant it starts; returns the code (only its hash is stored). */
@@ -63,6 +65,8 @@ export interface RefreshInput {
   scope: string;
   authTime: number;
   amr: string[];
+  /** The identity source's slug, or null for edge-sso's own login. */
+  source: string | null;
 }
 
 /**

@@ -47,6 +47,8 @@ interface Issue {
   grantScope: string;
   authTime: number;
   amr: string[];
+  /** The identity source the session came from (the ID token's `idp`), or null. */
+  source: string | null;
   nonce: string | null;
 }
 
@@ -62,7 +64,7 @@ async function issueTokens(c: AppContext, app: ServedApp, issue: Issue) {
   }
   const offline = parseStoredScope(issue.grantScope).includes('offline_access');
   const refresh = offline
-    ? { grantId: issue.grantId, clientId: app.clientId, userId: issue.user.id, scope: issue.grantScope, authTime: issue.authTime, amr: issue.amr }
+    ? { grantId: issue.grantId, clientId: app.clientId, userId: issue.user.id, scope: issue.grantScope, authTime: issue.authTime, amr: issue.amr, source: issue.source }
     : null;
   let refreshToken: string | null;
   try {
@@ -80,6 +82,7 @@ async function issueTokens(c: AppContext, app: ServedApp, issue: Issue) {
     userClaims: scopedClaims(issue.user.id, profileClaims(issue.user), issue.scopes, app.attributeMap),
     authTime: issue.authTime,
     amr: issue.amr,
+    source: issue.source,
     nonce: issue.nonce,
     atHash: await atHash(access.token),
     now,
@@ -133,7 +136,7 @@ async function exchangeCode(c: AppContext, app: ServedApp, body: Record<string, 
     await refuse('code_verifier was sent, but the authorization request had no code_challenge.');
   }
   const user = await liveUser(c, row.grantId, row.userId, now);
-  return issueTokens(c, app, { grantId: row.grantId, user, scopes: parseStoredScope(row.scope), grantScope: row.scope, authTime: row.authTime, amr: row.amr, nonce: row.nonce });
+  return issueTokens(c, app, { grantId: row.grantId, user, scopes: parseStoredScope(row.scope), grantScope: row.scope, authTime: row.authTime, amr: row.amr, source: row.source, nonce: row.nonce });
 }
 
 async function refresh(c: AppContext, app: ServedApp, body: Record<string, string>) {
@@ -151,7 +154,7 @@ async function refresh(c: AppContext, app: ServedApp, body: Record<string, strin
   const row = rotation.token;
   const user = await liveUser(c, row.grantId, row.userId, now);
   const scopes = narrowed ?? parseStoredScope(row.scope);
-  return issueTokens(c, app, { grantId: row.grantId, user, scopes, grantScope: row.scope, authTime: row.authTime, amr: row.amr, nonce: null });
+  return issueTokens(c, app, { grantId: row.grantId, user, scopes, grantScope: row.scope, authTime: row.authTime, amr: row.amr, source: row.source, nonce: null });
 }
 
 /** The scopes a refresh request asks for: a subset of the grant's (RFC 6749 §6), with openid. */
