@@ -7,6 +7,8 @@ export type AttributeSource = (typeof ATTRIBUTE_SOURCES)[number];
 
 /** Claims a mapping may not define: the registered JWT claims and the core claims. */
 const RESERVED = new Set<string>(['iss', 'sub', 'aud', 'exp', 'iat', 'nbf', 'jti', 'auth_time', 'azp', 'nonce', 'amr', 'acr', ...ATTRIBUTE_SOURCES]);
+/** Claims edge-sso sets only sometimes: a mapping must not fake them when they are absent. */
+const SET_BY_EDGE_SSO = new Map<string, string>([['idp', 'names the identity source the user signed in through']]);
 /** Names JavaScript objects treat specially. */
 const OBJECT_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 const CLAIM_NAME = /^[A-Za-z_][A-Za-z0-9_.:-]{0,63}$/;
@@ -22,6 +24,7 @@ export function checkAttributeMap(value: unknown): { ok: true; map: AttributeMap
   for (const [claim, source] of entries) {
     if (!CLAIM_NAME.test(claim)) return { ok: false, reason: `"${claim}" is not a valid claim name (letters, digits, _ . : -; up to 64)` };
     if (RESERVED.has(claim)) return { ok: false, reason: `"${claim}" is a core claim and is always sent; pick another name` };
+    if (SET_BY_EDGE_SSO.has(claim)) return { ok: false, reason: `"${claim}" is set by edge-sso (it ${SET_BY_EDGE_SSO.get(claim)}); pick another name` };
     if (OBJECT_KEYS.has(claim)) return { ok: false, reason: `"${claim}" cannot be used as a claim name` };
     if (typeof source !== 'string' || !(ATTRIBUTE_SOURCES as readonly string[]).includes(source)) {
       return { ok: false, reason: `"${claim}" must map to one of: ${ATTRIBUTE_SOURCES.join(', ')}` };

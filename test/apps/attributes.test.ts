@@ -85,6 +85,10 @@ describe('checkAttributeMap', () => {
     expect(result).toEqual({ ok: false, reason: expect.stringContaining(`"${claim}" is a core claim`) });
   });
 
+  it('refuses idp, which only edge-sso sets (an identity source sign-in), so a mapping cannot fake it', () => {
+    expect(checkAttributeMap({ idp: 'email' })).toEqual({ ok: false, reason: expect.stringContaining('"idp" is set by edge-sso') });
+  });
+
   it.each(['', '1st', 'first name', 'a/b', 'naïve', 'a'.repeat(65), 'x<y>', '-dash'])('refuses the claim name %j', (claim) => {
     const result = checkAttributeMap({ [claim]: 'email' });
     expect(result.ok).toBe(false);
