@@ -106,6 +106,21 @@ describe('claims by scope', () => {
       RUNS,
     );
   });
+
+  it('ID token claims: idp names the session\'s identity source, only when there is one, over any user claim', () => {
+    fc.assert(
+      fc.property(fc.dictionary(fc.string(), fc.string()), fc.option(fc.string({ minLength: 1 }), { nil: null }), (userClaims, source) => {
+        const { idp: _ignored, ...others } = userClaims;
+        const claims = idTokenClaims({ issuer: 'https://sso.test', clientId: 'app', userClaims: { ...others, sub: 'u' }, authTime: 5, amr: ['fed'], source, atHash: 'h', now: 10, ttlSeconds: 300 });
+        expect('idp' in claims).toBe(source !== null);
+        if (source !== null) {
+          expect(claims.idp).toBe(source);
+          expect(idTokenClaims({ issuer: 'i', clientId: 'app', userClaims: { idp: 'forged', sub: 'u' }, authTime: 5, amr: ['fed'], source, atHash: 'h', now: 10, ttlSeconds: 300 }).idp).toBe(source);
+        }
+      }),
+      RUNS,
+    );
+  });
 });
 
 describe('scopes', () => {
