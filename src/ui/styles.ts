@@ -47,6 +47,7 @@ export const consoleStylesheet = `
 table { width:100%; border-collapse:collapse; }
 th, td { text-align:left; padding:.55rem .5rem; border-bottom:1px solid var(--line); vertical-align:top; }
 th { font-size:.85rem; color:var(--muted); font-weight:600; }
+/* Wide tables scroll sideways; the wrapper is focusable (tabindex=0, a named region) so keyboards can scroll it too. */
 .table-wrap { overflow-x:auto; }
 button.small, .button.small { width:auto; margin-top:0; padding:.35rem .7rem; font-size:.85rem; }
 button.secondary, .button.secondary { background:#fff; color:var(--accent); border:1px solid var(--line); }

@@ -183,7 +183,7 @@ appPages.get('/', async (c) => {
           Add application
         </a>
       </div>
-      <div class="card table-wrap">
+      <div class="card table-wrap" role="region" aria-label="Applications" tabindex={0}>
         {apps.length === 0 ? (
           <p>{search ? 'No application matches.' : 'No applications yet. Add one to get its SSO URL.'}</p>
         ) : (

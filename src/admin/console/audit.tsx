@@ -89,7 +89,7 @@ auditPages.get('/', async (c) => {
           </a>
         </div>
       </form>
-      <div class="card table-wrap">
+      <div class="card table-wrap" role="region" aria-label="Audit events" tabindex={0}>
         {events.length === 0 ? (
           <p>{hasErrors ? 'Correct the filters above.' : 'No events match.'}</p>
         ) : (

@@ -58,7 +58,7 @@ emailPages.get('/', async (c) => {
           <button type="submit">Send test email</button>
         </PostForm>
       </div>
-      <div class="card table-wrap">
+      <div class="card table-wrap" role="region" aria-label="Latest email events" tabindex={0}>
         <h2>Latest email events</h2>
         {recent.length === 0 ? (
           <p>No email has been sent yet.</p>

@@ -117,7 +117,7 @@ export async function LinkedIdentities(props: { c: ConsoleContext; userId: strin
   return (
     <>
       <h2>Linked identities</h2>
-      <div class="card table-wrap">
+      <div class="card table-wrap" role="region" aria-label="Linked identities" tabindex={0}>
         <table id="linked-identities">
           <thead>
             <tr>

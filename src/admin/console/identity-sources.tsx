@@ -54,7 +54,7 @@ identitySourcePages.get('/', async (c) => {
           </button>
         </form>
       </div>
-      <div class="card table-wrap">
+      <div class="card table-wrap" role="region" aria-label="Identity sources" tabindex={0}>
         {sources.length === 0 ? (
           <p>No identity sources yet. Users sign in with edge-sso’s own passwords.</p>
         ) : (

@@ -33,7 +33,7 @@ protectionPages.get('/', async (c) => {
           (see the README).
         </p>
       </div>
-      <div class="card table-wrap">
+      <div class="card table-wrap" role="region" aria-label="Locked accounts and addresses" tabindex={0}>
         <h2>Locked accounts and addresses</h2>
         {lockouts.length === 0 ? (
           <p>No account or address is locked.</p>

@@ -84,7 +84,7 @@ importPages.get('/:reportId', async (c) => {
   const created = outcomes.filter((o) => o.created).length;
   return c.html(
     <ConsolePage c={c} title="Import report">
-      <div class="card table-wrap">
+      <div class="card table-wrap" role="region" aria-label="Import report" tabindex={0}>
         <p>
           <strong>{created}</strong> created, <strong>{outcomes.length - created}</strong> refused.
         </p>

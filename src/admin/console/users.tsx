@@ -138,7 +138,7 @@ userPages.get('/', async (c) => {
           </a>
         </div>
       </div>
-      <div class="card table-wrap">
+      <div class="card table-wrap" role="region" aria-label="Users" tabindex={0}>
         {users.length === 0 ? (
           <p>{search ? 'No user matches.' : 'No users yet.'}</p>
         ) : (
@@ -209,7 +209,7 @@ userPages.route('/import', importPages);
 function SessionList(props: { c: ConsoleContext; user: User; sessions: LiveSession[]; lastSignIn: number | null }) {
   const csrf = csrfToken(props.c);
   return (
-    <div class="card table-wrap" id="sessions">
+    <div class="card table-wrap" role="region" aria-label="Sessions" tabindex={0} id="sessions">
       <p>
         Last sign-in: <strong>{props.lastSignIn ? utc(props.lastSignIn) : 'never'}</strong>. {props.sessions.length === 0 ? 'No active sessions.' : `${props.sessions.length} active session${props.sessions.length === 1 ? '' : 's'}.`}
       </p>
