@@ -54,6 +54,31 @@ export async function afterPassword(
 }
 
 /**
+ * Starts a session after a right password on every path that takes one (the login form, a
+ * directory, accepting an invitation, confirming a sign-up), so the MFA policy holds on each: a
+ * Response when the second factor is due (see afterPassword); else the session (null if the user
+ * changed meanwhile) and whether a factor must be enrolled before any token (`enrolUrl`).
+ */
+export async function startPasswordSession(
+  c: AppContext,
+  user: User,
+  credential: SessionCredential,
+  flow: Flow | null,
+  flowValue: string | undefined,
+  source?: string,
+): Promise<Response | { session: Session | null; required: boolean }> {
+  const mfa = await afterPassword(c, user, credential, flow, flowValue);
+  if (mfa instanceof Response) return mfa;
+  const session = await startSession(
+    c,
+    { userId: user.id, amr: ['pwd'], ...(source ? { source } : {}), ...(mfa.required ? { mfaRequired: true } : {}), profile: profileClaims(user), roles: user.roles },
+    settingsFrom(c.env).sessionTtlSeconds,
+    credential,
+  );
+  return { session, required: mfa.required };
+}
+
+/**
  * Starts the session after the second factor (or a passwordless passkey), or upgrades a live one
  * (step-up, enrolment). Null if the user was changed meanwhile (disabled, new password, signed
  * out everywhere): the caller shows the sign-in page again.
