@@ -40,6 +40,7 @@ async function signer(c: AppContext): Promise<Signer | null> {
 }
 const signerId = (s: Signer) => (s.kind === 'pending' ? s.pending.userId : s.session.userId);
 const signerAmr = (s: Signer) => (s.kind === 'pending' ? s.pending.amr : s.session.amr);
+const signerSource = (s: Signer) => (s.kind === 'pending' ? s.pending.source : s.session.source);
 
 const loginAgain = (c: AppContext, flowValue?: string) => c.redirect(flowValue ? `/login?flow=${encodeURIComponent(flowValue)}` : '/login', 303);
 const returnTo = (flow: Flow | null) => flow?.returnTo ?? '/my-apps';
@@ -90,7 +91,7 @@ async function complete(c: AppContext, s: Signer, flowValue: string | undefined,
   const session = await finishSignIn(c, {
     userId: signerId(s),
     amr: withSecondFactor(signerAmr(s), amrMethod),
-    ...(s.kind === 'step-up' && s.session.source ? { source: s.session.source } : {}),
+    ...(signerSource(s) ? { source: signerSource(s) } : {}),
     credential,
     method,
   });

@@ -42,12 +42,13 @@ export async function afterPassword(
   credential: SessionCredential,
   flow: Flow | null,
   flowValue: string | undefined,
+  source?: string,
 ): Promise<Response | { required: boolean }> {
   const db = dbOf(c);
   const policy = await policyFor(c, db, flow);
   const step = nextStep(policy, hasSecondFactor(await userFactors(db, user.id)), ['pwd']);
   if (step === 'second-factor') {
-    await startPending(c, { userId: user.id, sessionVersion: credential.sessionVersion, amr: ['pwd'], required: policy === 'required' }, credential);
+    await startPending(c, { userId: user.id, sessionVersion: credential.sessionVersion, amr: ['pwd'], required: policy === 'required', ...(source ? { source } : {}) }, credential);
     return c.redirect(secondFactorUrl(flowValue), 303);
   }
   return { required: step === 'enrol' };
@@ -67,7 +68,7 @@ export async function startPasswordSession(
   flowValue: string | undefined,
   source?: string,
 ): Promise<Response | { session: Session | null; required: boolean }> {
-  const mfa = await afterPassword(c, user, credential, flow, flowValue);
+  const mfa = await afterPassword(c, user, credential, flow, flowValue, source);
   if (mfa instanceof Response) return mfa;
   const session = await startSession(
     c,
@@ -100,7 +101,7 @@ export async function finishSignIn(
     type: session ? 'login.success' : 'login.failure',
     actor: session ? user.id : 'anonymous',
     target: user.email,
-    detail: { amr: input.amr, method: input.method, ...(session ? {} : { reason: 'account changed' }) },
+    detail: { amr: input.amr, method: input.method, ...(input.source ? { source: input.source } : {}), ...(session ? {} : { reason: 'account changed' }) },
   });
   return session;
 }
