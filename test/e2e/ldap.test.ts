@@ -391,6 +391,30 @@ describe('directory sign-in against OpenLDAP (slapd)', () => {
     await first.close();
   });
 
+  it('groups changed in the directory reach the user’s other live sessions at the next sign-in', async () => {
+    const earlier = await newPage(browser);
+    const later = await newPage(browser);
+    await step(earlier.page, async () => {
+      await signIn(earlier.page, 'alice', PASSWORDS.alice);
+      await earlier.page.waitForURL(atApp);
+      expect([...((await appToken(earlier.page)).groups as string[])].sort()).toEqual(['Developers', 'Staff']);
+      const modify = (change: string) => execFileSync('ldapmodify', ['-x', '-H', slapd.url, '-D', ROOT_DN, '-w', ROOT_PW], { input: change, stdio: 'pipe' });
+      modify(`dn: cn=Staff,ou=groups,${SUFFIX}\nchangetype: modify\ndelete: member\nmember: uid=alice,ou=people,${SUFFIX}\n`);
+      try {
+        await signIn(later.page, 'alice', PASSWORDS.alice);
+        await later.page.waitForURL(atApp);
+        expect((await appToken(later.page)).groups).toEqual(['Developers']);
+        // The earlier browser's session was started before the change: its next token follows it too.
+        await arriveAt(earlier.page, atApp, () => earlier.page.goto(ssoUrl()));
+        expect((await appToken(earlier.page)).groups).toEqual(['Developers']);
+      } finally {
+        modify(`dn: cn=Staff,ou=groups,${SUFFIX}\nchangetype: modify\nadd: member\nmember: uid=alice,ou=people,${SUFFIX}\n`);
+      }
+    });
+    await earlier.close();
+    await later.close();
+  });
+
   it('a wrong password, an unknown user and an empty password get the same generic error', async () => {
     const { page, close } = await newPage(browser);
     await step(page, async () => {
