@@ -1,14 +1,16 @@
 // Who a federated sign-in is, in D1: the user linked to (source, upstream subject), or one linked
 // or created by the rules of ./linking.ts. The user's profile follows upstream at each sign-in.
 import { and, eq } from 'drizzle-orm';
-import type { Database } from '../db/client';
+import { database, type Database } from '../db/client';
+import type { Bindings } from '../env';
+import { refreshUserSessions } from '../sessions/sessions';
 import { isUniqueViolation } from '../db/errors';
 import { userIdentities, users } from '../db/schema';
 import { ConflictError } from '../lib/errors';
 import { nowSeconds } from '../lib/time';
 import type { UserFields } from '../users/input';
-import { createUser, requireUser, updateUser } from '../users/store';
-import type { User } from '../users/user';
+import { createUser, getUser, requireUser, updateUser } from '../users/store';
+import { profileClaims, type User } from '../users/user';
 import { decideLink, type LinkDecision, type Refusal } from './linking';
 import { claimAt, type MappedProfile } from './mapping';
 import type { IdentitySource, UpstreamProfile } from './types';
@@ -43,7 +45,13 @@ function profileUpdate(source: IdentitySource, upstream: UpstreamProfile, mapped
   return fields;
 }
 
-export async function resolveAccount(db: Database, source: IdentitySource, upstream: UpstreamProfile, mapped: MappedProfile): Promise<AccountOutcome> {
+/**
+ * The user for an upstream sign-in (OIDC, OAuth2 or a directory), found, linked or created, with
+ * the profile and groups upstream sent. When they changed, the user's live sessions get them too
+ * (as after an admin's change), so access rules see groups removed upstream in every session.
+ */
+export async function resolveAccount(stores: Pick<Bindings, 'DB' | 'KV'>, source: IdentitySource, upstream: UpstreamProfile, mapped: MappedProfile): Promise<AccountOutcome> {
+  const db = database(stores.DB);
   const linked = await findLinked(db, source.slug, upstream.subject);
   const byEmail = linked ? null : await findByEmail(db, mapped.email);
   const decision = decideLink({ source, profile: mapped, linked, byEmail });
@@ -81,6 +89,7 @@ export async function resolveAccount(db: Database, source: IdentitySource, upstr
     }
   }
 
+  const before = decision.kind === 'create' ? null : await getUser(db, userId);
   let user = await updateUser(db, userId, profileUpdate(source, upstream, mapped));
   // Renamed upstream: follow a verified new email, unless another account has it.
   if (decision.kind === 'linked' && mapped.email_verified && mapped.email && mapped.email !== user.email) {
@@ -88,6 +97,9 @@ export async function resolveAccount(db: Database, source: IdentitySource, upstr
       if (error instanceof ConflictError) return requireUser(db, userId);
       throw error;
     });
+  }
+  if (before && JSON.stringify(profileClaims(before)) !== JSON.stringify(profileClaims(user))) {
+    await refreshUserSessions(stores, user.id, profileClaims(user), user.roles);
   }
   return { ok: true, user, decision: decision.kind };
 }

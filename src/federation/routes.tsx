@@ -123,7 +123,7 @@ async function callback(c: AppContext, params: URLSearchParams) {
 
   // An invitation accepted with this source links the upstream account first (src/onboarding/).
   await claimInvitation(c, slug, upstream.subject, mapped.email);
-  const outcome = await resolveAccount(database(c.env.DB), source, upstream, mapped);
+  const outcome = await resolveAccount(c.env, source, upstream, mapped);
   if (!outcome.ok) {
     audit(c, { type: 'login.failure', actor: 'anonymous', target: mapped.email, detail: { source: slug, reason: outcome.reason, subject: upstream.subject } });
     return errorPage(c, 403, 'You cannot sign in this way', refusalMessage(outcome.reason, source.name));

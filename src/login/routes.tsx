@@ -14,9 +14,8 @@ import { checkCsrf, CSRF_FIELD, csrfToken } from '../http/csrf';
 import { limitBody, readForm } from '../http/forms';
 import { RequestError } from '../lib/errors';
 import { openFlow, readFlow, type Flow } from '../sessions/flows';
-import { readSession, startSession } from '../sessions/sessions';
-import { profileClaims } from '../users/user';
-import { afterPassword, enrolUrl } from '../mfa/sign-in';
+import { readSession } from '../sessions/sessions';
+import { enrolUrl, startPasswordSession } from '../mfa/sign-in';
 import { loadSignupSettings } from '../onboarding/settings';
 import { LoginPage, type LoginPageProps } from './pages';
 import { auditableEmail, checkSignIn } from './sign-in';
@@ -86,7 +85,7 @@ loginRoutes.post('/login', limitBody(16 * 1024), async (c) => {
   if (flowValue && !flow) return expiredFlow(c, flowValue, email);
   if (!email || !password) return loginPage(c, flow, { flow: flowValue, email, error: INVALID_CREDENTIALS }, 401);
 
-  const { lockout: policy, sessionTtlSeconds } = settingsFrom(c.env);
+  const { lockout: policy } = settingsFrom(c.env);
   const outcome = await checkSignIn(database(c.env.DB), { email, password, ip: throttleAddress(c) }, policy, directoryPasswordCheck(c));
   const detail = { client_id: flow?.clientId, ...directoryAuditDetail(c) };
   if (outcome.kind === 'locked') {
@@ -115,21 +114,16 @@ loginRoutes.post('/login', limitBody(16 * 1024), async (c) => {
 
   const { user, credential, source } = outcome;
   // A second factor may be due (src/mfa/sign-in.ts): then the browser goes to its page instead.
-  const mfa = await afterPassword(c, user, credential, flow, flowValue);
-  if (mfa instanceof Response) return mfa;
-  const session = await startSession(
-    c,
-    { userId: user.id, amr: ['pwd'], ...(source ? { source } : {}), ...(mfa.required ? { mfaRequired: true } : {}), profile: profileClaims(user), roles: user.roles },
-    sessionTtlSeconds,
-    credential,
-  );
+  const started = await startPasswordSession(c, user, credential, flow, flowValue, source);
+  if (started instanceof Response) return started;
+  const { session, required } = started;
   if (!session) {
     // The account was disabled, deleted, given a new password or signed out everywhere while this sign-in was checked.
     audit(c, { type: 'login.failure', actor: 'anonymous', target: user.email, detail: { ...detail, reason: 'account changed' } });
     return loginPage(c, flow, { flow: flowValue, email, error: INVALID_CREDENTIALS }, 401);
   }
   audit(c, { type: 'login.success', actor: user.id, target: user.email, detail: source ? { ...detail, source } : detail });
-  if (mfa.required) return c.redirect(enrolUrl(flowValue), 303);
+  if (required) return c.redirect(enrolUrl(flowValue), 303);
   // The flow is not consumed here: it carries no authority (see src/sessions/flows.ts). What it
   // returns to re-checks this new session.
   if (!flow) return c.redirect('/login', 303);

@@ -6,6 +6,7 @@ import { database } from '../db/client';
 import { settingsFrom, type Bindings } from '../env';
 import { pruneThrottle } from '../login/throttle';
 import { pruneOidc } from '../oidc/grants';
+import { pruneUnapprovedSignups } from '../onboarding/approvals';
 import { pruneOneTimeLinks } from '../onboarding/links';
 import { pruneRateLimits } from '../onboarding/rate-limit';
 import { pruneExpiredSessionIndex } from '../sessions/sessions';
@@ -23,6 +24,8 @@ export const pruners: Pruner[] = [
   { name: 'previous_client_secrets', prune: (env, now) => pruneExpiredPreviousSecrets(database(env.DB), now) },
   { name: 'oidc', prune: (env, now) => pruneOidc(database(env.DB), now) },
   { name: 'user_sessions', prune: (env, now) => pruneExpiredSessionIndex(env, now) },
+  // Before one_time_links: it reads the expired approval rows that pruner deletes.
+  { name: 'unapproved_signups', prune: (env, now) => pruneUnapprovedSignups(database(env.DB), now) },
   { name: 'one_time_links', prune: (env, now) => pruneOneTimeLinks(database(env.DB), now) },
   { name: 'onboarding_rate_limits', prune: (env, now) => pruneRateLimits(database(env.DB), now) },
 ];

@@ -13,7 +13,15 @@ export function acrFor(amr: readonly string[] | undefined): string {
   return hasMfa(amr) ? ACR_MFA : ACR_SINGLE;
 }
 
-/** The `amr` after a second factor on top of `first`: both methods, and `mfa`. */
+/**
+ * The `amr` after a second factor on top of `first`: both methods, and `mfa`. A method the sign-in
+ * already used is no second factor (the same passkey twice is still one thing the user has):
+ * then `first` is returned unchanged, and callers refuse it (see isSecondFactor).
+ */
 export function withSecondFactor(first: readonly string[], method: string): string[] {
+  if (!isSecondFactor(first, method)) return [...new Set(first)];
   return [...new Set([...first.filter((m) => m !== 'mfa'), method, 'mfa'])];
 }
+
+/** Whether `method` is a factor the sign-in (`first`) has not used yet. */
+export const isSecondFactor = (first: readonly string[], method: string) => !first.includes(method);

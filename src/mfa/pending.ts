@@ -23,6 +23,8 @@ export interface PendingSignIn {
   amr: string[];
   /** Whether the session must carry a second factor before tokens are issued (a required policy). */
   required: boolean;
+  /** The directory that checked the password, if one did: the session names it (tokens' `idp`). */
+  source?: string;
 }
 
 export async function startPending(c: AppContext, pending: Omit<PendingSignIn, 'pwh'>, credential: SessionCredential): Promise<void> {

@@ -12,7 +12,7 @@ import { beginAttempt, recordFailure, recordSuccess, throttleKeys } from '../log
 import { readFlow, type Flow } from '../sessions/flows';
 import { readSession, type Session } from '../sessions/sessions';
 import { getUser } from '../users/store';
-import { withSecondFactor } from './assurance';
+import { isSecondFactor, withSecondFactor } from './assurance';
 import { hasSecondFactor, userFactors } from './factors';
 import { PasskeySignInPage, SecondFactorPage } from './pages';
 import { clearPending, pendingCredential, readPending, type PendingSignIn } from './pending';
@@ -26,6 +26,7 @@ export const mfaRoutes = new Hono<AppEnv>();
 
 const WRONG_CODE = 'That code is not correct, or was used already. Try the next code from your app.';
 const LOCKED = (s: number) => `Too many wrong codes. Try again in ${Math.max(1, Math.ceil(s / 60))} minute${s > 60 ? 's' : ''}.`;
+const SAME_FACTOR = 'This kind of factor was already used to sign in. Confirm with another one: your authenticator app, a recovery code, or a passkey of another kind.';
 const CHANGED = 'Your account changed while you were signing in. Sign in again.';
 
 type Signer = { kind: 'pending'; pending: PendingSignIn } | { kind: 'step-up'; session: Session };
@@ -39,6 +40,7 @@ async function signer(c: AppContext): Promise<Signer | null> {
 }
 const signerId = (s: Signer) => (s.kind === 'pending' ? s.pending.userId : s.session.userId);
 const signerAmr = (s: Signer) => (s.kind === 'pending' ? s.pending.amr : s.session.amr);
+const signerSource = (s: Signer) => (s.kind === 'pending' ? s.pending.source : s.session.source);
 
 const loginAgain = (c: AppContext, flowValue?: string) => c.redirect(flowValue ? `/login?flow=${encodeURIComponent(flowValue)}` : '/login', 303);
 const returnTo = (flow: Flow | null) => flow?.returnTo ?? '/my-apps';
@@ -78,6 +80,8 @@ mfaRoutes.get('/login/mfa', async (c) => {
 
 /** Starts the session once the second factor `method` (amr value) was given. */
 async function complete(c: AppContext, s: Signer, flowValue: string | undefined, flow: Flow | null, amrMethod: string, method: string) {
+  // A step-up after a passkey sign-in: the same kind of factor again proves nothing new.
+  if (!isSecondFactor(signerAmr(s), amrMethod)) return renderSecondFactor(c, s, flowValue, flow, SAME_FACTOR, 401);
   const db = dbOf(c);
   const credential = s.kind === 'pending' ? await pendingCredential(db, s.pending) : await stepUpCredential(c, s.session);
   if (!credential) {
@@ -87,7 +91,7 @@ async function complete(c: AppContext, s: Signer, flowValue: string | undefined,
   const session = await finishSignIn(c, {
     userId: signerId(s),
     amr: withSecondFactor(signerAmr(s), amrMethod),
-    ...(s.kind === 'step-up' && s.session.source ? { source: s.session.source } : {}),
+    ...(signerSource(s) ? { source: signerSource(s) } : {}),
     credential,
     method,
   });

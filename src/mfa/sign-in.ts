@@ -42,15 +42,41 @@ export async function afterPassword(
   credential: SessionCredential,
   flow: Flow | null,
   flowValue: string | undefined,
+  source?: string,
 ): Promise<Response | { required: boolean }> {
   const db = dbOf(c);
   const policy = await policyFor(c, db, flow);
   const step = nextStep(policy, hasSecondFactor(await userFactors(db, user.id)), ['pwd']);
   if (step === 'second-factor') {
-    await startPending(c, { userId: user.id, sessionVersion: credential.sessionVersion, amr: ['pwd'], required: policy === 'required' }, credential);
+    await startPending(c, { userId: user.id, sessionVersion: credential.sessionVersion, amr: ['pwd'], required: policy === 'required', ...(source ? { source } : {}) }, credential);
     return c.redirect(secondFactorUrl(flowValue), 303);
   }
   return { required: step === 'enrol' };
+}
+
+/**
+ * Starts a session after a right password on every path that takes one (the login form, a
+ * directory, accepting an invitation, confirming a sign-up), so the MFA policy holds on each: a
+ * Response when the second factor is due (see afterPassword); else the session (null if the user
+ * changed meanwhile) and whether a factor must be enrolled before any token (`enrolUrl`).
+ */
+export async function startPasswordSession(
+  c: AppContext,
+  user: User,
+  credential: SessionCredential,
+  flow: Flow | null,
+  flowValue: string | undefined,
+  source?: string,
+): Promise<Response | { session: Session | null; required: boolean }> {
+  const mfa = await afterPassword(c, user, credential, flow, flowValue, source);
+  if (mfa instanceof Response) return mfa;
+  const session = await startSession(
+    c,
+    { userId: user.id, amr: ['pwd'], ...(source ? { source } : {}), ...(mfa.required ? { mfaRequired: true } : {}), profile: profileClaims(user), roles: user.roles },
+    settingsFrom(c.env).sessionTtlSeconds,
+    credential,
+  );
+  return { session, required: mfa.required };
 }
 
 /**
@@ -75,7 +101,7 @@ export async function finishSignIn(
     type: session ? 'login.success' : 'login.failure',
     actor: session ? user.id : 'anonymous',
     target: user.email,
-    detail: { amr: input.amr, method: input.method, ...(session ? {} : { reason: 'account changed' }) },
+    detail: { amr: input.amr, method: input.method, ...(input.source ? { source: input.source } : {}), ...(session ? {} : { reason: 'account changed' }) },
   });
   return session;
 }

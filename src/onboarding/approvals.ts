@@ -1,7 +1,8 @@
 // Sign-ups that wait for an admin: the verified account exists, disabled, with an open
 // `approval` row. Approving enables it and tells the person; rejecting deletes the account.
-import { and, eq, gt, isNull } from 'drizzle-orm';
-import { oneTimeLinks } from '../db/schema';
+import { and, eq, gt, inArray, isNull, lte } from 'drizzle-orm';
+import type { Database } from '../db/client';
+import { oneTimeLinks, users } from '../db/schema';
 import { dbOf, type AppContext } from '../http/context';
 import { NotFoundError } from '../lib/errors';
 import { nowSeconds } from '../lib/time';
@@ -37,4 +38,18 @@ export async function approveSignup(c: AppContext, userId: string): Promise<User
 export async function rejectSignup(c: AppContext, userId: string): Promise<void> {
   await takeApproval(c, userId);
   await deleteUser(dbOf(c), userId);
+}
+
+/**
+ * For the daily cron, before expired links are pruned: a sign-up nobody approved within its 30
+ * days is refused. Its account (disabled since it was verified, never signed in) is deleted, or it
+ * would stay for ever, listed nowhere, and its address could not sign up again.
+ */
+export async function pruneUnapprovedSignups(db: Database, now: number): Promise<number> {
+  const expired = db
+    .select({ userId: oneTimeLinks.userId })
+    .from(oneTimeLinks)
+    .where(and(eq(oneTimeLinks.purpose, 'approval'), isNull(oneTimeLinks.consumedAt), lte(oneTimeLinks.expiresAt, now)));
+  const deleted = await db.delete(users).where(and(eq(users.disabled, true), inArray(users.id, expired))).returning({ id: users.id });
+  return deleted.length;
 }

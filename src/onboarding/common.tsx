@@ -5,13 +5,13 @@ import { loadServedApp } from '../apps/served';
 import { audit } from '../audit/audit';
 import { brandingFor } from '../branding/page';
 import type { Branding } from '../branding/branding';
-import { settingsFrom } from '../env';
 import { dbOf, type AppContext } from '../http/context';
 import { checkCsrf } from '../http/csrf';
 import { readForm, type FormBody } from '../http/forms';
-import { startSession } from '../sessions/sessions';
+import { enrolUrl, startPasswordSession } from '../mfa/sign-in';
+import type { SessionCredential } from '../sessions/sessions';
 import { authenticate } from '../users/store';
-import { profileClaims } from '../users/user';
+import type { User } from '../users/user';
 import type { LinkLookup } from './links';
 import { LinkProblemPage } from './pages';
 
@@ -43,20 +43,23 @@ export async function linkProblem(c: AppContext, lookup: Extract<LinkLookup, { o
 }
 
 /**
- * Signs the user in with the password they just chose, through the same check as the login form
- * (so the session is bound to that password hash and the user's session version). Null when the
- * account changed meanwhile (disabled, another new password).
+ * Signs the user in with the password they just chose, through the same check and MFA policy as
+ * the login form (so the session is bound to that password hash and the user's session version,
+ * and a required second factor holds). Null when the account changed meanwhile (disabled, another
+ * new password); a Response when the browser must first give or enrol a second factor.
  */
-export async function signInWithNewPassword(c: AppContext, email: string, password: string): Promise<boolean> {
+export async function signInWithNewPassword(c: AppContext, email: string, password: string): Promise<Response | 'signed-in' | null> {
   const checked = await authenticate(dbOf(c), email, password);
-  if (!checked || checked.user.disabled) return false;
+  if (!checked || checked.user.disabled) return null;
   const { user, passwordHash, sessionVersion } = checked;
-  const session = await startSession(
-    c,
-    { userId: user.id, amr: ['pwd'], profile: profileClaims(user), roles: user.roles },
-    settingsFrom(c.env).sessionTtlSeconds,
-    { passwordHash, sessionVersion },
-  );
-  if (session) audit(c, { type: 'login.success', actor: user.id, target: user.email, detail: { via: 'onboarding' } });
-  return session !== null;
+  return startOnboardedSession(c, user, { passwordHash, sessionVersion });
+}
+
+/** The session of a person who has just set a password (invitation, sign-up), audited; see signInWithNewPassword. */
+export async function startOnboardedSession(c: AppContext, user: User, credential: SessionCredential, via = 'onboarding'): Promise<Response | 'signed-in' | null> {
+  const started = await startPasswordSession(c, user, credential, null, undefined);
+  if (started instanceof Response) return started;
+  if (!started.session) return null;
+  audit(c, { type: 'login.success', actor: user.id, target: user.email, detail: { via } });
+  return started.required ? c.redirect(enrolUrl(), 303) : 'signed-in';
 }

@@ -64,7 +64,9 @@ inviteRoutes.post('/invite', limitBody(16 * 1024), async (c) => {
   await syncUserSessionsAndNotifyApps(c, user, { passwordChanged: true });
   await revokeLinks(db, { userId: user.id, purpose: 'invite' });
   audit(c, { type: 'invite.accept', actor: user.id, target: user.email, detail: data.clientId ? { client_id: data.clientId } : {} });
-  if (!(await signInWithNewPassword(c, user.email, password))) {
+  const signedIn = await signInWithNewPassword(c, user.email, password);
+  if (signedIn instanceof Response) return signedIn;
+  if (!signedIn) {
     return html(
       c,
       <MessageOnly title="Your password is set" paragraphs={['Your account cannot sign in right now. Contact your administrator.']} branding={await pageBranding(c)} nonce={c.get('cspNonce')} />,

@@ -3,15 +3,12 @@
 // already has an account (that account's owner gets a "you already have an account" mail instead).
 import { Hono } from 'hono';
 import { audit } from '../audit/audit';
-import { settingsFrom } from '../env';
 import { dbOf, throttleAddress, type AppContext, type AppEnv } from '../http/context';
 import { csrfToken } from '../http/csrf';
 import { limitBody } from '../http/forms';
 import type { Errors } from '../ui/components';
 import { hashPassword } from '../users/password';
-import { startSession } from '../sessions/sessions';
-import { profileClaims } from '../users/user';
-import { field, html, linkProblem, pageBranding, readCheckedForm } from './common';
+import { field, html, linkProblem, pageBranding, readCheckedForm, startOnboardedSession } from './common';
 import { consumeLink, createLink, eraseLinkData, LINK_TTL_SECONDS, peekLink } from './links';
 import { signupExistsMail, verifyMail } from './messages';
 import { ConfirmPage, MessageOnly, SignupPage } from './pages';
@@ -149,12 +146,8 @@ signupRoutes.post('/signup/verify', limitBody(16 * 1024), async (c) => {
     await awaitApproval(db, user);
     return html(c, <MessageOnly title="Your email address is confirmed" paragraphs={['An administrator must approve your account before you can sign in. We will email you when it is ready.']} branding={branding} nonce={nonce} />);
   }
-  const session = await startSession(
-    c,
-    { userId: user.id, amr: ['pwd'], profile: profileClaims(user), roles: user.roles },
-    settingsFrom(c.env).sessionTtlSeconds,
-    { passwordHash: used.link.data.passwordHash, sessionVersion: user.sessionVersion },
-  );
-  if (session) audit(c, { type: 'login.success', actor: user.id, target: user.email, detail: { via: 'signup' } });
-  return c.redirect(session ? '/my-apps' : '/login', 303);
+  // The same MFA policy as any password sign-in: a required factor is enrolled before any token.
+  const signedIn = await startOnboardedSession(c, user, { passwordHash: used.link.data.passwordHash, sessionVersion: user.sessionVersion }, 'signup');
+  if (signedIn instanceof Response) return signedIn;
+  return c.redirect(signedIn ? '/my-apps' : '/login', 303);
 });

@@ -12,6 +12,7 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { jwtVerify } from 'jose';
+import { base32Decode, totpAt } from '../../src/mfa/totp';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { arriveAt, describePage, freePort, launchChromium, newPage, startLocalWorker, startStubApp, stopAll, withDiagnostics, type LocalWorker, type StubApp } from './support';
@@ -360,6 +361,58 @@ describe('directory sign-in against OpenLDAP (slapd)', () => {
       expect((await appToken(page)).sub).toBe(aliceSub);
     });
     await close();
+  });
+
+  it('a directory user with an authenticator app gives the code after the directory password and reaches the app (the session still names the directory, not a loop back to its form)', async () => {
+    const first = await newPage(browser);
+    await step(first.page, async () => {
+      const page = first.page;
+      await signIn(page, 'alice', PASSWORDS.alice);
+      await page.waitForURL(atApp);
+      await arriveAt(page, (u) => u.pathname === '/account', () => page.goto(`${worker.url}/account`));
+      const secret = await page.locator('#totp-secret').innerText();
+      await page.locator('#totp-code').fill(await totpAt(base32Decode(secret)!, Math.floor(Date.now() / 1000)));
+      await arriveAt(page, (u) => u.searchParams.get('done') === 'totp', () => page.getByRole('button', { name: 'Turn on' }).click());
+      const second = await newPage(browser);
+      await step(second.page, async () => {
+        await signIn(second.page, 'alice', PASSWORDS.alice);
+        await second.page.waitForURL((u) => u.pathname === '/login/mfa');
+        await second.page.locator('#code').fill(await totpAt(base32Decode(secret)!, Math.floor(Date.now() / 1000) + 30));
+        await arriveAt(second.page, atApp, () => second.page.getByRole('button', { name: 'Continue' }).click());
+        const claims = await appToken(second.page);
+        expect(claims).toMatchObject({ email: 'alice@example.com', idp: SLUG });
+        expect(claims.amr).toEqual(['pwd', 'otp', 'mfa']);
+      });
+      await second.close();
+      // Alice signs in without a second factor in the tests that follow.
+      const alice = (await worker.api('GET', `/users?q=${encodeURIComponent('alice@example.com')}`)).users[0];
+      await worker.api('DELETE', `/users/${alice.id}/factors`);
+    });
+    await first.close();
+  });
+
+  it('groups changed in the directory reach the user’s other live sessions at the next sign-in', async () => {
+    const earlier = await newPage(browser);
+    const later = await newPage(browser);
+    await step(earlier.page, async () => {
+      await signIn(earlier.page, 'alice', PASSWORDS.alice);
+      await earlier.page.waitForURL(atApp);
+      expect([...((await appToken(earlier.page)).groups as string[])].sort()).toEqual(['Developers', 'Staff']);
+      const modify = (change: string) => execFileSync('ldapmodify', ['-x', '-H', slapd.url, '-D', ROOT_DN, '-w', ROOT_PW], { input: change, stdio: 'pipe' });
+      modify(`dn: cn=Staff,ou=groups,${SUFFIX}\nchangetype: modify\ndelete: member\nmember: uid=alice,ou=people,${SUFFIX}\n`);
+      try {
+        await signIn(later.page, 'alice', PASSWORDS.alice);
+        await later.page.waitForURL(atApp);
+        expect((await appToken(later.page)).groups).toEqual(['Developers']);
+        // The earlier browser's session was started before the change: its next token follows it too.
+        await arriveAt(earlier.page, atApp, () => earlier.page.goto(ssoUrl()));
+        expect((await appToken(earlier.page)).groups).toEqual(['Developers']);
+      } finally {
+        modify(`dn: cn=Staff,ou=groups,${SUFFIX}\nchangetype: modify\nadd: member\nmember: uid=alice,ou=people,${SUFFIX}\n`);
+      }
+    });
+    await earlier.close();
+    await later.close();
   });
 
   it('a wrong password, an unknown user and an empty password get the same generic error', async () => {

@@ -104,9 +104,10 @@ export class SoftAuthenticator {
   }
 
   /** The AuthenticationResponseJSON navigator.credentials.get() would give for `options`. */
-  async assert(options: RequestOptions, origin = this.origin): Promise<string> {
+  /** `verified: false`: user present only, no PIN or biometric (the flags a security key without a PIN sets). */
+  async assert(options: RequestOptions, origin = this.origin, verified = true): Promise<string> {
     if (this.counting) this.counter += 1;
-    const authData = concat(await sha256(utf8(options.rpId)), new Uint8Array([0x05]), u32(this.counter));
+    const authData = concat(await sha256(utf8(options.rpId)), new Uint8Array([verified ? 0x05 : 0x01]), u32(this.counter));
     const clientData = utf8(JSON.stringify({ type: 'webauthn.get', challenge: options.challenge, origin, crossOrigin: false }));
     const signed = concat(authData, await sha256(clientData));
     const raw = new Uint8Array(await crypto.subtle.sign({ name: 'ECDSA', hash: 'SHA-256' }, this.keys.privateKey, signed));

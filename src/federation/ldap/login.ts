@@ -2,7 +2,6 @@
 // hunks stay small: which directory a login form is for, the password check to hand to
 // checkSignIn, and how a directory's non-sign-in answers are audited and worded.
 import { audit } from '../../audit/audit';
-import { database } from '../../db/client';
 import type { AppContext } from '../../http/context';
 import type { DirectoryPasswordCheck, SignInOutcome } from '../../login/sign-in';
 import { SLUG_PATTERN } from '../input';
@@ -46,7 +45,7 @@ export const directoryAuditDetail = (c: AppContext): { source?: string } => {
 /** The directory check for checkSignIn: only the form's directory, or else every directory marked for password login. */
 export function directoryPasswordCheck(c: AppContext): DirectoryPasswordCheck {
   const chosen = remembered.get(c.req.raw);
-  if (chosen) return { primary: true, check: (login, password) => signInWithDirectory(database(c.env.DB), chosen.found, login, password) };
+  if (chosen) return { primary: true, check: (login, password) => signInWithDirectory(c.env, chosen.found, login, password) };
   return { primary: false, check: (login, password) => federatedPasswordCheck(c.env, login, password) };
 }
 

@@ -3,7 +3,6 @@
 // (../accounts.ts): found by (source, entryUUID/objectGUID/DN), created or updated just in time,
 // with profile and groups from the directory. Throttling stays with the caller (src/login/sign-in.ts).
 import { inArray } from 'drizzle-orm';
-import type { Database } from '../../db/client';
 import { database } from '../../db/client';
 import { identitySources } from '../../db/schema';
 import type { Bindings } from '../../env';
@@ -30,7 +29,7 @@ export type DirectoryOutcome =
 
 /** Checks `login`/`password` against one directory source and finds or provisions the user. */
 export async function signInWithDirectory(
-  db: Database,
+  stores: Pick<Bindings, 'DB' | 'KV'>,
   found: SourceWithSecrets,
   login: string,
   password: string,
@@ -49,7 +48,7 @@ export async function signInWithDirectory(
       return { kind: 'disabled', source: source.slug, target: check.dn };
   }
   const mapped = mapProfile(check.profile, source.claim_map, source.group_map);
-  const account = await resolveAccount(db, source, check.profile, mapped);
+  const account = await resolveAccount(stores, source, check.profile, mapped);
   if (!account.ok) {
     if (account.reason === 'disabled') return { kind: 'disabled', source: source.slug, target: mapped.email || check.dn };
     return { kind: 'refusal', source: source.slug, sourceName: source.name, reason: account.reason, target: mapped.email || check.dn };
@@ -79,7 +78,7 @@ export async function federatedPasswordCheck(env: Bindings, login: string, passw
   const sources = await passwordLoginSources(env);
   let unavailable: DirectoryOutcome | null = null;
   for (const found of sources) {
-    const outcome = await signInWithDirectory(database(env.DB), found, login, password);
+    const outcome = await signInWithDirectory(env, found, login, password);
     if (outcome.kind === 'unavailable') unavailable ??= outcome;
     else if (outcome.kind !== 'refused' || outcome.reason === 'wrong_password') return outcome;
   }
