@@ -68,7 +68,7 @@ async function page(c: ConsoleContext, state: State = {}, status = 200) {
       </PostForm>
 
       <h2>Waiting for approval</h2>
-      <div class="card table-wrap" role="region" aria-label="Open invitations" tabindex={0}>
+      <div class="card table-wrap" role="region" aria-label="Sign-ups waiting for approval" tabindex={0}>
         {pending.length === 0 ? (
           <p>No sign-up is waiting.</p>
         ) : (
@@ -107,7 +107,7 @@ async function page(c: ConsoleContext, state: State = {}, status = 200) {
       </div>
 
       <h2>Invitations not yet accepted</h2>
-      <div class="card table-wrap" role="region" aria-label="Sign-ups waiting for approval" tabindex={0}>
+      <div class="card table-wrap" role="region" aria-label="Invitations not yet accepted" tabindex={0}>
         {invites.length === 0 ? (
           <p>None.</p>
         ) : (
