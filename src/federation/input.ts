@@ -17,19 +17,8 @@ const PRINTABLE = /^[^\u0000-\u001f\u007f]*$/;
 const MAX_RENAMES = 200;
 export const PROVISIONING: readonly Provisioning[] = ['create', 'existing'];
 
-export interface SourceFields {
-  name: string;
-  enabled: boolean;
-  show_on_login_page: boolean;
-  provisioning: Provisioning;
-  allowed_domains: string[];
-  claim_map: ClaimMap;
-  group_map: GroupMap;
-  trust_email_for_linking: boolean;
-  client_id: string;
-  scopes: string[];
-  config: SourceConfig;
-}
+/** The editable settings of a source: everything stored but its identity (slug, type), secrets and times. */
+export type SourceFields = Omit<IdentitySource, 'slug' | 'type' | 'secrets_set' | 'created_at' | 'updated_at'>;
 
 export interface NewSourceInput extends SourceFields {
   slug?: string;
