@@ -96,8 +96,11 @@ const commands = {
   },
   'rotate-key': async () => {
     if (!opts.alg) fail('--alg RS256 or --alg ES256 is required.');
-    const { kid } = await api('POST', `/keys/${encodeURIComponent(opts.alg)}/rotate`);
-    console.log(`New active ${opts.alg} key: ${kid}`);
+    const { kid, activates_at: activatesAt } = await api('POST', `/keys/${encodeURIComponent(opts.alg)}/rotate`);
+    // The new key is in the JWKS at once, but signs only from activates_at (KEY_ACTIVATION_DELAY_SECONDS),
+    // so apps caching the JWKS see it before any token carries it.
+    const signsLater = activatesAt && Date.parse(activatesAt) > Date.now();
+    console.log(`New ${opts.alg} key ${kid}: published now, ${signsLater ? `signs from ${activatesAt}` : 'signs now'}.`);
   },
 };
 

@@ -226,6 +226,33 @@ export async function listLockouts(db: Database): Promise<Lockout[]> {
   });
 }
 
+/** A lockout named as the lockouts list shows it: its throttle key, and the audit target that names it. */
+export interface LockoutTarget {
+  key: string;
+  /** The email for an account, `ip:<address>` for an address, `mfa:<user id>` for second-factor codes. */
+  target: string;
+}
+
+/**
+ * Reads a throttle key sent back by the console (`email:<address>`, `ip:<address>`, `mfa:<user id>`).
+ * Anything else is null, so a form cannot name rows the lockouts list never shows.
+ */
+export function parseLockoutKey(raw: string): LockoutTarget | null {
+  const at = raw.indexOf(':');
+  if (at < 0) return null;
+  const kind = raw.slice(0, at);
+  const subject = raw.slice(at + 1);
+  if (subject.length === 0 || subject.length > 320 || /[\s\u0000-\u001f\u007f]/.test(subject)) return null;
+  if (kind === 'email') {
+    if (!/^[^@]+@[^@]+$/.test(subject)) return null;
+    const email = normaliseEmail(subject);
+    return { key: throttleKeys.email(email), target: email };
+  }
+  if (kind === 'ip') return /^[0-9A-Za-z.:%_-]+$/.test(subject) ? { key: throttleKeys.ip(subject), target: `ip:${subject}` } : null;
+  if (kind === 'mfa') return /^[0-9A-Za-z_-]+$/.test(subject) ? { key: throttleKeys.mfa(subject), target: `mfa:${subject}` } : null;
+  return null;
+}
+
 /** Unlocks an account email or a client address: its failures are forgotten. Returns whether any were recorded. */
 export async function unlock(db: Database, key: string): Promise<boolean> {
   if (!/^(email|ip|mfa):./.test(key)) return false;

@@ -5,6 +5,7 @@ import { pruneAuditEvents } from '../audit/retention';
 import { database } from '../db/client';
 import { settingsFrom, type Bindings } from '../env';
 import { pruneThrottle } from '../login/throttle';
+import { pruneUnconfirmedTotp } from '../mfa/totp-store';
 import { pruneOidc } from '../oidc/grants';
 import { pruneUnapprovedSignups } from '../onboarding/approvals';
 import { pruneOneTimeLinks } from '../onboarding/links';
@@ -27,5 +28,6 @@ export const pruners: Pruner[] = [
   // Before one_time_links: it reads the expired approval rows that pruner deletes.
   { name: 'unapproved_signups', prune: (env, now) => pruneUnapprovedSignups(database(env.DB), now) },
   { name: 'one_time_links', prune: (env, now) => pruneOneTimeLinks(database(env.DB), now) },
+  { name: 'mfa_totp_unconfirmed', prune: (env, now) => pruneUnconfirmedTotp(database(env.DB), now) },
   { name: 'onboarding_rate_limits', prune: (env, now) => pruneRateLimits(database(env.DB), now) },
 ];

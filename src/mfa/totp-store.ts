@@ -80,3 +80,16 @@ export async function removeTotp(db: Database, userId: string): Promise<boolean>
 
 /** For tests and the console: how many users have a confirmed authenticator. */
 export const confirmedTotpCount = (db: Database) => db.select({ n: sql<number>`count(*)` }).from(mfaTotp).where(isNotNull(mfaTotp.confirmedAt));
+
+/** How long an enrolment may stay unconfirmed: a person scanning the code finishes within minutes. */
+export const UNCONFIRMED_TOTP_SECONDS = 24 * 60 * 60;
+
+/**
+ * Deletes enrolments never confirmed within a day of starting (for the Cron Trigger). One DELETE
+ * guarded by `confirmed_at IS NULL`, so a confirmation racing with it wins or loses as a whole;
+ * a user starting again later simply gets a new secret. Returns how many went.
+ */
+export async function pruneUnconfirmedTotp(db: Database, now = nowSeconds()): Promise<number> {
+  const result = await db.delete(mfaTotp).where(and(isNull(mfaTotp.confirmedAt), lt(mfaTotp.createdAt, now - UNCONFIRMED_TOTP_SECONDS)));
+  return result.meta.changes;
+}

@@ -5,7 +5,8 @@ import { env } from 'cloudflare:workers';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import worker from '../../src/index';
 import { runMaintenance } from '../../src/maintenance/scheduled';
-import { admin, createApp, createUser, unique } from '../helpers';
+import { admin, Browser, createApp, createUser, hiddenFields, unique } from '../helpers';
+import { codeFor, enrolTotp, form, signedIn } from '../mfa/support';
 
 const DAY = 86_400;
 const now = () => Math.floor(Date.now() / 1000);
@@ -107,6 +108,42 @@ describe('the scheduled handler', () => {
       (await env.DB.prepare('select previous_secret_encrypted as p from apps where client_id = ?').bind(clientId).first<{ p: string | null }>())?.p;
     expect(await previous(over.client_id)).toBeNull();
     expect(await previous(inGrace.client_id)).toEqual(expect.any(String));
+  });
+});
+
+describe('unconfirmed authenticator-app enrolments', () => {
+  const totpRow = (userId: string) =>
+    env.DB.prepare('select secret_encrypted as secret, confirmed_at as confirmedAt from mfa_totp where user_id = ?').bind(userId).first<{ secret: string; confirmedAt: number | null }>();
+  const ageRow = (userId: string, seconds: number) => env.DB.prepare('update mfa_totp set created_at = ? where user_id = ?').bind(now() - seconds, userId).run();
+  const accountSecret = async (browser: Browser) => /<code id="totp-secret">([A-Z2-7]+)<\/code>/.exec(await (await browser.fetch('/account')).text())![1]!;
+
+  it('are deleted a day after they started; one in progress within the day and confirmed ones stay', async () => {
+    const stale = await createUser();
+    const staleBrowser = await signedIn(stale.email);
+    const abandonedSecret = await accountSecret(staleBrowser);
+    await ageRow(stale.id, DAY + 60);
+
+    const midway = await createUser();
+    const midwayBrowser = await signedIn(midway.email);
+    const midwaySecret = await accountSecret(midwayBrowser);
+    await ageRow(midway.id, DAY - 3600);
+
+    const confirmed = await createUser();
+    expect((await enrolTotp(await signedIn(confirmed.email))).res.status).toBe(303);
+    await ageRow(confirmed.id, 30 * DAY);
+
+    await runCron();
+    expect(await totpRow(stale.id)).toBeNull();
+    expect(await totpRow(midway.id)).toMatchObject({ confirmedAt: null });
+    expect(await totpRow(confirmed.id)).toMatchObject({ confirmedAt: expect.any(Number) });
+
+    // The user mid-enrolment finishes with the secret they scanned.
+    const html = await (await midwayBrowser.fetch('/account')).text();
+    expect(html).toContain(midwaySecret);
+    const done = await midwayBrowser.fetch('/account/totp', form({ csrf: hiddenFields(html).csrf!, code: await codeFor(midwaySecret) }));
+    expect(done.headers.get('location')).toBe('/account?done=totp');
+    // The one who abandoned it starts again with a new secret.
+    expect(await accountSecret(staleBrowser)).not.toBe(abandonedSecret);
   });
 });
 

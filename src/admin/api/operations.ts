@@ -38,6 +38,11 @@ operationsApi.delete('/lockouts/ip/:address', (c) => {
   return unlockAndAudit(c, throttleKeys.ip(address), `ip:${address}`);
 });
 
+operationsApi.delete('/lockouts/mfa/:userId', (c) => {
+  const userId = c.req.param('userId');
+  return unlockAndAudit(c, throttleKeys.mfa(userId), `mfa:${userId}`);
+});
+
 operationsApi.delete('/lockouts/:email', (c) => {
   const email = c.req.param('email').toLowerCase();
   return unlockAndAudit(c, throttleKeys.email(email), email);

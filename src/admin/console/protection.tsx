@@ -4,7 +4,7 @@ import { audit } from '../../audit/audit';
 import { database } from '../../db/client';
 import { settingsFrom } from '../../env';
 import { csrfToken } from '../../http/csrf';
-import { listLockouts, unlock } from '../../login/throttle';
+import { listLockouts, parseLockoutKey, unlock } from '../../login/throttle';
 import { nowSeconds } from '../../lib/time';
 import { PostForm } from '../../ui/components';
 import { actorOf, formText, type ConsoleEnv } from './context';
@@ -72,9 +72,10 @@ protectionPages.get('/', async (c) => {
 });
 
 protectionPages.post('/unlock', async (c) => {
-  const key = formText(c, 'key');
-  if (await unlock(database(c.env.DB), key)) {
-    audit(c, { type: 'lockout.unlock', actor: actorOf(c), target: key.replace(/^email:/, '') });
+  const lockout = parseLockoutKey(formText(c, 'key'));
+  if (!lockout) return c.text('This is not a lockout from the Sign-in protection list: expected email:<address>, ip:<address> or mfa:<user id>. Nothing was unlocked.\n', 400);
+  if (await unlock(database(c.env.DB), lockout.key)) {
+    audit(c, { type: 'lockout.unlock', actor: actorOf(c), target: lockout.target });
   }
   return c.redirect('/admin/protection?notice=unlocked', 303);
 });
