@@ -20,7 +20,7 @@ import { normaliseCode, otpauthUri } from '../mfa/totp';
 import { confirmTotp, pendingTotpSecret, removeTotp, totpStatus } from '../mfa/totp-store';
 import { finishRegistration, listPasskeys, registrationOptions, removePasskey } from '../mfa/webauthn';
 import { clearCookie, readCookie, writeCookie } from '../sessions/cookies';
-import { readFlow } from '../sessions/flows';
+import { flowField, readFlow } from '../sessions/flows';
 import { endUserSessionsAndNotifyApps } from '../oidc/backchannel';
 import { endUserSession, listUserSessions, readSession, startSession, type Session } from '../sessions/sessions';
 import { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from '../users/input';
@@ -102,7 +102,7 @@ async function post(c: AppContext): Promise<{ session: Session; form: FormBody; 
   await checkCsrf(c, form[CSRF_FIELD]);
   const session = await requireSession(c);
   if (session instanceof Response) return session;
-  const flowValue = typeof form.flow === 'string' && form.flow ? form.flow : undefined;
+  const flowValue = flowField(form);
   return { session, form, flowValue };
 }
 const text = (form: FormBody, name: string, max = 1024) => (typeof form[name] === 'string' ? (form[name] as string).slice(0, max) : '');

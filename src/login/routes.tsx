@@ -13,7 +13,7 @@ import { throttleAddress, type AppContext, type AppEnv } from '../http/context';
 import { checkCsrf, CSRF_FIELD, csrfToken } from '../http/csrf';
 import { limitBody, readForm } from '../http/forms';
 import { RequestError } from '../lib/errors';
-import { openFlow, readFlow, type Flow } from '../sessions/flows';
+import { type Flow, flowField, openFlow, readFlow } from '../sessions/flows';
 import { readSession } from '../sessions/sessions';
 import { enrolUrl, startPasswordSession } from '../mfa/sign-in';
 import { loadSignupSettings } from '../onboarding/settings';
@@ -72,7 +72,7 @@ loginRoutes.post('/login', limitBody(16 * 1024), async (c) => {
   const form = await readForm(c);
   const email = typeof form.email === 'string' ? form.email.trim().slice(0, 254) : '';
   const password = typeof form.password === 'string' ? form.password : '';
-  const flowValue = typeof form.flow === 'string' && form.flow !== '' ? form.flow : undefined;
+  const flowValue = flowField(form);
   const flow = await readFlow(c.env, flowValue);
   await readLoginDirectory(c, form.source);
   try {

@@ -9,7 +9,7 @@ import { dbOf, throttleAddress, type AppContext, type AppEnv } from '../http/con
 import { checkCsrf, CSRF_FIELD, csrfToken } from '../http/csrf';
 import { limitBody, readForm } from '../http/forms';
 import { beginAttempt, recordFailure, recordSuccess, throttleKeys } from '../login/throttle';
-import { readFlow, type Flow } from '../sessions/flows';
+import { type Flow, flowField, readFlow } from '../sessions/flows';
 import { readSession, type Session } from '../sessions/sessions';
 import { getUser } from '../users/store';
 import { isSecondFactor, withSecondFactor } from './assurance';
@@ -103,7 +103,7 @@ async function complete(c: AppContext, s: Signer, flowValue: string | undefined,
 mfaRoutes.post('/login/mfa', limitBody(8 * 1024), async (c) => {
   const form = await readForm(c);
   await checkCsrf(c, form[CSRF_FIELD]);
-  const flowValue = typeof form.flow === 'string' && form.flow ? form.flow : undefined;
+  const flowValue = flowField(form);
   const flow = await readFlow(c.env, flowValue);
   const s = await signer(c);
   if (!s) return loginAgain(c, flow ? flowValue : undefined);
@@ -132,7 +132,7 @@ mfaRoutes.post('/login/mfa', limitBody(8 * 1024), async (c) => {
 mfaRoutes.post('/login/mfa/passkey', limitBody(64 * 1024), async (c) => {
   const form = await readForm(c);
   await checkCsrf(c, form[CSRF_FIELD]);
-  const flowValue = typeof form.flow === 'string' && form.flow ? form.flow : undefined;
+  const flowValue = flowField(form);
   const flow = await readFlow(c.env, flowValue);
   const s = await signer(c);
   if (!s) return loginAgain(c, flow ? flowValue : undefined);
@@ -161,7 +161,7 @@ async function passkeyPage(c: AppContext, flowValue: string | undefined, flow: F
 mfaRoutes.post('/login/passkey', limitBody(64 * 1024), async (c) => {
   const form = await readForm(c);
   await checkCsrf(c, form[CSRF_FIELD]);
-  const flowValue = typeof form.flow === 'string' && form.flow ? form.flow : undefined;
+  const flowValue = flowField(form);
   const flow = await readFlow(c.env, flowValue);
   const db = dbOf(c);
   const result = await finishAuthentication(c, db, typeof form.response === 'string' ? form.response : '');

@@ -16,6 +16,7 @@
 // is the app's own single-use value, checked on the app's side. What must be single use (the
 // session id, and later OIDC codes) is consumed in D1 or KV at that final step.
 import type { Bindings } from '../env';
+import type { FormBody } from '../http/forms';
 import { base64url, fromBase64url, utf8 } from '../lib/encoding';
 import { derivedAesKey } from '../lib/secret-box';
 import { nowSeconds } from '../lib/time';
@@ -101,4 +102,9 @@ export async function readFlow(env: FlowKeyEnv, value: string | undefined): Prom
 /** A path on this origin: one leading "/", never "//" or "/\" (which browsers read as another host), no control characters. */
 export function isLocalPath(path: string): boolean {
   return /^\/(?![/\\])[^\u0000-\u001f\u007f]*$/.test(path);
+}
+
+/** The pending sign-in a posted form carries back in its `flow` field, if any. */
+export function flowField(form: FormBody): string | undefined {
+  return typeof form.flow === 'string' && form.flow !== '' ? form.flow : undefined;
 }
