@@ -7,6 +7,8 @@ export interface Bindings {
   ADMIN_API_TOKEN: string;
   /** Encrypts app secrets and private keys at rest (a Worker secret, at least 32 characters). */
   KEY_ENCRYPTION_KEY: string;
+  /** During a key-encryption-key rotation: the key before, still used to open what it sealed (src/lib/secret-box.ts). */
+  KEY_ENCRYPTION_KEY_PREVIOUS?: string;
   /** Public base URL, e.g. https://sso.example.com. Empty: each request's origin. */
   ISSUER?: string;
   SESSION_TTL_SECONDS?: string;

@@ -27,6 +27,7 @@ import { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from '../users/input';
 import { authenticate, getUser, updateUser } from '../users/store';
 import { profileClaims } from '../users/user';
 import { AccountPage, RecoveryCodesPage } from './security-page';
+import { keyring } from '../lib/secret-box';
 
 export const accountSecurityRoutes = new Hono<AppEnv>();
 
@@ -41,7 +42,7 @@ async function requireSession(c: AppContext): Promise<Session | Response> {
 
 async function render(c: AppContext, session: Session, opts: { flowValue?: string; notice?: string; error?: string; status?: number } = {}) {
   const db = dbOf(c);
-  const key = c.env.KEY_ENCRYPTION_KEY;
+  const key = keyring(c.env);
   const flow = opts.flowValue ? await readFlow(c.env, opts.flowValue) : null;
   const [user, totp, passkeys, codes, sessions] = await Promise.all([
     getUser(db, session.userId),
@@ -116,7 +117,7 @@ accountSecurityRoutes.post('/account/totp', limitBody(8 * 1024), async (c) => {
   const attempt = await beginAttempt(db, '', throttleAddress(c), policy, throttleKeys.mfa(session.userId));
   if (!attempt.allowed) return render(c, session, { flowValue, error: 'Too many wrong codes. Try again in a few minutes.', status: 429 });
   const code = normaliseCode(text(form, 'code', 32));
-  if (!code || !(await confirmTotp(db, c.env.KEY_ENCRYPTION_KEY, session.userId, code))) {
+  if (!code || !(await confirmTotp(db, keyring(c.env), session.userId, code))) {
     await recordFailure(db, attempt, policy);
     return render(c, session, { flowValue, error: 'That code is not correct. Check the time on your phone and type the code the app shows now.', status: 400 });
   }
@@ -171,14 +172,14 @@ accountSecurityRoutes.post('/account/recovery-codes', limitBody(8 * 1024), async
   if (p instanceof Response) return p;
   const codes = await generateRecoveryCodes(dbOf(c), p.session.userId);
   audit(c, { type: 'mfa.enrol', actor: p.session.userId, target: p.session.userId, detail: { factor: 'recovery-codes' } });
-  writeCookie(c, CODES_COOKIE, await sealValue(c.env.KEY_ENCRYPTION_KEY, `${CODES_KIND}:${p.session.userId}`, { codes }, 60), 60);
+  writeCookie(c, CODES_COOKIE, await sealValue(keyring(c.env), `${CODES_KIND}:${p.session.userId}`, { codes }, 60), 60);
   return c.redirect('/account/recovery-codes', 303);
 });
 
 accountSecurityRoutes.get('/account/recovery-codes', async (c) => {
   const session = await requireSession(c);
   if (session instanceof Response) return session;
-  const value = await openValue<{ codes: string[] }>(c.env.KEY_ENCRYPTION_KEY, `${CODES_KIND}:${session.userId}`, readCookie(c, CODES_COOKIE));
+  const value = await openValue<{ codes: string[] }>(keyring(c.env), `${CODES_KIND}:${session.userId}`, readCookie(c, CODES_COOKIE));
   clearCookie(c, CODES_COOKIE);
   if (!value) return c.redirect('/account', 303);
   return c.html(<RecoveryCodesPage branding={await brandingFor(c.env)} nonce={c.get('cspNonce')} codes={value.codes} />);

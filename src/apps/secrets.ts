@@ -5,7 +5,7 @@ import { and, eq, isNotNull, lte } from 'drizzle-orm';
 import type { Database } from '../db/client';
 import { apps } from '../db/schema';
 import { NotFoundError } from '../lib/errors';
-import { open, seal } from '../lib/secret-box';
+import { open, seal, type Keyring } from '../lib/secret-box';
 import { nowSeconds } from '../lib/time';
 import { forgetApp } from './cache';
 import { newClientSecret } from './store';
@@ -31,7 +31,7 @@ export async function previousSecretExpiry(db: Database, clientId: string): Prom
   return row.expiresAt !== null && row.expiresAt > nowSeconds() ? row.expiresAt : null;
 }
 
-export async function readClientSecrets(db: Database, kek: string, clientId: string): Promise<ClientSecrets> {
+export async function readClientSecrets(db: Database, kek: Keyring, clientId: string): Promise<ClientSecrets> {
   const [row] = await db
     .select({ current: apps.secretEncrypted, previous: apps.previousSecretEncrypted, expiresAt: apps.previousSecretExpiresAt })
     .from(apps)
@@ -50,7 +50,7 @@ export async function readClientSecrets(db: Database, kek: string, clientId: str
  * valid for `graceSeconds` more (0: it stops at once). A secret from an earlier rotation that
  * was still in its grace period is dropped: only two secrets are ever valid.
  */
-export async function rotateClientSecret(db: Database, kek: string, clientId: string, graceSeconds = DEFAULT_SECRET_GRACE_SECONDS): Promise<{ secret: string; previousExpiresAt: number | null }> {
+export async function rotateClientSecret(db: Database, kek: Keyring, clientId: string, graceSeconds = DEFAULT_SECRET_GRACE_SECONDS): Promise<{ secret: string; previousExpiresAt: number | null }> {
   const { current } = await readClientSecrets(db, kek, clientId);
   const secret = newClientSecret();
   const now = nowSeconds();

@@ -7,7 +7,7 @@ import type { Database } from '../db/client';
 import { appRedirectUris, apps, type AppRow, type RedirectKind } from '../db/schema';
 import { randomToken } from '../lib/encoding';
 import { ConflictError, NotFoundError, ValidationError } from '../lib/errors';
-import { open, seal } from '../lib/secret-box';
+import { open, seal, type Keyring } from '../lib/secret-box';
 import { nowSeconds } from '../lib/time';
 import { DEFAULT_TOKEN_TTL_SECONDS, type App } from './app';
 import type { AppFields, NewAppInput } from './input';
@@ -93,7 +93,7 @@ export async function listApps(db: Database, opts: { search?: string; limit: num
 }
 
 /** Creates the app with a fresh client secret, returned once here in plain text. */
-export async function createApp(db: Database, kek: string, input: NewAppInput): Promise<{ app: App; secret: string }> {
+export async function createApp(db: Database, kek: Keyring, input: NewAppInput): Promise<{ app: App; secret: string }> {
   const clientId = input.clientId ?? newClientId();
   const secret = newClientSecret();
   const now = nowSeconds();
@@ -159,7 +159,7 @@ export async function deleteApp(db: Database, clientId: string): Promise<void> {
   forgetApp(clientId);
 }
 
-export async function readClientSecret(db: Database, kek: string, clientId: string): Promise<string> {
+export async function readClientSecret(db: Database, kek: Keyring, clientId: string): Promise<string> {
   const [row] = await db.select({ sealed: apps.secretEncrypted }).from(apps).where(eq(apps.clientId, clientId)).limit(1);
   if (!row) throw new NotFoundError(`No application with client_id "${clientId}".`);
   return open(kek, row.sealed, secretPurpose(clientId));

@@ -5,7 +5,7 @@
 import type { Context } from 'hono';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import * as oauth from 'oauth4webapi';
-import { open, seal } from '../lib/secret-box';
+import { open, seal, type Keyring } from '../lib/secret-box';
 import { nowSeconds } from '../lib/time';
 import type { UpstreamAttempt } from './types';
 
@@ -38,7 +38,7 @@ export function newAttempt(slug: string, extra: Pick<Attempt, 'flow' | 'test_by'
  * `form_post` callbacks are cross-site POSTs (Apple), which never carry SameSite=Lax cookies, so
  * for those sources the cookie is SameSite=None. It is sealed, single-use and short-lived either way.
  */
-export async function writeAttempt(c: Context, kek: string, attempt: Attempt, crossSitePost: boolean): Promise<void> {
+export async function writeAttempt(c: Context, kek: Keyring, attempt: Attempt, crossSitePost: boolean): Promise<void> {
   setCookie(c, ATTEMPT_COOKIE, await seal(kek, JSON.stringify(attempt), PURPOSE), {
     prefix: 'host',
     path: '/',
@@ -50,7 +50,7 @@ export async function writeAttempt(c: Context, kek: string, attempt: Attempt, cr
 }
 
 /** The attempt this browser started, if its cookie is there, authentic and not expired; the cookie is cleared either way. */
-export async function takeAttempt(c: Context, kek: string): Promise<Attempt | null> {
+export async function takeAttempt(c: Context, kek: Keyring): Promise<Attempt | null> {
   const sealed = getCookie(c, ATTEMPT_COOKIE, 'host');
   if (sealed === undefined) return null;
   deleteCookie(c, ATTEMPT_COOKIE, { prefix: 'host', path: '/', secure: true, httpOnly: true, sameSite: 'Lax' });

@@ -26,6 +26,7 @@ import { presetFor } from './registry';
 import { loadServedSource } from './store';
 import { UpstreamError } from './types';
 import { SLUG_PATTERN } from './input';
+import { keyring } from '../lib/secret-box';
 
 export const federationRoutes = new Hono<AppEnv>();
 
@@ -59,7 +60,7 @@ federationRoutes.get('/federation/:slug/start', async (c) => {
   const attempt = newAttempt(slug, { flow: flowId });
   try {
     const url = await clientFor(source, secrets, issuerOf(c)).authorizationUrl(attempt, forceLoginParams(source, prompt === 'login'));
-    await writeAttempt(c, c.env.KEY_ENCRYPTION_KEY, attempt, presetFor(source.type).response_mode === 'form_post');
+    await writeAttempt(c, keyring(c.env), attempt, presetFor(source.type).response_mode === 'form_post');
     return c.redirect(url.href, 303);
   } catch (error) {
     const upstream = error instanceof UpstreamError ? error : new UpstreamError('failed', `Signing in with ${source.name} failed.`);
@@ -78,7 +79,7 @@ federationRoutes.post('/federation/:slug/callback', limitBody(64 * 1024), async 
 
 async function callback(c: AppContext, params: URLSearchParams) {
   const slug = c.req.param('slug')!;
-  const attempt = await takeAttempt(c, c.env.KEY_ENCRYPTION_KEY);
+  const attempt = await takeAttempt(c, keyring(c.env));
   // No cookie, a cookie for another source, or another state: not a sign-in this browser started.
   if (!attempt || attempt.slug !== slug || params.get('state') !== attempt.state) {
     audit(c, { type: 'login.failure', actor: 'anonymous', target: '', detail: { source: slug, reason: attempt ? 'state_mismatch' : 'no_attempt' } });

@@ -8,7 +8,7 @@ import { apps, identitySources, type IdentitySourceRow } from '../db/schema';
 import { settingsFrom, type Bindings } from '../env';
 import { forgetAllApps } from '../apps/cache';
 import { ConflictError, NotFoundError } from '../lib/errors';
-import { open, seal } from '../lib/secret-box';
+import { open, seal, keyring, type Keyring } from '../lib/secret-box';
 import { nowSeconds } from '../lib/time';
 import { TtlCache } from '../lib/ttl-cache';
 import type { NewSourceInput, SourceChanges } from './input';
@@ -23,7 +23,7 @@ export interface SourceWithSecrets {
   secrets: SourceSecrets;
 }
 
-async function openRow(kek: string, row: IdentitySourceRow): Promise<SourceWithSecrets> {
+async function openRow(kek: Keyring, row: IdentitySourceRow): Promise<SourceWithSecrets> {
   const secrets = JSON.parse(await open(kek, row.secretsEncrypted, secretPurpose(row.slug))) as SourceSecrets;
   const source: IdentitySource = {
     slug: row.slug,
@@ -46,17 +46,17 @@ async function openRow(kek: string, row: IdentitySourceRow): Promise<SourceWithS
   return { source, secrets };
 }
 
-export async function listSources(db: Database, kek: string): Promise<IdentitySource[]> {
+export async function listSources(db: Database, kek: Keyring): Promise<IdentitySource[]> {
   const rows = await db.select().from(identitySources).orderBy(asc(identitySources.name), asc(identitySources.slug)).limit(500);
   return Promise.all(rows.map(async (row) => (await openRow(kek, row)).source));
 }
 
-export async function getSource(db: Database, kek: string, slug: string): Promise<SourceWithSecrets | null> {
+export async function getSource(db: Database, kek: Keyring, slug: string): Promise<SourceWithSecrets | null> {
   const [row] = await db.select().from(identitySources).where(eq(identitySources.slug, slug)).limit(1);
   return row ? openRow(kek, row) : null;
 }
 
-export async function requireSource(db: Database, kek: string, slug: string): Promise<SourceWithSecrets> {
+export async function requireSource(db: Database, kek: Keyring, slug: string): Promise<SourceWithSecrets> {
   const found = await getSource(db, kek, slug);
   if (!found) throw notFound(slug);
   return found;
@@ -69,7 +69,7 @@ async function freeSlug(db: Database, base: string): Promise<string> {
   return `${base.slice(0, 35)}-${suffix}`;
 }
 
-export async function createSource(db: Database, kek: string, input: NewSourceInput): Promise<SourceWithSecrets> {
+export async function createSource(db: Database, kek: Keyring, input: NewSourceInput): Promise<SourceWithSecrets> {
   const slug = input.slug ?? (await freeSlug(db, slugFrom(input.name)));
   const now = nowSeconds();
   try {
@@ -99,7 +99,7 @@ export async function createSource(db: Database, kek: string, input: NewSourceIn
   return requireSource(db, kek, slug);
 }
 
-export async function updateSource(db: Database, kek: string, slug: string, changes: SourceChanges): Promise<SourceWithSecrets> {
+export async function updateSource(db: Database, kek: Keyring, slug: string, changes: SourceChanges): Promise<SourceWithSecrets> {
   const current = await requireSource(db, kek, slug);
   const { fields } = changes;
   const secrets = { ...current.secrets, ...changes.secrets };
@@ -154,7 +154,7 @@ function forgetSources(): void {
 
 /** An enabled source with its secrets, as a sign-in uses it (cached for CONFIG_CACHE_SECONDS). */
 export async function loadServedSource(env: Bindings, slug: string): Promise<SourceWithSecrets | null> {
-  const found = await TtlCache.load(served, slug, settingsFrom(env).configCacheSeconds, () => getSource(database(env.DB), env.KEY_ENCRYPTION_KEY, slug));
+  const found = await TtlCache.load(served, slug, settingsFrom(env).configCacheSeconds, () => getSource(database(env.DB), keyring(env), slug));
   return found?.source.enabled ? found : null;
 }
 

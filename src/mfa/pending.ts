@@ -10,6 +10,7 @@ import { sha256Hex } from '../lib/encoding';
 import type { SessionCredential } from '../sessions/sessions';
 import { clearCookie, readCookie, writeCookie } from '../sessions/cookies';
 import { openValue, sealValue } from './sealed';
+import { keyring } from '../lib/secret-box';
 
 export const PENDING_COOKIE = 'edge-sso-mfa';
 const KIND = 'pending-second-factor';
@@ -29,11 +30,11 @@ export interface PendingSignIn {
 
 export async function startPending(c: AppContext, pending: Omit<PendingSignIn, 'pwh'>, credential: SessionCredential): Promise<void> {
   const value: PendingSignIn = { ...pending, ...(credential.passwordHash ? { pwh: await sha256Hex(credential.passwordHash) } : {}) };
-  writeCookie(c, PENDING_COOKIE, await sealValue(c.env.KEY_ENCRYPTION_KEY, KIND, value, PENDING_TTL_SECONDS), PENDING_TTL_SECONDS);
+  writeCookie(c, PENDING_COOKIE, await sealValue(keyring(c.env), KIND, value, PENDING_TTL_SECONDS), PENDING_TTL_SECONDS);
 }
 
 export function readPending(c: AppContext): Promise<PendingSignIn | null> {
-  return openValue<PendingSignIn>(c.env.KEY_ENCRYPTION_KEY, KIND, readCookie(c, PENDING_COOKIE));
+  return openValue<PendingSignIn>(keyring(c.env), KIND, readCookie(c, PENDING_COOKIE));
 }
 
 export function clearPending(c: AppContext): void {

@@ -21,6 +21,7 @@ import { enrolUrl, finishSignIn, policyFor, stepUpCredential } from './sign-in';
 import { normaliseCode } from './totp';
 import { verifyTotp } from './totp-store';
 import { authenticationOptions, finishAuthentication } from './webauthn';
+import { keyring } from '../lib/secret-box';
 
 export const mfaRoutes = new Hono<AppEnv>();
 
@@ -118,7 +119,7 @@ mfaRoutes.post('/login/mfa', limitBody(8 * 1024), async (c) => {
   }
   const totp = normaliseCode(input);
   let method: string | null = null;
-  if (totp && (await verifyTotp(db, c.env.KEY_ENCRYPTION_KEY, userId, totp))) method = 'totp';
+  if (totp && (await verifyTotp(db, keyring(c.env), userId, totp))) method = 'totp';
   else if (!totp && (await consumeRecoveryCode(db, userId, input))) method = 'recovery-code';
   if (!method) {
     await recordFailure(db, attempt, policy);

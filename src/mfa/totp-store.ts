@@ -4,7 +4,7 @@
 import { and, eq, isNotNull, isNull, lt, sql } from 'drizzle-orm';
 import type { Database } from '../db/client';
 import { mfaTotp } from '../db/schema';
-import { open, seal } from '../lib/secret-box';
+import { open, seal, type Keyring } from '../lib/secret-box';
 import { nowSeconds } from '../lib/time';
 import { base32Decode, base32Encode, matchingStep, newTotpSecret } from './totp';
 
@@ -25,7 +25,7 @@ export async function totpStatus(db: Database, userId: string): Promise<TotpStat
  * has a confirmed authenticator (it must be removed first). Reloading the page shows the same
  * secret, so a scan already made stays valid.
  */
-export async function pendingTotpSecret(db: Database, key: string, userId: string): Promise<string | null> {
+export async function pendingTotpSecret(db: Database, key: Keyring, userId: string): Promise<string | null> {
   const [row] = await db.select().from(mfaTotp).where(eq(mfaTotp.userId, userId)).limit(1);
   if (row?.confirmedAt) return null;
   if (row) return open(key, row.secretEncrypted, purpose(userId));
@@ -40,7 +40,7 @@ export async function pendingTotpSecret(db: Database, key: string, userId: strin
 }
 
 /** Confirms enrolment with a first code. True if the code was right and the authenticator is now active. */
-export async function confirmTotp(db: Database, key: string, userId: string, code: string, now = nowSeconds()): Promise<boolean> {
+export async function confirmTotp(db: Database, key: Keyring, userId: string, code: string, now = nowSeconds()): Promise<boolean> {
   const [row] = await db.select().from(mfaTotp).where(and(eq(mfaTotp.userId, userId), isNull(mfaTotp.confirmedAt))).limit(1);
   if (!row) return false;
   const secret = base32Decode(await open(key, row.secretEncrypted, purpose(userId)))!;
@@ -59,7 +59,7 @@ export async function confirmTotp(db: Database, key: string, userId: string, cod
  * UPDATE that raises last_step only if it is still below the step matched, so of two requests
  * with the same code exactly one succeeds.
  */
-export async function verifyTotp(db: Database, key: string, userId: string, code: string, now = nowSeconds()): Promise<boolean> {
+export async function verifyTotp(db: Database, key: Keyring, userId: string, code: string, now = nowSeconds()): Promise<boolean> {
   const [row] = await db.select().from(mfaTotp).where(and(eq(mfaTotp.userId, userId), isNotNull(mfaTotp.confirmedAt))).limit(1);
   if (!row) return false;
   const secret = base32Decode(await open(key, row.secretEncrypted, purpose(userId)))!;

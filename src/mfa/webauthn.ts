@@ -22,6 +22,7 @@ import { base64url, fromBase64url, utf8 } from '../lib/encoding';
 import { nowSeconds } from '../lib/time';
 import { clearCookie, readCookie, writeCookie } from '../sessions/cookies';
 import { openValue, sealValue } from './sealed';
+import { keyring } from '../lib/secret-box';
 
 const CHALLENGE_COOKIE = 'edge-sso-webauthn';
 const CHALLENGE_TTL_SECONDS = 300;
@@ -47,12 +48,12 @@ interface Challenge {
 }
 
 async function issueChallenge(c: AppContext, value: Challenge): Promise<void> {
-  writeCookie(c, CHALLENGE_COOKIE, await sealValue(c.env.KEY_ENCRYPTION_KEY, 'webauthn-challenge', value, CHALLENGE_TTL_SECONDS), CHALLENGE_TTL_SECONDS);
+  writeCookie(c, CHALLENGE_COOKIE, await sealValue(keyring(c.env), 'webauthn-challenge', value, CHALLENGE_TTL_SECONDS), CHALLENGE_TTL_SECONDS);
 }
 
 /** The challenge the browser was given for `purpose`, cleared so it is not offered twice. */
 async function takeChallenge(c: AppContext, purpose: Challenge['purpose']): Promise<Challenge | null> {
-  const value = await openValue<Challenge>(c.env.KEY_ENCRYPTION_KEY, 'webauthn-challenge', readCookie(c, CHALLENGE_COOKIE));
+  const value = await openValue<Challenge>(keyring(c.env), 'webauthn-challenge', readCookie(c, CHALLENGE_COOKIE));
   clearCookie(c, CHALLENGE_COOKIE);
   return value && value.purpose === purpose ? value : null;
 }

@@ -8,6 +8,7 @@ import type { Bindings } from '../env';
 import { constantTimeEqual } from '../lib/encoding';
 import { parseClientAuth } from './client-auth';
 import { OAuthError } from './errors';
+import { keyring } from '../lib/secret-box';
 
 const FAILED = 'Client authentication failed.';
 
@@ -24,7 +25,7 @@ export async function authenticateClient(env: Bindings, authorization: string | 
     throw new OAuthError('invalid_client', `This client authenticates with ${expected}.`, basic);
   }
   if (method !== 'none') {
-    const registered = await readClientSecret(database(env.DB), env.KEY_ENCRYPTION_KEY, clientId);
+    const registered = await readClientSecret(database(env.DB), keyring(env), clientId);
     if (!(await constantTimeEqual(secret ?? '', registered))) throw new OAuthError('invalid_client', FAILED, basic);
   }
   return app;

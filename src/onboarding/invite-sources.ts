@@ -13,7 +13,7 @@ import { oneTimeLinks, userIdentities, users } from '../db/schema';
 import type { AppContext } from '../http/context';
 import { dbOf } from '../http/context';
 import { sha256Hex } from '../lib/encoding';
-import { open, seal } from '../lib/secret-box';
+import { open, seal, keyring } from '../lib/secret-box';
 import { nowSeconds } from '../lib/time';
 import { clearCookie, readCookie, writeCookie } from '../sessions/cookies';
 import { revokeLinks } from './links';
@@ -31,14 +31,14 @@ export interface InviteClaim {
 
 export async function writeInviteClaim(c: AppContext, token: string, userId: string, slug: string): Promise<void> {
   const claim: InviteClaim = { hash: await sha256Hex(token), userId, slug, exp: nowSeconds() + CLAIM_SECONDS };
-  writeCookie(c, INVITE_CLAIM_COOKIE, await seal(c.env.KEY_ENCRYPTION_KEY, JSON.stringify(claim), PURPOSE), CLAIM_SECONDS);
+  writeCookie(c, INVITE_CLAIM_COOKIE, await seal(keyring(c.env), JSON.stringify(claim), PURPOSE), CLAIM_SECONDS);
 }
 
 async function readInviteClaim(c: AppContext): Promise<InviteClaim | null> {
   const sealed = readCookie(c, INVITE_CLAIM_COOKIE);
   if (!sealed || sealed.length > 2000) return null;
   try {
-    const claim = JSON.parse(await open(c.env.KEY_ENCRYPTION_KEY, sealed, PURPOSE)) as InviteClaim;
+    const claim = JSON.parse(await open(keyring(c.env), sealed, PURPOSE)) as InviteClaim;
     return claim.exp > nowSeconds() ? claim : null;
   } catch {
     return null;

@@ -18,7 +18,7 @@
 import type { Bindings } from '../env';
 import type { FormBody } from '../http/forms';
 import { base64url, fromBase64url, utf8 } from '../lib/encoding';
-import { derivedAesKey } from '../lib/secret-box';
+import { decryptWithKeyring, derivedAesKey, keyring } from '../lib/secret-box';
 import { nowSeconds } from '../lib/time';
 
 export const FLOW_TTL_SECONDS = 600;
@@ -36,21 +36,21 @@ export interface Flow {
   targetOrigin?: string;
 }
 
-type FlowKeyEnv = Pick<Bindings, 'KEY_ENCRYPTION_KEY'>;
+type FlowKeyEnv = Pick<Bindings, 'KEY_ENCRYPTION_KEY' | 'KEY_ENCRYPTION_KEY_PREVIOUS'>;
 
 interface SealedFlow extends Flow {
   /** Expiry, Unix seconds: inside the sealed payload so it cannot be extended. */
   exp: number;
 }
 
-const flowKey = (secret: string) => derivedAesKey(secret, 'pending-sign-in:v1');
+const FLOW_INFO = 'pending-sign-in:v1';
 
 /** Seals a flow with an expiry `ttlSeconds` from now; the value is base64url (safe in a URL as is). */
 export async function createFlow(env: FlowKeyEnv, flow: Flow, ttlSeconds = FLOW_TTL_SECONDS): Promise<string> {
   const payload: SealedFlow = { returnTo: flow.returnTo, clientId: flow.clientId, targetOrigin: flow.targetOrigin, exp: nowSeconds() + ttlSeconds };
   const iv = crypto.getRandomValues(new Uint8Array(IV_BYTES));
   const sealed = new Uint8Array(
-    await crypto.subtle.encrypt({ name: 'AES-GCM', iv, additionalData: AAD }, await flowKey(env.KEY_ENCRYPTION_KEY), utf8(JSON.stringify(payload))),
+    await crypto.subtle.encrypt({ name: 'AES-GCM', iv, additionalData: AAD }, await derivedAesKey(env.KEY_ENCRYPTION_KEY, FLOW_INFO), utf8(JSON.stringify(payload))),
   );
   const out = new Uint8Array(IV_BYTES + sealed.length);
   out.set(iv);
@@ -75,11 +75,8 @@ export async function openFlow(env: FlowKeyEnv, value: string | undefined): Prom
   if (bytes.length <= IV_BYTES + 16) return null;
   let payload: unknown;
   try {
-    const plain = await crypto.subtle.decrypt(
-      { name: 'AES-GCM', iv: bytes.slice(0, IV_BYTES), additionalData: AAD },
-      await flowKey(env.KEY_ENCRYPTION_KEY),
-      bytes.slice(IV_BYTES),
-    );
+    // Sealed under the current KEK, or under the previous one during a KEK rotation.
+    const plain = await decryptWithKeyring(keyring(env), FLOW_INFO, { iv: bytes.slice(0, IV_BYTES), additionalData: AAD }, bytes.slice(IV_BYTES));
     payload = JSON.parse(new TextDecoder().decode(plain));
   } catch {
     return null; // tampered, truncated, or sealed under another key

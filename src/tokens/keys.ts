@@ -13,7 +13,7 @@ import { database, type Database } from '../db/client';
 import { signingKeys, type KeyState, type SigningAlg } from '../db/schema';
 import { settingsFrom, type Bindings } from '../env';
 import { RequestError } from '../lib/errors';
-import { open, seal } from '../lib/secret-box';
+import { open, seal, keyring, type Keyring } from '../lib/secret-box';
 import { nowSeconds } from '../lib/time';
 import { TtlCache } from '../lib/ttl-cache';
 
@@ -34,7 +34,7 @@ const purpose = (kid: string) => `signing-key:${kid}`;
  * Creates a key in `state` and returns its kid, or, when another request stored one first (the
  * partial unique indexes allow one active and one next key per algorithm), the kid that won.
  */
-export async function generate(db: Database, kek: string, alg: AsymmetricAlg, state: Extract<KeyState, 'active' | 'next'>): Promise<string> {
+export async function generate(db: Database, kek: Keyring, alg: AsymmetricAlg, state: Extract<KeyState, 'active' | 'next'>): Promise<string> {
   const { publicKey, privateKey } = await generateKeyPair(alg, { extractable: true, modulusLength: 2048 });
   const publicJwk = await exportJWK(publicKey);
   const kid = await calculateJwkThumbprint(publicJwk);
@@ -94,12 +94,12 @@ async function loadActiveKey(env: Bindings, alg: AsymmetricAlg): Promise<ActiveK
   let [row] = await find();
   if (!row) {
     // First use of this algorithm: nothing was signed before, so the key can sign at once.
-    await generate(db, env.KEY_ENCRYPTION_KEY, alg, 'active');
+    await generate(db, keyring(env), alg, 'active');
     jwksCache.clear();
     [row] = await find();
     if (!row) throw new Error(`no active ${alg} key after creating one`);
   }
-  const privateJwk = JSON.parse(await open(env.KEY_ENCRYPTION_KEY, row.privateJwkEncrypted, purpose(row.kid))) as JWK;
+  const privateJwk = JSON.parse(await open(keyring(env), row.privateJwkEncrypted, purpose(row.kid))) as JWK;
   const privateKey = (await importJWK(privateJwk, alg)) as CryptoKey;
   return { kid: row.kid, alg, privateKey };
 }
@@ -109,7 +109,7 @@ async function loadActiveKey(env: Bindings, alg: AsymmetricAlg): Promise<ActiveK
  * ID token may be signed with before the first token exists (a relying party that cached the
  * JWKS never meets an unknown kid). Called at the first JWKS request and at app registration.
  */
-export async function ensureSigningKeys(db: Database, kek: string): Promise<void> {
+export async function ensureSigningKeys(db: Database, kek: Keyring): Promise<void> {
   const present = await db.select({ alg: signingKeys.alg }).from(signingKeys).where(eq(signingKeys.state, 'active'));
   const missing = ASYMMETRIC_ALGS.filter((alg) => !present.some((row) => row.alg === alg));
   if (missing.length === 0) return;
@@ -124,7 +124,7 @@ export function activeSigningKey(env: Bindings, alg: AsymmetricAlg): Promise<Act
 /** The public keys that verify tokens: the next, active and retiring keys whose tokens may still be live. */
 export function publicJwks(env: Bindings): Promise<{ keys: JWK[] }> {
   return TtlCache.load(jwksCache, 'jwks', settingsFrom(env).configCacheSeconds, async () => {
-    await ensureSigningKeys(database(env.DB), env.KEY_ENCRYPTION_KEY);
+    await ensureSigningKeys(database(env.DB), keyring(env));
     const rows = await database(env.DB)
       .select({ publicJwk: signingKeys.publicJwk })
       .from(signingKeys)
@@ -182,7 +182,7 @@ export async function rotateSigningKey(env: Bindings, alg: AsymmetricAlg): Promi
   await activateDueKey(env, db, alg);
   const [pending] = await db.select({ kid: signingKeys.kid }).from(signingKeys).where(and(eq(signingKeys.alg, alg), eq(signingKeys.state, 'next'))).limit(1);
   if (pending) throw new RequestError(409, 'conflict', `A new ${alg} key (${pending.kid}) is already published and not yet active; rotate again after it is.`);
-  const kid = await generate(db, env.KEY_ENCRYPTION_KEY, alg, 'next');
+  const kid = await generate(db, keyring(env), alg, 'next');
   jwksCache.clear();
   await activateDueKey(env, db, alg); // with no delay configured, the new key signs at once
   activeKeys.delete(alg);

@@ -6,6 +6,7 @@ import { database } from '../db/client';
 import type { Bindings } from '../env';
 import { utf8 } from '../lib/encoding';
 import { publicJwks } from './keys';
+import { keyring } from '../lib/secret-box';
 
 export interface TokenInspection {
   header: ProtectedHeaderParameters;
@@ -21,7 +22,7 @@ export async function inspectIdToken(env: Bindings, app: App, token: string, iss
   const options = { issuer, audience: app.clientId, algorithms: [app.signingAlg], ...tolerance };
   try {
     if (app.signingAlg === 'HS256') {
-      await jwtVerify(token, utf8(await readClientSecret(database(env.DB), env.KEY_ENCRYPTION_KEY, app.clientId)), options);
+      await jwtVerify(token, utf8(await readClientSecret(database(env.DB), keyring(env), app.clientId)), options);
     } else {
       await jwtVerify(token, createLocalJWKSet(await publicJwks(env)), options);
     }

@@ -10,12 +10,13 @@ import { createSource } from '../../src/federation/store';
 import { seal } from '../../src/lib/secret-box';
 import { nowSeconds } from '../../src/lib/time';
 import { admin, auditUntil, call, createApp, createUser, unique } from '../helpers';
+import { keyring } from '../../src/lib/secret-box';
 
 /** A source stored directly (its issuer is never contacted here), as the API would after a successful discovery check. */
 async function storedSource(fields: Record<string, unknown> = {}) {
   const slug = unique('src').toLowerCase().replace(/[^a-z0-9-]/g, '-').slice(0, 40);
   const input = parseNewSource({ type: 'oidc', slug, name: 'Acme IdP', issuer: 'https://idp.acme.test', client_id: 'edge', client_secret: 'upstream-secret-value', ...fields });
-  return (await createSource(database(env.DB), env.KEY_ENCRYPTION_KEY, input)).source;
+  return (await createSource(database(env.DB), keyring(env), input)).source;
 }
 
 describe('POST /api/admin/identity-sources validation', () => {
@@ -198,7 +199,7 @@ describe('the upstream flow without an upstream', () => {
     const source = await storedSource({ issuer: 'https://127.0.0.1:9' });
     const attemptCookie = async (testBy: string) => {
       const attempt = { slug: source.slug, state: 'st', nonce: 'n', code_verifier: 'v'.repeat(43), test_by: testBy, exp: nowSeconds() + 600 };
-      return `__Host-edge-sso-fed=${await seal(env.KEY_ENCRYPTION_KEY, JSON.stringify(attempt), 'federation-attempt:v1')}`;
+      return `__Host-edge-sso-fed=${await seal(keyring(env), JSON.stringify(attempt), 'federation-attempt:v1')}`;
     };
     const post = async (cookie: string) =>
       call(`/federation/${source.slug}/callback`, { method: 'POST', headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' }, body: 'code=c&state=st' });

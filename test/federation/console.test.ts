@@ -8,6 +8,7 @@ import { database } from '../../src/db/client';
 import { parseNewSource } from '../../src/federation/input';
 import { createSource, getSource } from '../../src/federation/store';
 import { admin, auditUntil, Browser, createUser, hiddenFields, ORIGIN, PASSWORD, unique } from '../helpers';
+import { keyring } from '../../src/lib/secret-box';
 
 const decode = (text: string) => text.replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
 
@@ -37,7 +38,7 @@ function fieldError(html: string, name: string): string | undefined {
 async function storedSource(fields: Record<string, unknown> = {}) {
   const slug = unique('con').toLowerCase().replace(/[^a-z0-9-]/g, '-').slice(0, 40);
   const input = parseNewSource({ type: 'oidc', slug, name: 'Console IdP', issuer: 'https://idp.console.test', client_id: 'edge', client_secret: 'kept-secret', ...fields });
-  return (await createSource(database(env.DB), env.KEY_ENCRYPTION_KEY, input)).source;
+  return (await createSource(database(env.DB), keyring(env), input)).source;
 }
 
 describe('console: identity sources', () => {
@@ -92,7 +93,7 @@ describe('console: identity sources', () => {
       'group_map.rename': 'Engineering = eng',
     });
     expect(res.status, await res.clone().text()).toBe(303);
-    const stored = (await getSource(database(env.DB), env.KEY_ENCRYPTION_KEY, source.slug))!;
+    const stored = (await getSource(database(env.DB), keyring(env), source.slug))!;
     expect(stored.source).toMatchObject({ name: 'Renamed IdP', group_map: { rename: { Engineering: 'eng' } }, trust_email_for_linking: false });
     expect(stored.secrets.client_secret).toBe('kept-secret');
   });
@@ -106,7 +107,7 @@ describe('console: identity sources', () => {
     expect(forged.status).toBe(403);
     const res = await postForm(browser, `/admin/identity-sources/${source.slug}/delete`, hiddenFields(confirm));
     expect(res.status).toBe(303);
-    expect(await getSource(database(env.DB), env.KEY_ENCRYPTION_KEY, source.slug)).toBeNull();
+    expect(await getSource(database(env.DB), keyring(env), source.slug)).toBeNull();
     const events = await auditUntil('type=source.delete', (e) => e.some((x) => x.target === source.slug));
     expect(events.find((x) => x.target === source.slug)!.actor).toBe(user.id);
   });

@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { database } from '../../src/db/client';
 import { getSource } from '../../src/federation/store';
 import { Browser, createUser, hiddenFields, ORIGIN, PASSWORD, unique } from '../helpers';
+import { keyring } from '../../src/lib/secret-box';
 
 async function signedInAdmin() {
   const user = await createUser({ roles: ['admin'] });
@@ -44,7 +45,7 @@ describe('console: directory sources', () => {
       }),
     });
     expect(res.status, (await res.clone().text()).slice(0, 2000)).toBe(303);
-    const stored = await getSource(database(env.DB), env.KEY_ENCRYPTION_KEY, slug);
+    const stored = await getSource(database(env.DB), keyring(env), slug);
     expect(stored?.source.config).toMatchObject({ start_tls: true, timeout_ms: 4000, use_for_password_login: true, url: 'ldap://ldap.corp.example:389' });
     expect(stored?.secrets).toEqual({ bind_password: 'sealed-bind-password' });
     const view = await (await browser.fetch(`/admin/identity-sources/${slug}`)).text();

@@ -14,12 +14,13 @@ import type { SessionRecord } from '../../src/sessions/sessions';
 import { sha256Hex } from '../../src/lib/encoding';
 import { Browser, call, createApp, ORIGIN, unique } from '../helpers';
 import { authorizePath, codeFor, oidcApp, redeem, REDIRECT, refreshWith, signedIn, type TokenResponse } from './support';
+import { keyring } from '../../src/lib/secret-box';
 
 /** A GitHub-style source (OAuth2: no discovery, so its issuer is never contacted here). */
 async function githubSource() {
   const slug = unique('gh').toLowerCase().replace(/[^a-z0-9-]/g, '-').slice(0, 40);
   const input = parseNewSource({ type: 'github', slug, name: 'GitHub', client_id: 'gh-client', client_secret: 'upstream-secret-value' });
-  return (await createSource(database(env.DB), env.KEY_ENCRYPTION_KEY, input)).source;
+  return (await createSource(database(env.DB), keyring(env), input)).source;
 }
 
 describe('the OIDC authorization endpoint with a primary identity source', () => {

@@ -4,6 +4,7 @@ import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import { database } from '../../src/db/client';
 import { generate, rotateSigningKey } from '../../src/tokens/keys';
+import { keyring } from '../../src/lib/secret-box';
 
 async function storedKids(alg: string): Promise<string[]> {
   const { results } = await env.DB.prepare('select kid from signing_keys where alg = ?').bind(alg).all<{ kid: string }>();
@@ -13,7 +14,7 @@ async function storedKids(alg: string): Promise<string[]> {
 describe('racing to create a signing key', () => {
   it('the losers of a race for the next key get the winner’s kid', async () => {
     const db = database(env.DB);
-    const kids = await Promise.all(Array.from({ length: 4 }, () => generate(db, env.KEY_ENCRYPTION_KEY, 'ES256', 'next')));
+    const kids = await Promise.all(Array.from({ length: 4 }, () => generate(db, keyring(env), 'ES256', 'next')));
     const stored = await env.DB.prepare("select kid from signing_keys where alg = 'ES256' and state = 'next'").all<{ kid: string }>();
     expect(stored.results).toHaveLength(1);
     expect(kids).toEqual(Array(4).fill(stored.results[0]!.kid));
@@ -21,8 +22,8 @@ describe('racing to create a signing key', () => {
 
   it('a key created after another request stored one answers with the stored one', async () => {
     const db = database(env.DB);
-    const first = await generate(db, env.KEY_ENCRYPTION_KEY, 'RS256', 'active');
-    const second = await generate(db, env.KEY_ENCRYPTION_KEY, 'RS256', 'active');
+    const first = await generate(db, keyring(env), 'RS256', 'active');
+    const second = await generate(db, keyring(env), 'RS256', 'active');
     expect(second).toBe(first);
     expect(await storedKids('RS256')).toEqual([first]);
   });

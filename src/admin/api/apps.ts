@@ -11,6 +11,7 @@ import { withResolvedAccess } from '../../access/input';
 import { NotFoundError } from '../../lib/errors';
 import { asObject, FieldReader } from '../../lib/validation';
 import { API_ACTOR as ACTOR, db, issuer, paging, readJson } from './request';
+import { keyring } from '../../lib/secret-box';
 
 export const appsApi = new Hono<AppEnv>();
 
@@ -22,7 +23,7 @@ appsApi.get('/', async (c) => {
 
 appsApi.post('/', async (c) => {
   const input = parseNewApp(await readJson(c));
-  const { app, secret } = await createApp(db(c), c.env.KEY_ENCRYPTION_KEY, input);
+  const { app, secret } = await createApp(db(c), keyring(c.env), input);
   audit(c, { type: 'app.create', actor: ACTOR, target: app.clientId, detail: { name: app.name } });
   return c.json(appToJson(app, issuer(c), secret), 201);
 });
@@ -51,7 +52,7 @@ const iso = (seconds: number | null) => (seconds === null ? null : new Date(seco
 appsApi.get('/:clientId/secret', async (c) => {
   const clientId = c.req.param('clientId');
   requireClientSecret(await requireApp(db(c), clientId));
-  const { current, previous } = await readClientSecrets(db(c), c.env.KEY_ENCRYPTION_KEY, clientId);
+  const { current, previous } = await readClientSecrets(db(c), keyring(c.env), clientId);
   audit(c, { type: 'app.secret.reveal', actor: ACTOR, target: clientId });
   return c.json({
     client_id: clientId,
@@ -78,7 +79,7 @@ appsApi.post('/:clientId/secret', async (c) => {
   const clientId = c.req.param('clientId');
   requireClientSecret(await requireApp(db(c), clientId));
   const grace = await graceSeconds(c);
-  const { secret, previousExpiresAt } = await rotateClientSecret(db(c), c.env.KEY_ENCRYPTION_KEY, clientId, grace);
+  const { secret, previousExpiresAt } = await rotateClientSecret(db(c), keyring(c.env), clientId, grace);
   audit(c, { type: 'app.secret.rotate', actor: ACTOR, target: clientId, detail: { grace_seconds: grace } });
   return c.json({ client_id: clientId, client_secret: secret, previous_secret_expires_at: iso(previousExpiresAt) });
 });

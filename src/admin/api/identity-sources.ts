@@ -8,29 +8,30 @@ import { sourceToJson } from '../../federation/json';
 import { createSource, deleteSource, listSources, requireSource, updateSource } from '../../federation/store';
 import type { AppEnv } from '../../http/context';
 import { API_ACTOR as ACTOR, db, issuer, readJson } from './request';
+import { keyring } from '../../lib/secret-box';
 
 export const identitySourcesApi = new Hono<AppEnv>();
 
 identitySourcesApi.get('/', async (c) => {
-  const sources = await listSources(db(c), c.env.KEY_ENCRYPTION_KEY);
+  const sources = await listSources(db(c), keyring(c.env));
   return c.json({ identity_sources: sources.map((s) => sourceToJson(s, issuer(c))), total: sources.length });
 });
 
 identitySourcesApi.post('/', async (c) => {
   const input = parseNewSource(await readJson(c));
   await checkProvider(input.type, input.config);
-  const { source } = await createSource(db(c), c.env.KEY_ENCRYPTION_KEY, input);
+  const { source } = await createSource(db(c), keyring(c.env), input);
   audit(c, { type: 'source.create', actor: ACTOR, target: source.slug, detail: { type: source.type, name: source.name } });
   return c.json(sourceToJson(source, issuer(c)), 201);
 });
 
-identitySourcesApi.get('/:slug', async (c) => c.json(sourceToJson((await requireSource(db(c), c.env.KEY_ENCRYPTION_KEY, c.req.param('slug'))).source, issuer(c))));
+identitySourcesApi.get('/:slug', async (c) => c.json(sourceToJson((await requireSource(db(c), keyring(c.env), c.req.param('slug'))).source, issuer(c))));
 
 identitySourcesApi.patch('/:slug', async (c) => {
-  const { source: current } = await requireSource(db(c), c.env.KEY_ENCRYPTION_KEY, c.req.param('slug'));
+  const { source: current } = await requireSource(db(c), keyring(c.env), c.req.param('slug'));
   const changes = parseSourceChanges(await readJson(c), current);
   if (changes.fields.config && changes.fields.config.issuer !== current.config.issuer) await checkProvider(current.type, changes.fields.config);
-  const { source } = await updateSource(db(c), c.env.KEY_ENCRYPTION_KEY, current.slug, changes);
+  const { source } = await updateSource(db(c), keyring(c.env), current.slug, changes);
   audit(c, { type: 'source.update', actor: ACTOR, target: source.slug, detail: { fields: [...Object.keys(changes.fields), ...Object.keys(changes.secrets)] } });
   return c.json(sourceToJson(source, issuer(c)));
 });

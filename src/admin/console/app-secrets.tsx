@@ -11,6 +11,7 @@ import { RequestError } from '../../lib/errors';
 import { Copyable, PostForm, Select } from '../../ui/components';
 import { actorOf, formText, type ConsoleContext, type ConsoleEnv } from './context';
 import { ConfirmPage, ConsolePage } from './layout';
+import { keyring } from '../../lib/secret-box';
 
 const appPath = (app: App) => `/admin/apps/${encodeURIComponent(app.clientId)}`;
 export const utcTime = (seconds: number) => new Date(seconds * 1000).toISOString().replace('T', ' ').slice(0, 16) + ' UTC';
@@ -84,7 +85,7 @@ export function addSecretRoutes(pages: Hono<ConsoleEnv>, find: (c: ConsoleContex
   pages.post('/:clientId/reveal-secret', async (c) => {
     const app = await find(c);
     requireClientSecret(app);
-    const secrets = await readClientSecrets(dbOf(c), c.env.KEY_ENCRYPTION_KEY, app.clientId);
+    const secrets = await readClientSecrets(dbOf(c), keyring(c.env), app.clientId);
     audit(c, { type: 'app.secret.reveal', actor: actorOf(c), target: app.clientId });
     c.header('Cache-Control', 'no-store');
     return overview(c, app, secrets);
@@ -120,7 +121,7 @@ export function addSecretRoutes(pages: Hono<ConsoleEnv>, find: (c: ConsoleContex
     const app = await find(c);
     requireClientSecret(app);
     const grace = GRACE_OPTIONS.find(([value]) => value === formText(c, 'grace_seconds'))?.[0] ?? String(DEFAULT_SECRET_GRACE_SECONDS);
-    await rotateClientSecret(dbOf(c), c.env.KEY_ENCRYPTION_KEY, app.clientId, Number(grace));
+    await rotateClientSecret(dbOf(c), keyring(c.env), app.clientId, Number(grace));
     audit(c, { type: 'app.secret.rotate', actor: actorOf(c), target: app.clientId, detail: { grace_seconds: Number(grace) } });
     return c.redirect(`${appPath(app)}?notice=rotated`, 303);
   });

@@ -29,6 +29,7 @@ import { addSecretRoutes, SecretDetails } from './app-secrets';
 import { withResolvedAccess } from '../../access/input';
 import { AccessFields, AccessSummary, accessFormValues, accessInput, ACCESS_FORM_FIELDS } from './app-access';
 import { authlibSnippet, discoveryUrl, flaskSnippet, nodeSnippet, openidClientSnippet } from './snippets';
+import { keyring } from '../../lib/secret-box';
 
 export const appPages = new Hono<ConsoleEnv>();
 
@@ -255,7 +256,7 @@ appPages.post('/new', (c) =>
     true,
     parseNewApp,
     async (parsed) => {
-      const { app } = await createApp(dbOf(c), c.env.KEY_ENCRYPTION_KEY, parsed);
+      const { app } = await createApp(dbOf(c), keyring(c.env), parsed);
       audit(c, { type: 'app.create', actor: actorOf(c), target: app.clientId, detail: { name: app.name } });
       return c.redirect(`/admin/apps/${encodeURIComponent(app.clientId)}?notice=created`, 303);
     },

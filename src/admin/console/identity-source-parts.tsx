@@ -9,6 +9,7 @@ import { dbOf, issuerOf, type AppContext } from '../../http/context';
 import { Copyable, Select, type Errors } from '../../ui/components';
 import type { ConsoleContext } from './context';
 import { ConsolePage } from './layout';
+import { keyring } from '../../lib/secret-box';
 
 export const sourcePath = (slug: string) => `/admin/identity-sources/${encodeURIComponent(slug)}`;
 const base = sourcePath;
@@ -70,7 +71,7 @@ export function renderTestResult(c: AppContext, source: IdentitySource, result: 
 
 /** The app form's "Primary identity source" choice. */
 export async function IdentitySourceSelect(props: { c: ConsoleContext; value?: string; errors: Errors }) {
-  const sources = await listSources(dbOf(props.c), props.c.env.KEY_ENCRYPTION_KEY);
+  const sources = await listSources(dbOf(props.c), keyring(props.c.env));
   const options = [['', 'None: edge-sso’s login page'] as const, ...sources.map((s) => [s.slug, `${s.name} (${s.slug})${s.enabled ? '' : ', disabled'}`] as const)];
   return (
     <Select
@@ -86,7 +87,7 @@ export async function IdentitySourceSelect(props: { c: ConsoleContext; value?: s
 
 /** The app page's rows for identity sources: the primary source, and the SSO URL that picks a source explicitly. */
 export async function SourceUrls(props: { c: ConsoleContext; ssoUrl: string; primary: string | null }) {
-  const sources = (await listSources(dbOf(props.c), props.c.env.KEY_ENCRYPTION_KEY)).filter((s) => s.enabled);
+  const sources = (await listSources(dbOf(props.c), keyring(props.c.env))).filter((s) => s.enabled);
   const primary = sources.find((s) => s.slug === props.primary);
   return (
     <>

@@ -22,13 +22,14 @@ import { renderDirectoryTest } from './identity-source-directory';
 import { saveForm, SourceForm } from './identity-source-form';
 import { renderTestResult, sourcePath, unlinkPath } from './identity-source-parts';
 import { ConfirmPage, ConsolePage, noticeFrom } from './layout';
+import { keyring } from '../../lib/secret-box';
 
 export const identitySourcePages = new Hono<ConsoleEnv>();
 
 const base = sourcePath;
 
 async function findSource(c: ConsoleContext) {
-  const found = await getSource(dbOf(c), c.env.KEY_ENCRYPTION_KEY, c.req.param('slug')!);
+  const found = await getSource(dbOf(c), keyring(c.env), c.req.param('slug')!);
   if (!found) throw new NotFoundError('No such identity source.');
   return found;
 }
@@ -42,7 +43,7 @@ function typeOf(raw: string | undefined): SourceType {
 // --- List and add ------------------------------------------------------------------------------
 
 identitySourcePages.get('/', async (c) => {
-  const sources = await listSources(dbOf(c), c.env.KEY_ENCRYPTION_KEY);
+  const sources = await listSources(dbOf(c), keyring(c.env));
   return c.html(
     <ConsolePage c={c} title="Identity sources" notice={noticeFrom(c)}>
       <div class="card">
@@ -108,7 +109,7 @@ identitySourcePages.post('/new', (c) => {
     parseNewSource,
     async (input) => {
       await checkProvider(input.type, input.config);
-      const { source } = await createSource(dbOf(c), c.env.KEY_ENCRYPTION_KEY, input);
+      const { source } = await createSource(dbOf(c), keyring(c.env), input);
       audit(c, { type: 'source.create', actor: actorOf(c), target: source.slug, detail: { type: source.type, name: source.name } });
       return c.redirect(`${base(source.slug)}?notice=saved`, 303);
     },
@@ -215,7 +216,7 @@ identitySourcePages.post('/:slug/edit', async (c) => {
     (raw) => parseSourceChanges(raw, current),
     async (changes) => {
       if (changes.fields.config && changes.fields.config.issuer !== current.config.issuer) await checkProvider(current.type, changes.fields.config);
-      await updateSource(dbOf(c), c.env.KEY_ENCRYPTION_KEY, current.slug, changes);
+      await updateSource(dbOf(c), keyring(c.env), current.slug, changes);
       audit(c, { type: 'source.update', actor: actorOf(c), target: current.slug, detail: { fields: [...Object.keys(changes.fields), ...Object.keys(changes.secrets)] } });
       return c.redirect(`${base(current.slug)}?notice=saved`, 303);
     },
@@ -264,7 +265,7 @@ identitySourcePages.get('/:slug/test', async (c) => {
   const attempt = newAttempt(source.slug, { test_by: actorOf(c) });
   try {
     const url = await clientFor(source, secrets, issuerOf(c)).authorizationUrl(attempt, forceLoginParams(source, true));
-    await writeAttempt(c, c.env.KEY_ENCRYPTION_KEY, attempt, presetFor(source.type).response_mode === 'form_post');
+    await writeAttempt(c, keyring(c.env), attempt, presetFor(source.type).response_mode === 'form_post');
     return c.redirect(url.href, 303);
   } catch (error) {
     const failure = error instanceof UpstreamError ? error : new UpstreamError('failed', 'The test could not start.', String(error));
