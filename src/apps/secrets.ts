@@ -14,8 +14,8 @@ import { newClientSecret } from './store';
 export const DEFAULT_SECRET_GRACE_SECONDS = 86_400;
 export const MAX_SECRET_GRACE_SECONDS = 30 * 86_400;
 
-const currentPurpose = (clientId: string) => `app-secret:${clientId}`;
-const previousPurpose = (clientId: string) => `app-secret-previous:${clientId}`;
+export const currentPurpose = (clientId: string) => `app-secret:${clientId}`;
+export const previousPurpose = (clientId: string) => `app-secret-previous:${clientId}`;
 const noSuchApp = (clientId: string) => new NotFoundError(`No application with client_id "${clientId}".`);
 
 export interface ClientSecrets {

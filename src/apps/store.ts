@@ -18,6 +18,7 @@ import { resolveAccessUsers } from '../access/input';
 const unknownSource = (slug: string | null | undefined) =>
   new ValidationError({ identity_source: `names no identity source ("${slug}"); add it under Identity sources first, or leave it empty` });
 
+// The same purpose as currentPurpose in ./secrets.ts (one column, two modules).
 const secretPurpose = (clientId: string) => `app-secret:${clientId}`;
 
 /** 32 random bytes: long enough for HS256 (RFC 7518 asks for at least 256 bits). */

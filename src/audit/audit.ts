@@ -14,6 +14,9 @@ export type AuditType =
   | 'logout.backchannel'
   | 'logout.backchannel.failure'
   | 'key.rotate'
+  | 'encryption.reencrypt'
+  | 'data.export'
+  | 'data.import'
   | 'branding.update'
   | 'app.create'
   | 'app.update'
@@ -61,7 +64,7 @@ export const AUDIT_TYPES: readonly AuditType[] = [
   'login.success', 'login.failure', 'login.locked', 'login.lockout', 'lockout.unlock', 'logout', 'logout.backchannel', 'logout.backchannel.failure',
   'app.create', 'app.update', 'app.delete', 'app.secret.rotate', 'app.secret.retire', 'app.secret.reveal', 'app.test',
   'user.create', 'user.update', 'user.delete', 'user.sessions.revoke', 'user.import',
-  'key.rotate', 'branding.update', 'oidc.code', 'oidc.reuse', 'access.denied',
+  'key.rotate', 'encryption.reencrypt', 'data.export', 'data.import', 'branding.update', 'oidc.code', 'oidc.reuse', 'access.denied',
   'source.create', 'source.update', 'source.delete', 'source.test', 'user.identity.unlink',
   'email.sent', 'email.failed', 'email.test',
   'mfa.failure', 'mfa.enrol', 'mfa.remove', 'mfa.reset', 'mfa.settings', 'account.password', 'account.session.end',

@@ -15,7 +15,7 @@ import type { NewSourceInput, SourceChanges } from './input';
 import { slugFrom } from './input';
 import type { IdentitySource, Provisioning, SourceSecrets, SourceType } from './types';
 
-const secretPurpose = (slug: string) => `identity-source:${slug}`;
+export const secretPurpose = (slug: string) => `identity-source:${slug}`;
 const notFound = (slug: string) => new NotFoundError(`No identity source with slug "${slug}".`);
 
 export interface SourceWithSecrets {

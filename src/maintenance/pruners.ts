@@ -11,6 +11,11 @@ import { pruneUnapprovedSignups } from '../onboarding/approvals';
 import { pruneOneTimeLinks } from '../onboarding/links';
 import { pruneRateLimits } from '../onboarding/rate-limit';
 import { pruneExpiredSessionIndex } from '../sessions/sessions';
+import { reencryptStoredValues } from '../encryption/reencrypt';
+import { keyring } from '../lib/secret-box';
+
+/** Values re-sealed per daily run after a KEK rotation: bounded, so the run stays within a Worker's limits. */
+export const REENCRYPT_BATCH = 500;
 
 export interface Pruner {
   /** Names the pruner in the run's log line and summary. */
@@ -30,4 +35,6 @@ export const pruners: Pruner[] = [
   { name: 'one_time_links', prune: (env, now) => pruneOneTimeLinks(database(env.DB), now) },
   { name: 'mfa_totp_unconfirmed', prune: (env, now) => pruneUnconfirmedTotp(database(env.DB), now) },
   { name: 'onboarding_rate_limits', prune: (env, now) => pruneRateLimits(database(env.DB), now) },
+  // Not a pruner: after a KEY_ENCRYPTION_KEY rotation, re-seals a bounded batch of values still under the previous key.
+  { name: 'reencrypt', prune: async (env) => (await reencryptStoredValues(database(env.DB), keyring(env), REENCRYPT_BATCH)).reencrypted },
 ];

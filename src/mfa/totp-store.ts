@@ -8,7 +8,7 @@ import { open, seal, type Keyring } from '../lib/secret-box';
 import { nowSeconds } from '../lib/time';
 import { base32Decode, base32Encode, matchingStep, newTotpSecret } from './totp';
 
-const purpose = (userId: string) => `totp:${userId}`;
+export const purpose = (userId: string) => `totp:${userId}`;
 
 export interface TotpStatus {
   confirmed: boolean;

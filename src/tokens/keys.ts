@@ -28,7 +28,7 @@ export interface ActiveKey {
 
 const activeKeys = new TtlCache<AsymmetricAlg, Promise<ActiveKey>>();
 const jwksCache = new TtlCache<'jwks', Promise<{ keys: JWK[] }>>();
-const purpose = (kid: string) => `signing-key:${kid}`;
+export const purpose = (kid: string) => `signing-key:${kid}`;
 
 /**
  * Creates a key in `state` and returns its kid, or, when another request stored one first (the

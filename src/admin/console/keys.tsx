@@ -8,6 +8,10 @@ import { NotFoundError, RequestError } from '../../lib/errors';
 import { ASYMMETRIC_ALGS, listSigningKeys, publicKeyPem, rotateSigningKey, type AsymmetricAlg } from '../../tokens/keys';
 import { actorOf, type ConsoleContext, type ConsoleEnv } from './context';
 import { ConfirmPage, ConsolePage, noticeFrom } from './layout';
+import { countNotCurrent } from '../../encryption/reencrypt';
+import { dbOf } from '../../http/context';
+import { keyring } from '../../lib/secret-box';
+import { EncryptionCard, encryptionPages } from './encryption';
 
 export const keyPages = new Hono<ConsoleEnv>();
 
@@ -21,6 +25,8 @@ const isAlg = (value: string): value is AsymmetricAlg => (ASYMMETRIC_ALGS as rea
 /** The keys page; `refusal` explains an action that could not be done (shown with status 409). */
 async function keysPage(c: ConsoleContext, refusal?: string) {
   const keys = await listSigningKeys(c.env);
+  const ring = keyring(c.env);
+  const sealed = await countNotCurrent(dbOf(c), ring);
   return c.html(
     <ConsolePage c={c} title="Signing keys" notice={noticeFrom(c)}>
       {refusal && (
@@ -87,12 +93,14 @@ async function keysPage(c: ConsoleContext, refusal?: string) {
           </div>
         );
       })}
+      <EncryptionCard c={c} remaining={sealed.total} previousConfigured={Boolean(ring.previous)} />
     </ConsolePage>,
     refusal ? 409 : 200,
   );
 }
 
 keyPages.get('/', (c) => keysPage(c));
+keyPages.route('/', encryptionPages);
 
 keyPages.get('/rotate/:alg', (c) => {
   const alg = c.req.param('alg');

@@ -104,6 +104,8 @@ export const NOTICES = {
   key_rotated: 'A new signing key is active. The previous key stays in the JWKS until its tokens have expired.',
   key_published: 'A new signing key is published in the JWKS and starts signing after the activation delay. The current key signs until then.',
   deleted: 'Deleted.',
+  reencrypted: 'Every stored value is encrypted with the current key-encryption key: the previous one can be deleted.',
+  reencrypt_incomplete: 'Some stored values could not be re-encrypted: no key this deployment holds opens them.',
   test_email_sent: 'The test email was accepted for delivery. Check the inbox (and the spam folder).',
   test_email_failed: 'The test email was not sent. The reason is in the latest email events below.',
   factors_reset: 'The user’s second factors were removed.',
