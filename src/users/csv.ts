@@ -52,7 +52,7 @@ export function parseCsv(text: string): string[][] {
   return parseCsvRows(text).map((row) => row.cells);
 }
 
-export const IMPORT_COLUMNS = ['email', 'name', 'given_name', 'family_name', 'username', 'groups', 'password'] as const;
+export const IMPORT_COLUMNS = ['email', 'name', 'given_name', 'family_name', 'username', 'groups', 'password', 'password_hash'] as const;
 export const MAX_IMPORT_ROWS = 500;
 
 export interface ImportRow {

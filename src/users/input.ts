@@ -1,5 +1,6 @@
 // Parses the admin's JSON for creating or changing a user.
 import { asObject, FieldReader, identifierProblem } from '../lib/validation';
+import { isImportedHash, parseImportedHash } from './imported-hashes';
 import { ROLES } from './user';
 
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
@@ -18,6 +19,8 @@ export interface UserFields {
   roles: string[];
   emailVerified: boolean;
   disabled: boolean;
+  /** Import only: a hash from another system (src/users/imported-hashes.ts), replaced at first sign-in. */
+  passwordHash: string;
 }
 
 const FIELDS = ['email', 'password', 'name', 'given_name', 'family_name', 'username', 'groups', 'roles', 'email_verified', 'disabled'];
@@ -27,15 +30,21 @@ export function normaliseEmail(email: string): string {
   return email.trim().normalize('NFC').toLowerCase();
 }
 
-function read(body: unknown, creating: boolean, passwordRequired = creating): Partial<UserFields> {
+function read(body: unknown, creating: boolean, passwordRequired = creating, importing = false): Partial<UserFields> {
   const fields = new FieldReader(asObject(body));
-  fields.onlyKeys(FIELDS);
+  fields.onlyKeys(importing ? [...FIELDS, 'password_hash'] : FIELDS);
   const email = fields.string('email', { required: creating, notEmpty: true, max: 254 });
   const emailProblem = email === undefined ? null : identifierProblem(email);
   if (emailProblem) fields.fail('email', emailProblem);
   else if (email !== undefined && !EMAIL.test(email)) fields.fail('email', 'must be an email address such as ada@example.com');
   const password = fields.string('password', { required: passwordRequired, min: PASSWORD_MIN_LENGTH, max: PASSWORD_MAX_LENGTH, trim: false, kind: 'any' });
   if (password !== undefined && password.trim() === '') fields.fail('password', 'must not be made only of spaces');
+  const passwordHash = importing ? fields.string('password_hash', { max: 512, notEmpty: true }) : undefined;
+  if (passwordHash !== undefined) {
+    const parsed = isImportedHash(passwordHash) ? parseImportedHash(passwordHash) : { error: 'must start with $ (bcrypt, PBKDF2 PHC or Argon2id)' };
+    if ('error' in parsed) fields.fail('password_hash', parsed.error);
+    if (password !== undefined) fields.fail('password_hash', 'give a password or a password_hash, not both');
+  }
   const roles = fields.stringList('roles', { maxItems: ROLES.length, maxLength: 20 });
   if (roles?.some((r) => !(ROLES as readonly string[]).includes(r))) fields.fail('roles', `may contain only: ${ROLES.join(', ')}`);
   const values: Partial<UserFields> = {
@@ -49,6 +58,7 @@ function read(body: unknown, creating: boolean, passwordRequired = creating): Pa
     roles,
     emailVerified: fields.boolean('email_verified'),
     disabled: fields.boolean('disabled'),
+    passwordHash,
   };
   fields.done();
   return Object.fromEntries(Object.entries(values).filter(([, v]) => v !== undefined));
@@ -58,9 +68,9 @@ export function parseNewUser(body: unknown): Partial<UserFields> & Pick<UserFiel
   return read(body, true) as Partial<UserFields> & Pick<UserFields, 'email' | 'password'>;
 }
 
-/** A user from a bulk import: the password is optional (without one, the user cannot sign in until an admin sets it). */
+/** A user from a bulk import: the password is optional (without one, the user cannot sign in until an admin sets it); a password_hash from another system may stand in for it. */
 export function parseImportedUser(body: unknown): Partial<UserFields> & Pick<UserFields, 'email'> {
-  return read(body, true, false) as Partial<UserFields> & Pick<UserFields, 'email'>;
+  return read(body, true, false, true) as Partial<UserFields> & Pick<UserFields, 'email'>;
 }
 
 export function parseUserChanges(body: unknown): Partial<UserFields> {

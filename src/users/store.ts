@@ -8,7 +8,8 @@ import { ConflictError, NotFoundError } from '../lib/errors';
 import { nowSeconds } from '../lib/time';
 import type { UserFields } from './input';
 import { normaliseEmail } from './input';
-import { hashPassword, verifyDummyPassword, verifyPassword } from './password';
+import { isImportedHash, verifyImportedHash } from './imported-hashes';
+import { hashPassword, verifyDummyPassword, verifyPassword, type PasswordCheck } from './password';
 import { toUser, type User } from './user';
 import { revokeUserGrants } from '../oidc/grants';
 
@@ -17,7 +18,7 @@ const emailTaken = (email: string) => new ConflictError('email', `A user with em
 
 
 async function columnsFor(fields: Partial<UserFields>): Promise<Partial<UserRow>> {
-  const { password, ...profile } = fields;
+  const { password, ...profile } = fields; // profile.passwordHash: an imported hash, stored as it is
   return password === undefined ? profile : { ...profile, passwordHash: await hashPassword(password) };
 }
 
@@ -78,6 +79,13 @@ export async function deleteUser(db: Database, id: string): Promise<void> {
   if (deleted.length === 0) throw notFound(id);
 }
 
+/** Checks a password against edge-sso's own hash, or an imported one (which is always replaced once it matched). */
+async function checkPassword(password: string, stored: string): Promise<PasswordCheck> {
+  if (!isImportedHash(stored)) return verifyPassword(password, stored);
+  const ok = await verifyImportedHash(password, stored);
+  return { ok, needsRehash: ok };
+}
+
 /** A correct password's account, and what a new session is bound to: the hash it matched and the session version. */
 export interface Authenticated {
   /** May be disabled: the caller says so only after the right password, so it reveals nothing to others. */
@@ -96,7 +104,7 @@ export async function authenticate(db: Database, email: string, password: string
     await verifyDummyPassword(password);
     return null;
   }
-  const check = await verifyPassword(password, row.passwordHash);
+  const check = await checkPassword(password, row.passwordHash);
   if (!check.ok) return null;
   let passwordHash = row.passwordHash;
   if (check.needsRehash && !row.disabled) {

@@ -23,9 +23,9 @@ const db = database(env.DB);
 describe('re-encrypting after a KEK rotation', () => {
   it('lists every sealed column of the schema', () => {
     const sealedInSchema = Object.entries(schema)
-      .flatMap(([, table]) => (table && typeof table === 'object' && Symbol.for('drizzle:IsDrizzleTable') in table ? Object.values(getTableColumns(table as never)) : []))
-      .filter((column: { name: string }) => column.name.endsWith('_encrypted'))
-      .map((column: { name: string }) => column.name)
+      .flatMap(([, table]) => (table && typeof table === 'object' && Symbol.for('drizzle:IsDrizzleTable') in table ? (Object.values(getTableColumns(table as never)) as { name: string }[]) : []))
+      .filter((column) => column.name.endsWith('_encrypted'))
+      .map((column) => column.name)
       .sort();
     expect(SEALED_COLUMNS.map((c) => c.name.split('.')[1]).sort()).toEqual(sealedInSchema);
   });

@@ -4,7 +4,7 @@ import { audit } from '../../audit/audit';
 import type { AppEnv } from '../../http/context';
 import { RequestError, ValidationError } from '../../lib/errors';
 import { endUserSessionsAndNotifyApps, syncUserSessionsAndNotifyApps } from '../../oidc/backchannel';
-import { importUsersFromCsv } from '../../users/import';
+import { importUsersFromCsv, importUsersFromJson } from '../../users/import';
 import { inviteImported } from '../../onboarding/invites';
 import { changedUserFields } from '../../users/changes';
 import { parseNewUser, parseUserChanges } from '../../users/input';
@@ -57,11 +57,12 @@ usersApi.delete('/:id/sessions', async (c) => {
 
 usersApi.post('/import', async (c) => {
   const type = (c.req.header('content-type') ?? '').toLowerCase();
-  if (!type.startsWith('text/csv') && !type.startsWith('text/plain')) {
-    throw new RequestError(415, 'unsupported_media_type', 'Send the CSV as the body with "Content-Type: text/csv".');
+  const json = type.startsWith('application/json');
+  if (!json && !type.startsWith('text/csv') && !type.startsWith('text/plain')) {
+    throw new RequestError(415, 'unsupported_media_type', 'Send the CSV as the body with "Content-Type: text/csv", or { "users": [ … ] } as application/json.');
   }
-  const result = await importUsersFromCsv(db(c), await c.req.text());
-  if ('error' in result) throw new ValidationError({ csv: result.error });
+  const result = json ? await importUsersFromJson(db(c), await readJson(c)) : await importUsersFromCsv(db(c), await c.req.text());
+  if ('error' in result) throw new ValidationError({ [json ? 'users' : 'csv']: result.error });
   const created = result.outcomes.filter((o) => o.created).length;
   // ?invite=true: users created without a password get an invitation by email (src/onboarding/).
   const invited = c.req.query('invite') === 'true' ? await inviteImported(c, result.outcomes) : 0;
