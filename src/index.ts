@@ -7,6 +7,7 @@ import { brandingRoutes } from './branding/routes';
 import type { Bindings } from './env';
 import type { AppEnv } from './http/context';
 import { notFound, onError } from './http/errors';
+import { requestLog } from './http/request-log';
 import { securityHeaders } from './http/security-headers';
 import { federationRoutes } from './federation/routes';
 import { loginRoutes } from './login/routes';
@@ -21,6 +22,7 @@ import { uiRoutes } from './ui/routes';
 
 const app = new Hono<AppEnv>();
 
+app.use('*', requestLog());
 app.use('*', securityHeaders);
 app.onError(onError);
 app.notFound(notFound);

@@ -3,6 +3,7 @@ import { database } from '../db/client';
 import { auditEvents } from '../db/schema';
 import { clientIp, type AppContext } from '../http/context';
 import { nowSeconds } from '../lib/time';
+import { DEPLOYMENT, incrementStatement } from './counters';
 
 export type AuditType =
   | 'login.success'
@@ -80,11 +81,19 @@ export interface AuditEvent {
   detail?: Record<string, unknown>;
 }
 
-/** Writes the event after the response is sent; a failure to write is logged, never shown to the user. */
+/** The daily counter an event adds one to (src/audit/counters.ts), if any. */
+const COUNTED: Partial<Record<AuditType, 'signIns' | 'failures'>> = { 'login.success': 'signIns', 'login.failure': 'failures', 'mfa.failure': 'failures' };
+
+/**
+ * Writes the event after the response is sent; a failure to write is logged, never shown to the
+ * user. A sign-in or a failure also counts toward the day's figures, in the same D1 call.
+ */
 export function audit(c: AppContext, event: AuditEvent): void {
-  const write = database(c.env.DB)
-    .insert(auditEvents)
-    .values({ at: nowSeconds(), clientIp: clientIp(c), target: '', detail: {}, ...event })
+  c.set('outcome', event.type);
+  const db = database(c.env.DB);
+  const insert = db.insert(auditEvents).values({ at: nowSeconds(), clientIp: clientIp(c), target: '', detail: {}, ...event });
+  const counted = COUNTED[event.type];
+  const write = (counted ? db.batch([insert, incrementStatement(db, DEPLOYMENT, counted)]) : insert)
     .then(
       () => undefined,
       (error: unknown) => console.error('audit write failed', event.type, error),

@@ -18,6 +18,8 @@ export interface AppEnv {
     admin: Session;
     /** Set only under /admin for a POST, by the console's gate: the CSRF-checked form. */
     form: FormBody;
+    /** What the request did, for its log line (src/http/request-log.ts): the last audit event's type. */
+    outcome: string;
   };
 }
 

@@ -13,6 +13,7 @@ import { pruneRateLimits } from '../onboarding/rate-limit';
 import { pruneExpiredSessionIndex } from '../sessions/sessions';
 import { reencryptStoredValues } from '../encryption/reencrypt';
 import { keyring } from '../lib/secret-box';
+import { pruneDailyCounts } from '../stats/stats';
 
 /** Values re-sealed per daily run after a KEK rotation: bounded, so the run stays within a Worker's limits. */
 export const REENCRYPT_BATCH = 500;
@@ -26,6 +27,7 @@ export interface Pruner {
 
 export const pruners: Pruner[] = [
   { name: 'audit_events', prune: (env, now) => pruneAuditEvents(database(env.DB), settingsFrom(env).auditRetentionDays, now) },
+  { name: 'daily_counts', prune: (env, now) => pruneDailyCounts(database(env.DB), settingsFrom(env).auditRetentionDays, now) },
   { name: 'login_throttle', prune: (env, now) => pruneThrottle(database(env.DB), settingsFrom(env).lockout, now) },
   { name: 'previous_client_secrets', prune: (env, now) => pruneExpiredPreviousSecrets(database(env.DB), now) },
   { name: 'oidc', prune: (env, now) => pruneOidc(database(env.DB), now) },

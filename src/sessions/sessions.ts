@@ -8,7 +8,7 @@ import { sessionApps, userSessions, users } from '../db/schema';
 import type { Bindings } from '../env';
 import type { AppContext } from '../http/context';
 import { randomToken, sha256Hex } from '../lib/encoding';
-import { nowSeconds } from '../lib/time';
+import { nowSeconds, utcDay } from '../lib/time';
 import { profileClaims, type ProfileClaims, type User } from '../users/user';
 import { notifyAppsOfLogout } from '../oidc/backchannel-notify';
 import { clearCookie, readCookie, SESSION_COOKIE, writeCookie } from './cookies';
@@ -252,10 +252,16 @@ export async function addSessionApp(stores: SessionStores, session: Session, cli
   await stores.KV.put(kvKeys.session(idHash), JSON.stringify({ ...record, apps }), { expirationTtl: kvTtl(record.expiresAt - now) });
   session.apps = apps;
   const db = database(stores.DB);
-  const inserted = await db.run(sql`INSERT INTO ${sessionApps} (id_hash, client_id, signed_in_at)
-    SELECT id_hash, ${clientId}, ${now} FROM ${userSessions} WHERE id_hash = ${idHash}
-    ON CONFLICT DO NOTHING`);
-  if (inserted.meta.changes > 0) return;
+  // The app's sign-in figure for today counts in the same call, only when this row is new (changes()).
+  const [inserted] = await stores.DB.batch([
+    stores.DB.prepare(
+      `INSERT INTO session_apps (id_hash, client_id, signed_in_at) SELECT id_hash, ?1, ?2 FROM user_sessions WHERE id_hash = ?3 ON CONFLICT DO NOTHING`,
+    ).bind(clientId, now, idHash),
+    stores.DB.prepare(
+      `INSERT INTO daily_counts (day, client_id, sign_ins) SELECT ?1, ?2, 1 WHERE changes() > 0 ON CONFLICT (day, client_id) DO UPDATE SET sign_ins = sign_ins + 1`,
+    ).bind(utcDay(now), clientId),
+  ]);
+  if (inserted!.meta.changes > 0) return;
   const [live] = await db.select({ idHash: userSessions.idHash }).from(userSessions).where(eq(userSessions.idHash, idHash)).limit(1);
   if (!live) await stores.KV.delete(kvKeys.session(idHash));
 }

@@ -68,10 +68,11 @@ describe('accessibility (axe-core)', () => {
       expect(await seriousViolations(page)).toEqual([]);
       await page.getByLabel('Email', { exact: true }).fill(ADMIN.email);
       await page.getByLabel('Password', { exact: true }).fill(ADMIN.password);
-      await arriveAt(page, (u) => u.pathname === '/admin/apps', () => page.getByRole('button', { name: 'Sign in' }).click());
+      await arriveAt(page, (u) => u.pathname === '/admin', () => page.getByRole('button', { name: 'Sign in' }).click());
     }));
 
   it.each([
+    ['the dashboard', () => '/admin'],
     ['Applications', () => '/admin/apps'],
     ['an application', () => `/admin/apps/${clientId}`],
     ['Test SSO', () => `/admin/apps/${clientId}/test`],

@@ -187,9 +187,13 @@ describe('admin console in a real browser', () => {
         await arriveAt(page, (u) => isPath('/login')(u) && u.searchParams.has('flow'), () => page.goto(at('/admin')));
         expect(await heading(page).innerText()).toBe('Sign in');
         expect(await page.evaluate(() => document.compatMode), 'the login page renders in standards mode').toBe('CSS1Compat');
-        await arriveAt(page, isPath('/admin/apps'), async () => (await signIn(page, ADMIN.email, ADMIN.password)).click());
-        expect(await heading(page).innerText()).toBe('Applications');
+        // The console's home is the dashboard.
+        await arriveAt(page, isPath('/admin'), async () => (await signIn(page, ADMIN.email, ADMIN.password)).click());
+        expect(await heading(page).innerText()).toBe('Dashboard');
         expect(await page.evaluate(() => document.compatMode), 'the console renders in standards mode').toBe('CSS1Compat');
+        expect(await page.getByRole('navigation', { name: 'Sections' }).getByRole('link', { name: 'Dashboard' }).getAttribute('aria-current')).toBe('page');
+        await arriveAt(page, isPath('/admin/apps'), () => page.getByRole('navigation', { name: 'Sections' }).getByRole('link', { name: 'Applications' }).click());
+        expect(await heading(page).innerText()).toBe('Applications');
         expect(await page.getByRole('navigation', { name: 'Sections' }).getByRole('link', { name: 'Applications' }).getAttribute('aria-current')).toBe('page');
         expect(await page.locator('header').innerText()).toContain(ADMIN.email);
       },

@@ -12,6 +12,7 @@ import { identitySourcesApi } from './identity-sources';
 import { mfaApi } from './mfa';
 import { onboardingApi } from './onboarding';
 import { operationsApi } from './operations';
+import { statsApi } from './stats';
 import { usersApi } from './users';
 
 export const adminApi = new Hono<AppEnv>();
@@ -26,5 +27,6 @@ adminApi.route('/users', usersApi);
 adminApi.route('/identity-sources', identitySourcesApi);
 adminApi.route('/email', emailApi);
 adminApi.route('/encryption', encryptionApi);
+adminApi.route('/stats', statsApi);
 adminApi.route('/', operationsApi);
 adminApi.route('/', mfaApi);

@@ -6,6 +6,7 @@ import { DocumentHead, HtmlDocument } from '../../ui/layout';
 import type { ConsoleContext } from './context';
 
 const SECTIONS = [
+  ['/admin', 'Dashboard'],
   ['/admin/apps', 'Applications'],
   ['/admin/users', 'Users'],
   ['/admin/onboarding', 'Onboarding'],
@@ -39,7 +40,7 @@ export function ConsolePage(props: { c: ConsoleContext; title: string; notice?: 
             <span class="product">edge-sso admin</span>
             <nav aria-label="Sections">
               {SECTIONS.map(([href, label]) => (
-                <a href={href} aria-current={path.startsWith(href) ? 'page' : undefined}>
+                <a href={href} aria-current={(href === '/admin' ? path === href || path === '/admin/' : path.startsWith(href)) ? 'page' : undefined}>
                   {label}
                 </a>
               ))}

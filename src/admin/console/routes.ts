@@ -5,6 +5,7 @@ import { appPages } from './apps';
 import { auditPages } from './audit';
 import { requireAdminSession } from './auth';
 import { brandingPages } from './branding';
+import { dashboardPage } from './dashboard';
 import type { ConsoleEnv } from './context';
 import { emailPages } from './email';
 import { identitySourcePages } from './identity-sources';
@@ -19,7 +20,7 @@ export const adminConsole = new Hono<ConsoleEnv>();
 // Forms are small; the CSV import allows files up to 1 MB.
 adminConsole.use('*', limitBody(1536 * 1024));
 adminConsole.use('*', requireAdminSession);
-adminConsole.get('/', (c) => c.redirect('/admin/apps', 303));
+adminConsole.get('/', dashboardPage);
 adminConsole.route('/apps', appPages);
 adminConsole.route('/users', userFactorPages);
 adminConsole.route('/users', userPages);
