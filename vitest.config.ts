@@ -33,6 +33,8 @@ export default defineConfig(async () => {
             include: ['test/**/*.test.ts', 'test/**/*.test.tsx'],
             exclude: ['test/e2e/**'],
             setupFiles: ['./test/setup.ts'],
+            // Every request writes a JSON log line (src/http/request-log.ts): kept out of the test output.
+            onConsoleLog: (log: string) => !log.startsWith('{"type":"request"'),
           },
         },
         {

@@ -1,6 +1,7 @@
 // `npm run cli -- <command> [options]`: talks to the admin API of a local or deployed worker.
 import { randomBytes } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { createInterface } from 'node:readline';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { adminClient, ROOT } from './local-worker.mjs';
@@ -13,12 +14,15 @@ Commands:
   list-users   [--search TEXT]
   list-apps    [--search TEXT]
   rotate-key   --alg RS256|ES256
+  export       --out FILE        export apps, users, sources, keys, branding and settings (asks for a passphrase)
+  import       FILE              import an export into this deployment (asks for its passphrase)
 
 Options:
   --url URL      the worker (default: $EDGE_SSO_URL, else http://localhost:8787)
   --token TOKEN  the admin API token (default: $EDGE_SSO_ADMIN_TOKEN, else ADMIN_API_TOKEN from .dev.vars)
 
 Without --password a strong password is generated and printed once.
+The export passphrase is asked on the terminal (or read from the first line of stdin when it is not a terminal).
 Example (deployed): npm run cli -- create-admin --url https://sso.example.com --token "$ADMIN_API_TOKEN" --email you@example.com`;
 
 function fail(message) {
@@ -46,6 +50,7 @@ try {
       admin: { type: 'boolean' },
       search: { type: 'string' },
       alg: { type: 'string' },
+      out: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -81,6 +86,24 @@ async function createUser(admin) {
   if (admin) console.log(`Sign in at ${url}/admin`);
 }
 
+/** Asks for a passphrase without echoing it; from a pipe, reads the first line. */
+async function askPassphrase(prompt) {
+  if (!process.stdin.isTTY) {
+    const lines = createInterface({ input: process.stdin });
+    for await (const line of lines) {
+      lines.close();
+      return line;
+    }
+    fail('No passphrase on stdin.');
+  }
+  const rl = createInterface({ input: process.stdin, output: process.stderr, terminal: true });
+  rl._writeToOutput = (text) => rl.output.write(text.startsWith(prompt) ? prompt : '');
+  const answer = await new Promise((resolve) => rl.question(prompt, resolve));
+  rl.close();
+  process.stderr.write('\n');
+  return answer;
+}
+
 const commands = {
   'create-admin': () => createUser(true),
   'create-user': () => createUser(Boolean(opts.admin)),
@@ -101,6 +124,27 @@ const commands = {
     // so apps caching the JWKS see it before any token carries it.
     const signsLater = activatesAt && Date.parse(activatesAt) > Date.now();
     console.log(`New ${opts.alg} key ${kid}: published now, ${signsLater ? `signs from ${activatesAt}` : 'signs now'}.`);
+  },
+  export: async () => {
+    if (!opts.out) fail('--out FILE is required.');
+    const passphrase = await askPassphrase('Passphrase for the export (at least 12 characters): ');
+    if (process.stdin.isTTY && (await askPassphrase('Same passphrase again: ')) !== passphrase) fail('The passphrases differ.');
+    const document = await api('POST', '/export', { passphrase });
+    writeFileSync(opts.out, `${JSON.stringify(document, null, 2)}\n`, { mode: 0o600 });
+    const counts = Object.entries(document.tables).map(([name, rows]) => `${rows.length} ${name}`).join(', ');
+    console.log(`Exported ${counts} to ${opts.out}. Keep the passphrase apart from the file.`);
+  },
+  import: async () => {
+    const file = positionals[1];
+    if (!file) fail('Usage: npm run cli -- import FILE');
+    const document = JSON.parse(readFileSync(file, 'utf8'));
+    const passphrase = await askPassphrase('Passphrase of the export: ');
+    const report = await api('POST', '/import', { passphrase, document });
+    const imported = Object.entries(report.imported).map(([name, n]) => `${n} ${name}`).join(', ');
+    console.log(`Imported ${imported}.`);
+    for (const [kind, list] of Object.entries(report.existing)) {
+      if (list.length) console.log(`Already here, left alone (${kind}): ${list.join(', ')}`);
+    }
   },
 };
 

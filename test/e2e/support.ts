@@ -146,8 +146,10 @@ export interface LocalWorker extends Running {
   port: number;
   adminToken: string;
   api: AdminApi;
-  /** The throw-away directory holding this worker's D1 and KV (removed by stop()). */
+  /** The throw-away directory holding this worker's D1 and KV (removed by stop() unless keepState). */
   persistTo: string;
+  /** Set before stop() to keep the D1 and KV for a restart (startLocalWorker({ restartOf })). */
+  keepState?: boolean;
 }
 
 /**
@@ -155,13 +157,17 @@ export interface LocalWorker extends Running {
  * (migrations applied first), ISSUER set to its URL. stop() ends it and removes the directory.
  */
 let workerCount = 0;
-export async function startLocalWorker(options: { vars?: Record<string, string> } = {}): Promise<LocalWorker> {
+export async function startLocalWorker(options: { vars?: Record<string, string>; restartOf?: LocalWorker } = {}): Promise<LocalWorker> {
   const { vars: devVars } = lw.ensureDevVars();
   const adminToken = devVars.ADMIN_API_TOKEN;
   if (!adminToken) throw new Error('.dev.vars has no ADMIN_API_TOKEN');
-  const persistTo = join(ROOT, '.wrangler', `e2e-${process.pid}-${++workerCount}`);
-  rmSync(persistTo, { recursive: true, force: true });
-  mkdirSync(persistTo, { recursive: true });
+  // restartOf: the same D1 and KV as a stopped worker (a restart, e.g. with other secrets); the
+  // directory is then removed only by a stop() with keepState false (the default).
+  const persistTo = options.restartOf?.persistTo ?? join(ROOT, '.wrangler', `e2e-${process.pid}-${++workerCount}`);
+  if (!options.restartOf) {
+    rmSync(persistTo, { recursive: true, force: true });
+    mkdirSync(persistTo, { recursive: true });
+  }
   const removeDir = () => rmSync(persistTo, { recursive: true, force: true });
   let started: StartedWorker;
   try {
@@ -185,7 +191,7 @@ export async function startLocalWorker(options: { vars?: Record<string, string> 
       try {
         await started.stop();
       } finally {
-        removeDir();
+        if (!worker.keepState) removeDir();
       }
     },
   };

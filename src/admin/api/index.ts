@@ -12,6 +12,7 @@ import { identitySourcesApi } from './identity-sources';
 import { mfaApi } from './mfa';
 import { onboardingApi } from './onboarding';
 import { operationsApi } from './operations';
+import { portabilityApi } from './portability';
 import { statsApi } from './stats';
 import { usersApi } from './users';
 
@@ -20,6 +21,8 @@ export const adminApi = new Hono<AppEnv>();
 adminApi.use('*', requireAdminToken);
 // Before the general limit: a logo may be up to 256 KB (the route sets its own limit).
 adminApi.route('/branding/logo', brandingLogoApi);
+// The import sets its own, larger limit: a whole deployment's users and apps.
+adminApi.route('/', portabilityApi);
 adminApi.use('*', limitBody(64 * 1024));
 adminApi.route('/apps', appsApi);
 adminApi.route('/', onboardingApi);
