@@ -19,7 +19,7 @@ import { finishSignIn, secondFactorUrl, stepUpCredential } from '../mfa/sign-in'
 import { normaliseCode, otpauthUri } from '../mfa/totp';
 import { confirmTotp, pendingTotpSecret, removeTotp, totpStatus } from '../mfa/totp-store';
 import { finishRegistration, listPasskeys, registrationOptions, removePasskey } from '../mfa/webauthn';
-import { clearCookie, readCookie, writeCookie } from '../sessions/cookies';
+import { clearCookie, readCookie, writeCookie } from '../http/cookies';
 import { flowField, readFlow } from '../sessions/flows';
 import { endUserSessionsAndNotifyApps } from '../oidc/backchannel';
 import { endUserSession, listUserSessions, readSession, startSession, type Session } from '../sessions/sessions';

@@ -2,12 +2,12 @@
 // checked here; type-specific fields (issuer, tenant, domain, secrets…) come from the preset's
 // declarative `fields`, at the top level of the JSON. Every invalid field is reported at once.
 import { asObject, FieldReader } from '../lib/validation';
+import { SLUG_PATTERN } from '../lib/slug';
 import { availableTypes, presetFor } from './registry';
 import { CLAIM_MAP_FIELDS, type ClaimMap, type GroupMap, type IdentitySource, type Preset, type Provisioning, type SourceConfig, type SourceSecrets, type SourceType } from './types';
 
 /** Paths of the console's identity source pages that a slug would shadow. */
 const RESERVED_SLUGS = new Set(['new']);
-export const SLUG_PATTERN = /^[a-z0-9](?:[a-z0-9-]{0,38}[a-z0-9])?$/;
 const DOMAIN = /^(?=.{1,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
 /** A claim name or dotted path; URIs too (ADFS sends claims named by URI). */
 const CLAIM_NAME = /^[\x21-\x7e]{1,200}$/;

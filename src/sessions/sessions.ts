@@ -11,7 +11,7 @@ import { randomToken, sha256Hex } from '../lib/encoding';
 import { nowSeconds } from '../lib/time';
 import { profileClaims, type ProfileClaims, type User } from '../users/user';
 import { notifyAppsOfLogout } from '../oidc/backchannel-notify';
-import { clearCookie, readCookie, SESSION_COOKIE, writeCookie } from './cookies';
+import { clearCookie, readCookie, SESSION_COOKIE, writeCookie } from '../http/cookies';
 import { kvKeys, kvTtl } from './kv';
 
 /**

@@ -9,7 +9,7 @@ import type { ServedApp } from '../apps/cache';
 import { brandingFor } from '../branding/page';
 import { issuerFor } from '../env';
 import type { AppContext, AppEnv } from '../http/context';
-import { SLUG_PATTERN } from '../federation/input';
+import { SLUG_PATTERN } from '../lib/slug';
 import { rememberAppSignIn } from '../oidc/backchannel';
 import { sendToLogin } from '../oidc/login-redirect';
 import { readSession } from '../sessions/sessions';

@@ -2,26 +2,26 @@
 // upstream, edit, delete, and Test connection, which runs the real flow for the admin and shows
 // the claims received and the profile they map to. Validation is the admin API's.
 import { Hono } from 'hono';
-import { audit } from '../../audit/audit';
-import { unlinkIdentity } from '../../federation/accounts';
-import { newAttempt, writeAttempt } from '../../federation/attempt';
-import { checkProvider } from '../../federation/checks';
-import { callbackUrl, clientFor, forceLoginParams } from '../../federation/client';
-import { formValuesOf } from '../../federation/form';
-import { isDirectoryType } from '../../federation/ldap/login';
-import { parseNewSource, parseSourceChanges } from '../../federation/input';
-import { availableTypes, presetFor } from '../../federation/registry';
-import { createSource, deleteSource, getSource, listSources, updateSource } from '../../federation/store';
-import { UpstreamError, type SourceType } from '../../federation/types';
-import { dbOf, issuerOf } from '../../http/context';
-import { csrfToken } from '../../http/csrf';
-import { NotFoundError } from '../../lib/errors';
-import { Copyable, Select } from '../../ui/components';
-import { actorOf, type ConsoleContext, type ConsoleEnv } from './context';
-import { renderDirectoryTest } from './identity-source-directory';
-import { saveForm, SourceForm } from './identity-source-form';
-import { renderTestResult, sourcePath, unlinkPath } from './identity-source-parts';
-import { ConfirmPage, ConsolePage, noticeFrom } from './layout';
+import { audit } from '../../../audit/audit';
+import { unlinkIdentity } from '../../../federation/accounts';
+import { newAttempt, writeAttempt } from '../../../federation/attempt';
+import { checkProvider } from '../../../federation/checks';
+import { callbackUrl, clientFor, forceLoginParams } from '../../../federation/client';
+import { formValuesOf } from '../../../federation/form';
+import { isDirectoryType } from '../../../federation/ldap/login';
+import { parseNewSource, parseSourceChanges } from '../../../federation/input';
+import { availableTypes, presetFor } from '../../../federation/registry';
+import { createSource, deleteSource, getSource, listSources, updateSource } from '../../../federation/store';
+import { UpstreamError, type SourceType } from '../../../federation/types';
+import { dbOf, issuerOf } from '../../../http/context';
+import { csrfToken } from '../../../http/csrf';
+import { NotFoundError } from '../../../lib/errors';
+import { Copyable, Select } from '../../../ui/components';
+import { actorOf, type ConsoleContext, type ConsoleEnv } from '../context';
+import { renderDirectoryTest } from './directory';
+import { saveForm, SourceForm } from './form';
+import { renderTestResult, sourcePath, unlinkPath } from './parts';
+import { ConfirmPage, ConsolePage, noticeFrom } from '../layout';
 
 export const identitySourcePages = new Hono<ConsoleEnv>();
 

@@ -2,23 +2,23 @@
 // sign out everywhere, delete, and CSV import. Validation is the admin API's (src/users/input.ts).
 import { Hono } from 'hono';
 import type { Child } from 'hono/jsx';
-import { audit } from '../../audit/audit';
-import { dbOf } from '../../http/context';
-import { csrfToken } from '../../http/csrf';
-import { ConflictError, NotFoundError, RequestError, ValidationError } from '../../lib/errors';
-import { endUserSessionsAndNotifyApps, syncUserSessionsAndNotifyApps } from '../../oidc/backchannel';
-import { changedUserFields, splitGroupLines } from '../../users/changes';
-import { parseNewUser, parseUserChanges, PASSWORD_MIN_LENGTH, type UserFields } from '../../users/input';
-import { isEmpty } from '../../lib/changes';
-import { createUser, deleteUser, getUser, listUsers, updateUser } from '../../users/store';
-import type { User } from '../../users/user';
-import { endOneSession, liveSessions, userActivity, type LiveSession } from '../../users/activity';
-import { Checkbox, ErrorSummary, Field, pageNumber, Pager, PostForm, SearchForm, TextArea, type Errors } from '../../ui/components';
-import { actorOf, formText, type ConsoleContext, type ConsoleEnv } from './context';
-import { importPages, rawText } from './users-import';
-import { LinkedIdentities } from './identity-source-parts';
-import { UserFactors } from './mfa';
-import { ConfirmPage, ConsolePage, noticeFrom } from './layout';
+import { audit } from '../../../audit/audit';
+import { dbOf } from '../../../http/context';
+import { csrfToken } from '../../../http/csrf';
+import { ConflictError, NotFoundError, RequestError, ValidationError } from '../../../lib/errors';
+import { endUserSessionsAndNotifyApps, syncUserSessionsAndNotifyApps } from '../../../oidc/backchannel';
+import { changedUserFields, splitGroupLines } from '../../../users/changes';
+import { parseNewUser, parseUserChanges, PASSWORD_MIN_LENGTH, type UserFields } from '../../../users/input';
+import { isEmpty } from '../../../lib/changes';
+import { createUser, deleteUser, getUser, listUsers, updateUser } from '../../../users/store';
+import type { User } from '../../../users/user';
+import { endOneSession, liveSessions, userActivity, type LiveSession } from '../../../users/activity';
+import { Checkbox, ErrorSummary, Field, pageNumber, Pager, PostForm, SearchForm, TextArea, type Errors } from '../../../ui/components';
+import { actorOf, formText, type ConsoleContext, type ConsoleEnv } from '../context';
+import { importPages, rawText } from './import';
+import { LinkedIdentities } from '../identity-sources/parts';
+import { UserFactors } from '../mfa';
+import { ConfirmPage, ConsolePage, noticeFrom } from '../layout';
 
 export const userPages = new Hono<ConsoleEnv>();
 
