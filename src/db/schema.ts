@@ -152,7 +152,7 @@ export const userSessions = sqliteTable(
 
 /**
  * Which apps a session has signed in to, so signing out can tell each of them (OIDC Back-Channel
- * Logout, src/oidc/backchannel.ts). Written once per session and app: the session's KV record
+ * Logout, src/logout/backchannel.ts). Written once per session and app: the session's KV record
  * keeps the list too, so a repeat visit knows without asking D1. Ends with its session row.
  */
 export const sessionApps = sqliteTable(

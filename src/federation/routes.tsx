@@ -10,7 +10,7 @@ import { settingsFrom } from '../env';
 import { issuerOf, type AppContext, type AppEnv } from '../http/context';
 import { limitBody, readForm } from '../http/forms';
 import { readFlow } from '../sessions/flows';
-import { startSession } from '../sessions/sessions';
+import { startSessionAndNotifyApps } from '../logout/backchannel';
 import { getUser } from '../users/store';
 import { profileClaims, type User } from '../users/user';
 import { answerUpstreamFailure } from '../oidc/authorize';
@@ -138,7 +138,7 @@ async function callback(c: AppContext, params: URLSearchParams, testResultPage: 
   const { user } = outcome;
   // A required MFA policy holds here too: unless the upstream reports `mfa`, a step-up follows (src/mfa/).
   const mfaRequired = (await policyFor(c, database(c.env.DB), attempt.flow ? await readFlow(c.env, attempt.flow) : null)) === 'required';
-  const session = await startSession(
+  const session = await startSessionAndNotifyApps(
     c,
     { userId: user.id, amr: upstream.amr ?? ['fed'], ...(mfaRequired ? { mfaRequired } : {}), source: slug, profile: profileClaims(user), roles: user.roles },
     settingsFrom(c.env).sessionTtlSeconds,

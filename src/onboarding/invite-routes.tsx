@@ -5,7 +5,7 @@ import { audit } from '../audit/audit';
 import { dbOf, type AppContext, type AppEnv } from '../http/context';
 import { csrfToken } from '../http/csrf';
 import { limitBody } from '../http/forms';
-import { syncUserSessionsAndNotifyApps } from '../oidc/backchannel';
+import { syncUserSessionsAndNotifyApps } from '../logout/backchannel';
 import { updateUser } from '../users/store';
 import { field, html, linkProblem, pageBranding, readCheckedForm, signInWithNewPassword } from './common';
 import { SLUG_PATTERN } from '../lib/slug';

@@ -10,7 +10,7 @@ import { brandingFor } from '../branding/page';
 import { issuerFor } from '../env';
 import type { AppContext, AppEnv } from '../http/context';
 import { SLUG_PATTERN } from '../lib/slug';
-import { rememberAppSignIn } from '../oidc/backchannel';
+import { rememberAppSignIn } from '../logout/backchannel';
 import { sendToLogin } from '../oidc/login-redirect';
 import { readSession } from '../sessions/sessions';
 import { mintIdToken } from '../tokens/mint';

@@ -6,7 +6,7 @@ import { audit } from '../../../audit/audit';
 import { dbOf } from '../../../http/context';
 import { csrfToken } from '../../../http/csrf';
 import { ConflictError, NotFoundError, RequestError, ValidationError } from '../../../lib/errors';
-import { endUserSessionsAndNotifyApps, syncUserSessionsAndNotifyApps } from '../../../oidc/backchannel';
+import { endUserSessionsAndNotifyApps, syncUserSessionsAndNotifyApps } from '../../../logout/backchannel';
 import { changedUserFields, splitGroupLines } from '../../../users/changes';
 import { parseNewUser, parseUserChanges, PASSWORD_MIN_LENGTH, type UserFields } from '../../../users/input';
 import { isEmpty } from '../../../lib/changes';
