@@ -119,6 +119,11 @@ function readPresetFields(fields: FieldReader, preset: Preset, creating: boolean
       if (field.kind === 'multiline' && typeof value === 'string') value = value.trim();
     }
     if (value === undefined) continue;
+    // An optional field left empty (GitHub's Enterprise Server URL for github.com) is unset, not invalid.
+    if (!field.required && (value === '' || (Array.isArray(value) && value.length === 0))) {
+      if (!field.secret) config[field.name] = value;
+      continue;
+    }
     const problem = field.validate?.(value);
     if (problem) {
       fields.fail(field.name, problem);

@@ -128,6 +128,17 @@ identitySourcePages.get('/:slug', async (c) => {
   const { source } = await findSource(c);
   const preset = presetFor(source.type);
   const json = (value: unknown) => <code>{JSON.stringify(value)}</code>;
+  // A value as the admin typed it: a string plainly, a list one item a line, an unset field as "not set".
+  const shown = (value: unknown) =>
+    value === undefined || value === '' || (Array.isArray(value) && value.length === 0) ? (
+      <span class="muted">not set</span>
+    ) : typeof value === 'string' ? (
+      <code>{value}</code>
+    ) : Array.isArray(value) ? (
+      <code>{value.join(', ')}</code>
+    ) : (
+      <code>{JSON.stringify(value)}</code>
+    );
   const directory = isDirectoryType(source.type);
   return c.html(
     <ConsolePage c={c} title={source.name} notice={noticeFrom(c)}>
@@ -163,7 +174,7 @@ identitySourcePages.get('/:slug', async (c) => {
           {preset.fields.map((field) => (
             <>
               <dt>{field.label}</dt>
-              <dd>{field.secret ? (source.secrets_set.includes(field.name) ? <span class="muted">set (hidden)</span> : <span class="muted">not set</span>) : json(source.config[field.name] ?? '')}</dd>
+              <dd>{field.secret ? (source.secrets_set.includes(field.name) ? <span class="muted">set (hidden)</span> : <span class="muted">not set</span>) : shown(source.config[field.name])}</dd>
             </>
           ))}
           <dt>Scopes</dt>

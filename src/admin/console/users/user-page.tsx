@@ -1,208 +1,26 @@
-// Console: Users. List with search and paging, add, edit, disable/enable, set a password,
-// sign out everywhere, delete, and CSV import. Validation is the admin API's (src/users/input.ts).
+// Console: one user: profile, password, sessions, disable/enable, sign out everywhere, delete.
 import { Hono } from 'hono';
 import type { Child } from 'hono/jsx';
 import { audit } from '../../../audit/audit';
 import { dbOf } from '../../../http/context';
 import { csrfToken } from '../../../http/csrf';
-import { ConflictError, NotFoundError, RequestError, ValidationError } from '../../../lib/errors';
+import { NotFoundError, ValidationError } from '../../../lib/errors';
 import { endUserSessionsAndNotifyApps, syncUserSessionsAndNotifyApps } from '../../../logout/backchannel';
-import { changedUserFields, splitGroupLines } from '../../../users/changes';
-import { parseNewUser, parseUserChanges, PASSWORD_MIN_LENGTH, type UserFields } from '../../../users/input';
+import { changedUserFields } from '../../../users/changes';
+import { parseUserChanges, PASSWORD_MIN_LENGTH, type UserFields } from '../../../users/input';
 import { isEmpty } from '../../../lib/changes';
-import { createUser, deleteUser, getUser, listUsers, updateUser } from '../../../users/store';
+import { deleteUser, updateUser } from '../../../users/store';
 import type { User } from '../../../users/user';
 import { endOneSession, liveSessions, userActivity, type LiveSession } from '../../../users/activity';
-import { Checkbox, ErrorSummary, Field, pageNumber, Pager, PostForm, SearchForm, TextArea, type Errors } from '../../../ui/components';
-import { actorOf, formText, type ConsoleContext, type ConsoleEnv } from '../context';
-import { importPages, rawText } from './import';
+import { Field, PostForm, type Errors } from '../../../ui/components';
+import { actorOf, type ConsoleContext, type ConsoleEnv } from '../context';
+import { rawText } from './import';
 import { LinkedIdentities } from '../identity-sources/parts';
 import { UserFactors } from '../mfa';
 import { ConfirmPage, ConsolePage, noticeFrom } from '../layout';
+import { userPath, utc, SESSION_HASH, findUser, refuseSelf, UserForm, valuesOf, submitted, toApiInput, fieldErrors, type UserFormValues } from './form';
 
-export const userPages = new Hono<ConsoleEnv>();
-
-const PAGE_SIZE = 50;
-const userPath = (id: string) => `/admin/users/${encodeURIComponent(id)}`;
-const utc = (seconds: number) => new Date(seconds * 1000).toISOString().replace('T', ' ').slice(0, 16) + ' UTC';
-const SESSION_HASH = /^[0-9a-f]{64}$/;
-
-async function findUser(c: ConsoleContext): Promise<User> {
-  const user = await getUser(dbOf(c), c.req.param('id')!);
-  if (!user) throw new NotFoundError('No such user.');
-  return user;
-}
-
-/** An admin may not lock themselves out of the console. */
-function refuseSelf(c: ConsoleContext, user: User, what: string): void {
-  if (user.id === actorOf(c)) throw new RequestError(409, 'conflict', `You cannot ${what} your own account. Ask another admin.`);
-}
-
-
-// --- Forms -------------------------------------------------------------------------------------
-
-type UserFormValues = Record<string, string>;
-const PROFILE_FIELDS = ['email', 'name', 'given_name', 'family_name', 'username', 'groups', 'password'];
-
-function valuesOf(user: User): UserFormValues {
-  return {
-    email: user.email,
-    name: user.name,
-    given_name: user.givenName,
-    family_name: user.familyName,
-    username: user.username,
-    groups: user.groups.join('\n'),
-    admin: user.roles.includes('admin') ? 'on' : '',
-    email_verified: user.emailVerified ? 'on' : '',
-  };
-}
-
-function submitted(c: ConsoleContext): UserFormValues {
-  const values: UserFormValues = Object.fromEntries(PROFILE_FIELDS.map((f) => [f, f === 'password' ? rawText(c, f) : formText(c, f)]));
-  values.admin = formText(c, 'admin');
-  values.email_verified = formText(c, 'email_verified');
-  return values;
-}
-
-/** The admin API's JSON for the form's values, so both go through the same validation. */
-function toApiInput(values: UserFormValues, creating: boolean): Record<string, unknown> {
-  return {
-    email: values.email,
-    name: values.name,
-    given_name: values.given_name,
-    family_name: values.family_name,
-    username: values.username,
-    groups: splitGroupLines(values.groups ?? ''),
-    roles: values.admin ? ['admin'] : [],
-    email_verified: Boolean(values.email_verified),
-    ...(creating ? { password: values.password } : {}),
-  };
-}
-
-function UserForm(props: { c: ConsoleContext; action: string; values: UserFormValues; errors: Errors; creating: boolean }) {
-  const { values, errors } = props;
-  return (
-    <PostForm action={props.action} csrf={csrfToken(props.c)} class="card">
-      <ErrorSummary errors={errors} />
-      <Field name="email" label="Email" type="email" value={values.email} errors={errors} required autocomplete="off" />
-      <Field name="name" label="Full name" value={values.name} errors={errors} />
-      <Field name="given_name" label="Given name" value={values.given_name} errors={errors} />
-      <Field name="family_name" label="Family name" value={values.family_name} errors={errors} />
-      <Field name="username" label="Username" value={values.username} errors={errors} hint="Sent as preferred_username; the email is used when empty." />
-      <TextArea name="groups" label="Groups" value={values.groups} errors={errors} rows={3} hint="One group per line (a name may contain commas or spaces). Sent as the groups claim." />
-      {props.creating && (
-        <Field name="password" label="Initial password" type="password" value="" errors={errors} required autocomplete="new-password" hint={`At least ${PASSWORD_MIN_LENGTH} characters.`} />
-      )}
-      <Checkbox name="email_verified" label="Email address verified (sent as email_verified)" checked={Boolean(values.email_verified)} />
-      <Checkbox name="admin" label="Admin: may use this console" checked={Boolean(values.admin)} />
-      {errors.roles && <p class="field-error">{errors.roles}</p>}
-      <div class="actions">
-        <button type="submit" class="inline">
-          {props.creating ? 'Create user' : 'Save profile'}
-        </button>
-        <a class="button secondary inline" href="/admin/users">
-          Cancel
-        </a>
-      </div>
-    </PostForm>
-  );
-}
-
-function fieldErrors(error: unknown): Errors | null {
-  if (error instanceof ValidationError) return error.fields;
-  if (error instanceof ConflictError) return { [error.field]: error.message };
-  return null;
-}
-
-// --- List and add ------------------------------------------------------------------------------
-
-userPages.get('/', async (c) => {
-  const search = c.req.query('q')?.trim() ?? '';
-  const page = pageNumber(c.req.query('page'));
-  const { users, total } = await listUsers(dbOf(c), { search: search || undefined, limit: PAGE_SIZE, offset: (page - 1) * PAGE_SIZE });
-  const activity = await userActivity(dbOf(c), users.map((u) => u.id));
-  const link = (p: number) => `/admin/users?${new URLSearchParams({ ...(search ? { q: search } : {}), page: String(p) })}`;
-  return c.html(
-    <ConsolePage c={c} title="Users" notice={noticeFrom(c)}>
-      <div class="toolbar">
-        <SearchForm action="/admin/users" value={search} label="Search users" placeholder="Email or name" />
-        <div class="actions">
-          <a class="button secondary inline" href="/admin/onboarding">
-            Invite by email
-          </a>
-          <a class="button secondary inline" href="/admin/users/import">
-            Import CSV
-          </a>
-          <a class="button inline" href="/admin/users/new">
-            Add user
-          </a>
-        </div>
-      </div>
-      <div class="card table-wrap" role="region" aria-label="Users" tabindex={0}>
-        {users.length === 0 ? (
-          <p>{search ? 'No user matches.' : 'No users yet.'}</p>
-        ) : (
-          <table>
-            <thead>
-              <tr>
-                <th>Email</th>
-                <th class="optional">Name</th>
-                <th class="optional">Groups</th>
-                <th class="optional">Last sign-in</th>
-                <th class="optional">Sessions</th>
-                <th>Status</th>
-              </tr>
-            </thead>
-            <tbody>
-              {users.map((user) => (
-                <tr>
-                  <td>
-                    <a href={userPath(user.id)}>{user.email}</a>
-                    {user.roles.includes('admin') && <span class="badge"> admin</span>}
-                  </td>
-                  <td class="optional">{user.name}</td>
-                  <td class="optional">{user.groups.join(', ')}</td>
-                  <td class="optional nowrap">{activity.get(user.id)?.lastSignIn ? utc(activity.get(user.id)!.lastSignIn!) : <span class="muted">Never</span>}</td>
-                  <td class="optional">{activity.get(user.id)?.activeSessions ?? 0}</td>
-                  <td>{user.disabled ? <span class="badge off">Disabled</span> : <span class="badge ok">Active</span>}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        )}
-        <Pager page={page} pageSize={PAGE_SIZE} total={total} noun="user" link={link} />
-      </div>
-    </ConsolePage>,
-  );
-});
-
-userPages.get('/new', (c) =>
-  c.html(
-    <ConsolePage c={c} title="Add user">
-      <UserForm c={c} action="/admin/users/new" values={{}} errors={{}} creating />
-    </ConsolePage>,
-  ),
-);
-
-userPages.post('/new', async (c) => {
-  const values = submitted(c);
-  try {
-    const user = await createUser(dbOf(c), parseNewUser(toApiInput(values, true)));
-    audit(c, { type: 'user.create', actor: actorOf(c), target: user.id, detail: { email: user.email } });
-    return c.redirect(`${userPath(user.id)}?notice=user_created`, 303);
-  } catch (error) {
-    const errors = fieldErrors(error);
-    if (!errors) throw error;
-    return c.html(
-      <ConsolePage c={c} title="Add user">
-        <UserForm c={c} action="/admin/users/new" values={values} errors={errors} creating />
-      </ConsolePage>,
-      400,
-    );
-  }
-});
-
-userPages.route('/import', importPages);
+export const oneUserPages = new Hono<ConsoleEnv>();
 
 // --- One user ----------------------------------------------------------------------------------
 
@@ -309,12 +127,12 @@ function UserPage(props: { c: ConsoleContext; user: User; values: UserFormValues
   );
 }
 
-userPages.get('/:id', async (c) => {
+oneUserPages.get('/:id', async (c) => {
   const user = await findUser(c);
   return userPage(c, user, valuesOf(user), {});
 });
 
-userPages.post('/:id', async (c) => {
+oneUserPages.post('/:id', async (c) => {
   const user = await findUser(c);
   const values = submitted(c);
   try {
@@ -335,7 +153,7 @@ userPages.post('/:id', async (c) => {
   }
 });
 
-userPages.post('/:id/password', async (c) => {
+oneUserPages.post('/:id/password', async (c) => {
   const user = await findUser(c);
   try {
     const changes = parseUserChanges({ password: rawText(c, 'new_password') });
@@ -353,7 +171,7 @@ for (const [action, disabled] of [
   ['disable', true],
   ['enable', false],
 ] as const) {
-  userPages.post(`/:id/${action}`, async (c) => {
+  oneUserPages.post(`/:id/${action}`, async (c) => {
     const user = await findUser(c);
     if (disabled) refuseSelf(c, user, 'disable');
     const updated = await updateUser(dbOf(c), user.id, { disabled });
@@ -363,7 +181,7 @@ for (const [action, disabled] of [
   });
 }
 
-userPages.get('/:id/disable', async (c) => {
+oneUserPages.get('/:id/disable', async (c) => {
   const user = await findUser(c);
   return c.html(
     <ConfirmPage
@@ -378,7 +196,7 @@ userPages.get('/:id/disable', async (c) => {
   );
 });
 
-userPages.post('/:id/sessions/:hash/end', async (c) => {
+oneUserPages.post('/:id/sessions/:hash/end', async (c) => {
   const user = await findUser(c);
   const hash = c.req.param('hash');
   if (!SESSION_HASH.test(hash) || !(await endOneSession(c.env, dbOf(c), user.id, hash))) throw new NotFoundError('This session has already ended.');
@@ -386,7 +204,7 @@ userPages.post('/:id/sessions/:hash/end', async (c) => {
   return c.redirect(`${userPath(user.id)}?notice=session_ended`, 303);
 });
 
-userPages.get('/:id/sign-out', async (c) => {
+oneUserPages.get('/:id/sign-out', async (c) => {
   const user = await findUser(c);
   return c.html(
     <ConfirmPage
@@ -401,14 +219,14 @@ userPages.get('/:id/sign-out', async (c) => {
   );
 });
 
-userPages.post('/:id/sign-out', async (c) => {
+oneUserPages.post('/:id/sign-out', async (c) => {
   const user = await findUser(c);
   const ended = await endUserSessionsAndNotifyApps(c, user.id);
   audit(c, { type: 'user.sessions.revoke', actor: actorOf(c), target: user.id, detail: { ended } });
   return c.redirect(`${userPath(user.id)}?notice=signed_out`, 303);
 });
 
-userPages.get('/:id/delete', async (c) => {
+oneUserPages.get('/:id/delete', async (c) => {
   const user = await findUser(c);
   return c.html(
     <ConfirmPage
@@ -423,7 +241,7 @@ userPages.get('/:id/delete', async (c) => {
   );
 });
 
-userPages.post('/:id/delete', async (c) => {
+oneUserPages.post('/:id/delete', async (c) => {
   const user = await findUser(c);
   refuseSelf(c, user, 'delete');
   // Sessions first: deleting the user also deletes their D1 session index.
