@@ -482,7 +482,7 @@ describe('app client secrets', () => {
     const row = await env.DB.prepare('select * from apps where client_id = ?').bind(created.client_id).first<Record<string, unknown>>();
     expect(row).not.toBeNull();
     const stored = JSON.stringify(row);
-    expect(String(row!.secret_encrypted)).toMatch(/^v1\./);
+    expect(String(row!.secret_encrypted)).toMatch(/^v2\./);
     for (const secret of [created.client_secret, rotated.client_secret]) {
       expect(stored).not.toContain(secret);
       expect(stored).not.toContain(btoa(secret));
@@ -499,7 +499,7 @@ describe('app client secrets', () => {
     const { results } = await env.DB.prepare('select * from signing_keys').all<Record<string, string>>();
     expect(results.map((r) => r.alg).sort()).toEqual(expect.arrayContaining(['ES256', 'RS256']));
     for (const row of results) {
-      expect(row.private_jwk_encrypted).toMatch(/^v1\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/);
+      expect(row.private_jwk_encrypted).toMatch(/^v2\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/);
       const all = JSON.stringify(row);
       expect(all).not.toMatch(/\\?"d\\?"\s*:/);
       for (const member of ['p', 'q', 'dp', 'dq', 'qi']) expect(all).not.toMatch(new RegExp(`\\\\?"${member}\\\\?"\\s*:`));
