@@ -2,10 +2,10 @@
 // Changes are single statements over the JSON list (json_each), so two requests changing one
 // user's groups at once cannot lose each other's change. Each returns the users it changed, so
 // the caller can bring their live sessions up to date.
-import { and, asc, inArray, sql, type SQL } from 'drizzle-orm';
+import { and, asc, eq, inArray, sql, type SQL } from 'drizzle-orm';
 import type { Database } from '../db/client';
 import { slices } from '../db/limits';
-import { users } from '../db/schema';
+import { groups, users } from '../db/schema';
 import { nowSeconds } from '../lib/time';
 import { toUser, type User } from './user';
 
@@ -80,4 +80,31 @@ export async function groupNamesInUse(db: Database): Promise<Map<string, number>
     sql`select value as name, count(*) as n from ${users}, json_each(${users.groups}) group by value order by value limit 5000`,
   );
   return new Map(rows.map((r) => [r.name, r.n]));
+}
+
+/**
+ * Records that an identity source's sign-in brought these groups (origin `source`), for the
+ * console's Groups page. A group that already has a row (pushed by SCIM, or first seen from
+ * another source) keeps its origin.
+ */
+export async function recordSourceGroups(db: Database, source: string, names: string[]): Promise<void> {
+  const now = nowSeconds();
+  for (const slice of slices([...new Set(names)], 5)) {
+    if (slice.length === 0) continue;
+    await db
+      .insert(groups)
+      .values(slice.map((name) => ({ id: crypto.randomUUID(), name, origin: 'source' as const, source, createdAt: now, updatedAt: now })))
+      .onConflictDoNothing();
+  }
+}
+
+/** Of these group names, the ones SCIM manages: a sign-in's group claim does not take them away. */
+export async function scimManagedGroups(db: Database, names: string[]): Promise<string[]> {
+  const found: string[] = [];
+  for (const slice of slices([...new Set(names)])) {
+    if (slice.length === 0) continue;
+    const rows = await db.select({ name: groups.name }).from(groups).where(and(inArray(groups.name, slice), eq(groups.origin, 'scim')));
+    found.push(...rows.map((r) => r.name));
+  }
+  return found;
 }

@@ -5,7 +5,9 @@
 // (a verified email links only where the source is trusted for it).
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
+import { inArray } from 'drizzle-orm';
 import { database } from '../../src/db/client';
+import { groups } from '../../src/db/schema';
 import { listIdentities, resolveAccount } from '../../src/federation/accounts';
 import { mapProfile, profileFromClaims } from '../../src/federation/mapping';
 import { parseNewSource } from '../../src/federation/input';
@@ -85,5 +87,20 @@ describe('linking provisioned users to the paired identity source', () => {
     const email = `${unique('eve')}@contoso.example`;
     await scimJson(await scim(token, 'POST', '/Users', { schemas: [USER_SCHEMA], userName: email, externalId: crypto.randomUUID(), active: true }), 201);
     expect(await signInFrom(entra, `${TENANT}:${crypto.randomUUID()}`, { email, email_verified: true })).toEqual({ ok: false, reason: 'email_in_use' });
+  });
+
+  it("a sign-in's group claim keeps the groups SCIM pushed, and records its own groups as the source's", async () => {
+    const okta = await source({ type: 'okta', domain: 'dev-777777.okta.com', provisioning: 'existing', group_map: { claim: 'groups', prefix: '', rename: {} } });
+    const { token } = await scimToken({ name: 'Okta', identity_source: okta.slug });
+    const oktaId = `00u${crypto.randomUUID().replace(/-/g, '').slice(0, 17)}`;
+    const user = await scimJson(await scim(token, 'POST', '/Users', { schemas: [USER_SCHEMA], userName: `${unique('g')}@okta.local`, externalId: oktaId, active: true }), 201);
+    const pushed = unique('Pushed');
+    const group = await scimJson(await scim(token, 'POST', '/Groups', { displayName: pushed, members: [{ value: user.id }] }), 201);
+    const fromClaim = unique('FromClaim');
+    const outcome = await signInFrom(okta, oktaId, { sub: oktaId, email: 'x@okta.local', groups: [fromClaim] });
+    expect(outcome.ok && [...outcome.user.groups].sort()).toEqual([fromClaim, pushed].sort());
+    const rows = await database(env.DB).select().from(groups).where(inArray(groups.name, [pushed, fromClaim]));
+    expect(rows.map((r) => [r.name, r.origin, r.source]).sort()).toEqual([[fromClaim, 'source', okta.slug], [pushed, 'scim', null]].sort());
+    expect(group.id).toBeTruthy();
   });
 });

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { admin, auditPageUntil, call, unique } from '../helpers';
 import { ENTERPRISE, ERROR_SCHEMA, PATCH_OP, scim, scimJson, scimToken, USER_SCHEMA } from './support';
 
-const newUser = (fields: Record<string, unknown> = {}) => ({
+const newUser = (fields: Record<string, unknown> = {}): Record<string, any> => ({
   schemas: [USER_SCHEMA],
   userName: `${unique('scim')}@example.com`,
   name: { givenName: 'Grace', familyName: 'Hopper' },
