@@ -108,3 +108,38 @@ export async function scimManagedGroups(db: Database, names: string[]): Promise<
   }
   return found;
 }
+
+export type GroupOrigin = { kind: 'scim' } | { kind: 'source'; source: string } | { kind: 'manual' };
+
+export interface GroupSummary {
+  name: string;
+  origin: GroupOrigin;
+  memberCount: number;
+  /** The first members, by email. */
+  members: { id: string; email: string }[];
+}
+
+/**
+ * Every group edge-sso knows: the names users have, and the groups SCIM or a source brought
+ * (which may have no member yet), each with where it comes from and its first members.
+ */
+export async function listGroupSummaries(db: Database, membersShown = 50): Promise<GroupSummary[]> {
+  const [rows, counts, memberships] = await Promise.all([
+    db.select({ name: groups.name, origin: groups.origin, source: groups.source }).from(groups).limit(5000),
+    groupNamesInUse(db),
+    // The first members of each group, by email (a window per group, so a large group costs no more).
+    db.all<{ name: string; id: string; email: string }>(
+      sql`select name, id, email from (select j.value as name, u.id as id, u.email as email, row_number() over (partition by j.value order by u.email) as n from users u, json_each(u.groups) j) where n <= ${membersShown} order by name, email`,
+    ),
+  ]);
+  const byName = new Map<string, GroupSummary>();
+  const entry = (name: string) => {
+    let summary = byName.get(name);
+    if (!summary) byName.set(name, (summary = { name, origin: { kind: 'manual' }, memberCount: 0, members: [] }));
+    return summary;
+  };
+  for (const row of rows) entry(row.name).origin = row.origin === 'scim' ? { kind: 'scim' } : { kind: 'source', source: row.source ?? '' };
+  for (const [name, count] of counts) entry(name).memberCount = count;
+  for (const m of memberships) entry(m.name).members.push({ id: m.id, email: m.email });
+  return [...byName.values()].sort((a, b) => a.name.localeCompare(b.name));
+}
