@@ -143,3 +143,16 @@ export async function listGroupSummaries(db: Database, membersShown = 50): Promi
   for (const m of memberships) entry(m.name).members.push({ id: m.id, email: m.email });
   return [...byName.values()].sort((a, b) => a.name.localeCompare(b.name));
 }
+
+/**
+ * Forgets groups a source's sign-in brought that no user has any more (a day after they were
+ * first seen, so a group recorded a moment before its first member is not lost). SCIM groups
+ * stay until the SCIM client deletes them.
+ */
+export async function pruneUnusedSourceGroups(db: Database, now: number): Promise<number> {
+  const gone = await db
+    .delete(groups)
+    .where(and(eq(groups.origin, 'source'), sql`${groups.createdAt} < ${now - 86_400}`, sql`not exists (select 1 from ${users}, json_each(${users.groups}) j where j.value = ${groups.name})`))
+    .returning({ id: groups.id });
+  return gone.length;
+}

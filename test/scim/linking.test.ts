@@ -12,7 +12,8 @@ import { listIdentities, resolveAccount } from '../../src/federation/accounts';
 import { mapProfile, profileFromClaims } from '../../src/federation/mapping';
 import { parseNewSource } from '../../src/federation/input';
 import { createSource } from '../../src/federation/store';
-import { unique } from '../helpers';
+import { createUser, unique } from '../helpers';
+import { pruneUnusedSourceGroups } from '../../src/users/groups';
 import { scim, scimJson, scimToken, USER_SCHEMA } from './support';
 
 const TENANT = '72f988bf-86f1-41af-91ab-2d7cd011db47';
@@ -102,5 +103,23 @@ describe('linking provisioned users to the paired identity source', () => {
     const rows = await database(env.DB).select().from(groups).where(inArray(groups.name, [pushed, fromClaim]));
     expect(rows.map((r) => [r.name, r.origin, r.source]).sort()).toEqual([[fromClaim, 'source', okta.slug], [pushed, 'scim', null]].sort());
     expect(group.id).toBeTruthy();
+  });
+});
+
+describe('pruning groups a source brought', () => {
+  it('forgets a source group nobody has a day after it was first seen; keeps used, recent and SCIM groups', async () => {
+    const db = database(env.DB);
+    const now = Math.floor(Date.now() / 1000);
+    const [unused, used, recent, pushed] = [unique('unused'), unique('used'), unique('recent'), unique('pushed')];
+    await db.insert(groups).values([
+      { id: crypto.randomUUID(), name: unused, origin: 'source', source: 'x', createdAt: now - 2 * 86_400, updatedAt: now },
+      { id: crypto.randomUUID(), name: used, origin: 'source', source: 'x', createdAt: now - 2 * 86_400, updatedAt: now },
+      { id: crypto.randomUUID(), name: recent, origin: 'source', source: 'x', createdAt: now, updatedAt: now },
+      { id: crypto.randomUUID(), name: pushed, origin: 'scim', createdAt: now - 2 * 86_400, updatedAt: now },
+    ]);
+    await createUser({ groups: [used] });
+    expect(await pruneUnusedSourceGroups(db, now)).toBeGreaterThanOrEqual(1);
+    const left = (await db.select({ name: groups.name }).from(groups).where(inArray(groups.name, [unused, used, recent, pushed]))).map((r) => r.name);
+    expect(left.sort()).toEqual([used, recent, pushed].sort());
   });
 });
