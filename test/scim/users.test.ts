@@ -212,3 +212,27 @@ describe('SCIM Users', () => {
     expect((await scimJson(await admin('GET', `/users/${created.id}`), 200)).email).toBe(`${userName}@testuser.com`.toLowerCase());
   });
 });
+
+describe('hostile bodies', () => {
+  it('never answer 500: any JSON to POST and PATCH of Users and Groups gets a SCIM answer below 500', async () => {
+    const fc = (await import('fast-check')).default;
+    const { token } = await scimToken();
+    const user = await scimJson(await scim(token, 'POST', '/Users', newUser()), 201);
+    const group = await scimJson(await scim(token, 'POST', '/Groups', { displayName: unique('fuzz') }), 201);
+    const key = fc.constantFrom('userName', 'active', 'name', 'emails', 'externalId', 'members', 'displayName', 'Operations', 'op', 'path', 'value', 'password', 'schemas', '__proto__', 'constructor', ENTERPRISE);
+    const json = fc.letrec((tie) => ({
+      v: fc.oneof({ depthSize: 'small' }, fc.string({ maxLength: 12 }), fc.integer(), fc.boolean(), fc.constant(null), fc.array(tie('v'), { maxLength: 3 }), fc.dictionary(key, tie('v'), { maxKeys: 4 })),
+    })).v;
+    const patchBody = fc.record({ schemas: fc.constant([PATCH_OP]), Operations: fc.array(fc.record({ op: fc.constantFrom('add', 'Replace', 'remove', 'x'), path: fc.oneof(fc.constantFrom('active', 'name.givenName', 'emails[type eq "work"].value', 'members', 'members[value eq "x"]', 'displayName', 'id', 'groups'), fc.string({ maxLength: 20 })), value: json }, { requiredKeys: ['op'] }), { maxLength: 3 }) });
+    await fc.assert(
+      fc.asyncProperty(fc.constantFrom('POST /Users', `PATCH /Users/${user.id}`, 'POST /Groups', `PATCH /Groups/${group.id}`, `PUT /Users/${user.id}`), fc.oneof(json, patchBody), async (route, body) => {
+        const [method, path] = route.split(' ') as [string, string];
+        const res = await scim(token, method, path, body);
+        expect(res.status, `${route} ${JSON.stringify(body)}`).toBeLessThan(500);
+        if (res.status >= 400) expect((await res.json()).schemas).toEqual([ERROR_SCHEMA]);
+        else await res.arrayBuffer();
+      }),
+      { numRuns: 150 },
+    );
+  }, 60_000);
+});
