@@ -106,6 +106,10 @@ export async function createScimUser(c: ScimContext, input: ScimUserInput): Prom
  */
 export async function replaceScimUser(c: ScimContext, current: User, input: ScimUserInput): Promise<void> {
   const db = dbOf(app(c));
+  // A SCIM token must not become a way into the console: it cannot set an administrator's password.
+  if (input.password !== undefined && current.roles.includes('admin')) {
+    throw new ScimError(403, "A SCIM client cannot set an administrator's password; the administrator changes it on their Account page.");
+  }
   const changes = changedUserFields(current, userFields(input));
   if (Object.keys(changes).length > 0) {
     let user: User;

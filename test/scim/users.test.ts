@@ -229,10 +229,22 @@ describe('hostile bodies', () => {
         const [method, path] = route.split(' ') as [string, string];
         const res = await scim(token, method, path, body);
         expect(res.status, `${route} ${JSON.stringify(body)}`).toBeLessThan(500);
-        if (res.status >= 400) expect((await res.json()).schemas).toEqual([ERROR_SCHEMA]);
+        if (res.status >= 400) expect(((await res.json()) as { schemas: unknown }).schemas).toEqual([ERROR_SCHEMA]);
         else await res.arrayBuffer();
       }),
       { numRuns: 150 },
     );
   }, 60_000);
+});
+
+describe('administrators', () => {
+  it("a SCIM token cannot set an administrator's password (Okta's password push), so it is no way into the console", async () => {
+    const { token } = await scimToken();
+    const adminUser = await scimJson<{ id: string }>(await admin('POST', '/users', { email: `${unique('root')}@example.com`, password: 'correct horse battery', roles: ['admin'] }), 201);
+    const res = await scim(token, 'PATCH', `/Users/${adminUser.id}`, { schemas: [PATCH_OP], Operations: [{ op: 'replace', path: 'password', value: 'attacker-chosen-1' }] });
+    expect(res.status).toBe(403);
+    expect(await res.json()).toMatchObject({ schemas: [ERROR_SCHEMA], status: '403' });
+    const current = await scimJson(await scim(token, 'GET', `/Users/${adminUser.id}`), 200);
+    expect((await scim(token, 'PUT', `/Users/${adminUser.id}`, { ...current, password: 'attacker-chosen-2' })).status).toBe(403);
+  });
 });
