@@ -9,7 +9,7 @@ import { slices } from '../db/limits';
 import { dbOf } from '../http/context';
 import { ConflictError } from '../lib/errors';
 import { nowSeconds } from '../lib/time';
-import { endUserSessionsAndNotifyApps, syncUserSessionsAndNotifyApps } from '../oidc/backchannel';
+import { endUserSessionsAndNotifyApps, syncUserSessionsAndNotifyApps } from '../logout/backchannel';
 import { changedUserFields } from '../users/changes';
 import type { UserFields } from '../users/input';
 import { createUser, deleteUser, getUser, updateUser } from '../users/store';
