@@ -17,6 +17,7 @@ import { pruneDailyCounts } from '../stats/stats';
 
 /** Values re-sealed per daily run after a KEK rotation: bounded, so the run stays within a Worker's limits. */
 export const REENCRYPT_BATCH = 500;
+import { pruneUnusedSourceGroups } from '../users/groups';
 
 export interface Pruner {
   /** Names the pruner in the run's log line and summary. */
@@ -39,4 +40,5 @@ export const pruners: Pruner[] = [
   { name: 'onboarding_rate_limits', prune: (env, now) => pruneRateLimits(database(env.DB), now) },
   // Not a pruner: after a KEY_ENCRYPTION_KEY rotation, re-seals a bounded batch of values still under the previous key.
   { name: 'reencrypt', prune: async (env) => (await reencryptStoredValues(database(env.DB), keyring(env), REENCRYPT_BATCH)).reencrypted },
+  { name: 'groups_unused_source', prune: (env, now) => pruneUnusedSourceGroups(database(env.DB), now) },
 ];

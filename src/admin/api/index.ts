@@ -14,6 +14,7 @@ import { onboardingApi } from './onboarding';
 import { operationsApi } from './operations';
 import { portabilityApi } from './portability';
 import { statsApi } from './stats';
+import { scimApi } from './scim';
 import { usersApi } from './users';
 
 export const adminApi = new Hono<AppEnv>();
@@ -33,3 +34,4 @@ adminApi.route('/encryption', encryptionApi);
 adminApi.route('/stats', statsApi);
 adminApi.route('/', operationsApi);
 adminApi.route('/', mfaApi);
+adminApi.route('/scim', scimApi);
