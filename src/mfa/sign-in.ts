@@ -1,6 +1,7 @@
 // Where multi-factor sign-in joins the login: after the first factor, decide whether a second is
 // due (policy, enrolled factors), and finish a sign-in once it is given.
-import { eq } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
+import type { BatchItem } from 'drizzle-orm/batch';
 import { loadServedApp } from '../apps/served';
 import { audit } from '../audit/audit';
 import type { Database } from '../db/client';
@@ -9,12 +10,13 @@ import { settingsFrom } from '../env';
 import { dbOf, type AppContext } from '../http/context';
 import type { Flow } from '../sessions/flows';
 import { startSession, type Session, type SessionCredential } from '../sessions/sessions';
+import { normaliseEmail } from '../users/input';
 import { getUser } from '../users/store';
 import { profileClaims, type User } from '../users/user';
-import { hasSecondFactor, userFactors } from './factors';
+import { factorsQuery, hasSecondFactor, userFactors, type Factors } from './factors';
 import { clearPending, startPending } from './pending';
 import { effectivePolicy, nextStep, type MfaPolicy } from './policy';
-import { loadMfaSettings } from './settings';
+import { cachedMfaSettings } from './settings';
 
 export const SECOND_FACTOR_PATH = '/login/mfa';
 export const ENROL_PATH = '/account';
@@ -25,10 +27,30 @@ export const enrolUrl = (flowValue?: string) => withFlow(ENROL_PATH, flowValue);
 
 /** The policy for a sign-in: the global one, and the app's when the flow names one. */
 export async function policyFor(c: AppContext, db: Database, flow: Flow | null): Promise<MfaPolicy> {
-  const [settings, app] = await Promise.all([loadMfaSettings(db), flow?.clientId ? loadServedApp(c.env, flow.clientId) : null]);
+  const [settings, app] = await Promise.all([cachedMfaSettings(c.env), flow?.clientId ? loadServedApp(c.env, flow.clientId) : null]);
   const policy = effectivePolicy(settings.policy, app?.mfa);
   // Signing in to the console, when admins require MFA for it.
   return settings.requireForConsole && flow?.returnTo.startsWith('/admin') && policy !== 'required' ? 'required' : policy;
+}
+
+/** Runs a sign-in's settle statements on their own, when no session batch will carry them. */
+export async function settleNow(c: AppContext, settle: readonly BatchItem<'sqlite'>[] | undefined): Promise<void> {
+  const [first, ...rest] = settle ?? [];
+  if (first) await dbOf(c).batch([first, ...rest]);
+}
+
+/** The factors of the user an email names, as a query the sign-in batches with its first round trip. */
+export function factorsByEmail(db: Database, email: string) {
+  return factorsQuery(db, sql`(select ${users.id} from ${users} where ${users.email} = ${normaliseEmail(email)})`);
+}
+
+/**
+ * What a sign-in has done already: the user's factors if it read them (factorsByEmail), and
+ * `settle`, its own statements (the throttle's) to run in the session's batch.
+ */
+export interface SignInSoFar {
+  factors?: Factors;
+  settle?: readonly BatchItem<'sqlite'>[];
 }
 
 /**
@@ -43,11 +65,13 @@ export async function afterPassword(
   flow: Flow | null,
   flowValue: string | undefined,
   source?: string,
+  soFar: SignInSoFar = {},
 ): Promise<Response | { required: boolean }> {
   const db = dbOf(c);
-  const policy = await policyFor(c, db, flow);
-  const step = nextStep(policy, hasSecondFactor(await userFactors(db, user.id)), ['pwd']);
+  const [policy, factors] = await Promise.all([policyFor(c, db, flow), soFar.factors ?? userFactors(db, user.id)]);
+  const step = nextStep(policy, hasSecondFactor(factors), ['pwd']);
   if (step === 'second-factor') {
+    await settleNow(c, soFar.settle);
     await startPending(c, { userId: user.id, sessionVersion: credential.sessionVersion, amr: ['pwd'], required: policy === 'required', ...(source ? { source } : {}) }, credential);
     return c.redirect(secondFactorUrl(flowValue), 303);
   }
@@ -67,14 +91,16 @@ export async function startPasswordSession(
   flow: Flow | null,
   flowValue: string | undefined,
   source?: string,
+  soFar: SignInSoFar = {},
 ): Promise<Response | { session: Session | null; required: boolean }> {
-  const mfa = await afterPassword(c, user, credential, flow, flowValue, source);
+  const mfa = await afterPassword(c, user, credential, flow, flowValue, source, soFar);
   if (mfa instanceof Response) return mfa;
   const session = await startSession(
     c,
     { userId: user.id, amr: ['pwd'], ...(source ? { source } : {}), ...(mfa.required ? { mfaRequired: true } : {}), profile: profileClaims(user), roles: user.roles },
     settingsFrom(c.env).sessionTtlSeconds,
     credential,
+    soFar.settle,
   );
   return { session, required: mfa.required };
 }
@@ -87,14 +113,19 @@ export async function startPasswordSession(
 export async function finishSignIn(
   c: AppContext,
   input: { userId: string; amr: string[]; source?: string; credential: SessionCredential; method: string; mfaRequired?: boolean },
+  soFar: { user?: User | null; settle?: readonly BatchItem<'sqlite'>[] } = {},
 ): Promise<Session | null> {
-  const user = await getUser(dbOf(c), input.userId);
-  if (!user || user.disabled) return null;
+  const user = soFar.user !== undefined ? soFar.user : await getUser(dbOf(c), input.userId);
+  if (!user || user.disabled) {
+    await settleNow(c, soFar.settle);
+    return null;
+  }
   const session = await startSession(
     c,
     { userId: user.id, amr: input.amr, ...(input.mfaRequired ? { mfaRequired: true } : {}), ...(input.source ? { source: input.source } : {}), profile: profileClaims(user), roles: user.roles },
     settingsFrom(c.env).sessionTtlSeconds,
     input.credential,
+    soFar.settle,
   );
   clearPending(c);
   audit(c, {

@@ -7,8 +7,8 @@ import { matchRedirect } from '../apps/redirects';
 import { audit } from '../audit/audit';
 import { dbOf, issuerOf, type AppContext, type AppEnv } from '../http/context';
 import { nowSeconds } from '../lib/time';
-import { profileClaims, type User } from '../users/user';
-import { getUser } from '../users/store';
+import type { UserRow } from '../db/schema';
+import { profileClaims, toUser, type User } from '../users/user';
 import { atHash } from './at-hash';
 import { idTokenClaims, scopedClaims } from './claims';
 import { authenticateClient } from './clients';
@@ -98,15 +98,13 @@ async function issueTokens(c: AppContext, app: ServedApp, issue: Issue) {
   };
 }
 
-/** The user behind a grant, if they may still sign in; otherwise the grant ends here. */
-async function liveUser(c: AppContext, grantId: string, userId: string, now: number): Promise<User> {
-  const db = dbOf(c);
-  const user = await getUser(db, userId);
-  if (!user || user.disabled) {
-    await revokeGrant(db, grantId, now);
+/** The user behind a grant (as read with its code or token), if they may still sign in; otherwise the grant ends here. */
+async function liveUser(c: AppContext, grantId: string, row: UserRow | null, now: number): Promise<User> {
+  if (!row || row.disabled) {
+    await revokeGrant(dbOf(c), grantId, now);
     throw new OAuthError('invalid_grant', 'The user of this grant can no longer sign in.');
   }
-  return user;
+  return toUser(row);
 }
 
 async function exchangeCode(c: AppContext, app: ServedApp, body: Record<string, string>) {
@@ -135,7 +133,7 @@ async function exchangeCode(c: AppContext, app: ServedApp, body: Record<string, 
   } else if (verifier !== undefined) {
     await refuse('code_verifier was sent, but the authorization request had no code_challenge.');
   }
-  const user = await liveUser(c, row.grantId, row.userId, now);
+  const user = await liveUser(c, row.grantId, redemption.user, now);
   return issueTokens(c, app, { grantId: row.grantId, user, scopes: parseStoredScope(row.scope), grantScope: row.scope, authTime: row.authTime, amr: row.amr, source: row.source, nonce: row.nonce });
 }
 
@@ -152,7 +150,7 @@ async function refresh(c: AppContext, app: ServedApp, body: Record<string, strin
   }
   if (rotation.kind === 'invalid') throw new OAuthError('invalid_grant', 'The refresh token is invalid, expired or revoked.');
   const row = rotation.token;
-  const user = await liveUser(c, row.grantId, row.userId, now);
+  const user = await liveUser(c, row.grantId, rotation.user, now);
   const scopes = narrowed ?? parseStoredScope(row.scope);
   return issueTokens(c, app, { grantId: row.grantId, user, scopes, grantScope: row.scope, authTime: row.authTime, amr: row.amr, source: row.source, nonce: null });
 }
