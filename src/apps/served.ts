@@ -1,5 +1,5 @@
 // Loads an app as the SSO hot path needs it: record, redirect URLs and HMAC key, through the isolate cache.
-import { database } from '../db/client';
+import { replicaDb } from '../db/replica';
 import { settingsFrom, type Bindings } from '../env';
 import { utf8 } from '../lib/encoding';
 import { TtlCache } from '../lib/ttl-cache';
@@ -13,7 +13,8 @@ import { getAppWithSealedSecret, openClientSecret } from './store';
  */
 export function loadServedApp(env: Bindings, clientId: string): Promise<ServedApp | null> {
   return TtlCache.load(servedApps, clientId, settingsFrom(env).configCacheSeconds, async () => {
-    const found = await getAppWithSealedSecret(database(env.DB), clientId);
+    // A replica may serve it: an isolate's cache is as stale as CONFIG_CACHE_SECONDS anyway (src/db/replica.ts).
+    const found = await getAppWithSealedSecret(replicaDb(env.DB), clientId);
     if (!found) return null;
     const { app, sealedSecret } = found;
     if (app.signingAlg !== 'HS256' && app.tokenEndpointAuthMethod === 'none') return app;

@@ -1,7 +1,8 @@
 // The global MFA settings in the D1 `settings` table (key `mfa`). Read at sign-in and by the
 // console's gate, never on the SSO hot path; sign-ins read them through the isolate cache.
 import { eq } from 'drizzle-orm';
-import { database, type Database } from '../db/client';
+import type { Database } from '../db/client';
+import { replicaDb } from '../db/replica';
 import { settingsFrom, type Bindings } from '../env';
 import { TtlCache } from '../lib/ttl-cache';
 import { settings } from '../db/schema';
@@ -26,7 +27,7 @@ const cache = new TtlCache<'mfa', Promise<MfaSettings>>(1);
  * within CONFIG_CACHE_SECONDS.
  */
 export function cachedMfaSettings(env: Pick<Bindings, 'DB' | 'CONFIG_CACHE_SECONDS'>): Promise<MfaSettings> {
-  return TtlCache.load(cache, 'mfa', settingsFrom(env as Bindings).configCacheSeconds, () => loadMfaSettings(database(env.DB)));
+  return TtlCache.load(cache, 'mfa', settingsFrom(env as Bindings).configCacheSeconds, () => loadMfaSettings(replicaDb(env.DB)));
 }
 
 export async function saveMfaSettings(db: Database, value: MfaSettings): Promise<void> {

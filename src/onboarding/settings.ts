@@ -1,6 +1,7 @@
 // Self sign-up settings, in the D1 `settings` table under `signup`. Off by default.
 import { eq } from 'drizzle-orm';
 import { database } from '../db/client';
+import { replicaSession } from '../db/replica';
 import { settings } from '../db/schema';
 import { settingsFrom, type Bindings } from '../env';
 import { TtlCache } from '../lib/ttl-cache';
@@ -32,7 +33,7 @@ const shown = new TtlCache<'signup', Promise<SignupSettings>>(1);
  * off refuses sign-ups at once; a stale link then leads to the refusal.
  */
 export function signupSettingsShown(env: Pick<Bindings, 'DB' | 'CONFIG_CACHE_SECONDS'>): Promise<SignupSettings> {
-  return TtlCache.load(shown, 'signup', settingsFrom(env as Bindings).configCacheSeconds, () => loadSignupSettings(env));
+  return TtlCache.load(shown, 'signup', settingsFrom(env as Bindings).configCacheSeconds, () => loadSignupSettings({ DB: replicaSession(env.DB) as unknown as D1Database }));
 }
 
 export async function saveSignupSettings(env: Pick<Bindings, 'DB'>, value: SignupSettings): Promise<void> {

@@ -10,6 +10,7 @@ import { and, asc, desc, eq, gt, inArray, isNull, lte, or } from 'drizzle-orm';
 import { calculateJwkThumbprint, exportJWK, exportSPKI, generateKeyPair, importJWK, type JWK } from 'jose';
 import { MAX_TOKEN_TTL_SECONDS } from '../apps/app';
 import { database, type Database } from '../db/client';
+import { replicaDb } from '../db/replica';
 import { signingKeys, type KeyState, type SigningAlg } from '../db/schema';
 import { settingsFrom, type Bindings } from '../env';
 import { RequestError } from '../lib/errors';
@@ -88,7 +89,9 @@ async function activateDueKey(env: Bindings, db: Database, alg: AsymmetricAlg): 
 }
 
 async function loadActiveKey(env: Bindings, alg: AsymmetricAlg): Promise<ActiveKey> {
-  const db = database(env.DB);
+  // A replica may serve the read; a write here (activation, first key) goes to the primary and
+  // the session's later reads include it.
+  const db = replicaDb(env.DB);
   // One statement in the common case: the active key, and the next one to see whether it is due.
   const current = () => db.select().from(signingKeys).where(and(eq(signingKeys.alg, alg), inArray(signingKeys.state, ['active', 'next'])));
   let rows = await current();
@@ -130,7 +133,7 @@ export function activeSigningKey(env: Bindings, alg: AsymmetricAlg): Promise<Act
 /** The public keys that verify tokens: the next, active and retiring keys whose tokens may still be live. */
 export function publicJwks(env: Bindings): Promise<{ keys: JWK[] }> {
   return TtlCache.load(jwksCache, 'jwks', settingsFrom(env).configCacheSeconds, async () => {
-    const db = database(env.DB);
+    const db = replicaDb(env.DB);
     const published = () =>
       db
         .select({ alg: signingKeys.alg, state: signingKeys.state, publicJwk: signingKeys.publicJwk })
