@@ -47,7 +47,10 @@ function patch(target: object, names: string[]): void {
 }
 
 /** Wraps the binding once: the database's batch/exec, its sessions', and every statement's queries. */
+let wrapped = false;
 function wrapBinding(): void {
+  if (wrapped) return;
+  wrapped = true;
   const db = env.DB as unknown as Record<string, Method>;
   patch(Object.getPrototypeOf(db), ['batch', 'exec']);
   patch(Object.getPrototypeOf(env.DB.prepare('select 1')), ['run', 'all', 'first', 'raw']);

@@ -2,11 +2,14 @@
 // a round trip to it from wherever the user is. Each path's count of sequential round trips is
 // guarded here, measured from outside the code by wrapping the binding (see ../round-trips.ts),
 // with warm isolate caches. Counts, not timings.
-import { describe, expect, it } from 'vitest';
+import { env } from 'cloudflare:workers';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { Browser, call, createApp, createUser, delivered, hiddenFields, PASSWORD } from '../helpers';
 import { codeFor as totpCode, enrolTotp, form, signedIn as mfaSignedIn } from '../mfa/support';
 import { codeFor, oidcApp, redeem, refreshWith, signedIn, type TokenResponse } from '../oidc/support';
 import { roundTrips } from '../round-trips';
+
+afterEach(() => vi.restoreAllMocks());
 
 const ssoPath = (clientId: string) => `/sso/jwt/${clientId}?state=s1`;
 
@@ -108,12 +111,37 @@ describe('sequential D1 round trips per path (warm caches)', () => {
     expect(sequential).toBeLessThanOrEqual(1);
   });
 
-  it('a console page (/admin/apps)', async () => {
+  it('a console page (/admin/apps): read through a Sessions API session a replica may serve, never the primary binding', async () => {
     const user = await createUser({ roles: ['admin'] });
     const browser = new Browser();
     expect((await browser.signInThrough('/admin/apps', user.email, PASSWORD)).status).toBe(200);
-    const { sequential, result } = await roundTrips(() => browser.fetch('/admin/apps'));
+    const withSession = vi.spyOn(env.DB, 'withSession');
+    const primary = [vi.spyOn(env.DB, 'prepare'), vi.spyOn(env.DB, 'batch')];
+    const { result, calls } = await roundTrips(() => browser.fetch('/admin/apps'));
     expect(result.status).toBe(200);
-    console.log('console', sequential);
+    expect(calls).toBeGreaterThan(0);
+    for (const spy of primary) expect(spy).not.toHaveBeenCalled();
+    expect(withSession).toHaveBeenCalledTimes(1);
+    // Unconstrained (the nearest replica), or at a bookmark: never 'first-primary' for a page.
+    expect(withSession.mock.calls[0]![0]).not.toBe('first-primary');
+  });
+
+  it('a console change is read back through the admin’s bookmark cookie', async () => {
+    const user = await createUser({ roles: ['admin'] });
+    const browser = new Browser();
+    expect((await browser.signInThrough('/admin/apps', user.email, PASSWORD)).status).toBe(200);
+    const page = await (await browser.fetch('/admin/apps/new')).text();
+    const name = `Replica ${Date.now()}`;
+    const created = await browser.fetch('/admin/apps/new', form({ ...hiddenFields(page), name, redirect_urls: 'https://app.example.com/cb', signing_alg: 'HS256', response_mode: 'query', token_ttl_seconds: '300' }));
+    expect(created.status).toBe(303);
+    const cookie = created.headers.getSetCookie().find((line) => line.startsWith('__Host-edge-sso-d1='));
+    expect(cookie).toMatch(/; HttpOnly/i);
+    expect(cookie).toMatch(/; Secure/i);
+    expect(cookie).toMatch(/; SameSite=Lax/i);
+    const bookmark = browser.cookies.get('__Host-edge-sso-d1');
+    const withSession = vi.spyOn(env.DB, 'withSession');
+    const list = await browser.fetch('/admin/apps');
+    expect(withSession).toHaveBeenCalledWith(bookmark);
+    expect(await list.text()).toContain(name);
   });
 });
