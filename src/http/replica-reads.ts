@@ -3,7 +3,7 @@
 // (src/db/replica.ts), in place of the binding, so its bookmark covers all of them.
 import { createMiddleware } from 'hono/factory';
 import { isBookmark, noteBookmark, replicaSession } from '../db/replica';
-import { readCookie, writeCookie } from '../sessions/cookies';
+import { readCookie, writeCookie } from './cookies';
 import type { AppEnv } from './context';
 
 /** Carries an admin's bookmark from request to request, so a page after a change shows the change. */

@@ -9,7 +9,8 @@ import { users } from '../db/schema';
 import { settingsFrom } from '../env';
 import { dbOf, type AppContext } from '../http/context';
 import type { Flow } from '../sessions/flows';
-import { startSession, type Session, type SessionCredential } from '../sessions/sessions';
+import { startSessionAndNotifyApps } from '../logout/backchannel';
+import type { Session, SessionCredential } from '../sessions/sessions';
 import { normaliseEmail } from '../users/input';
 import { getUser } from '../users/store';
 import { profileClaims, type User } from '../users/user';
@@ -95,7 +96,7 @@ export async function startPasswordSession(
 ): Promise<Response | { session: Session | null; required: boolean }> {
   const mfa = await afterPassword(c, user, credential, flow, flowValue, source, soFar);
   if (mfa instanceof Response) return mfa;
-  const session = await startSession(
+  const session = await startSessionAndNotifyApps(
     c,
     { userId: user.id, amr: ['pwd'], ...(source ? { source } : {}), ...(mfa.required ? { mfaRequired: true } : {}), profile: profileClaims(user), roles: user.roles },
     settingsFrom(c.env).sessionTtlSeconds,
@@ -120,7 +121,7 @@ export async function finishSignIn(
     await settleNow(c, soFar.settle);
     return null;
   }
-  const session = await startSession(
+  const session = await startSessionAndNotifyApps(
     c,
     { userId: user.id, amr: input.amr, ...(input.mfaRequired ? { mfaRequired: true } : {}), ...(input.source ? { source: input.source } : {}), profile: profileClaims(user), roles: user.roles },
     settingsFrom(c.env).sessionTtlSeconds,

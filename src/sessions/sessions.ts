@@ -11,8 +11,7 @@ import type { AppContext } from '../http/context';
 import { randomToken, sha256Hex } from '../lib/encoding';
 import { nowSeconds } from '../lib/time';
 import { profileClaims, type ProfileClaims, type User } from '../users/user';
-import { notifyAppsOfLogout } from '../oidc/backchannel-notify';
-import { clearCookie, readCookie, SESSION_COOKIE, writeCookie } from './cookies';
+import { clearCookie, readCookie, SESSION_COOKIE, writeCookie } from '../http/cookies';
 import { kvKeys, kvTtl } from './kv';
 
 /**
@@ -41,7 +40,7 @@ export interface SessionRecord {
   roles: string[];
   /**
    * Client IDs this session has received a token for (absent in sessions from before it was kept).
-   * It spares repeat visits a D1 query: only an app's first sign-in writes (src/oidc/backchannel.ts).
+   * It spares repeat visits a D1 query: only an app's first sign-in writes (src/logout/backchannel.ts).
    */
   apps?: string[];
 }
@@ -106,8 +105,14 @@ export async function indexSession(
   return (await indexStatement(db, entry, credential)).length > 0;
 }
 
+/** A session this store ended as a side effect: whose it was and the apps it had signed in to (to be told). */
+export interface EndedSession {
+  userId: string;
+  clientIds: string[];
+}
+
 /**
- * Starts a session, or returns null if the user was disabled, deleted, given a new password or
+ * Starts a session (`session`), or gives null if the user was disabled, deleted, given a new password or
  * signed out everywhere while signing in. Why that race cannot leave a session behind: the KV
  * entry is written first, then indexed by indexStatement() only if the user is unchanged. Ending a
  * user's sessions (endUserSessions, which every disable, password change and delete runs) first
@@ -119,14 +124,17 @@ export async function indexSession(
  * The index, the user's expired rows, the apps kept from a replaced session and the count that
  * bounds the user's sessions go in one batch: one D1 round trip. `settle`: the sign-in's own
  * statements that belong in it (its throttle reservations given back), run first.
+ *
+ * `ended` reports another user's session this browser had, which the new one replaced: this store
+ * tells no app; the caller does (src/logout/backchannel.ts, startSessionAndNotifyApps).
  */
-export async function startSession(
+export async function openSession(
   c: AppContext,
   fields: Omit<SessionRecord, 'expiresAt' | 'authTime'>,
   ttlSeconds: number,
   credential?: SessionCredential,
   settle: readonly BatchItem<'sqlite'>[] = [],
-): Promise<Session | null> {
+): Promise<{ session: Session | null; ended: EndedSession | null }> {
   const previous = await cookieHash(c);
   const db = database(c.env.DB);
   // The browser's previous session ends. Signed in again as the same user (prompt=login, max_age),
@@ -134,7 +142,7 @@ export async function startSession(
   // different user's apps are told now (back-channel logout).
   const replaced = previous ? await endReplacedSession(c.env, previous) : null;
   const keptApps = replaced?.userId === fields.userId ? replaced.clientIds : [];
-  if (replaced && replaced.userId !== fields.userId) notifyAppsOfLogout(c, replaced.userId, replaced.clientIds);
+  const ended = replaced && replaced.userId !== fields.userId ? replaced : null;
   const id = randomToken(32);
   const idHash = await sha256Hex(id);
   const now = nowSeconds();
@@ -154,11 +162,11 @@ export async function startSession(
   const [count] = results[results.length - 1] as { n: number }[];
   if (indexed.length === 0) {
     await c.env.KV.delete(kvKeys.session(idHash));
-    return null;
+    return { session: null, ended };
   }
   if (count && count.n > MAX_SESSIONS_PER_USER) await endOldestSessions(c.env, record.userId, count.n - MAX_SESSIONS_PER_USER);
   writeCookie(c, SESSION_COOKIE, id, ttlSeconds);
-  return { ...record, idHash };
+  return { session: { ...record, idHash }, ended };
 }
 
 /**
