@@ -11,7 +11,7 @@ const settings: fc.Arbitrary<MfaSettings> = fc.record({ policy, requireForConsol
 const appTarget = fc.record({ kind: fc.constant('app' as const), policy: fc.option(policy, { nil: undefined }) });
 const tokenTarget: fc.Arbitrary<AssuranceTarget> = fc.oneof(appTarget, fc.constant({ kind: 'console' as const }));
 /** What sessions really carry: one first factor (password, upstream, a passkey with or without UV), maybe a second. */
-const amr: fc.Arbitrary<string[]> = fc.oneof<string[][]>(
+const amr: fc.Arbitrary<string[]> = fc.oneof(
   fc.constantFrom<string[]>(['pwd'], ['fed'], ['hwk'], ['swk'], ['hwk', 'mfa'], ['swk', 'mfa'], ['pwd', 'otp', 'mfa'], ['pwd', 'hwk', 'mfa'], ['pwd', 'kba'], ['fed', 'mfa']),
   fc.array(fc.constantFrom('pwd', 'otp', 'hwk', 'swk', 'kba', 'fed', 'mfa'), { maxLength: 4 }),
 );
