@@ -30,6 +30,12 @@ export const requireAdminSession = createMiddleware<ConsoleEnv>(async (c, next) 
       403,
     );
   }
+  // CSRF first: a cross-site POST is refused whatever the session has proven.
+  if (c.req.method === 'POST') {
+    const form = await readForm(c);
+    await checkCsrf(c, form[CSRF_FIELD]);
+    c.set('form', form);
+  }
   // The console decides like an app (src/mfa/assurance.ts): the global policy, or required when
   // admins require a second factor for it; a session without enough steps up first.
   const assurance = await sessionAssurance(c.env, { kind: 'console' }, session);
@@ -39,10 +45,5 @@ export const requireAdminSession = createMiddleware<ConsoleEnv>(async (c, next) 
     return assurancePage(c, assurance, { returnTo: url.pathname + url.search });
   }
   c.set('admin', session);
-  if (c.req.method === 'POST') {
-    const form = await readForm(c);
-    await checkCsrf(c, form[CSRF_FIELD]);
-    c.set('form', form);
-  }
   await next();
 });
