@@ -1,12 +1,12 @@
 // Multi-factor policy: global (settings, the console's Sign-in security page) and per app
-// (`apps.mfa`). The global settings are stored by ./settings.ts; what a session must have proven
-// for a request is decided by ./assurance.ts.
+// (`apps.mfa`, its values in src/policy/mfa.ts). The global settings are stored by ./settings.ts;
+// what a session must have proven for a request is decided by ./assurance.ts.
 //   off       the app accepts a session without a second factor (factors stay enrolled)
 //   optional  users may enrol; a user with a factor gives it before a token
 //   required  a user without a factor must enrol before any token is issued
+import { MFA_POLICIES, type MfaPolicy } from '../policy/mfa';
 
-export const MFA_POLICIES = ['off', 'optional', 'required'] as const;
-export type MfaPolicy = (typeof MFA_POLICIES)[number];
+export { MFA_POLICIES, type MfaPolicy };
 
 export interface MfaSettings {
   policy: MfaPolicy;

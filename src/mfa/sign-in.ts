@@ -7,7 +7,8 @@ import { users } from '../db/schema';
 import { settingsFrom } from '../env';
 import { dbOf, type AppContext } from '../http/context';
 import type { Flow } from '../sessions/flows';
-import { startSession, type Session, type SessionCredential } from '../sessions/sessions';
+import { startSessionAndNotifyApps } from '../logout/backchannel';
+import type { Session, SessionCredential } from '../sessions/sessions';
 import { nowSeconds } from '../lib/time';
 import { profileClaims, type User } from '../users/user';
 import { decideAssurance, type AssuranceTarget } from './assurance';
@@ -71,7 +72,7 @@ export async function startPasswordSession(
 ): Promise<Response | { session: Session | null; required: boolean }> {
   const mfa = await afterPassword(c, user, credential, flow, flowValue, source);
   if (mfa instanceof Response) return mfa;
-  const session = await startSession(
+  const session = await startSessionAndNotifyApps(
     c,
     { userId: user.id, amr: ['pwd'], ...(source ? { source } : {}), ...sessionFacts(user, mfa.hasFactor), profile: profileClaims(user), roles: user.roles },
     settingsFrom(c.env).sessionTtlSeconds,
@@ -92,7 +93,7 @@ export async function finishSignIn(
   const found = await userWithFactor(dbOf(c), input.userId);
   if (!found || found.user.disabled) return null;
   const { user, hasFactor } = found;
-  const session = await startSession(
+  const session = await startSessionAndNotifyApps(
     c,
     { userId: user.id, amr: input.amr, ...sessionFacts(user, hasFactor), ...(input.source ? { source: input.source } : {}), profile: profileClaims(user), roles: user.roles },
     settingsFrom(c.env).sessionTtlSeconds,
