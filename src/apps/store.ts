@@ -182,3 +182,9 @@ export async function readClientSecret(db: Database, kek: string, clientId: stri
 export function openClientSecret(kek: string, clientId: string, sealed: string): Promise<string> {
   return open(kek, sealed, secretPurpose(clientId));
 }
+
+/** Each app's name and the groups its access rule names (apps open to everyone name none), for the Groups page. */
+export async function groupsNamedByApps(db: Database): Promise<{ clientId: string; name: string; groups: string[] }[]> {
+  const rows = await db.select({ clientId: apps.clientId, name: apps.name, access: apps.access }).from(apps).orderBy(asc(apps.name)).limit(1000);
+  return rows.flatMap((r) => (r.access?.groups?.length ? [{ clientId: r.clientId, name: r.name, groups: r.access.groups }] : []));
+}

@@ -5,6 +5,7 @@ import { and, eq, gt, isNull, lte, or, sql } from 'drizzle-orm';
 import type { Database } from '../db/client';
 import { oauthCodes, oauthGrants, oauthRefreshTokens, oauthRevokedJtis, users, type UserRow } from '../db/schema';
 import { randomToken, sha256Hex } from '../lib/encoding';
+import { hasFactorSql } from '../mfa/factors';
 import { ACCESS_TOKEN_TTL_SECONDS, CODE_RETENTION_SECONDS, CODE_TTL_SECONDS, REFRESH_TOKEN_TTL_SECONDS } from './config';
 
 /** Codes and refresh tokens we issue are 43 characters; anything much longer is not ours. */
@@ -37,7 +38,10 @@ export async function issueCode(db: Database, input: CodeInput, now: number): Pr
   return code;
 }
 
-export type Redemption = { kind: 'redeemed'; code: CodeRow; user: UserRow | null } | { kind: 'reused' } | { kind: 'unknown' };
+/** The grant's user and whether they have a second factor, as read with the code or token (zero or one row). */
+export type GrantUser = { user: UserRow; hasFactor: unknown };
+
+export type Redemption = { kind: 'redeemed'; code: CodeRow; user: GrantUser[] } | { kind: 'reused' } | { kind: 'unknown' };
 
 /**
  * Consumes a code exactly once, and reads its user in the same round trip (a batch is one
@@ -47,19 +51,19 @@ export type Redemption = { kind: 'redeemed'; code: CodeRow; user: UserRow | null
 export async function redeemCode(db: Database, code: string, now: number): Promise<Redemption> {
   if (code.length > MAX_TOKEN_LENGTH) return { kind: 'unknown' };
   const codeHash = await sha256Hex(code);
-  const [[row], [user]] = await db.batch([
+  const [[row], user] = await db.batch([
     db
       .update(oauthCodes)
       .set({ consumedAt: now })
       .where(and(eq(oauthCodes.codeHash, codeHash), isNull(oauthCodes.consumedAt)))
       .returning(),
     db
-      .select()
+      .select({ user: users, hasFactor: hasFactorSql })
       .from(users)
       .where(sql`${users.id} = (select ${oauthCodes.userId} from ${oauthCodes} where ${oauthCodes.codeHash} = ${codeHash})`)
       .limit(1),
   ]);
-  if (row) return { kind: 'redeemed', code: row, user: user ?? null };
+  if (row) return { kind: 'redeemed', code: row, user };
   const [used] = await db.select({ grantId: oauthCodes.grantId }).from(oauthCodes).where(eq(oauthCodes.codeHash, codeHash)).limit(1);
   if (!used) return { kind: 'unknown' };
   await revokeGrant(db, used.grantId, now);
@@ -103,7 +107,7 @@ export class GrantRevoked extends Error {
   }
 }
 
-export type Rotation = { kind: 'rotated'; token: RefreshRow; user: UserRow | null } | { kind: 'replayed' } | { kind: 'invalid' };
+export type Rotation = { kind: 'rotated'; token: RefreshRow; user: GrantUser[] } | { kind: 'replayed' } | { kind: 'invalid' };
 
 /**
  * Consumes a refresh token for `clientId` exactly once, and reads its user in the same round
@@ -113,7 +117,7 @@ export type Rotation = { kind: 'rotated'; token: RefreshRow; user: UserRow | nul
 export async function consumeRefreshToken(db: Database, token: string, clientId: string, now: number): Promise<Rotation> {
   if (token.length > MAX_TOKEN_LENGTH) return { kind: 'invalid' };
   const tokenHash = await sha256Hex(token);
-  const [[row], [user]] = await db.batch([
+  const [[row], user] = await db.batch([
     db
       .update(oauthRefreshTokens)
       .set({ rotatedAt: now })
@@ -128,12 +132,12 @@ export async function consumeRefreshToken(db: Database, token: string, clientId:
       )
       .returning(),
     db
-      .select()
+      .select({ user: users, hasFactor: hasFactorSql })
       .from(users)
       .where(sql`${users.id} = (select ${oauthRefreshTokens.userId} from ${oauthRefreshTokens} where ${oauthRefreshTokens.tokenHash} = ${tokenHash})`)
       .limit(1),
   ]);
-  if (row) return { kind: 'rotated', token: row, user: user ?? null };
+  if (row) return { kind: 'rotated', token: row, user };
   const [seen] = await db
     .select({ grantId: oauthRefreshTokens.grantId, rotatedAt: oauthRefreshTokens.rotatedAt })
     .from(oauthRefreshTokens)
