@@ -21,9 +21,10 @@ export interface UserFields {
   disabled: boolean;
   /** Import only: a hash from another system (src/users/imported-hashes.ts), replaced at first sign-in. */
   passwordHash: string;
+  mfaRequired: boolean;
 }
 
-const FIELDS = ['email', 'password', 'name', 'given_name', 'family_name', 'username', 'groups', 'roles', 'email_verified', 'disabled'];
+const FIELDS = ['email', 'password', 'name', 'given_name', 'family_name', 'username', 'groups', 'roles', 'email_verified', 'disabled', 'mfa_required'];
 
 /** The one form of an email address that is stored and looked up: trimmed, NFC, lower-cased. */
 export function normaliseEmail(email: string): string {
@@ -59,6 +60,7 @@ function read(body: unknown, creating: boolean, passwordRequired = creating, imp
     emailVerified: fields.boolean('email_verified'),
     disabled: fields.boolean('disabled'),
     passwordHash,
+    mfaRequired: fields.boolean('mfa_required'),
   };
   fields.done();
   return Object.fromEntries(Object.entries(values).filter(([, v]) => v !== undefined));
