@@ -1,48 +1,23 @@
 // The upstream flow: /federation/<slug>/start sends the browser to the provider with a fresh
 // state, nonce and PKCE verifier (sealed in this browser's cookie); /federation/<slug>/callback
-// (GET, or POST for form_post) checks them, redeems the code, finds or creates the user by the
-// source's rules, starts the session and resumes the pending sign-in.
-import { policyFor } from '../mfa/sign-in';
+// (GET, or POST for form_post) checks them and redeems the code; complete.tsx finds or creates the
+// user by the source's rules, starts the session and resumes the pending sign-in. SAML sources
+// start here too; their IdP answers at ./saml/routes.tsx.
 import { Hono } from 'hono';
 import { audit } from '../audit/audit';
-import { database } from '../db/client';
-import { settingsFrom } from '../env';
 import { issuerOf, type AppContext, type AppEnv } from '../http/context';
 import { limitBody, readForm } from '../http/forms';
 import { readFlow } from '../sessions/flows';
-import { readSession, startSession } from '../sessions/sessions';
-import { getUser } from '../users/store';
-import { profileClaims } from '../users/user';
-import { renderTestResult } from '../admin/console/identity-source-parts';
-import { answerUpstreamFailure } from '../oidc/authorize';
-import { claimInvitation } from '../onboarding/invite-sources';
-import { resolveAccount } from './accounts';
 import { newAttempt, takeAttempt, writeAttempt } from './attempt';
 import { clientFor, forceLoginParams } from './client';
-import { refusalMessage } from './linking';
-import { mapProfile } from './mapping';
-import { FederationErrorPage } from './pages';
+import { adoptTestAdmin, completeUpstreamSignIn, errorPage, EXPIRED_FLOW, NO_ATTEMPT, retryUrl, unknownSource, upstreamFailed } from './complete';
 import { presetFor } from './registry';
+import { startSaml } from './saml/start';
 import { loadServedSource } from './store';
 import { UpstreamError } from './types';
 import { SLUG_PATTERN } from './input';
 
 export const federationRoutes = new Hono<AppEnv>();
-
-const EXPIRED_FLOW = 'This sign-in request has expired. Go back to the application and start again.';
-const NO_ATTEMPT =
-  'This sign-in response does not belong to a sign-in started in this browser, or it was already used or has expired. Start the sign-in again.';
-
-function errorPage(c: AppContext, status: 400 | 403 | 404 | 502, title: string, message: string, retry?: string) {
-  return c.html(<FederationErrorPage title={title} message={message} retry={retry} />, status);
-}
-
-function unknownSource(c: AppContext) {
-  return errorPage(c, 404, 'Sign-in option not available', 'This sign-in option does not exist or is turned off. Go back and choose another way to sign in.');
-}
-
-/** Where "Try again" leads: the start of the same sign-in, when there is one to resume. */
-const retryUrl = (slug: string, flow?: string) => `/federation/${encodeURIComponent(slug)}/start${flow ? `?flow=${encodeURIComponent(flow)}` : ''}`;
 
 federationRoutes.get('/federation/:slug/start', async (c) => {
   const slug = c.req.param('slug');
@@ -55,6 +30,8 @@ federationRoutes.get('/federation/:slug/start', async (c) => {
   const prompt = c.req.query('prompt');
   // A directory has no redirect flow: edge-sso's own form, labelled with the source, checks the password.
   if (presetFor(source.type).protocol.kind === 'ldap') return c.redirect(`/login?${new URLSearchParams({ source: slug, ...(flowId ? { flow: flowId } : {}) })}`, 303);
+  // SAML: an AuthnRequest by HTTP-Redirect (or an HTTP-POST form); the IdP answers at the ACS (./saml/routes.tsx).
+  if (presetFor(source.type).protocol.kind === 'saml') return startSaml(c, found, flowId, prompt === 'login');
 
   const attempt = newAttempt(slug, { flow: flowId });
   try {
@@ -87,63 +64,15 @@ async function callback(c: AppContext, params: URLSearchParams) {
   const found = await loadServedSource(c.env, slug);
   if (!found) return unknownSource(c);
   const { source, secrets } = found;
-  const retry = retryUrl(slug, attempt.flow);
-  if (attempt.test_by) {
-    // Test connection: the result is for the admin who started it, in this browser. The sealed
-    // attempt proves that; the session cookie may be missing (a form_post callback is a cross-site
-    // POST, which carries no SameSite=Lax cookie), so the admin is read again from D1.
-    const admin = await getUser(database(c.env.DB), attempt.test_by);
-    if (!admin || admin.disabled || !admin.roles.includes('admin')) {
-      return errorPage(c, 403, 'Admins only', 'Test connection results are shown only to the admin who started the test.');
-    }
-    const session = await readSession(c);
-    c.set('admin', session?.userId === admin.id ? session : { userId: admin.id, profile: profileClaims(admin), roles: admin.roles, amr: [], authTime: 0, expiresAt: 0, idHash: '' });
-  }
+  const denied = await adoptTestAdmin(c, attempt);
+  if (denied) return denied;
 
   let upstream;
   try {
     upstream = await clientFor(source, secrets, issuerOf(c)).finish(params, attempt);
   } catch (error) {
     const failure = error instanceof UpstreamError ? error : new UpstreamError('failed', `Signing in with ${source.name} failed.`, String(error));
-    audit(c, { type: 'login.failure', actor: 'anonymous', target: '', detail: { source: slug, reason: failure.code, upstream: failure.detail, test: attempt.test_by ? true : undefined } });
-    if (attempt.test_by) return renderTestResult(c, source, { error: failure });
-    // An OIDC app's sign-in: the app is told (error, state, iss at its redirect URI).
-    const pending = attempt.flow ? await readFlow(c.env, attempt.flow) : null;
-    const answered = pending ? await answerUpstreamFailure(c, pending.returnTo, failure) : null;
-    if (answered) return answered;
-    const title = failure.code === 'access_denied' ? 'Sign-in cancelled' : `Signing in with ${source.name} did not work`;
-    return errorPage(c, failure.code === 'unreachable' ? 502 : 400, title, failure.message, retry);
+    return upstreamFailed(c, source, attempt, failure);
   }
-  const mapped = mapProfile(upstream, source.claim_map, source.group_map);
-
-  if (attempt.test_by) {
-    audit(c, { type: 'source.test', actor: attempt.test_by, target: slug, detail: { ok: true } });
-    return renderTestResult(c, source, { upstream, mapped });
-  }
-
-  // An invitation accepted with this source links the upstream account first (src/onboarding/).
-  await claimInvitation(c, slug, upstream.subject, mapped.email);
-  const outcome = await resolveAccount(c.env, source, upstream, mapped);
-  if (!outcome.ok) {
-    audit(c, { type: 'login.failure', actor: 'anonymous', target: mapped.email, detail: { source: slug, reason: outcome.reason, subject: upstream.subject } });
-    return errorPage(c, 403, 'You cannot sign in this way', refusalMessage(outcome.reason, source.name));
-  }
-  const { user } = outcome;
-  // A required MFA policy holds here too: unless the upstream reports `mfa`, a step-up follows (src/mfa/).
-  const mfaRequired = (await policyFor(c, database(c.env.DB), attempt.flow ? await readFlow(c.env, attempt.flow) : null)) === 'required';
-  const session = await startSession(
-    c,
-    { userId: user.id, amr: upstream.amr ?? ['fed'], ...(mfaRequired ? { mfaRequired } : {}), source: slug, profile: profileClaims(user), roles: user.roles },
-    settingsFrom(c.env).sessionTtlSeconds,
-  );
-  if (!session) {
-    // The account was disabled or deleted while the upstream sign-in was checked.
-    audit(c, { type: 'login.failure', actor: 'anonymous', target: user.email, detail: { source: slug, reason: 'account changed' } });
-    return errorPage(c, 403, 'You cannot sign in this way', refusalMessage('disabled', source.name));
-  }
-  const flow = attempt.flow ? await readFlow(c.env, attempt.flow) : null;
-  audit(c, { type: 'login.success', actor: user.id, target: user.email, detail: { source: slug, client_id: flow?.clientId, account: outcome.decision } });
-  if (!flow || !attempt.flow) return c.redirect('/login', 303);
-  if (flow.targetOrigin) c.set('formActionOrigins', [flow.targetOrigin]);
-  return c.redirect(flow.returnTo, 303);
+  return completeUpstreamSignIn(c, source, attempt, upstream);
 }
