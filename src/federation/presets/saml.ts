@@ -13,7 +13,8 @@ export const SAML_FIELDS: PresetField[] = [
     required: false,
     kind: 'url',
     max: 2000,
-    validate: validateUrl,
+    // Empty when the XML is pasted instead (the console sends every field).
+    validate: (value) => (value === '' ? null : validateUrl(value)),
   },
   { name: 'metadata_xml', label: 'IdP metadata XML', help: 'Only when there is no metadata URL: the EntityDescriptor XML.', required: false, kind: 'multiline', max: 500_000 },
   {
