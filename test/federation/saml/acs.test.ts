@@ -2,6 +2,7 @@
 // a sign-in started in a "browser" (the attempt cookie), responses from a test IdP posted back.
 // The hostile corpus: each response is refused with a 400 page and no session.
 import { beforeAll, describe, expect, it } from 'vitest';
+import { base64Encode, certificateDer, spkiOfCertificate } from '../../../src/lib/xml';
 import { Browser, admin, auditUntil, call, ORIGIN, unique } from '../../helpers';
 import { IDP_ENTITY, assertionXml, b64, idpMetadata, responseXml, signById, testKey, type AssertionParts, type TestKey } from './idp';
 
@@ -152,6 +153,51 @@ describe('SAML sign-in at the ACS', () => {
     });
     const raced = await Promise.all(copies.map((b) => post(b, xml2, again.relayState)));
     expect(raced.map((r) => r.status).sort()).toEqual([303, 400, 400]);
+  });
+});
+
+describe('encrypted assertions', () => {
+  /** Encrypts `xml` for the SP certificate as an IdP does: AES-256-GCM content, RSA-OAEP (mgf1p) key transport. */
+  async function encryptFor(certificate: string, xml: string): Promise<string> {
+    const spki = spkiOfCertificate(certificateDer(certificate));
+    const rsa = await crypto.subtle.importKey('spki', spki, { name: 'RSA-OAEP', hash: 'SHA-1' }, false, ['encrypt']);
+    const raw = crypto.getRandomValues(new Uint8Array(32));
+    const aes = await crypto.subtle.importKey('raw', raw, 'AES-GCM', false, ['encrypt']);
+    const iv = crypto.getRandomValues(new Uint8Array(12));
+    const body = new Uint8Array(await crypto.subtle.encrypt({ name: 'AES-GCM', iv }, aes, new TextEncoder().encode(xml)));
+    const wrapped = new Uint8Array(await crypto.subtle.encrypt({ name: 'RSA-OAEP' }, rsa, raw));
+    return (
+      `<saml:EncryptedAssertion><xenc:EncryptedData xmlns:xenc="http://www.w3.org/2001/04/xmlenc#" Type="http://www.w3.org/2001/04/xmlenc#Element">` +
+      `<xenc:EncryptionMethod Algorithm="http://www.w3.org/2009/xmlenc11#aes256-gcm"/>` +
+      `<ds:KeyInfo xmlns:ds="http://www.w3.org/2000/09/xmldsig#"><xenc:EncryptedKey><xenc:EncryptionMethod Algorithm="http://www.w3.org/2001/04/xmlenc#rsa-oaep-mgf1p"/>` +
+      `<xenc:CipherData><xenc:CipherValue>${base64Encode(wrapped)}</xenc:CipherValue></xenc:CipherData></xenc:EncryptedKey></ds:KeyInfo>` +
+      `<xenc:CipherData><xenc:CipherValue>${base64Encode(new Uint8Array([...iv, ...body]))}</xenc:CipherValue></xenc:CipherData></xenc:EncryptedData></saml:EncryptedAssertion>`
+    );
+  }
+
+  it('decrypts an EncryptedAssertion with the SP key of the source, and still requires its signature', async () => {
+    const source = (await (await admin('GET', `/identity-sources/${slug}`)).json()) as { sp_certificate: string };
+    const signedEncrypted = async (requestId: string, sign: boolean) => {
+      const id = `_a${crypto.randomUUID()}`;
+      const assertion = assertionXml(parts(requestId, { id, nameId: unique('enc') }));
+      const inner = sign ? await signById(assertion, id, idp) : assertion;
+      return responseXml({ destination: acs, inResponseTo: requestId, body: await encryptFor(source.sp_certificate, inner.replace(/^<\?xml[^>]*>/, '')) });
+    };
+    const ok = await start();
+    const res = await post(ok.browser, await signedEncrypted(ok.requestId, true), ok.relayState);
+    expect(res.status, await res.clone().text()).toBe(303);
+    expect(ok.browser.cookies.has(SESSION)).toBe(true);
+
+    const unsigned = await start();
+    const refused = await post(unsigned.browser, await signedEncrypted(unsigned.requestId, false), unsigned.relayState);
+    expect(refused.status).toBe(400);
+    expect(unsigned.browser.cookies.has(SESSION)).toBe(false);
+
+    const otherKey = await start();
+    const attackerCert = attacker.certificate; // encrypted for a key the SP does not hold
+    const id = `_a${crypto.randomUUID()}`;
+    const foreign = responseXml({ destination: acs, inResponseTo: otherKey.requestId, body: await encryptFor(attackerCert, await signById(assertionXml(parts(otherKey.requestId, { id })), id, idp)) });
+    expect((await post(otherKey.browser, foreign, otherKey.relayState)).status).toBe(400);
   });
 });
 
