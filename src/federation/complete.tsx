@@ -1,7 +1,7 @@
-// The end every upstream sign-in shares (OIDC and OAuth2 callbacks, the SAML ACS): map the
-// profile, find or create the user by the source's rules, start the session (MFA after the
+// The end of a SAML sign-in at the ACS (the same steps as the OIDC/OAuth2 callback in
+// routes.tsx, which main reshaped while this was written; folding that callback onto these
+// functions is a follow-up): map the profile, find or create the user by the source's rules, start the session (MFA after the
 // upstream sign-in when required), audit, and resume the pending sign-in; or show the failure.
-import { renderTestResult } from '../admin/console/identity-source-parts';
 import { audit } from '../audit/audit';
 import { database } from '../db/client';
 import { settingsFrom } from '../env';
@@ -10,13 +10,14 @@ import { policyFor } from '../mfa/sign-in';
 import { answerUpstreamFailure } from '../oidc/authorize';
 import { claimInvitation } from '../onboarding/invite-sources';
 import { readFlow } from '../sessions/flows';
-import { readSession, startSession } from '../sessions/sessions';
+import { startSessionAndNotifyApps } from '../logout/backchannel';
 import { getUser } from '../users/store';
-import { profileClaims } from '../users/user';
+import { profileClaims, type User } from '../users/user';
 import { resolveAccount } from './accounts';
 import { refusalMessage } from './linking';
 import { mapProfile } from './mapping';
 import { FederationErrorPage } from './pages';
+import type { TestResultPage } from './test-result';
 import type { IdentitySource, UpstreamError, UpstreamProfile } from './types';
 
 export const EXPIRED_FLOW = 'This sign-in request has expired. Go back to the application and start again.';
@@ -43,23 +44,25 @@ export const retryUrl = (slug: string, flow?: string) => `/federation/${encodeUR
 /**
  * Test connection: the result is for the admin who started it, in this browser. The sealed
  * attempt proves that; the session cookie may be missing (a cross-site POST carries no
- * SameSite=Lax cookie), so the admin is read again from D1. Returns a 403 page when refused.
+ * SameSite=Lax cookie), so the admin is read again from D1.
  */
-export async function adoptTestAdmin(c: AppContext, attempt: UpstreamContext): Promise<Response | null> {
+export async function testerOf(c: AppContext, attempt: UpstreamContext): Promise<User | Response | null> {
   if (!attempt.test_by) return null;
   const admin = await getUser(database(c.env.DB), attempt.test_by);
   if (!admin || admin.disabled || !admin.roles.includes('admin')) {
     return errorPage(c, 403, 'Admins only', 'Test connection results are shown only to the admin who started the test.');
   }
-  const session = await readSession(c);
-  c.set('admin', session?.userId === admin.id ? session : { userId: admin.id, profile: profileClaims(admin), roles: admin.roles, amr: [], authTime: 0, expiresAt: 0, idHash: '' });
-  return null;
+  return admin;
 }
 
 /** A refused upstream step: audited, then the app is told (OIDC) or the user sees why. */
-export async function upstreamFailed(c: AppContext, source: IdentitySource, attempt: UpstreamContext, failure: UpstreamError): Promise<Response> {
-  audit(c, { type: 'login.failure', actor: 'anonymous', target: '', detail: { source: source.slug, reason: failure.code, upstream: failure.detail, test: attempt.test_by ? true : undefined } });
-  if (attempt.test_by) return renderTestResult(c, source, { error: failure });
+export async function upstreamFailed(c: AppContext, source: IdentitySource, attempt: UpstreamContext, failure: UpstreamError, tester: User | null, testResultPage: TestResultPage): Promise<Response> {
+  if (tester) {
+    // An admin's test, not a sign-in: audited as the admin's source.test.
+    audit(c, { type: 'source.test', actor: tester.id, target: source.slug, detail: { ok: false, reason: failure.code, upstream: failure.detail } });
+    return testResultPage(c, tester, source, { error: failure });
+  }
+  audit(c, { type: 'login.failure', actor: 'anonymous', target: '', detail: { source: source.slug, reason: failure.code, upstream: failure.detail } });
   // An OIDC app's sign-in: the app is told (error, state, iss at its redirect URI).
   const pending = attempt.flow ? await readFlow(c.env, attempt.flow) : null;
   const answered = pending ? await answerUpstreamFailure(c, pending.returnTo, failure) : null;
@@ -68,13 +71,20 @@ export async function upstreamFailed(c: AppContext, source: IdentitySource, atte
   return errorPage(c, failure.code === 'unreachable' ? 502 : 400, title, failure.message, retryUrl(source.slug, attempt.flow));
 }
 
-export async function completeUpstreamSignIn(c: AppContext, source: IdentitySource, attempt: UpstreamContext, upstream: UpstreamProfile): Promise<Response> {
+export async function completeUpstreamSignIn(
+  c: AppContext,
+  source: IdentitySource,
+  attempt: UpstreamContext,
+  upstream: UpstreamProfile,
+  tester: User | null,
+  testResultPage: TestResultPage,
+): Promise<Response> {
   const slug = source.slug;
   const mapped = mapProfile(upstream, source.claim_map, source.group_map);
 
-  if (attempt.test_by) {
-    audit(c, { type: 'source.test', actor: attempt.test_by, target: slug, detail: { ok: true } });
-    return renderTestResult(c, source, { upstream, mapped });
+  if (tester) {
+    audit(c, { type: 'source.test', actor: tester.id, target: slug, detail: { ok: true } });
+    return testResultPage(c, tester, source, { upstream, mapped });
   }
 
   // An invitation accepted with this source links the upstream account first (src/onboarding/).
@@ -87,7 +97,7 @@ export async function completeUpstreamSignIn(c: AppContext, source: IdentitySour
   const { user } = outcome;
   // A required MFA policy holds here too: unless the upstream reports `mfa`, a step-up follows (src/mfa/).
   const mfaRequired = (await policyFor(c, database(c.env.DB), attempt.flow ? await readFlow(c.env, attempt.flow) : null)) === 'required';
-  const session = await startSession(
+  const session = await startSessionAndNotifyApps(
     c,
     { userId: user.id, amr: upstream.amr ?? ['fed'], ...(mfaRequired ? { mfaRequired } : {}), source: slug, profile: profileClaims(user), roles: user.roles },
     settingsFrom(c.env).sessionTtlSeconds,

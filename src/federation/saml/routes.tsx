@@ -11,8 +11,9 @@ import { issuerOf, type AppContext, type AppEnv } from '../../http/context';
 import { limitBody, readForm } from '../../http/forms';
 import { nowSeconds } from '../../lib/time';
 import { takeAttempt, type Attempt } from '../attempt';
-import { adoptTestAdmin, completeUpstreamSignIn, errorPage, NO_ATTEMPT, unknownSource, upstreamFailed } from '../complete';
-import { SLUG_PATTERN } from '../input';
+import { completeUpstreamSignIn, errorPage, NO_ATTEMPT, testerOf, unknownSource, upstreamFailed } from '../complete';
+import type { TestResultPage } from '../test-result';
+import { SLUG_PATTERN } from '../../lib/slug';
 import { presetFor } from '../registry';
 import { loadServedSource, type SourceWithSecrets } from '../store';
 import { UpstreamError } from '../types';
@@ -24,7 +25,13 @@ import { SamlRefusal, validateResponse } from './response';
 import { acsUrl, SP_CERT_CONFIG, SP_KEY_SECRET, spEntityId, spKeyBytes } from './sp';
 import { requestIdOf } from './start';
 
-export const samlRoutes = new Hono<AppEnv>();
+/** The routes; `testResultPage` shows an admin's Test connection outcome (the console's page). */
+export function samlRoutes(testResultPage: TestResultPage): Hono<AppEnv> {
+  const routes = new Hono<AppEnv>();
+  routes.get('/federation/:slug/saml/metadata', metadata);
+  routes.post('/federation/:slug/saml/acs', limitBody(MAX_BODY), (c) => acs(c, testResultPage));
+  return routes;
+}
 
 /** Posted SAMLResponse size cap (base64 of a response with an encrypted assertion and groups). */
 const MAX_BODY = 512 * 1024;
@@ -35,7 +42,7 @@ async function samlSource(c: AppContext): Promise<SourceWithSecrets | null> {
   return found && presetFor(found.source.type).protocol.kind === 'saml' ? found : null;
 }
 
-samlRoutes.get('/federation/:slug/saml/metadata', async (c) => {
+async function metadata(c: AppContext) {
   const found = await samlSource(c);
   if (!found) return unknownSource(c);
   const issuer = issuerOf(c);
@@ -45,11 +52,11 @@ samlRoutes.get('/federation/:slug/saml/metadata', async (c) => {
     encryptionCertificate: String(found.source.config[SP_CERT_CONFIG] ?? ''),
   });
   return c.body(xml, 200, { 'content-type': 'application/samlmetadata+xml; charset=utf-8', 'cache-control': 'public, max-age=300' });
-});
+}
 
 const INVALID = (name: string) => `The answer from ${name} could not be accepted. Start the sign-in again; if it keeps failing, tell your administrator.`;
 
-samlRoutes.post('/federation/:slug/saml/acs', limitBody(MAX_BODY), async (c) => {
+async function acs(c: AppContext, testResultPage: TestResultPage) {
   const found = await samlSource(c);
   if (!found) return unknownSource(c);
   const { source, secrets } = found;
@@ -67,8 +74,8 @@ samlRoutes.post('/federation/:slug/saml/acs', limitBody(MAX_BODY), async (c) => 
     return errorPage(c, 400, 'Sign-in could not be completed', NO_ATTEMPT);
   }
   const context = attempt ?? {};
-  const denied = await adoptTestAdmin(c, context);
-  if (denied) return denied;
+  const tester = await testerOf(c, context);
+  if (tester instanceof Response) return tester;
 
   const idp = idpOf(source.config);
   const issuer = issuerOf(c);
@@ -95,13 +102,13 @@ samlRoutes.post('/federation/:slug/saml/acs', limitBody(MAX_BODY), async (c) => 
     if (!(await consumeAssertionId(database(c.env.DB), source.slug, assertion.assertionId, assertion.expiresAt))) {
       throw new SamlRefusal('assertion already used (replay)');
     }
-    return completeUpstreamSignIn(c, source, context, profileFromAssertion(assertion, presetFor(source.type)));
+    return completeUpstreamSignIn(c, source, context, profileFromAssertion(assertion, presetFor(source.type)), tester, testResultPage);
   } catch (error) {
     if (!(error instanceof SamlRefusal)) throw error;
     const denied = error.status && /AuthnFailed|RequestDenied|NoPassive|NoAvailableIDP/.test(error.status);
     const failure = denied
       ? new UpstreamError('access_denied', `${source.name} did not sign you in.`, error.reason)
       : new UpstreamError('invalid_response', INVALID(source.name), error.reason);
-    return upstreamFailed(c, source, context, failure);
+    return upstreamFailed(c, source, context, failure, tester, testResultPage);
   }
-});
+}

@@ -1,8 +1,8 @@
 // What the IdP's admin needs from edge-sso for a SAML source: the SP metadata URL (to import),
 // or the entity ID and ACS URL (to type in), and what edge-sso read from the IdP's metadata.
-import { acsUrl, spEntityId, spMetadataUrl } from '../../federation/saml/sp';
-import type { IdentitySource } from '../../federation/types';
-import { Copyable } from '../../ui/components';
+import { acsUrl, spEntityId, spMetadataUrl } from '../../../federation/saml/sp';
+import type { IdentitySource } from '../../../federation/types';
+import { Copyable } from '../../../ui/components';
 
 export function SamlServiceProviderDetails(props: { issuer: string; source: IdentitySource }) {
   const { issuer, source } = props;
