@@ -13,6 +13,7 @@ import { pruneRateLimits } from '../onboarding/rate-limit';
 import { pruneExpiredSessionIndex } from '../sessions/sessions';
 import { refreshSamlMetadata } from '../federation/saml/refresh';
 import { pruneSeenAssertions } from '../federation/saml/replay';
+import { pruneUnusedSourceGroups } from '../users/groups';
 
 export interface Pruner {
   /** Names the pruner in the run's log line and summary. */
@@ -35,4 +36,5 @@ export const pruners: Pruner[] = [
   { name: 'saml_assertions_seen', prune: (env, now) => pruneSeenAssertions(database(env.DB), now) },
   // Not a pruner but the same daily round: refetch SAML IdP metadata (counts the sources refreshed).
   { name: 'saml_metadata_refresh', prune: (env, now) => refreshSamlMetadata(env, now) },
+  { name: 'groups_unused_source', prune: (env, now) => pruneUnusedSourceGroups(database(env.DB), now) },
 ];
