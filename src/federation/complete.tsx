@@ -6,7 +6,7 @@ import { audit } from '../audit/audit';
 import { database } from '../db/client';
 import { settingsFrom } from '../env';
 import type { AppContext } from '../http/context';
-import { policyFor } from '../mfa/sign-in';
+import { sessionFacts, userWithFactor } from '../mfa/factors';
 import { answerUpstreamFailure } from '../oidc/authorize';
 import { claimInvitation } from '../onboarding/invite-sources';
 import { readFlow } from '../sessions/flows';
@@ -95,11 +95,11 @@ export async function completeUpstreamSignIn(
     return errorPage(c, 403, 'You cannot sign in this way', refusalMessage(outcome.reason, source.name));
   }
   const { user } = outcome;
-  // A required MFA policy holds here too: unless the upstream reports `mfa`, a step-up follows (src/mfa/).
-  const mfaRequired = (await policyFor(c, database(c.env.DB), attempt.flow ? await readFlow(c.env, attempt.flow) : null)) === 'required';
+  // The session records whether the user has a second factor; each app's policy decides at each request (src/mfa/).
+  const hasFactor = (await userWithFactor(database(c.env.DB), user.id))?.hasFactor ?? false;
   const session = await startSessionAndNotifyApps(
     c,
-    { userId: user.id, amr: upstream.amr ?? ['fed'], ...(mfaRequired ? { mfaRequired } : {}), source: slug, profile: profileClaims(user), roles: user.roles },
+    { userId: user.id, amr: upstream.amr ?? ['fed'], ...sessionFacts(user, hasFactor), source: slug, profile: profileClaims(user), roles: user.roles },
     settingsFrom(c.env).sessionTtlSeconds,
   );
   if (!session) {
