@@ -11,6 +11,8 @@ import { identitySourcePages } from './identity-sources/pages';
 import { keyPages } from './keys';
 import { onboardingPages } from './onboarding';
 import { protectionPages } from './protection';
+import { groupPages } from './groups';
+import { provisioningPages } from './provisioning';
 import { userPages } from './users/routes';
 import { securityPages, userFactorPages } from './mfa';
 
@@ -23,6 +25,8 @@ adminConsole.get('/', (c) => c.redirect('/admin/apps', 303));
 adminConsole.route('/apps', appPages);
 adminConsole.route('/users', userFactorPages);
 adminConsole.route('/users', userPages);
+adminConsole.route('/groups', groupPages);
+adminConsole.route('/provisioning', provisioningPages);
 adminConsole.route('/security', securityPages);
 adminConsole.route('/onboarding', onboardingPages);
 adminConsole.route('/identity-sources', identitySourcePages);
