@@ -5,6 +5,7 @@ import { adminApi } from './admin/api/index';
 import { adminConsole } from './admin/console/routes';
 import { testResultAtCallback } from './admin/console/identity-sources/parts';
 import { brandingRoutes } from './branding/routes';
+import { withDevLatency } from './db/dev-latency';
 import type { Bindings } from './env';
 import type { AppEnv } from './http/context';
 import { notFound, onError } from './http/errors';
@@ -47,4 +48,6 @@ app.route('/api/admin', adminApi);
 app.route('/admin', adminConsole);
 
 // fetch serves every route; scheduled is the Cron Trigger that prunes expired rows (src/maintenance/).
-export default { fetch: app.fetch, scheduled } satisfies ExportedHandler<Bindings>;
+// (DEV_D1_LATENCY_MS, local benchmarks only: src/db/dev-latency.ts.)
+const fetch = (request: Request, env: Bindings, ctx: ExecutionContext) => withDevLatency(env, request, (bindings) => app.fetch(request, bindings, ctx));
+export default { fetch, scheduled } satisfies ExportedHandler<Bindings>;
