@@ -17,6 +17,8 @@ import { pruneDailyCounts } from '../stats/stats';
 
 /** Values re-sealed per daily run after a KEK rotation: bounded, so the run stays within a Worker's limits. */
 export const REENCRYPT_BATCH = 500;
+import { refreshSamlMetadata } from '../federation/saml/refresh';
+import { pruneSeenAssertions } from '../federation/saml/replay';
 import { pruneUnusedSourceGroups } from '../users/groups';
 
 export interface Pruner {
@@ -40,5 +42,8 @@ export const pruners: Pruner[] = [
   { name: 'onboarding_rate_limits', prune: (env, now) => pruneRateLimits(database(env.DB), now) },
   // Not a pruner: after a KEY_ENCRYPTION_KEY rotation, re-seals a bounded batch of values still under the previous key.
   { name: 'reencrypt', prune: async (env) => (await reencryptStoredValues(database(env.DB), keyring(env), REENCRYPT_BATCH)).reencrypted },
+  { name: 'saml_assertions_seen', prune: (env, now) => pruneSeenAssertions(database(env.DB), now) },
+  // Not a pruner but the same daily round: refetch SAML IdP metadata (counts the sources refreshed).
+  { name: 'saml_metadata_refresh', prune: (env, now) => refreshSamlMetadata(env, now) },
   { name: 'groups_unused_source', prune: (env, now) => pruneUnusedSourceGroups(database(env.DB), now) },
 ];
