@@ -16,6 +16,7 @@ import { scheduled } from './maintenance/scheduled';
 import { oidcRoutes } from './oidc/routes';
 import { onboardingRoutes } from './onboarding/routes';
 import { ssoRoutes } from './sso/routes';
+import { samlRoutes } from './saml/routes';
 import { tokenRoutes } from './tokens/routes';
 import { uiRoutes } from './ui/routes';
 
@@ -37,6 +38,7 @@ app.route('/', accountRoutes);
 app.route('/', brandingRoutes);
 app.route('/', federationRoutes);
 app.route('/', oidcRoutes);
+app.route('/', samlRoutes);
 app.route('/', onboardingRoutes);
 app.route('/api/admin', adminApi);
 app.route('/admin', adminConsole);

@@ -14,9 +14,12 @@ import type { AppFields, NewAppInput } from './input';
 import { forgetApp } from './cache';
 import { ensureSigningKeys } from '../tokens/keys';
 import { resolveAccessUsers } from '../access/input';
+import { insertSamlSettings, samlSettingsOf, updateSamlSettings } from './saml';
 
 const unknownSource = (slug: string | null | undefined) =>
   new ValidationError({ identity_source: `names no identity source ("${slug}"); add it under Identity sources first, or leave it empty` });
+
+const duplicateEntity = (entityId: string) => new ConflictError('saml.entity_id', `Another SAML app already has the entity ID "${entityId}".`);
 
 const secretPurpose = (clientId: string) => `app-secret:${clientId}`;
 
@@ -45,9 +48,13 @@ async function withRedirects(db: Database, rows: AppRow[]): Promise<App[]> {
       ),
     )
   ).flat();
+  const saml = await samlSettingsOf(db, rows.filter((r) => r.protocol === 'saml').map((r) => r.clientId));
   return rows.map((row) => {
     const mine = uris.filter((u) => u.clientId === row.clientId);
+    const settings = saml.get(row.clientId);
     return {
+      protocol: row.protocol,
+      ...(settings ? { saml: settings } : {}),
       clientId: row.clientId,
       name: row.name,
       description: row.description,
@@ -112,6 +119,7 @@ export async function createApp(db: Database, kek: string, input: NewAppInput): 
     backchannelLogoutUri: input.backchannelLogoutUri ?? null,
     access: input.access ? await resolveAccessUsers(db, input.access) : null,
     mfa: input.mfa ?? 'optional',
+    protocol: input.saml ? 'saml' : 'oidc',
     secretEncrypted: await seal(kek, secret, secretPurpose(clientId)),
     createdAt: now,
     updatedAt: now,
@@ -119,8 +127,13 @@ export async function createApp(db: Database, kek: string, input: NewAppInput): 
   const uris = [...redirectRows(clientId, 'login', input.redirectUrls), ...redirectRows(clientId, 'logout', input.logoutUrls ?? [])];
   try {
     // One batch is one transaction: an app is never left without its redirect URLs.
-    await db.batch([db.insert(apps).values(row), ...slices(uris, 4).map((slice) => db.insert(appRedirectUris).values(slice))]);
+    await db.batch([
+      db.insert(apps).values(row),
+      ...slices(uris, 4).map((slice) => db.insert(appRedirectUris).values(slice)),
+      ...(input.saml ? [insertSamlSettings(db, clientId, input.saml)] : []),
+    ]);
   } catch (error) {
+    if (isUniqueViolation(error) && input.saml && /saml_apps/.test(String(error))) throw duplicateEntity(input.saml.entityId);
     if (isUniqueViolation(error)) throw new ConflictError('client_id', `client_id "${clientId}" is already in use.`);
     if (isForeignKeyViolation(error)) throw unknownSource(input.identitySource);
     throw error;
@@ -131,7 +144,7 @@ export async function createApp(db: Database, kek: string, input: NewAppInput): 
 }
 
 export async function updateApp(db: Database, clientId: string, changes: Partial<AppFields>): Promise<App> {
-  const { redirectUrls, logoutUrls, access, ...columns } = changes;
+  const { redirectUrls, logoutUrls, access, saml, ...columns } = changes;
   const accessColumn = access === undefined ? {} : { access: await resolveAccessUsers(db, access) };
   const updated = await db
     .update(apps)
@@ -146,8 +159,16 @@ export async function updateApp(db: Database, clientId: string, changes: Partial
     db.delete(appRedirectUris).where(and(eq(appRedirectUris.clientId, clientId), eq(appRedirectUris.kind, kind))),
     ...slices(redirectRows(clientId, kind, urls), 4).map((slice) => db.insert(appRedirectUris).values(slice)),
   ];
-  const [first, ...others] = [...(redirectUrls ? replace('login', redirectUrls) : []), ...(logoutUrls ? replace('logout', logoutUrls) : [])];
-  if (first) await db.batch([first, ...others]);
+  const [first, ...others] = [
+    ...(redirectUrls ? replace('login', redirectUrls) : []),
+    ...(logoutUrls ? replace('logout', logoutUrls) : []),
+    ...(saml ? [updateSamlSettings(db, clientId, saml)] : []),
+  ];
+  if (first) {
+    await db.batch([first, ...others]).catch((error: unknown) => {
+      throw saml?.entityId && isUniqueViolation(error) ? duplicateEntity(saml.entityId) : error;
+    });
+  }
   forgetApp(clientId);
   return requireApp(db, clientId);
 }

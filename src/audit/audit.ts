@@ -55,7 +55,9 @@ export type AuditType =
   | 'password.reset.request'
   | 'password.reset'
   | 'email.change.request'
-  | 'email.change';
+  | 'email.change'
+  | 'saml.assertion'
+  | 'saml.refused';
 
 export const AUDIT_TYPES: readonly AuditType[] = [
   'login.success', 'login.failure', 'login.locked', 'login.lockout', 'lockout.unlock', 'logout', 'logout.backchannel', 'logout.backchannel.failure',
@@ -67,6 +69,7 @@ export const AUDIT_TYPES: readonly AuditType[] = [
   'mfa.failure', 'mfa.enrol', 'mfa.remove', 'mfa.reset', 'mfa.settings', 'account.password', 'account.session.end',
   'user.invite', 'invite.accept', 'signup.request', 'signup.verify', 'signup.approve', 'signup.reject', 'signup.settings',
   'password.reset.request', 'password.reset', 'email.change.request', 'email.change',
+  'saml.assertion', 'saml.refused',
 ];
 
 export interface AuditEvent {

@@ -18,9 +18,11 @@ export async function stepUp(
   responseMode: ResponseMode,
   clientId: string,
   extra: Record<string, string> = {},
+  /** The request to come back to (a path here); the current one by default. */
+  returnTo?: string,
 ): Promise<Response> {
   if (prompt === 'none') return deliver(c, responseMode, target, { error: 'interaction_required', state, ...extra });
   const here = new URL(c.req.url);
-  const flow = await createFlow(c.env, { returnTo: here.pathname + here.search, clientId, targetOrigin: new URL(target).origin });
+  const flow = await createFlow(c.env, { returnTo: returnTo ?? here.pathname + here.search, clientId, targetOrigin: new URL(target).origin });
   return c.redirect(secondFactorUrl(flow), 303);
 }
