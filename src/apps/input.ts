@@ -13,7 +13,7 @@ import type { SamlSettingsInput } from './saml';
 
 export const CLIENT_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{2,63}$/;
 /** Paths of the console's application pages that a client ID would shadow. */
-const RESERVED_CLIENT_IDS = new Set(['new']);
+const RESERVED_CLIENT_IDS = new Set(['new', 'new-saml']);
 const MAX_REDIRECT_URLS = 20;
 
 export interface AppFields {

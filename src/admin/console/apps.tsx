@@ -28,6 +28,7 @@ import { actorOf, formText, type ConsoleContext, type ConsoleEnv } from './conte
 import { addSecretRoutes, SecretDetails } from './app-secrets';
 import { withResolvedAccess } from '../../access/input';
 import { AccessFields, AccessSummary, accessFormValues, accessInput, ACCESS_FORM_FIELDS } from './app-access';
+import { NEW_SAML_APP_PATH } from './app-saml';
 import { authlibSnippet, discoveryUrl, flaskSnippet, nodeSnippet, openidClientSnippet } from './snippets';
 
 export const appPages = new Hono<ConsoleEnv>();
@@ -205,8 +206,8 @@ appPages.get('/', async (c) => {
                   <td>
                     <code>{app.clientId}</code>
                   </td>
-                  <td class="optional">{app.signingAlg}</td>
-                  <td class="optional">{app.responseMode}</td>
+                  <td class="optional">{app.protocol === 'saml' ? 'SAML' : app.signingAlg}</td>
+                  <td class="optional">{app.protocol === 'saml' ? 'HTTP-POST' : app.responseMode}</td>
                 </tr>
               ))}
             </tbody>
@@ -220,6 +221,9 @@ appPages.get('/', async (c) => {
 appPages.get('/new', (c) =>
   c.html(
     <ConsolePage c={c} title="Add application">
+      <p>
+        A SAML service provider? <a href={NEW_SAML_APP_PATH}>Add a SAML app</a> instead (paste its metadata).
+      </p>
       <AppForm c={c} action="/admin/apps/new" values={{}} errors={{}} creating />
     </ConsolePage>,
   ),

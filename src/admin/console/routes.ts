@@ -2,6 +2,7 @@
 import { Hono } from 'hono';
 import { limitBody } from '../../http/forms';
 import { appPages } from './apps';
+import { samlAppPages } from './app-saml';
 import { auditPages } from './audit';
 import { requireAdminSession } from './auth';
 import { brandingPages } from './branding';
@@ -20,6 +21,7 @@ export const adminConsole = new Hono<ConsoleEnv>();
 adminConsole.use('*', limitBody(1536 * 1024));
 adminConsole.use('*', requireAdminSession);
 adminConsole.get('/', (c) => c.redirect('/admin/apps', 303));
+adminConsole.route('/apps', samlAppPages);
 adminConsole.route('/apps', appPages);
 adminConsole.route('/users', userFactorPages);
 adminConsole.route('/users', userPages);
