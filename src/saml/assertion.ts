@@ -71,7 +71,7 @@ export function buildAssertion(input: AssertionInput): string {
   const inResponseTo = input.inResponseTo ? ` InResponseTo="${x(input.inResponseTo)}"` : '';
   const notOnOrAfter = instant(input.now + ASSERTION_TTL_SECONDS);
   return (
-    `<saml:Assertion xmlns:saml="${NS.assertion}" ID="${x(input.id)}" Version="2.0" IssueInstant="${instant(input.now)}">` +
+    `<saml:Assertion xmlns:saml="${NS.saml}" ID="${x(input.id)}" Version="2.0" IssueInstant="${instant(input.now)}">` +
     `<saml:Issuer>${x(input.issuer)}</saml:Issuer>` +
     `<saml:Subject>` +
     `<saml:NameID Format="${NAME_ID_FORMATS[input.nameId.format]}">${x(input.nameId.value)}</saml:NameID>` +
@@ -107,7 +107,7 @@ export function buildResponse(input: ResponseInput): string {
   const sub = input.status.subCode ? `<samlp:StatusCode Value="${input.status.subCode}"/>` : '';
   const message = input.status.message ? `<samlp:StatusMessage>${x(input.status.message)}</samlp:StatusMessage>` : '';
   return (
-    `<samlp:Response xmlns:samlp="${NS.protocol}" xmlns:saml="${NS.assertion}" ID="${x(input.id)}" Version="2.0" IssueInstant="${instant(input.now)}" Destination="${x(input.acsUrl)}"${inResponseTo}>` +
+    `<samlp:Response xmlns:samlp="${NS.samlp}" xmlns:saml="${NS.saml}" ID="${x(input.id)}" Version="2.0" IssueInstant="${instant(input.now)}" Destination="${x(input.acsUrl)}"${inResponseTo}>` +
     `<saml:Issuer>${x(input.issuer)}</saml:Issuer>` +
     `<samlp:Status><samlp:StatusCode Value="${input.status.code}">${sub}</samlp:StatusCode>${message}</samlp:Status>` +
     (input.assertion ?? '') +

@@ -3,7 +3,7 @@
 // registered and whether its signature holds are decided by the caller (./sso.ts).
 import { NAME_ID_FORMATS, type NameIdFormat } from '../apps/saml';
 import { HTTP_POST } from './sp-metadata';
-import { attr, NS, onlyChild, parseXml, textOf, XmlRefused, type XmlElement } from './xml';
+import { attr, NS, onlyChild, parseRoot, reading, textOf, type XmlElement } from './xml';
 import { MAX_MESSAGE_BYTES } from './bindings';
 
 /** How far an IssueInstant may be from our clock: SPs' clocks drift, but a request is used at once. */
@@ -31,7 +31,7 @@ export type ParsedRequest = { ok: true; request: AuthnRequest } | { ok: false; r
 const bool = (value: string | undefined) => value === 'true' || value === '1';
 
 function parse(root: XmlElement, now: number): ParsedRequest {
-  if (root.namespaceURI !== NS.protocol || root.localName !== 'AuthnRequest') return { ok: false, reason: 'The SAML message is not an AuthnRequest.' };
+  if (root.namespaceURI !== NS.samlp || root.localName !== 'AuthnRequest') return { ok: false, reason: 'The SAML message is not an AuthnRequest.' };
   if (attr(root, 'Version') !== '2.0') return { ok: false, reason: 'The AuthnRequest is not SAML 2.0 (Version="2.0").' };
   const id = attr(root, 'ID');
   if (!id || id.length > MAX_ID_LENGTH || !/^[A-Za-z_][\w.-]*$/.test(id)) return { ok: false, reason: 'The AuthnRequest has no valid ID.' };
@@ -40,12 +40,12 @@ function parse(root: XmlElement, now: number): ParsedRequest {
   if (Math.abs(instant / 1000 - now) > ISSUE_INSTANT_SKEW_SECONDS) {
     return { ok: false, reason: 'The AuthnRequest was issued too long ago (or in the future): start the sign-in at the application again, and check its clock.' };
   }
-  const issuerElement = onlyChild(root, NS.assertion, 'Issuer');
-  const issuer = issuerElement ? textOf(issuerElement) : '';
+  const issuerElement = onlyChild(root, NS.saml, 'Issuer');
+  const issuer = issuerElement ? textOf(issuerElement).trim() : '';
   if (!issuer) return { ok: false, reason: 'The AuthnRequest has no Issuer, so it names no application.' };
   const binding = attr(root, 'ProtocolBinding');
   if (binding !== undefined && binding !== HTTP_POST) return { ok: false, reason: 'The AuthnRequest asks for a response binding other than HTTP-POST, the only one edge-sso answers with.' };
-  const policy = onlyChild(root, NS.protocol, 'NameIDPolicy');
+  const policy = onlyChild(root, NS.samlp, 'NameIDPolicy');
   const format = policy ? attr(policy, 'Format') : undefined;
   const nameIdFormat = (Object.keys(NAME_ID_FORMATS) as NameIdFormat[]).find((name) => NAME_ID_FORMATS[name] === format);
   const acsUrl = attr(root, 'AssertionConsumerServiceURL');
@@ -67,10 +67,8 @@ function parse(root: XmlElement, now: number): ParsedRequest {
 
 /** Parses the XML of an AuthnRequest (already decoded from its binding). `now` in Unix seconds. */
 export function parseAuthnRequest(xml: string, now: number): ParsedRequest {
-  try {
-    return parse(parseXml(xml, MAX_MESSAGE_BYTES), now);
-  } catch (error) {
-    if (error instanceof XmlRefused) return { ok: false, reason: `The SAML request is refused: ${error.message}` };
-    throw error;
-  }
+  const parsed = parseRoot(xml, MAX_MESSAGE_BYTES);
+  if (!parsed.ok) return { ok: false, reason: `The SAML request is refused: ${parsed.reason}.` };
+  const read = reading(() => parse(parsed.root, now));
+  return 'refused' in read ? { ok: false, reason: `The SAML request is refused: ${read.refused}.` } : read;
 }

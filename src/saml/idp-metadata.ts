@@ -21,8 +21,8 @@ export function idpMetadata(input: { entityId: string; ssoUrl: string; certifica
     .join('');
   return (
     `<?xml version="1.0" encoding="UTF-8"?>\n` +
-    `<md:EntityDescriptor xmlns:md="${NS.metadata}" xmlns:ds="${NS.dsig}" entityID="${x(input.entityId)}">` +
-    `<md:IDPSSODescriptor WantAuthnRequestsSigned="false" protocolSupportEnumeration="${NS.protocol}">` +
+    `<md:EntityDescriptor xmlns:md="${NS.md}" xmlns:ds="${NS.ds}" entityID="${x(input.entityId)}">` +
+    `<md:IDPSSODescriptor WantAuthnRequestsSigned="false" protocolSupportEnumeration="${NS.samlp}">` +
     keys +
     formats +
     `<md:SingleSignOnService Binding="${HTTP_REDIRECT}" Location="${x(input.ssoUrl)}"/>` +

@@ -9,7 +9,7 @@ import { NAME_ID_FORMAT_NAMES, SAML_ATTRIBUTES, SIGNED_PARTS, type SamlAttribute
 import { ValidationError } from '../lib/errors';
 import { asObject, FieldReader, textProblem, type Input } from '../lib/validation';
 import { parseSpMetadata } from './sp-metadata';
-import { rsaKeyOfCertificate, fromBase64 } from '../tokens/x509';
+import { rsaKeyOfCertificate } from '../tokens/x509';
 
 /** The fields of any app that a SAML app has too; the others (redirect URLs, signing, OIDC) do not apply. */
 const COMMON = ['name', 'description', 'access', 'mfa', 'branding', 'identity_source'];
@@ -53,8 +53,7 @@ function readAttributeNames(fields: FieldReader): SamlAttributeNames | undefined
 /** Checks that each certificate is an RSA certificate (what verifies the SP's signed requests). */
 async function checkCertificates(certificates: string[]): Promise<string | null> {
   for (const [i, cert] of certificates.entries()) {
-    const der = fromBase64(cert);
-    if (!der || !(await rsaKeyOfCertificate(der, 'SHA-256'))) return `signing certificate ${i + 1} is not an RSA X.509 certificate`;
+    if (!(await rsaKeyOfCertificate(cert, 'SHA-256'))) return `signing certificate ${i + 1} is not an RSA X.509 certificate`;
   }
   return null;
 }

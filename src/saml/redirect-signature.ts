@@ -51,8 +51,7 @@ export async function verifyRedirectSignature(rawQuery: string, certificates: re
   const bytes = fromBase64(decodeParam(signature));
   if (!bytes) return { kind: 'invalid', reason: 'The request’s Signature is not base64.' };
   for (const cert of certificates) {
-    const der = fromBase64(cert);
-    const key = der && (await rsaKeyOfCertificate(der, alg));
+    const key = await rsaKeyOfCertificate(cert, alg);
     if (key && (await crypto.subtle.verify('RSASSA-PKCS1-v1_5', key, bytes as Uint8Array<ArrayBuffer>, utf8(signed)))) return { kind: 'valid' };
   }
   return { kind: 'invalid', reason: 'The request’s signature does not verify with the certificates in the service provider’s metadata.' };

@@ -11,7 +11,7 @@ import type { AppContext, AppEnv } from '../http/context';
 import { issuerOf } from '../http/context';
 import { nowSeconds } from '../lib/time';
 import { publishedCertificates } from '../tokens/certificates';
-import { parseAuthnRequest } from './authn-request';
+import { parseAuthnRequest, type AuthnRequest } from './authn-request';
 import { BindingError, decodePost, decodeRedirect, MAX_MESSAGE_BYTES } from './bindings';
 import { idpMetadata, METADATA_CACHE_SECONDS } from './idp-metadata';
 import { invalidSamlRequest, unknownServiceProvider, unregisteredAcs } from './pages';
@@ -68,11 +68,10 @@ samlRoutes.post(SAML_PATHS.sso, limitBody(MAX_MESSAGE_BYTES * 2), async (c) => {
   const request = form.getAll('SAMLRequest');
   const relay = form.getAll('RelayState');
   if (request.length !== 1 || relay.length > 1) return invalidSamlRequest(c, 'A SAML sign-in request carries exactly one SAMLRequest (and at most one RelayState).');
-  let xml = '';
-  const check = (app: { saml: { certificates: string[] } }) => verifyPostSignature(xml, app.saml.certificates);
+  const check = (app: { saml: { certificates: string[] } }, parsed: AuthnRequest) => verifyPostSignature(parsed.element, app.saml.certificates);
   return receive(
     c,
-    () => (xml = decodePost(request[0]!)),
+    () => decodePost(request[0]!),
     relay[0],
     check,
     // A cross-site POST carries no SameSite=Lax session cookie: continue as a top-level GET, which does.

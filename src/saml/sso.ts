@@ -57,7 +57,7 @@ export async function acceptRequest(
   c: AppContext,
   request: AuthnRequest,
   relayState: string | undefined,
-  checkSignature: (app: SamlApp) => Promise<SignatureCheck>,
+  checkSignature: (app: SamlApp, request: AuthnRequest) => Promise<SignatureCheck>,
 ): Promise<{ app: SamlApp; request: SamlRequest } | Response> {
   const app = await loadSamlApp(c.env, request.issuer);
   if (!app) return unknownServiceProvider(c);
@@ -73,7 +73,7 @@ export async function acceptRequest(
   if (!acsUrl) return invalidSamlRequest(c, 'This SAML app has no assertion consumer service URL.', app);
   if (relayState !== undefined && relayState.length > MAX_RELAY_STATE_LENGTH) return invalidSamlRequest(c, `RelayState must be at most ${MAX_RELAY_STATE_LENGTH} characters.`, app);
 
-  const signature = await checkSignature(app);
+  const signature = await checkSignature(app, request);
   if (typeof signature === 'object') return invalidSamlRequest(c, signature.invalid, app);
   if (signature === 'unsigned' && app.saml.requestsSigned) {
     return invalidSamlRequest(c, 'This application’s metadata says its sign-in requests are signed, and this one is not.', app);
@@ -111,7 +111,7 @@ async function postStatus(c: AppContext, app: SamlApp, request: SamlRequest, sub
   const issuer = samlEndpoints(issuerOf(c)).idp_entity_id;
   const id = newSamlId();
   const xml = buildResponse({ id, issuer, acsUrl: request.acsUrl, inResponseTo: request.id, now: nowSeconds(), status: { code: STATUS.responder, subCode, message } });
-  const signed = await signResponse(xml, { response: id }, 'response', await samlSigningKey(c.env));
+  const signed = await signResponse(xml, 'response', await samlSigningKey(c.env));
   audit(c, { type: 'saml.refused', actor: 'anonymous', target: app.clientId, detail: { status: subCode } });
   return post(c, request, signed);
 }
@@ -163,5 +163,5 @@ async function signedAssertionResponse(c: AppContext, app: SamlApp, request: Sam
     attributeNames: app.saml.attributeNames,
   });
   const response = buildResponse({ id: ids.response, issuer, acsUrl: request.acsUrl, inResponseTo: request.id, now, status: { code: STATUS.success }, assertion });
-  return signResponse(response, ids, app.saml.sign, await samlSigningKey(c.env));
+  return signResponse(response, app.saml.sign, await samlSigningKey(c.env));
 }
