@@ -109,7 +109,7 @@ export async function openPrivateKey(kek: string, row: Pick<typeof signingKeys.$
 }
 
 /** Which stored keys are published: next, active, and retiring ones whose tokens may still be live. */
-export const publishedKeys = () =>
+const publishedKeys = () =>
   or(
     inArray(signingKeys.state, ['active', 'next']),
     and(eq(signingKeys.state, 'retiring'), or(isNull(signingKeys.retiredAt), gt(signingKeys.retiredAt, nowSeconds()))),
