@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signInAtLoginPage, testUser } from './oidc-support';
-import { arriveAt, freePort, launchChromium, newPage, PYTHON, ROOT, startLocalWorker, stopAll, waitFor, withDiagnostics, type LocalWorker, type Running } from './support';
+import { arriveAt, freePort, launchChromium, newPage, PYTHON, ROOT, startLocalWorker, stopAll, stopChild, waitFor, withDiagnostics, type LocalWorker, type Running } from './support';
 
 const USER = testUser();
 const EMAIL_FORMAT = 'urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress';
@@ -37,16 +37,7 @@ async function startSp(idpMetadataUrl: string, nameIdFormat?: string): Promise<S
   let output = '';
   child.stdout?.on('data', (d) => (output += d));
   child.stderr?.on('data', (d) => (output += d));
-  const stop = () =>
-    new Promise<void>((resolve) => {
-      if (child.exitCode !== null || child.signalCode !== null) return resolve();
-      const killer = setTimeout(() => child.kill('SIGKILL'), 5000);
-      child.once('exit', () => {
-        clearTimeout(killer);
-        resolve();
-      });
-      child.kill('SIGTERM');
-    });
+  const stop = () => stopChild(child);
   process.once('exit', () => child.exitCode === null && child.kill('SIGKILL'));
   try {
     await waitFor(`http://127.0.0.1:${port}/`, { child, timeoutMs: 30_000 });
