@@ -19,10 +19,10 @@ import { finishSignIn, secondFactorUrl, stepUpCredential } from '../mfa/sign-in'
 import { normaliseCode, otpauthUri } from '../mfa/totp';
 import { confirmTotp, pendingTotpSecret, removeTotp, totpStatus } from '../mfa/totp-store';
 import { finishRegistration, listPasskeys, registrationOptions, removePasskey } from '../mfa/webauthn';
-import { clearCookie, readCookie, writeCookie } from '../sessions/cookies';
+import { clearCookie, readCookie, writeCookie } from '../http/cookies';
 import { flowField, readFlow } from '../sessions/flows';
-import { endUserSessionsAndNotifyApps } from '../oidc/backchannel';
-import { endUserSession, listUserSessions, readSession, startSession, type Session } from '../sessions/sessions';
+import { endUserSessionsAndNotifyApps, startSessionAndNotifyApps } from '../logout/backchannel';
+import { endUserSession, listUserSessions, readSession, type Session } from '../sessions/sessions';
 import { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from '../users/input';
 import { authenticate, getUser, updateUser } from '../users/store';
 import { profileClaims } from '../users/user';
@@ -218,7 +218,7 @@ accountSecurityRoutes.post('/account/password', limitBody(16 * 1024), async (c) 
   // Every session ends (other browsers, and this one's old id; apps are told); this browser gets a fresh one.
   await endUserSessionsAndNotifyApps(c, user.id);
   const { amr, source, mfaRequired } = session;
-  await startSession(c, { userId: user.id, amr, ...(source ? { source } : {}), ...(mfaRequired ? { mfaRequired } : {}), profile: profileClaims(user), roles: user.roles }, settingsFrom(c.env).sessionTtlSeconds);
+  await startSessionAndNotifyApps(c, { userId: user.id, amr, ...(source ? { source } : {}), ...(mfaRequired ? { mfaRequired } : {}), profile: profileClaims(user), roles: user.roles }, settingsFrom(c.env).sessionTtlSeconds);
   audit(c, { type: 'account.password', actor: user.id, target: user.email });
   return c.redirect('/account?done=password', 303);
 });

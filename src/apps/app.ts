@@ -4,8 +4,8 @@ import type { AppProtocol, Branding, ResponseMode, SigningAlg, TokenEndpointAuth
 import { samlEndpoints, samlToJson, SAML_PATHS, type SamlSettings } from './saml';
 import { brandingToJson } from '../branding/branding';
 import type { AttributeMap } from './attributes';
-import { accessToJson, type AccessRule } from '../access/policy';
-import type { MfaPolicy } from '../mfa/policy';
+import { accessToJson, type AccessRule } from '../policy/access';
+import type { MfaPolicy } from '../policy/mfa';
 
 export const SIGNING_ALGS = ['HS256', 'RS256', 'ES256'] as const satisfies readonly SigningAlg[];
 export const RESPONSE_MODES = ['query', 'fragment', 'form_post'] as const satisfies readonly ResponseMode[];

@@ -11,7 +11,7 @@ import { nowSeconds } from '../lib/time';
 import { stepUp } from '../mfa/step-up';
 import { answeringSession, verdict } from '../sso/gate';
 import { deliver } from '../sso/deliver';
-import { rememberAppSignIn } from './backchannel';
+import { rememberAppSignIn } from '../logout/backchannel';
 import { checkAuthorizationRequest, decideSession, requestedClientId, resumePath, type ErrorDelivery } from './authorize-request';
 import { oidcPaths } from './config';
 import { bodyText, singleValues, type SingleValues } from './form';

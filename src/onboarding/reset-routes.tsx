@@ -6,7 +6,7 @@ import { audit } from '../audit/audit';
 import { dbOf, throttleAddress, type AppContext, type AppEnv } from '../http/context';
 import { csrfToken } from '../http/csrf';
 import { limitBody } from '../http/forms';
-import { syncUserSessionsAndNotifyApps } from '../oidc/backchannel';
+import { syncUserSessionsAndNotifyApps } from '../logout/backchannel';
 import { updateUser } from '../users/store';
 import { field, html, linkProblem, pageBranding, readCheckedForm } from './common';
 import { accountByEmail, sourceNames } from './accounts';

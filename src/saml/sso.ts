@@ -14,7 +14,7 @@ import { issuerOf, type AppContext } from '../http/context';
 import { nowSeconds } from '../lib/time';
 import { TtlCache } from '../lib/ttl-cache';
 import { stepUp } from '../mfa/step-up';
-import { rememberAppSignIn } from '../oidc/backchannel';
+import { rememberAppSignIn } from '../logout/backchannel';
 import { sendToLogin } from '../oidc/login-redirect';
 import type { Session } from '../sessions/sessions';
 import { deliver } from '../sso/deliver';

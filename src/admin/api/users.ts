@@ -3,7 +3,7 @@ import { Hono } from 'hono';
 import { audit } from '../../audit/audit';
 import type { AppEnv } from '../../http/context';
 import { RequestError, ValidationError } from '../../lib/errors';
-import { endUserSessionsAndNotifyApps, syncUserSessionsAndNotifyApps } from '../../oidc/backchannel';
+import { endUserSessionsAndNotifyApps, syncUserSessionsAndNotifyApps } from '../../logout/backchannel';
 import { importUsersFromCsv } from '../../users/import';
 import { inviteImported } from '../../onboarding/invites';
 import { changedUserFields } from '../../users/changes';

@@ -4,22 +4,22 @@
 // edit pages of a SAML app are these; every other app falls through to the OIDC pages.
 import { Hono } from 'hono';
 import type { Next } from 'hono';
-import type { App } from '../../apps/app';
-import { NAME_ID_FORMAT_NAMES, SAML_ATTRIBUTES, samlEndpoints, SAML_PATHS, SIGNED_PARTS } from '../../apps/saml';
-import { createApp, getApp, updateApp } from '../../apps/store';
-import { withResolvedAccess } from '../../access/input';
-import { audit } from '../../audit/audit';
-import { dbOf, issuerOf } from '../../http/context';
-import { csrfToken } from '../../http/csrf';
-import { changedOnly, isEmpty } from '../../lib/changes';
-import { ConflictError, ValidationError } from '../../lib/errors';
-import { parseNewSamlApp, parseSamlAppChanges } from '../../saml/input';
-import { Copyable, ErrorSummary, Field, PostForm, Select, TextArea, type Errors } from '../../ui/components';
-import { AccessFields, AccessSummary, accessFormValues, accessInput, ACCESS_FORM_FIELDS } from './app-access';
-import { AppMfaSelect } from './app-mfa';
-import { actorOf, formText, type ConsoleContext, type ConsoleEnv } from './context';
-import { IdentitySourceSelect } from './identity-source-parts';
-import { ConsolePage, noticeFrom } from './layout';
+import type { App } from '../../../apps/app';
+import { NAME_ID_FORMAT_NAMES, SAML_ATTRIBUTES, samlEndpoints, SAML_PATHS, SIGNED_PARTS } from '../../../apps/saml';
+import { createApp, getApp, updateApp } from '../../../apps/store';
+import { withResolvedAccess } from '../../../policy/access-input';
+import { audit } from '../../../audit/audit';
+import { dbOf, issuerOf } from '../../../http/context';
+import { csrfToken } from '../../../http/csrf';
+import { changedOnly, isEmpty } from '../../../lib/changes';
+import { ConflictError, ValidationError } from '../../../lib/errors';
+import { parseNewSamlApp, parseSamlAppChanges } from '../../../saml/input';
+import { Copyable, ErrorSummary, Field, PostForm, Select, TextArea, type Errors } from '../../../ui/components';
+import { AccessFields, AccessSummary, accessFormValues, accessInput, ACCESS_FORM_FIELDS } from './access';
+import { AppMfaSelect } from './mfa';
+import { actorOf, formText, type ConsoleContext, type ConsoleEnv } from '../context';
+import { IdentitySourceSelect } from '../identity-sources/parts';
+import { ConsolePage, noticeFrom } from '../layout';
 
 export const samlAppPages = new Hono<ConsoleEnv>();
 export const NEW_SAML_APP_PATH = '/admin/apps/new-saml';

@@ -1,14 +1,14 @@
 // Test connection for a directory source (LDAP, Active Directory): binds as the service account
 // and looks up a login name the admin types, showing the entry's DN, the mapped profile and the
 // groups. No user password is asked for or sent; nothing is signed in or created.
-import { audit } from '../../audit/audit';
-import { directorySettings, lookupDirectoryUser } from '../../federation/ldap/directory';
-import { mapProfile } from '../../federation/mapping';
-import type { IdentitySource, SourceSecrets } from '../../federation/types';
-import { Field } from '../../ui/components';
-import { actorOf, type ConsoleContext } from './context';
-import { sourcePath } from './identity-source-parts';
-import { ConsolePage } from './layout';
+import { audit } from '../../../audit/audit';
+import { directorySettings, lookupDirectoryUser } from '../../../federation/ldap/directory';
+import { mapProfile } from '../../../federation/mapping';
+import type { IdentitySource, SourceSecrets } from '../../../federation/types';
+import { Field } from '../../../ui/components';
+import { actorOf, type ConsoleContext } from '../context';
+import { sourcePath } from './parts';
+import { ConsolePage } from '../layout';
 
 export async function renderDirectoryTest(c: ConsoleContext, source: IdentitySource, secrets: SourceSecrets) {
   const login = (c.req.query('login') ?? '').trim().slice(0, 254);
