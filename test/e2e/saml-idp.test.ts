@@ -67,8 +67,7 @@ describe('pysaml2 and python3-saml sign in through edge-sso as a SAML IdP', () =
       browser = await launchChromium();
       worker = await startLocalWorker();
       await worker.api('POST', '/users', USER);
-      sp = await startSp(`${worker.url}/saml/metadata`);
-      sp2 = await startSp(`${worker.url}/saml/metadata`, PERSISTENT_FORMAT);
+      [sp, sp2] = await Promise.all([startSp(`${worker.url}/saml/metadata`), startSp(`${worker.url}/saml/metadata`, PERSISTENT_FORMAT)]);
       for (const [which, name] of [
         [sp, 'pysaml2 SP'],
         [sp2, 'pysaml2 SP (persistent)'],
@@ -81,7 +80,8 @@ describe('pysaml2 and python3-saml sign in through edge-sso as a SAML IdP', () =
     } catch (error) {
       setupError = error;
     }
-  });
+    // wrangler dev and two Python SPs: on a busy 2-core machine this can outlast the default hook timeout.
+  }, 300_000);
 
   afterAll(async () => {
     await stopAll();
