@@ -14,6 +14,7 @@ import { loginRoutes } from './login/routes';
 import { mfaRoutes } from './mfa/routes';
 import { accountSecurityRoutes } from './account/security';
 import { scheduled } from './maintenance/scheduled';
+import { scimRoutes } from './scim/routes';
 import { oidcRoutes } from './oidc/routes';
 import { onboardingRoutes } from './onboarding/routes';
 import { ssoRoutes } from './sso/routes';
@@ -41,6 +42,7 @@ app.route('/', federationRoutes(testResultAtCallback));
 app.route('/', oidcRoutes);
 app.route('/', samlRoutes);
 app.route('/', onboardingRoutes);
+app.route('/scim/v2', scimRoutes as unknown as Hono<AppEnv>);
 app.route('/api/admin', adminApi);
 app.route('/admin', adminConsole);
 

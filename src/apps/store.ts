@@ -185,3 +185,9 @@ export async function readClientSecret(db: Database, kek: string, clientId: stri
   if (!row) throw new NotFoundError(`No application with client_id "${clientId}".`);
   return open(kek, row.sealed, secretPurpose(clientId));
 }
+
+/** Each app's name and the groups its access rule names (apps open to everyone name none), for the Groups page. */
+export async function groupsNamedByApps(db: Database): Promise<{ clientId: string; name: string; groups: string[] }[]> {
+  const rows = await db.select({ clientId: apps.clientId, name: apps.name, access: apps.access }).from(apps).orderBy(asc(apps.name)).limit(1000);
+  return rows.flatMap((r) => (r.access?.groups?.length ? [{ clientId: r.clientId, name: r.name, groups: r.access.groups }] : []));
+}

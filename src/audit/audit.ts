@@ -56,6 +56,11 @@ export type AuditType =
   | 'password.reset'
   | 'email.change.request'
   | 'email.change'
+  | 'scim.token.create'
+  | 'scim.token.revoke'
+  | 'group.create'
+  | 'group.update'
+  | 'group.delete'
   | 'saml.assertion'
   | 'saml.refused';
 
@@ -69,6 +74,7 @@ export const AUDIT_TYPES: readonly AuditType[] = [
   'mfa.failure', 'mfa.enrol', 'mfa.remove', 'mfa.reset', 'mfa.settings', 'account.password', 'account.session.end',
   'user.invite', 'invite.accept', 'signup.request', 'signup.verify', 'signup.approve', 'signup.reject', 'signup.settings',
   'password.reset.request', 'password.reset', 'email.change.request', 'email.change',
+  'scim.token.create', 'scim.token.revoke', 'group.create', 'group.update', 'group.delete',
   'saml.assertion', 'saml.refused',
 ];
 

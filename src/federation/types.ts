@@ -203,6 +203,12 @@ export interface Preset {
   default_group_claim?: string;
   /** A note shown in the console next to the source, e.g. X's "email only with the email permission". */
   note?: string;
+  /**
+   * SCIM pairing (src/scim/linking.ts): the upstream subject a provisioned user's `externalId`
+   * stands for, when this provider's SCIM client sends it (Entra ID: the object id, Okta: the user
+   * id), else null. Absent: provisioned users link only by verified email, under the linking rules.
+   */
+  scimSubject?(externalId: string, ctx: Pick<PresetContext, 'config'>): string | null;
   /** The provider's documentation for registering an app. */
   docs_url?: string;
   /** Checks across fields of the merged config (e.g. a URL scheme against a StartTLS switch): field name → message. */

@@ -11,6 +11,7 @@ import { pruneUnapprovedSignups } from '../onboarding/approvals';
 import { pruneOneTimeLinks } from '../onboarding/links';
 import { pruneRateLimits } from '../onboarding/rate-limit';
 import { pruneExpiredSessionIndex } from '../sessions/sessions';
+import { pruneUnusedSourceGroups } from '../users/groups';
 
 export interface Pruner {
   /** Names the pruner in the run's log line and summary. */
@@ -30,4 +31,5 @@ export const pruners: Pruner[] = [
   { name: 'one_time_links', prune: (env, now) => pruneOneTimeLinks(database(env.DB), now) },
   { name: 'mfa_totp_unconfirmed', prune: (env, now) => pruneUnconfirmedTotp(database(env.DB), now) },
   { name: 'onboarding_rate_limits', prune: (env, now) => pruneRateLimits(database(env.DB), now) },
+  { name: 'groups_unused_source', prune: (env, now) => pruneUnusedSourceGroups(database(env.DB), now) },
 ];

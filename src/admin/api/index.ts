@@ -11,6 +11,7 @@ import { identitySourcesApi } from './identity-sources';
 import { mfaApi } from './mfa';
 import { onboardingApi } from './onboarding';
 import { operationsApi } from './operations';
+import { scimApi } from './scim';
 import { usersApi } from './users';
 
 export const adminApi = new Hono<AppEnv>();
@@ -26,3 +27,4 @@ adminApi.route('/identity-sources', identitySourcesApi);
 adminApi.route('/email', emailApi);
 adminApi.route('/', operationsApi);
 adminApi.route('/', mfaApi);
+adminApi.route('/scim', scimApi);

@@ -12,6 +12,8 @@ import { identitySourcePages } from './identity-sources/pages';
 import { keyPages } from './keys';
 import { onboardingPages } from './onboarding';
 import { protectionPages } from './protection';
+import { groupPages } from './groups';
+import { provisioningPages } from './provisioning';
 import { userPages } from './users/routes';
 import { securityPages, userFactorPages } from './mfa';
 
@@ -25,6 +27,8 @@ adminConsole.route('/apps', samlAppPages);
 adminConsole.route('/apps', appPages);
 adminConsole.route('/users', userFactorPages);
 adminConsole.route('/users', userPages);
+adminConsole.route('/groups', groupPages);
+adminConsole.route('/provisioning', provisioningPages);
 adminConsole.route('/security', securityPages);
 adminConsole.route('/onboarding', onboardingPages);
 adminConsole.route('/identity-sources', identitySourcePages);
