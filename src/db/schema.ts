@@ -91,6 +91,8 @@ export const users = sqliteTable(
     roles: text('roles', { mode: 'json' }).$type<string[]>().notNull().default(sql`'[]'`),
     emailVerified: integer('email_verified', { mode: 'boolean' }).notNull().default(false),
     disabled: integer('disabled', { mode: 'boolean' }).notNull().default(false),
+    /** An admin requires a second factor of this user: no token until they give one (enrol first), whatever the app's policy. */
+    mfaRequired: integer('mfa_required', { mode: 'boolean' }).notNull().default(false),
     /**
      * Bumped each time all the user's sessions are ended: a sign-in checked before the bump cannot
      * index its session after it (see indexSession in src/sessions/sessions.ts).

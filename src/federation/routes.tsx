@@ -2,7 +2,7 @@
 // state, nonce and PKCE verifier (sealed in this browser's cookie); /federation/<slug>/callback
 // (GET, or POST for form_post) checks them, redeems the code, finds or creates the user by the
 // source's rules, starts the session and resumes the pending sign-in.
-import { policyFor } from '../mfa/sign-in';
+import { sessionFacts, userWithFactor } from '../mfa/factors';
 import { Hono } from 'hono';
 import { audit } from '../audit/audit';
 import { database } from '../db/client';
@@ -136,11 +136,12 @@ async function callback(c: AppContext, params: URLSearchParams, testResultPage: 
     return errorPage(c, 403, 'You cannot sign in this way', refusalMessage(outcome.reason, source.name));
   }
   const { user } = outcome;
-  // A required MFA policy holds here too: unless the upstream reports `mfa`, a step-up follows (src/mfa/).
-  const mfaRequired = (await policyFor(c, database(c.env.DB), attempt.flow ? await readFlow(c.env, attempt.flow) : null)) === 'required';
+  // The session records whether the user has a second factor: unless the upstream reports `mfa`,
+  // each app's assurance decision asks for it on the way back (src/mfa/assurance.ts).
+  const hasFactor = (await userWithFactor(database(c.env.DB), user.id))?.hasFactor ?? false;
   const session = await startSessionAndNotifyApps(
     c,
-    { userId: user.id, amr: upstream.amr ?? ['fed'], ...(mfaRequired ? { mfaRequired } : {}), source: slug, profile: profileClaims(user), roles: user.roles },
+    { userId: user.id, amr: upstream.amr ?? ['fed'], ...sessionFacts(user, hasFactor), source: slug, profile: profileClaims(user), roles: user.roles },
     settingsFrom(c.env).sessionTtlSeconds,
   );
   if (!session) {

@@ -70,7 +70,7 @@ export async function endUserSessionsAndNotifyApps(c: AppContext, userId: string
 /** After an admin changes a user: a new password or disabling signs them out everywhere (apps told); other changes reach live sessions. */
 export async function syncUserSessionsAndNotifyApps(c: AppContext, user: User, change: { passwordChanged: boolean }): Promise<void> {
   if (changeEndsSessions(user, change)) await endUserSessionsAndNotifyApps(c, user.id);
-  else await refreshUserSessions(c.env, user.id, profileClaims(user), user.roles);
+  else await refreshUserSessions(c.env, user.id, profileClaims(user), user.roles, { mfaRequired: user.mfaRequired });
 }
 
 /**

@@ -1,8 +1,12 @@
-// Which second factors a user has (for sign-in, the Account page, the console and the API), and
-// the admin's reset.
+// Which second factors a user has (for sign-in, the Account page, the console and the API), the
+// admin's reset, and keeping live sessions and the user told when factors change.
 import { eq, sql } from 'drizzle-orm';
 import type { Database } from '../db/client';
-import { mfaTotp, recoveryCodes, webauthnCredentials } from '../db/schema';
+import { mfaTotp, recoveryCodes, users, webauthnCredentials } from '../db/schema';
+import { dbOf, type AppContext } from '../http/context';
+import { patchUserSessions } from '../sessions/sessions';
+import { toUser, type User } from '../users/user';
+import { notifyFactorChange, type FactorChange } from './notify';
 
 export interface Factors {
   totp: boolean;
@@ -24,6 +28,19 @@ export async function userFactors(db: Database, userId: string): Promise<Factors
 /** A factor that proves possession on its own: recovery codes only back one up. */
 export const hasSecondFactor = (f: Factors) => f.totp || f.passkeys > 0;
 
+/** SQL: whether the `users` row has a second factor (hasSecondFactor), for folding into a read of the user. */
+const hasFactorSql = sql<number>`(exists (select 1 from ${mfaTotp} where ${mfaTotp.userId} = ${users.id} and ${mfaTotp.confirmedAt} is not null)
+  or exists (select 1 from ${webauthnCredentials} where ${webauthnCredentials.userId} = ${users.id}))`;
+
+/** The user and whether they have a second factor, in one query (sign-in and token paths read the user anyway). */
+export async function userWithFactor(db: Database, userId: string): Promise<{ user: User; hasFactor: boolean } | null> {
+  const [row] = await db.select({ user: users, hasFactor: hasFactorSql }).from(users).where(eq(users.id, userId)).limit(1);
+  return row ? { user: toUser(row.user), hasFactor: Boolean(row.hasFactor) } : null;
+}
+
+/** What a new session records about the user's assurance (src/sessions/sessions.ts). */
+export const sessionFacts = (user: Pick<User, 'mfaRequired'>, hasFactor: boolean) => ({ hasFactor, ...(user.mfaRequired ? { mfaRequired: true } : {}) });
+
 export function factorsToJson(f: Factors) {
   return { totp: f.totp, passkeys: f.passkeys, recovery_codes_left: f.recoveryCodes };
 }
@@ -35,4 +52,16 @@ export async function resetFactors(db: Database, userId: string): Promise<void> 
     db.delete(webauthnCredentials).where(eq(webauthnCredentials.userId, userId)),
     db.delete(recoveryCodes).where(eq(recoveryCodes.userId, userId)),
   ]);
+}
+
+/**
+ * After a factor was added or removed: every live session learns whether the user still has one
+ * (so apps under an optional policy ask for it, or stop asking), and the user is emailed, so a
+ * factor planted or removed by someone else does not go unnoticed.
+ */
+export async function factorsChanged(c: AppContext, userId: string, change: FactorChange): Promise<void> {
+  const current = await userWithFactor(dbOf(c), userId);
+  if (!current) return;
+  await patchUserSessions(c.env, userId, { hasFactor: current.hasFactor });
+  await notifyFactorChange(c, current.user.email, change);
 }

@@ -21,8 +21,6 @@ export interface PendingSignIn {
   pwh?: string;
   sessionVersion: number;
   amr: string[];
-  /** Whether the session must carry a second factor before tokens are issued (a required policy). */
-  required: boolean;
   /** The directory that checked the password, if one did: the session names it (tokens' `idp`). */
   source?: string;
 }

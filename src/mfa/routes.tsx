@@ -12,12 +12,12 @@ import { beginAttempt, recordFailure, recordSuccess, throttleKeys } from '../log
 import { type Flow, flowField, readFlow } from '../sessions/flows';
 import { readSession, type Session } from '../sessions/sessions';
 import { getUser } from '../users/store';
-import { isSecondFactor, withSecondFactor } from './assurance';
+import { hasMfa, isSecondFactor, withSecondFactor } from './assurance';
 import { hasSecondFactor, userFactors } from './factors';
 import { PasskeySignInPage, SecondFactorPage } from './pages';
 import { clearPending, pendingCredential, readPending, type PendingSignIn } from './pending';
 import { consumeRecoveryCode } from './recovery';
-import { enrolUrl, finishSignIn, policyFor, stepUpCredential } from './sign-in';
+import { enrolUrl, finishSignIn, stepUpCredential } from './sign-in';
 import { normaliseCode } from './totp';
 import { verifyTotp } from './totp-store';
 import { authenticationOptions, finishAuthentication } from './webauthn';
@@ -80,8 +80,11 @@ mfaRoutes.get('/login/mfa', async (c) => {
 
 /** Starts the session once the second factor `method` (amr value) was given. */
 async function complete(c: AppContext, s: Signer, flowValue: string | undefined, flow: Flow | null, amrMethod: string, method: string) {
-  // A step-up after a passkey sign-in: the same kind of factor again proves nothing new.
-  if (!isSecondFactor(signerAmr(s), amrMethod)) return renderSecondFactor(c, s, flowValue, flow, SAME_FACTOR, 401);
+  // A session that has a second factor already is confirming it again (a security change needs a
+  // recent one): its amr stays, the sign-in time moves. Otherwise a step-up after a passkey sign-in:
+  // the same kind of factor again proves nothing new.
+  const reconfirm = s.kind === 'step-up' && hasMfa(s.session.amr);
+  if (!reconfirm && !isSecondFactor(signerAmr(s), amrMethod)) return renderSecondFactor(c, s, flowValue, flow, SAME_FACTOR, 401);
   const db = dbOf(c);
   const credential = s.kind === 'pending' ? await pendingCredential(db, s.pending) : await stepUpCredential(c, s.session);
   if (!credential) {
@@ -90,7 +93,7 @@ async function complete(c: AppContext, s: Signer, flowValue: string | undefined,
   }
   const session = await finishSignIn(c, {
     userId: signerId(s),
-    amr: withSecondFactor(signerAmr(s), amrMethod),
+    amr: reconfirm ? signerAmr(s) : withSecondFactor(signerAmr(s), amrMethod),
     ...(signerSource(s) ? { source: signerSource(s) } : {}),
     credential,
     method,
@@ -171,14 +174,9 @@ mfaRoutes.post('/login/passkey', limitBody(64 * 1024), async (c) => {
   }
   const user = await getUser(db, result.userId);
   if (!user || user.disabled) return passkeyPage(c, flowValue, flow, 'That passkey was not accepted. Try again, or use another way to sign in.', 401);
-  const policy = await policyFor(c, db, flow);
-  const session = await finishSignIn(c, {
-    userId: user.id,
-    amr: result.amr,
-    credential: { sessionVersion: user.sessionVersion },
-    method: 'passkey',
-    mfaRequired: policy === 'required',
-  });
+  // What this session proved (a passkey with user verification is two factors, without it one):
+  // the app it returns to decides whether that is enough (src/mfa/assurance.ts).
+  const session = await finishSignIn(c, { userId: user.id, amr: result.amr, credential: { sessionVersion: user.sessionVersion }, method: 'passkey' });
   if (!session) return passkeyPage(c, flowValue, flow, CHANGED, 401);
   if (flow?.targetOrigin) c.set('formActionOrigins', [flow.targetOrigin]);
   return c.redirect(returnTo(flow), 303);

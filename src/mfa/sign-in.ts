@@ -1,20 +1,19 @@
 // Where multi-factor sign-in joins the login: after the first factor, decide whether a second is
-// due (policy, enrolled factors), and finish a sign-in once it is given.
+// due (src/mfa/assurance.ts: the flow's app, the global settings, the user), and finish a sign-in once it is given.
 import { eq } from 'drizzle-orm';
 import { loadServedApp } from '../apps/served';
 import { audit } from '../audit/audit';
-import type { Database } from '../db/client';
 import { users } from '../db/schema';
 import { settingsFrom } from '../env';
 import { dbOf, type AppContext } from '../http/context';
 import type { Flow } from '../sessions/flows';
 import { startSessionAndNotifyApps } from '../logout/backchannel';
 import type { Session, SessionCredential } from '../sessions/sessions';
-import { getUser } from '../users/store';
+import { nowSeconds } from '../lib/time';
 import { profileClaims, type User } from '../users/user';
-import { hasSecondFactor, userFactors } from './factors';
+import { decideAssurance, type AssuranceTarget } from './assurance';
+import { hasSecondFactor, sessionFacts, userFactors, userWithFactor } from './factors';
 import { clearPending, startPending } from './pending';
-import { effectivePolicy, nextStep, type MfaPolicy } from './policy';
 import { loadMfaSettings } from './settings';
 
 export const SECOND_FACTOR_PATH = '/login/mfa';
@@ -24,18 +23,20 @@ const withFlow = (path: string, flowValue: string | undefined) => (flowValue ? `
 export const secondFactorUrl = (flowValue?: string) => withFlow(SECOND_FACTOR_PATH, flowValue);
 export const enrolUrl = (flowValue?: string) => withFlow(ENROL_PATH, flowValue);
 
-/** The policy for a sign-in: the global one, and the app's when the flow names one. */
-export async function policyFor(c: AppContext, db: Database, flow: Flow | null): Promise<MfaPolicy> {
-  const [settings, app] = await Promise.all([loadMfaSettings(db), flow?.clientId ? loadServedApp(c.env, flow.clientId) : null]);
-  const policy = effectivePolicy(settings.policy, app?.mfa);
-  // Signing in to the console, when admins require MFA for it.
-  return settings.requireForConsole && flow?.returnTo.startsWith('/admin') && policy !== 'required' ? 'required' : policy;
+/**
+ * What a sign-in is for, as the assurance decision sees it: the console, an app (the flow's), or
+ * no app (the global policy, as for My apps and the Account page).
+ */
+export async function flowTarget(c: AppContext, flow: Flow | null): Promise<AssuranceTarget> {
+  if (flow?.returnTo.startsWith('/admin')) return { kind: 'console' };
+  const app = flow?.clientId ? await loadServedApp(c.env, flow.clientId) : null;
+  return { kind: 'app', policy: app?.mfa };
 }
 
 /**
  * After a right password. A Response: the browser goes to the second-factor page (a sealed
  * cookie holds the half-done sign-in). Otherwise the caller starts the session; `required` says
- * the user has no factor but must enrol one before any token (the session is marked so).
+ * the user has no factor but must enrol one before any token.
  */
 export async function afterPassword(
   c: AppContext,
@@ -44,15 +45,15 @@ export async function afterPassword(
   flow: Flow | null,
   flowValue: string | undefined,
   source?: string,
-): Promise<Response | { required: boolean }> {
-  const db = dbOf(c);
-  const policy = await policyFor(c, db, flow);
-  const step = nextStep(policy, hasSecondFactor(await userFactors(db, user.id)), ['pwd']);
-  if (step === 'second-factor') {
-    await startPending(c, { userId: user.id, sessionVersion: credential.sessionVersion, amr: ['pwd'], required: policy === 'required', ...(source ? { source } : {}) }, credential);
+): Promise<Response | { required: boolean; hasFactor: boolean }> {
+  const [settings, target, factors] = await Promise.all([loadMfaSettings(c.env), flowTarget(c, flow), userFactors(dbOf(c), user.id)]);
+  const hasFactor = hasSecondFactor(factors);
+  const decision = decideAssurance(settings, target, { amr: ['pwd'], authTime: nowSeconds(), hasFactor, userRequired: user.mfaRequired });
+  if (decision === 'step-up') {
+    await startPending(c, { userId: user.id, sessionVersion: credential.sessionVersion, amr: ['pwd'], ...(source ? { source } : {}) }, credential);
     return c.redirect(secondFactorUrl(flowValue), 303);
   }
-  return { required: step === 'enrol' };
+  return { required: decision === 'enrol', hasFactor };
 }
 
 /**
@@ -73,7 +74,7 @@ export async function startPasswordSession(
   if (mfa instanceof Response) return mfa;
   const session = await startSessionAndNotifyApps(
     c,
-    { userId: user.id, amr: ['pwd'], ...(source ? { source } : {}), ...(mfa.required ? { mfaRequired: true } : {}), profile: profileClaims(user), roles: user.roles },
+    { userId: user.id, amr: ['pwd'], ...(source ? { source } : {}), ...sessionFacts(user, mfa.hasFactor), profile: profileClaims(user), roles: user.roles },
     settingsFrom(c.env).sessionTtlSeconds,
     credential,
   );
@@ -87,13 +88,14 @@ export async function startPasswordSession(
  */
 export async function finishSignIn(
   c: AppContext,
-  input: { userId: string; amr: string[]; source?: string; credential: SessionCredential; method: string; mfaRequired?: boolean },
+  input: { userId: string; amr: string[]; source?: string; credential: SessionCredential; method: string },
 ): Promise<Session | null> {
-  const user = await getUser(dbOf(c), input.userId);
-  if (!user || user.disabled) return null;
+  const found = await userWithFactor(dbOf(c), input.userId);
+  if (!found || found.user.disabled) return null;
+  const { user, hasFactor } = found;
   const session = await startSessionAndNotifyApps(
     c,
-    { userId: user.id, amr: input.amr, ...(input.mfaRequired ? { mfaRequired: true } : {}), ...(input.source ? { source: input.source } : {}), profile: profileClaims(user), roles: user.roles },
+    { userId: user.id, amr: input.amr, ...sessionFacts(user, hasFactor), ...(input.source ? { source: input.source } : {}), profile: profileClaims(user), roles: user.roles },
     settingsFrom(c.env).sessionTtlSeconds,
     input.credential,
   );

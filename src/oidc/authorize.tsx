@@ -74,15 +74,15 @@ async function authorize(c: AppContext, params: SingleValues) {
       forceLogin: request.prompt.login || session !== null,
     });
   }
-  const allowed = verdict(app, session);
+  const allowed = await verdict(c.env, app, session);
   if (allowed === 'denied') {
     auditAccessDenied(c, app, session.userId, 'oidc.authorize');
     return respond(c, request, { error: 'access_denied', error_description: 'The user is not allowed to use this application (its access rule). An administrator can grant access.' });
   }
 
-  // Step-up (src/mfa/step-up.ts): the app requires a second factor this session has not given.
-  if (allowed === 'step-up') {
-    return stepUp(c, request.prompt.none ? 'none' : undefined, request.redirectUri, request.state, request.responseMode, app.clientId, { iss: issuerOf(c) });
+  // Step-up (src/mfa/assurance.ts): a second factor this app needs and the session has not given.
+  if (allowed !== 'allowed') {
+    return stepUp(c, allowed, request.prompt.none ? 'none' : undefined, request.redirectUri, request.state, request.responseMode, app.clientId, { iss: issuerOf(c) });
   }
 
   const code = await issueCode(

@@ -8,7 +8,9 @@ import { audit } from '../audit/audit';
 import { dbOf, issuerOf, type AppContext, type AppEnv } from '../http/context';
 import { nowSeconds } from '../lib/time';
 import { profileClaims, type User } from '../users/user';
-import { getUser } from '../users/store';
+import { decideAssurance } from '../mfa/assurance';
+import { userWithFactor } from '../mfa/factors';
+import { loadMfaSettings } from '../mfa/settings';
 import { atHash } from './at-hash';
 import { idTokenClaims, scopedClaims } from './claims';
 import { authenticateClient } from './clients';
@@ -98,15 +100,26 @@ async function issueTokens(c: AppContext, app: ServedApp, issue: Issue) {
   };
 }
 
-/** The user behind a grant, if they may still sign in; otherwise the grant ends here. */
-async function liveUser(c: AppContext, grantId: string, userId: string, now: number): Promise<User> {
+/**
+ * The user behind a grant, if they may still sign in and the grant's `amr` is still enough for
+ * this app (src/mfa/assurance.ts: the app's policy, the global one, the user's own requirement and
+ * whether they have a factor now); otherwise the grant ends here. One D1 query reads the user and
+ * whether they have a factor; the settings come from the isolate cache.
+ */
+async function liveUser(c: AppContext, app: ServedApp, grant: { grantId: string; userId: string; amr: string[]; authTime: number }, now: number): Promise<User> {
   const db = dbOf(c);
-  const user = await getUser(db, userId);
-  if (!user || user.disabled) {
-    await revokeGrant(db, grantId, now);
+  const [found, settings] = await Promise.all([userWithFactor(db, grant.userId), loadMfaSettings(c.env)]);
+  if (!found || found.user.disabled) {
+    await revokeGrant(db, grant.grantId, now);
     throw new OAuthError('invalid_grant', 'The user of this grant can no longer sign in.');
   }
-  return user;
+  const proof = { amr: grant.amr, authTime: grant.authTime, hasFactor: found.hasFactor, userRequired: found.user.mfaRequired };
+  if (decideAssurance(settings, { kind: 'app', policy: app.mfa }, proof) !== 'ok') {
+    await revokeGrant(db, grant.grantId, now);
+    audit(c, { type: 'access.denied', actor: grant.userId, target: app.clientId, detail: { via: 'oidc.token', reason: 'second factor', amr: grant.amr } });
+    throw new OAuthError('invalid_grant', 'This application now needs a second factor that this grant was issued without. Sign in again.');
+  }
+  return found.user;
 }
 
 async function exchangeCode(c: AppContext, app: ServedApp, body: Record<string, string>) {
@@ -135,7 +148,7 @@ async function exchangeCode(c: AppContext, app: ServedApp, body: Record<string, 
   } else if (verifier !== undefined) {
     await refuse('code_verifier was sent, but the authorization request had no code_challenge.');
   }
-  const user = await liveUser(c, row.grantId, row.userId, now);
+  const user = await liveUser(c, app, row, now);
   return issueTokens(c, app, { grantId: row.grantId, user, scopes: parseStoredScope(row.scope), grantScope: row.scope, authTime: row.authTime, amr: row.amr, source: row.source, nonce: row.nonce });
 }
 
@@ -152,7 +165,7 @@ async function refresh(c: AppContext, app: ServedApp, body: Record<string, strin
   }
   if (rotation.kind === 'invalid') throw new OAuthError('invalid_grant', 'The refresh token is invalid, expired or revoked.');
   const row = rotation.token;
-  const user = await liveUser(c, row.grantId, row.userId, now);
+  const user = await liveUser(c, app, row, now);
   const scopes = narrowed ?? parseStoredScope(row.scope);
   return issueTokens(c, app, { grantId: row.grantId, user, scopes, grantScope: row.scope, authTime: row.authTime, amr: row.amr, source: row.source, nonce: null });
 }

@@ -13,7 +13,7 @@ import { settingsFrom, type Bindings } from '../env';
 import { issuerOf, type AppContext } from '../http/context';
 import { nowSeconds } from '../lib/time';
 import { TtlCache } from '../lib/ttl-cache';
-import { stepUp } from '../mfa/step-up';
+import { assurancePage } from '../mfa/step-up';
 import { rememberAppSignIn } from '../logout/backchannel';
 import { sendToLogin } from '../oidc/login-redirect';
 import type { Session } from '../sessions/sessions';
@@ -129,12 +129,12 @@ export async function answer(c: AppContext, app: SamlApp, request: SamlRequest):
       forceLogin: request.forceAuthn,
     });
   }
-  const decision = verdict(app, session);
+  const decision = await verdict(c.env, app, session);
   // A refused user sees the 403 page; the SP gets nothing, not even an error Response.
   if (decision === 'denied') return accessDeniedPage(c, app, session.userId, 'saml');
-  if (decision === 'step-up') {
+  if (decision !== 'allowed') {
     if (request.isPassive) return postStatus(c, app, request, STATUS.noPassive, 'This application requires a second factor, and the request asked not to show a page.');
-    return stepUp(c, undefined, request.acsUrl, undefined, 'form_post', app.clientId, {}, await resumePath(c, request));
+    return assurancePage(c, decision, { returnTo: await resumePath(c, request), clientId: app.clientId, targetOrigin: new URL(request.acsUrl).origin });
   }
   const xml = await signedAssertionResponse(c, app, request, session);
   await rememberAppSignIn(c, session, app.clientId);

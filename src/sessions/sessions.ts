@@ -30,7 +30,13 @@ export interface SessionRecord {
   authTime: number;
   /** How: "pwd" for a password; "fed" (or the upstream's own amr) for an identity source. */
   amr: string[];
-  /** Set when a required MFA policy applied at sign-in: no token until `amr` has `mfa` (src/mfa/policy.ts). */
+  /**
+   * The user has a second factor enrolled (an authenticator app or a passkey), kept current in every
+   * live session when one is added or removed: apps with an optional policy then ask for it
+   * (src/mfa/assurance.ts) without a D1 query. Absent in sessions from before it was kept: read as true.
+   */
+  hasFactor?: boolean;
+  /** An admin requires a second factor of this user (users.mfa_required), kept current like hasFactor. */
   mfaRequired?: boolean;
   /** The identity source's slug when the user signed in through one (tokens name it in `idp`). */
   source?: string;
@@ -229,13 +235,24 @@ export async function pruneExpiredSessionIndex(stores: Pick<Bindings, 'DB'>, now
 }
 
 /** Rewrites the profile snapshot in each of the user's sessions, so new tokens carry the change. */
-export async function refreshUserSessions(stores: SessionStores, userId: string, profile: ProfileClaims, roles: string[]): Promise<void> {
+export async function refreshUserSessions(stores: SessionStores, userId: string, profile: ProfileClaims, roles: string[], extra: UserSessionFacts = {}): Promise<void> {
+  await patchUserSessions(stores, userId, { profile, roles, ...extra });
+}
+
+/** What the user's live sessions record about the user, besides what they proved. */
+export type UserSessionFacts = Partial<Pick<SessionRecord, 'hasFactor' | 'mfaRequired'>>;
+
+/**
+ * Rewrites fields in each of the user's live sessions (KV), so the hot path sees the change
+ * (groups, a factor added or removed, an admin's requirement) without a D1 query.
+ */
+export async function patchUserSessions(stores: SessionStores, userId: string, patch: Partial<Pick<SessionRecord, 'profile' | 'roles'>> & UserSessionFacts): Promise<void> {
   const now = nowSeconds();
   await Promise.all(
     (await liveSessionHashes(stores, userId, MAX_SESSIONS_PER_USER * 2)).map(async (idHash) => {
       const record = await stores.KV.get<SessionRecord>(kvKeys.session(idHash), 'json');
       if (!record || record.expiresAt <= now) return;
-      await stores.KV.put(kvKeys.session(idHash), JSON.stringify({ ...record, profile, roles }), {
+      await stores.KV.put(kvKeys.session(idHash), JSON.stringify({ ...record, ...patch }), {
         expirationTtl: kvTtl(record.expiresAt - now),
       });
     }),
@@ -276,7 +293,7 @@ export function changeEndsSessions(user: Pick<User, 'disabled'>, change: { passw
 /** After an admin changes a user: a new password or a disabled account ends every session; other changes reach live sessions. */
 export async function syncUserSessions(stores: SessionStores, user: User, change: { passwordChanged: boolean }): Promise<void> {
   if (changeEndsSessions(user, change)) await endUserSessions(stores, user.id);
-  else await refreshUserSessions(stores, user.id, profileClaims(user), user.roles);
+  else await refreshUserSessions(stores, user.id, profileClaims(user), user.roles, { mfaRequired: user.mfaRequired });
 }
 
 /** The user's live sessions, newest first, for the Account page (the hash names each, never the cookie value). */

@@ -5,8 +5,10 @@
 import { mayAccess } from '../access/policy';
 import { sessionSubject } from '../access/subject';
 import type { ServedApp } from '../apps/cache';
+import type { Bindings } from '../env';
 import type { AppContext } from '../http/context';
-import { needsStepUp } from '../mfa/policy';
+import type { Assurance } from '../mfa/assurance';
+import { appAssurance } from '../mfa/step-up';
 import { readSession, type Session } from '../sessions/sessions';
 
 /**
@@ -19,11 +21,12 @@ export async function answeringSession(c: AppContext, options: { source?: string
   return found && (!options.source || found.source === options.source) ? found : null;
 }
 
-/** allowed: answer the app; denied: outside its access rule (403, nothing for the app); step-up: a second factor first. Pure, on cached data. */
-export type Verdict = 'allowed' | 'denied' | 'step-up';
+/** allowed: answer the app; denied: outside its access rule (403, nothing for the app); else the step-up the session needs first. */
+export type Verdict = 'allowed' | 'denied' | Exclude<Assurance, 'ok'>;
 
-export function verdict(app: Pick<ServedApp, 'access' | 'mfa'>, session: Pick<Session, 'userId' | 'profile' | 'amr' | 'mfaRequired'>): Verdict {
+/** The access rule, then assurance (src/mfa/assurance.ts): on cached data, no D1 query once warm. */
+export async function verdict(env: Bindings, app: Pick<ServedApp, 'access' | 'mfa'>, session: Session): Promise<Verdict> {
   if (!mayAccess(app.access, sessionSubject(session))) return 'denied';
-  if (needsStepUp(app, session)) return 'step-up';
-  return 'allowed';
+  const assurance = await appAssurance(env, app, session);
+  return assurance === 'ok' ? 'allowed' : assurance;
 }

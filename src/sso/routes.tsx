@@ -109,15 +109,15 @@ async function signIn(c: AppContext, clientId: string | undefined) {
     return sendToLogin(c, { returnTo: resume.pathname + resume.search, clientId: app.clientId, target, source, forceLogin: prompt === 'login' });
   }
 
-  const decision = verdict(app, session);
+  const decision = await verdict(c.env, app, session);
   if (decision === 'denied') {
     // prompt=none asked for no page: the app hears the refusal (as an OIDC app would), still without a token.
     if (prompt !== 'none') return accessDeniedPage(c, app, session.userId, 'sso');
     auditAccessDenied(c, app, session.userId, 'sso');
     return deliver(c, app.responseMode, target, { error: 'access_denied', state });
   }
-  // Step-up: an app that requires MFA, or a sign-in whose policy required it, and a session without it.
-  if (decision === 'step-up') return stepUp(c, prompt, target, state, app.responseMode, app.clientId);
+  // Step-up (src/mfa/assurance.ts): this app's policy, the global one and the user's, against what the session proved.
+  if (decision !== 'allowed') return stepUp(c, decision, prompt, target, state, app.responseMode, app.clientId);
 
   const idToken = await mintIdToken(c.env, app, session, issuerFor(c.env, c.req.url));
   await rememberAppSignIn(c, session, app.clientId);

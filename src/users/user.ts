@@ -46,6 +46,7 @@ export function userToJson(user: User) {
     groups: user.groups,
     roles: user.roles,
     disabled: user.disabled,
+    mfa_required: user.mfaRequired,
     has_password: user.hasPassword,
     created_at: new Date(user.createdAt * 1000).toISOString(),
     updated_at: new Date(user.updatedAt * 1000).toISOString(),

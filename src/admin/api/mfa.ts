@@ -2,7 +2,7 @@
 import { Hono } from 'hono';
 import { audit } from '../../audit/audit';
 import type { AppEnv } from '../../http/context';
-import { factorsToJson, resetFactors, userFactors } from '../../mfa/factors';
+import { factorsChanged, factorsToJson, resetFactors, userFactors } from '../../mfa/factors';
 import { mfaSettingsToJson, parseMfaSettings } from '../../mfa/settings-input';
 import { loadMfaSettings, saveMfaSettings } from '../../mfa/settings';
 import { requireUser } from '../../users/store';
@@ -10,11 +10,11 @@ import { API_ACTOR as ACTOR, db, readJson } from './request';
 
 export const mfaApi = new Hono<AppEnv>();
 
-mfaApi.get('/settings/mfa', async (c) => c.json(mfaSettingsToJson(await loadMfaSettings(db(c)))));
+mfaApi.get('/settings/mfa', async (c) => c.json(mfaSettingsToJson(await loadMfaSettings(c.env))));
 
 mfaApi.put('/settings/mfa', async (c) => {
-  const next = parseMfaSettings(await readJson(c), await loadMfaSettings(db(c)));
-  await saveMfaSettings(db(c), next);
+  const next = parseMfaSettings(await readJson(c), await loadMfaSettings(c.env));
+  await saveMfaSettings(c.env, next);
   audit(c, { type: 'mfa.settings', actor: ACTOR, target: 'mfa', detail: mfaSettingsToJson(next) });
   return c.json(mfaSettingsToJson(next));
 });
@@ -27,6 +27,7 @@ mfaApi.get('/users/:id/factors', async (c) => {
 mfaApi.delete('/users/:id/factors', async (c) => {
   const user = await requireUser(db(c), c.req.param('id'));
   await resetFactors(db(c), user.id);
+  await factorsChanged(c, user.id, { factor: 'all', action: 'removed', by: 'admin' });
   audit(c, { type: 'mfa.reset', actor: ACTOR, target: user.id, detail: { email: user.email } });
   return c.json({ user_id: user.id, ...factorsToJson(await userFactors(db(c), user.id)) });
 });

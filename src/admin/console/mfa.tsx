@@ -5,7 +5,7 @@ import { audit } from '../../audit/audit';
 import { dbOf } from '../../http/context';
 import { csrfToken } from '../../http/csrf';
 import { ValidationError } from '../../lib/errors';
-import { factorsToJson, resetFactors, userFactors } from '../../mfa/factors';
+import { factorsChanged, factorsToJson, resetFactors, userFactors } from '../../mfa/factors';
 import { MFA_POLICIES } from '../../mfa/policy';
 import { mfaSettingsToJson, parseMfaSettings } from '../../mfa/settings-input';
 import { loadMfaSettings, saveMfaSettings } from '../../mfa/settings';
@@ -23,7 +23,7 @@ export const POLICY_LABELS: Record<(typeof MFA_POLICIES)[number], string> = {
 export const securityPages = new Hono<ConsoleEnv>();
 
 securityPages.get('/', async (c) => {
-  const settings = await loadMfaSettings(dbOf(c));
+  const settings = await loadMfaSettings(c.env);
   return c.html(
     <ConsolePage c={c} title="Sign-in security" notice={noticeFrom(c)}>
       <PostForm action="/admin/security" csrf={csrfToken(c)} class="card">
@@ -45,15 +45,14 @@ securityPages.get('/', async (c) => {
 });
 
 securityPages.post('/', async (c) => {
-  const db = dbOf(c);
   let next;
   try {
-    next = parseMfaSettings({ policy: formText(c, 'policy'), require_for_console: formText(c, 'require_for_console') === 'on' }, await loadMfaSettings(db));
+    next = parseMfaSettings({ policy: formText(c, 'policy'), require_for_console: formText(c, 'require_for_console') === 'on' }, await loadMfaSettings(c.env));
   } catch (error) {
     if (error instanceof ValidationError) return c.redirect('/admin/security', 303);
     throw error;
   }
-  await saveMfaSettings(db, next);
+  await saveMfaSettings(c.env, next);
   audit(c, { type: 'mfa.settings', actor: actorOf(c), target: 'mfa', detail: mfaSettingsToJson(next) });
   return c.redirect('/admin/security?notice=saved', 303);
 });
@@ -103,6 +102,7 @@ userFactorPages.post('/:id/factors/reset', async (c) => {
   const user = await requireUser(dbOf(c), c.req.param('id'));
   const before = factorsToJson(await userFactors(dbOf(c), user.id));
   await resetFactors(dbOf(c), user.id);
+  await factorsChanged(c, user.id, { factor: 'all', action: 'removed', by: 'admin' });
   audit(c, { type: 'mfa.reset', actor: actorOf(c), target: user.id, detail: { email: user.email, removed: before } });
   return c.redirect(`/admin/users/${encodeURIComponent(user.id)}?notice=factors_reset`, 303);
 });
