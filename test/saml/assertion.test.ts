@@ -160,12 +160,12 @@ describe('other answers', () => {
     expect(child(assertion, 'Subject', 'SubjectConfirmation', 'SubjectConfirmationData').hasAttribute('InResponseTo')).toBe(false);
   });
 
-  it('an app that requires MFA sends a password session to the second-factor step first, not to the ACS', async () => {
+  it('an app that requires MFA sends a password session to the second-factor step (or enrolment) first, not to the ACS', async () => {
     const { entityId, acs } = await samlApp({}, { mfa: 'required' });
     const { browser } = await signedIn();
     const res = await browser.fetch(await redirectPath(authnRequestXml({ issuer: entityId, acs })));
     expect(await postedResponse(res)).toBeNull();
     expect(res.status).toBe(303);
-    expect(res.headers.get('location')).toMatch(/^\/(mfa|login)\//);
+    expect(res.headers.get('location')).toMatch(/^\/(login\/mfa|account)\?flow=/);
   });
 });
