@@ -46,7 +46,7 @@ export interface SamlSettings {
 /** What the admin gives; the pseudonym key is made by the store. */
 export type SamlSettingsInput = Omit<SamlSettings, 'pseudonymKey'>;
 
-function toSettings(row: SamlAppRow): SamlSettings {
+export function toSamlSettings(row: SamlAppRow): SamlSettings {
   return {
     entityId: row.entityId,
     nameIdFormat: (NAME_ID_FORMAT_NAMES as string[]).includes(row.nameIdFormat) ? (row.nameIdFormat as NameIdFormat) : 'unspecified',
@@ -61,7 +61,7 @@ function toSettings(row: SamlAppRow): SamlSettings {
 export async function samlSettingsOf(db: Database, clientIds: string[]): Promise<Map<string, SamlSettings>> {
   if (clientIds.length === 0) return new Map();
   const rows = await db.select().from(samlApps).where(inArray(samlApps.clientId, clientIds));
-  return new Map(rows.map((row) => [row.clientId, toSettings(row)]));
+  return new Map(rows.map((row) => [row.clientId, toSamlSettings(row)]));
 }
 
 /** The app whose SP has this entity ID, if any. */

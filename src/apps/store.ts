@@ -4,7 +4,7 @@ import { containsText } from '../db/search';
 import { slices } from '../db/limits';
 import { isForeignKeyViolation, isUniqueViolation } from '../db/errors';
 import type { Database } from '../db/client';
-import { appRedirectUris, apps, type AppRow, type RedirectKind } from '../db/schema';
+import { appRedirectUris, apps, samlApps, type AppRow, type RedirectKind } from '../db/schema';
 import { randomToken } from '../lib/encoding';
 import { ConflictError, NotFoundError, ValidationError } from '../lib/errors';
 import { open, seal } from '../lib/secret-box';
@@ -14,7 +14,7 @@ import type { AppFields, NewAppInput } from './input';
 import { forgetApp } from './cache';
 import { ensureSigningKeys } from '../tokens/keys';
 import { resolveAccessUsers } from '../policy/access-input';
-import { insertSamlSettings, samlSettingsOf, updateSamlSettings } from './saml';
+import { insertSamlSettings, samlSettingsOf, toSamlSettings, updateSamlSettings, type SamlSettings } from './saml';
 
 const unknownSource = (slug: string | null | undefined) =>
   new ValidationError({ identity_source: `names no identity source ("${slug}"); add it under Identity sources first, or leave it empty` });
@@ -39,6 +39,34 @@ function redirectRows(clientId: string, kind: RedirectKind, urls: string[]) {
   return urls.map((url, position) => ({ clientId, kind, url, position }));
 }
 
+type RedirectRow = typeof appRedirectUris.$inferSelect;
+
+function toApp(row: AppRow, uris: RedirectRow[], saml?: SamlSettings): App {
+  const mine = uris.filter((u) => u.clientId === row.clientId);
+  return {
+    protocol: row.protocol,
+    ...(saml ? { saml } : {}),
+    clientId: row.clientId,
+    name: row.name,
+    description: row.description,
+    signingAlg: row.signingAlg,
+    responseMode: row.responseMode,
+    tokenTtlSeconds: row.tokenTtlSeconds,
+    initiateLoginUrl: row.initiateLoginUrl,
+    attributeMap: row.attributeMap as App['attributeMap'],
+    branding: row.branding,
+    identitySource: row.identitySource,
+    tokenEndpointAuthMethod: row.tokenEndpointAuthMethod,
+    backchannelLogoutUri: row.backchannelLogoutUri,
+    access: row.access ?? 'everyone',
+    mfa: row.mfa,
+    redirectUrls: mine.filter((u) => u.kind === 'login').map((u) => u.url),
+    logoutUrls: mine.filter((u) => u.kind === 'logout').map((u) => u.url),
+    createdAt: row.createdAt,
+    updatedAt: row.updatedAt,
+  };
+}
+
 async function withRedirects(db: Database, rows: AppRow[]): Promise<App[]> {
   if (rows.length === 0) return [];
   const uris = (
@@ -49,37 +77,23 @@ async function withRedirects(db: Database, rows: AppRow[]): Promise<App[]> {
     )
   ).flat();
   const saml = await samlSettingsOf(db, rows.filter((r) => r.protocol === 'saml').map((r) => r.clientId));
-  return rows.map((row) => {
-    const mine = uris.filter((u) => u.clientId === row.clientId);
-    const settings = saml.get(row.clientId);
-    return {
-      protocol: row.protocol,
-      ...(settings ? { saml: settings } : {}),
-      clientId: row.clientId,
-      name: row.name,
-      description: row.description,
-      signingAlg: row.signingAlg,
-      responseMode: row.responseMode,
-      tokenTtlSeconds: row.tokenTtlSeconds,
-      initiateLoginUrl: row.initiateLoginUrl,
-      attributeMap: row.attributeMap as App['attributeMap'],
-      branding: row.branding,
-      identitySource: row.identitySource,
-      tokenEndpointAuthMethod: row.tokenEndpointAuthMethod,
-      backchannelLogoutUri: row.backchannelLogoutUri,
-      access: row.access ?? 'everyone',
-      mfa: row.mfa,
-      redirectUrls: mine.filter((u) => u.kind === 'login').map((u) => u.url),
-      logoutUrls: mine.filter((u) => u.kind === 'logout').map((u) => u.url),
-      createdAt: row.createdAt,
-      updatedAt: row.updatedAt,
-    };
-  });
+  return rows.map((row) => toApp(row, uris, saml.get(row.clientId)));
+}
+
+/** An app and its sealed client secret, read in one round trip (the row and its redirect URLs in one batch). */
+export async function getAppWithSealedSecret(db: Database, clientId: string): Promise<{ app: App; sealedSecret: string } | null> {
+  const [rows, uris, saml] = await db.batch([
+    db.select().from(apps).where(eq(apps.clientId, clientId)).limit(1),
+    db.select().from(appRedirectUris).where(eq(appRedirectUris.clientId, clientId)).orderBy(asc(appRedirectUris.position)),
+    db.select().from(samlApps).where(eq(samlApps.clientId, clientId)).limit(1),
+  ]);
+  const row = rows[0];
+  const settings = saml[0] ? toSamlSettings(saml[0]) : undefined;
+  return row ? { app: toApp(row, uris, settings), sealedSecret: row.secretEncrypted } : null;
 }
 
 export async function getApp(db: Database, clientId: string): Promise<App | null> {
-  const rows = await db.select().from(apps).where(eq(apps.clientId, clientId)).limit(1);
-  return (await withRedirects(db, rows))[0] ?? null;
+  return (await getAppWithSealedSecret(db, clientId))?.app ?? null;
 }
 
 export async function requireApp(db: Database, clientId: string): Promise<App> {
@@ -183,7 +197,12 @@ export async function deleteApp(db: Database, clientId: string): Promise<void> {
 export async function readClientSecret(db: Database, kek: string, clientId: string): Promise<string> {
   const [row] = await db.select({ sealed: apps.secretEncrypted }).from(apps).where(eq(apps.clientId, clientId)).limit(1);
   if (!row) throw new NotFoundError(`No application with client_id "${clientId}".`);
-  return open(kek, row.sealed, secretPurpose(clientId));
+  return openClientSecret(kek, clientId, row.sealed);
+}
+
+/** The plain client secret from its sealed form (as getAppWithSealedSecret returns it). */
+export function openClientSecret(kek: string, clientId: string, sealed: string): Promise<string> {
+  return open(kek, sealed, secretPurpose(clientId));
 }
 
 /** Each app's name and the groups its access rule names (apps open to everyone name none), for the Groups page. */

@@ -446,6 +446,23 @@ export const onboardingRateLimits = sqliteTable(
 );
 
 export type OneTimeLinkRow = typeof oneTimeLinks.$inferSelect;
+
+// --- SAML identity sources (src/federation/saml/). -------------------------------------------
+
+/**
+ * Assertion IDs accepted from a SAML identity source, each once: the ACS inserts the ID before
+ * it signs anyone in (a conflict is a replay), and the row lives until the assertion could no
+ * longer be accepted anyway (at most MAX_AGE_SECONDS plus skew after it was issued).
+ */
+export const samlAssertionsSeen = sqliteTable(
+  'saml_assertions_seen',
+  {
+    source: text('source').notNull(),
+    assertionId: text('assertion_id').notNull(),
+    expiresAt: integer('expires_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.source, t.assertionId] }), index('saml_assertions_seen_expires').on(t.expiresAt)],
+);
 // --- SCIM 2.0 provisioning (src/scim/). Tokens are never stored, only their SHA-256. ------------
 
 /**

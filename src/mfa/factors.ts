@@ -1,6 +1,6 @@
 // Which second factors a user has (for sign-in, the Account page, the console and the API), the
 // admin's reset, and keeping live sessions and the user told when factors change.
-import { eq, sql } from 'drizzle-orm';
+import { eq, sql, type SQL } from 'drizzle-orm';
 import type { Database } from '../db/client';
 import { mfaTotp, recoveryCodes, users, webauthnCredentials } from '../db/schema';
 import { dbOf, type AppContext } from '../http/context';
@@ -14,27 +14,46 @@ export interface Factors {
   recoveryCodes: number;
 }
 
-export async function userFactors(db: Database, userId: string): Promise<Factors> {
-  const [row] = await db
+/** The user's factors as one query a caller may batch; `userId` may be a subquery (the user an email names). */
+export function factorsQuery(db: Database, userId: string | SQL) {
+  return db
     .select({
       totp: sql<number>`(select count(*) from ${mfaTotp} where ${mfaTotp.userId} = ${userId} and ${mfaTotp.confirmedAt} is not null)`,
       passkeys: sql<number>`(select count(*) from ${webauthnCredentials} where ${webauthnCredentials.userId} = ${userId})`,
       recoveryCodes: sql<number>`(select count(*) from ${recoveryCodes} where ${recoveryCodes.userId} = ${userId} and ${recoveryCodes.usedAt} is null)`,
     })
     .from(sql`(select 1)`);
+}
+
+/** What factorsQuery read. */
+export function factorsOf(rows: { totp: number; passkeys: number; recoveryCodes: number }[]): Factors {
+  const [row] = rows;
   return { totp: (row?.totp ?? 0) > 0, passkeys: row?.passkeys ?? 0, recoveryCodes: row?.recoveryCodes ?? 0 };
+}
+
+export async function userFactors(db: Database, userId: string): Promise<Factors> {
+  return factorsOf(await factorsQuery(db, userId));
 }
 
 /** A factor that proves possession on its own: recovery codes only back one up. */
 export const hasSecondFactor = (f: Factors) => f.totp || f.passkeys > 0;
 
 /** SQL: whether the `users` row has a second factor (hasSecondFactor), for folding into a read of the user. */
-const hasFactorSql = sql<number>`(exists (select 1 from ${mfaTotp} where ${mfaTotp.userId} = ${users.id} and ${mfaTotp.confirmedAt} is not null)
+/** Whether the user (the row in scope) has a second factor, as a column expression. */
+export const hasFactorSql = sql<number>`(exists (select 1 from ${mfaTotp} where ${mfaTotp.userId} = ${users.id} and ${mfaTotp.confirmedAt} is not null)
   or exists (select 1 from ${webauthnCredentials} where ${webauthnCredentials.userId} = ${users.id}))`;
 
 /** The user and whether they have a second factor, in one query (sign-in and token paths read the user anyway). */
 export async function userWithFactor(db: Database, userId: string): Promise<{ user: User; hasFactor: boolean } | null> {
-  const [row] = await db.select({ user: users, hasFactor: hasFactorSql }).from(users).where(eq(users.id, userId)).limit(1);
+  return userWithFactorOf(await userWithFactorQuery(db, userId));
+}
+
+/** userWithFactor() as a query a caller may batch with others; userWithFactorOf() reads its rows. */
+export const userWithFactorQuery = (db: Database, userId: string) =>
+  db.select({ user: users, hasFactor: hasFactorSql }).from(users).where(eq(users.id, userId)).limit(1);
+
+export function userWithFactorOf(rows: { user: typeof users.$inferSelect; hasFactor: unknown }[]): { user: User; hasFactor: boolean } | null {
+  const [row] = rows;
   return row ? { user: toUser(row.user), hasFactor: Boolean(row.hasFactor) } : null;
 }
 

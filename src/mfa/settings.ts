@@ -2,6 +2,7 @@
 // branding and app records: the SSO hot path decides assurance without a D1 query.
 import { eq } from 'drizzle-orm';
 import { database } from '../db/client';
+import { replicaDb } from '../db/replica';
 import { settings } from '../db/schema';
 import { settingsFrom, type Bindings } from '../env';
 import { TtlCache } from '../lib/ttl-cache';
@@ -12,7 +13,8 @@ const cache = new TtlCache<'mfa', Promise<MfaSettings>>();
 
 export function loadMfaSettings(env: Bindings): Promise<MfaSettings> {
   return TtlCache.load(cache, 'mfa', settingsFrom(env).configCacheSeconds, async () => {
-    const [row] = await database(env.DB).select().from(settings).where(eq(settings.key, KEY)).limit(1);
+    // A replica may serve it (src/db/replica.ts): the cache is as stale as CONFIG_CACHE_SECONDS anyway.
+    const [row] = await replicaDb(env.DB).select().from(settings).where(eq(settings.key, KEY)).limit(1);
     const value = (row?.value ?? {}) as Partial<MfaSettings>;
     return {
       policy: MFA_POLICIES.includes(value.policy as never) ? value.policy! : DEFAULT_MFA_SETTINGS.policy,

@@ -1,8 +1,10 @@
 // Where multi-factor sign-in joins the login: after the first factor, decide whether a second is
 // due (src/mfa/assurance.ts: the flow's app, the global settings, the user), and finish a sign-in once it is given.
-import { eq } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
+import type { BatchItem } from 'drizzle-orm/batch';
 import { loadServedApp } from '../apps/served';
 import { audit } from '../audit/audit';
+import type { Database } from '../db/client';
 import { users } from '../db/schema';
 import { settingsFrom } from '../env';
 import { dbOf, type AppContext } from '../http/context';
@@ -10,9 +12,10 @@ import type { Flow } from '../sessions/flows';
 import { startSessionAndNotifyApps } from '../logout/backchannel';
 import type { Session, SessionCredential } from '../sessions/sessions';
 import { nowSeconds } from '../lib/time';
+import { normaliseEmail } from '../users/input';
 import { profileClaims, type User } from '../users/user';
 import { decideAssurance, type AssuranceTarget } from './assurance';
-import { hasSecondFactor, sessionFacts, userFactors, userWithFactor } from './factors';
+import { factorsQuery, hasSecondFactor, sessionFacts, userFactors, userWithFactor, type Factors } from './factors';
 import { clearPending, startPending } from './pending';
 import { loadMfaSettings } from './settings';
 
@@ -33,6 +36,26 @@ export async function flowTarget(c: AppContext, flow: Flow | null): Promise<Assu
   return { kind: 'app', policy: app?.mfa };
 }
 
+/** Runs a sign-in's settle statements on their own, when no session batch will carry them. */
+export async function settleNow(c: AppContext, settle: readonly BatchItem<'sqlite'>[] | undefined): Promise<void> {
+  const [first, ...rest] = settle ?? [];
+  if (first) await dbOf(c).batch([first, ...rest]);
+}
+
+/** The factors of the user an email names, as a query the sign-in batches with its first round trip. */
+export function factorsByEmail(db: Database, email: string) {
+  return factorsQuery(db, sql`(select ${users.id} from ${users} where ${users.email} = ${normaliseEmail(email)})`);
+}
+
+/**
+ * What a sign-in has done already: the user's factors if it read them (factorsByEmail), and
+ * `settle`, its own statements (the throttle's) to run in the session's batch.
+ */
+export interface SignInSoFar {
+  factors?: Factors;
+  settle?: readonly BatchItem<'sqlite'>[];
+}
+
 /**
  * After a right password. A Response: the browser goes to the second-factor page (a sealed
  * cookie holds the half-done sign-in). Otherwise the caller starts the session; `required` says
@@ -45,11 +68,13 @@ export async function afterPassword(
   flow: Flow | null,
   flowValue: string | undefined,
   source?: string,
+  soFar: SignInSoFar = {},
 ): Promise<Response | { required: boolean; hasFactor: boolean }> {
-  const [settings, target, factors] = await Promise.all([loadMfaSettings(c.env), flowTarget(c, flow), userFactors(dbOf(c), user.id)]);
+  const [settings, target, factors] = await Promise.all([loadMfaSettings(c.env), flowTarget(c, flow), soFar.factors ?? userFactors(dbOf(c), user.id)]);
   const hasFactor = hasSecondFactor(factors);
   const decision = decideAssurance(settings, target, { amr: ['pwd'], authTime: nowSeconds(), hasFactor, userRequired: user.mfaRequired });
   if (decision === 'step-up') {
+    await settleNow(c, soFar.settle);
     await startPending(c, { userId: user.id, sessionVersion: credential.sessionVersion, amr: ['pwd'], ...(source ? { source } : {}) }, credential);
     return c.redirect(secondFactorUrl(flowValue), 303);
   }
@@ -69,14 +94,16 @@ export async function startPasswordSession(
   flow: Flow | null,
   flowValue: string | undefined,
   source?: string,
+  soFar: SignInSoFar = {},
 ): Promise<Response | { session: Session | null; required: boolean }> {
-  const mfa = await afterPassword(c, user, credential, flow, flowValue, source);
+  const mfa = await afterPassword(c, user, credential, flow, flowValue, source, soFar);
   if (mfa instanceof Response) return mfa;
   const session = await startSessionAndNotifyApps(
     c,
     { userId: user.id, amr: ['pwd'], ...(source ? { source } : {}), ...sessionFacts(user, mfa.hasFactor), profile: profileClaims(user), roles: user.roles },
     settingsFrom(c.env).sessionTtlSeconds,
     credential,
+    soFar.settle,
   );
   return { session, required: mfa.required };
 }
@@ -89,15 +116,20 @@ export async function startPasswordSession(
 export async function finishSignIn(
   c: AppContext,
   input: { userId: string; amr: string[]; source?: string; credential: SessionCredential; method: string },
+  soFar: { found?: { user: User; hasFactor: boolean } | null; settle?: readonly BatchItem<'sqlite'>[] } = {},
 ): Promise<Session | null> {
-  const found = await userWithFactor(dbOf(c), input.userId);
-  if (!found || found.user.disabled) return null;
+  const found = soFar.found !== undefined ? soFar.found : await userWithFactor(dbOf(c), input.userId);
+  if (!found || found.user.disabled) {
+    await settleNow(c, soFar.settle);
+    return null;
+  }
   const { user, hasFactor } = found;
   const session = await startSessionAndNotifyApps(
     c,
     { userId: user.id, amr: input.amr, ...sessionFacts(user, hasFactor), ...(input.source ? { source: input.source } : {}), profile: profileClaims(user), roles: user.roles },
     settingsFrom(c.env).sessionTtlSeconds,
     input.credential,
+    soFar.settle,
   );
   clearPending(c);
   audit(c, {

@@ -9,7 +9,7 @@ import { dbOf, issuerOf, type AppContext, type AppEnv } from '../http/context';
 import { nowSeconds } from '../lib/time';
 import { profileClaims, type User } from '../users/user';
 import { decideAssurance } from '../mfa/assurance';
-import { userWithFactor } from '../mfa/factors';
+import { userWithFactorOf } from '../mfa/factors';
 import { loadMfaSettings } from '../mfa/settings';
 import { atHash } from './at-hash';
 import { idTokenClaims, scopedClaims } from './claims';
@@ -17,7 +17,7 @@ import { authenticateClient } from './clients';
 import { ACCESS_TOKEN_TTL_SECONDS, oidcPaths } from './config';
 import { noStore, OAuthError, oauthEndpoint } from './errors';
 import { readOAuthForm } from './form';
-import { consumeRefreshToken, extendGrant, findRefreshToken, GrantRevoked, redeemCode, revokeGrant } from './grants';
+import { consumeRefreshToken, extendGrant, findRefreshToken, GrantRevoked, redeemCode, revokeGrant, type GrantUser } from './grants';
 import { verifyPkce } from './pkce';
 import { formatScope, grantedScopes, parseStoredScope, type Scope } from './scope';
 import { mintAccessToken, signIdToken } from './tokens';
@@ -101,14 +101,21 @@ async function issueTokens(c: AppContext, app: ServedApp, issue: Issue) {
 }
 
 /**
- * The user behind a grant, if they may still sign in and the grant's `amr` is still enough for
- * this app (src/mfa/assurance.ts: the app's policy, the global one, the user's own requirement and
- * whether they have a factor now); otherwise the grant ends here. One D1 query reads the user and
- * whether they have a factor; the settings come from the isolate cache.
+ * The user behind a grant (read with its code or token: see redeemCode), if they may still sign in
+ * and the grant's `amr` is still enough for this app (src/mfa/assurance.ts: the app's policy, the
+ * global one, the user's own requirement and whether they have a factor now); otherwise the grant
+ * ends here. The settings come from the isolate cache.
  */
-async function liveUser(c: AppContext, app: ServedApp, grant: { grantId: string; userId: string; amr: string[]; authTime: number }, now: number): Promise<User> {
+async function liveUser(
+  c: AppContext,
+  app: ServedApp,
+  grant: { grantId: string; userId: string; amr: string[]; authTime: number },
+  read: GrantUser[],
+  now: number,
+): Promise<User> {
   const db = dbOf(c);
-  const [found, settings] = await Promise.all([userWithFactor(db, grant.userId), loadMfaSettings(c.env)]);
+  const found = userWithFactorOf(read);
+  const settings = await loadMfaSettings(c.env);
   if (!found || found.user.disabled) {
     await revokeGrant(db, grant.grantId, now);
     throw new OAuthError('invalid_grant', 'The user of this grant can no longer sign in.');
@@ -148,7 +155,7 @@ async function exchangeCode(c: AppContext, app: ServedApp, body: Record<string, 
   } else if (verifier !== undefined) {
     await refuse('code_verifier was sent, but the authorization request had no code_challenge.');
   }
-  const user = await liveUser(c, app, row, now);
+  const user = await liveUser(c, app, row, redemption.user, now);
   return issueTokens(c, app, { grantId: row.grantId, user, scopes: parseStoredScope(row.scope), grantScope: row.scope, authTime: row.authTime, amr: row.amr, source: row.source, nonce: row.nonce });
 }
 
@@ -165,7 +172,7 @@ async function refresh(c: AppContext, app: ServedApp, body: Record<string, strin
   }
   if (rotation.kind === 'invalid') throw new OAuthError('invalid_grant', 'The refresh token is invalid, expired or revoked.');
   const row = rotation.token;
-  const user = await liveUser(c, app, row, now);
+  const user = await liveUser(c, app, row, rotation.user, now);
   const scopes = narrowed ?? parseStoredScope(row.scope);
   return issueTokens(c, app, { grantId: row.grantId, user, scopes, grantScope: row.scope, authTime: row.authTime, amr: row.amr, source: row.source, nonce: null });
 }

@@ -21,9 +21,9 @@ import { verifyPostSignature } from './signing';
 import { acceptRequest, answer, continuePath, loadSamlAppById, type SignatureCheck } from './sso';
 import { matchRedirect } from '../apps/redirects';
 
-export const samlRoutes = new Hono<AppEnv>();
+export const samlIdpRoutes = new Hono<AppEnv>();
 
-samlRoutes.get(SAML_PATHS.metadata, async (c) => {
+samlIdpRoutes.get(SAML_PATHS.metadata, async (c) => {
   const endpoints = samlEndpoints(issuerOf(c));
   const xml = idpMetadata({ entityId: endpoints.idp_entity_id, ssoUrl: endpoints.sso_url, certificates: await publishedCertificates(c.env) });
   c.header('Cache-Control', `public, max-age=${METADATA_CACHE_SECONDS}`);
@@ -48,7 +48,7 @@ async function receive(c: AppContext, decode: () => Promise<string> | string, re
   return answer(c, accepted.app, accepted.request);
 }
 
-samlRoutes.get(SAML_PATHS.sso, (c) => {
+samlIdpRoutes.get(SAML_PATHS.sso, (c) => {
   const url = new URL(c.req.url);
   const params = url.searchParams;
   const request = params.getAll('SAMLRequest');
@@ -61,7 +61,7 @@ samlRoutes.get(SAML_PATHS.sso, (c) => {
   return receive(c, () => decodeRedirect(request[0]!), relay[0], check, false);
 });
 
-samlRoutes.post(SAML_PATHS.sso, limitBody(MAX_MESSAGE_BYTES * 2), async (c) => {
+samlIdpRoutes.post(SAML_PATHS.sso, limitBody(MAX_MESSAGE_BYTES * 2), async (c) => {
   const type = (c.req.header('content-type') ?? '').toLowerCase();
   if (!type.startsWith('application/x-www-form-urlencoded')) return invalidSamlRequest(c, 'A SAML request is POSTed as an application/x-www-form-urlencoded form.');
   const form = new URLSearchParams(new TextDecoder().decode(await c.req.arrayBuffer()));
@@ -79,7 +79,7 @@ samlRoutes.post(SAML_PATHS.sso, limitBody(MAX_MESSAGE_BYTES * 2), async (c) => {
   );
 });
 
-samlRoutes.get(`${SAML_PATHS.sso}/resume`, async (c) => {
+samlIdpRoutes.get(`${SAML_PATHS.sso}/resume`, async (c) => {
   const request = await openRequest(c.env, c.req.query('request'));
   if (!request) return invalidSamlRequest(c, 'This sign-in link has expired or is not valid. Go back to the application and start again.');
   const app = await loadSamlAppById(c.env, request.clientId);
@@ -89,7 +89,7 @@ samlRoutes.get(`${SAML_PATHS.sso}/resume`, async (c) => {
   return answer(c, app, request);
 });
 
-samlRoutes.get(`${SAML_PATHS.launch}/:clientId`, async (c) => {
+samlIdpRoutes.get(`${SAML_PATHS.launch}/:clientId`, async (c) => {
   const app = await loadSamlAppById(c.env, c.req.param('clientId'));
   if (!app) return unknownServiceProvider(c);
   const acsUrl = app.redirectUrls[0];

@@ -1,6 +1,7 @@
 // The admin console at /admin: every page behind the admin-session gate.
 import { Hono } from 'hono';
 import { limitBody } from '../../http/forms';
+import { sessionReads } from '../../http/replica-reads';
 import { appPages } from './apps/routes';
 import { samlAppPages } from './apps/saml';
 import { auditPages } from './audit';
@@ -21,6 +22,8 @@ export const adminConsole = new Hono<ConsoleEnv>();
 
 // Forms are small; the CSV import allows files up to 1 MB.
 adminConsole.use('*', limitBody(1536 * 1024));
+// Console pages read from the nearest D1 replica, at the admin's own last write (src/http/replica-reads.ts).
+adminConsole.use('*', sessionReads('browser'));
 adminConsole.use('*', requireAdminSession);
 adminConsole.get('/', (c) => c.redirect('/admin/apps', 303));
 adminConsole.route('/apps', samlAppPages);
