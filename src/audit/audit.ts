@@ -55,7 +55,8 @@ export type AuditType =
   | 'password.reset.request'
   | 'password.reset'
   | 'email.change.request'
-  | 'email.change';
+  | 'email.change'
+  | 'email.change.cancel';
 
 export const AUDIT_TYPES: readonly AuditType[] = [
   'login.success', 'login.failure', 'login.locked', 'login.lockout', 'lockout.unlock', 'logout', 'logout.backchannel', 'logout.backchannel.failure',
@@ -66,7 +67,7 @@ export const AUDIT_TYPES: readonly AuditType[] = [
   'email.sent', 'email.failed', 'email.test',
   'mfa.failure', 'mfa.enrol', 'mfa.remove', 'mfa.reset', 'mfa.settings', 'account.password', 'account.session.end',
   'user.invite', 'invite.accept', 'signup.request', 'signup.verify', 'signup.approve', 'signup.reject', 'signup.settings',
-  'password.reset.request', 'password.reset', 'email.change.request', 'email.change',
+  'password.reset.request', 'password.reset', 'email.change.request', 'email.change', 'email.change.cancel',
 ];
 
 export interface AuditEvent {

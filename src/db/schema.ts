@@ -391,7 +391,7 @@ export const recoveryCodes = sqliteTable(
 // --- Onboarding (src/onboarding/). Link tokens are never stored, only their SHA-256. ----------
 
 /** invite: set a first password; verify: finish a self sign-up; reset: a new password; email-change: confirm a new address; approval: a verified sign-up waiting for an admin. */
-export type OneTimeLinkPurpose = 'invite' | 'verify' | 'reset' | 'email-change' | 'approval';
+export type OneTimeLinkPurpose = 'invite' | 'verify' | 'reset' | 'email-change' | 'email-change-cancel' | 'approval';
 
 /**
  * One-time links sent by email. Single use: consumed atomically (`UPDATE … WHERE consumed_at IS
