@@ -23,6 +23,7 @@ import { emailChangedMail, emailChangeMail, emailChangeRequestedMail, emailInUse
 import { ConfirmPage, EmailChangePage, MessageOnly } from './pages';
 import { takeRequest } from './rate-limit';
 import { linkTo, sendMail } from './send';
+import { addressProven } from './recovery';
 import { emailTaken } from './signup';
 
 export const emailChangeRoutes = new Hono<AppEnv>();
@@ -136,6 +137,7 @@ emailChangeRoutes.post('/account/email/confirm', limitBody(16 * 1024), async (c)
   // New tokens carry the new address at once; pending resets went to the old one and end here.
   await syncUserSessionsAndNotifyApps(c, user, { passwordChanged: false });
   await revokeLinks(db, { userId: user.id, purpose: ['email-change', 'email-change-cancel', 'reset'] });
+  await addressProven(c, user.id);
   if (data.oldEmail) await sendMail(c, data.oldEmail, (product) => emailChangedMail({ product, newEmail }));
   audit(c, { type: 'email.change', actor: user.id, target: newEmail, detail: { old_email: data.oldEmail } });
   return html(

@@ -6,6 +6,8 @@
 //
 // The routes that make those changes call this (the account page, onboarding, the admin API and
 // console); the session store below only reports what ended.
+import { audit } from '../audit/audit';
+import { endUnprovenLinks } from '../federation/accounts';
 import { dbOf, type AppContext } from '../http/context';
 import { resetFactors } from '../mfa/factors';
 import { endUserSessionsAndNotifyApps, syncUserSessionsAndNotifyApps } from '../oidc/backchannel';
@@ -51,4 +53,17 @@ export async function applyUserChange(c: AppContext, before: Pick<User, 'email'>
   const revoked = changeRevokesEmailChanges(before, after, change) ? await revokePendingEmailChanges(c, after.id) : 0;
   await syncUserSessionsAndNotifyApps(c, after, change);
   return revoked;
+}
+
+/**
+ * The owner just proved the account's address (accepted an invitation, reset the password,
+ * confirmed an email change): an upstream account that created this account from an unverified
+ * email (so anyone could have claimed the address upstream) no longer reaches it. Audited.
+ */
+export async function addressProven(c: AppContext, userId: string): Promise<number> {
+  const removed = await endUnprovenLinks(dbOf(c), userId);
+  for (const link of removed) {
+    audit(c, { type: 'user.identity.unlink', actor: userId, target: userId, detail: { source: link.source, subject: link.subject.slice(0, 255), reason: 'address proven by its owner; the link rested on an unverified upstream email' } });
+  }
+  return removed.length;
 }

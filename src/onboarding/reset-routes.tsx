@@ -18,7 +18,7 @@ import { resetAtSourceMail, resetMail } from './messages';
 import { ForgotPasswordPage, MessageOnly, SetPasswordPage } from './pages';
 import { newPasswordProblem } from './passwords';
 import { takeRequest } from './rate-limit';
-import { applyUserChange } from './recovery';
+import { addressProven, applyUserChange } from './recovery';
 import { afterResponse, deliverMail, linkTo } from './send';
 
 export const resetRoutes = new Hono<AppEnv>();
@@ -121,6 +121,7 @@ resetRoutes.post('/password/reset', limitBody(16 * 1024), async (c) => {
   // A new password revokes OIDC grants (updateUser); applyUserChange ends every session (apps told) and pending email changes.
   const user = await updateUser(db, used.link.userId!, { password, emailVerified: true });
   await applyUserChange(c, before ?? user, user, { passwordChanged: true, removeFactors });
+  await addressProven(c, user.id);
   await revokeLinks(db, { userId: user.id, purpose: 'reset' });
   audit(c, { type: 'password.reset', actor: user.id, target: user.email, detail: { factors_removed: removeFactors } });
   return c.redirect(`/password/reset/done${removeFactors ? '?factors=removed' : ''}`, 303);
