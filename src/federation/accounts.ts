@@ -29,8 +29,8 @@ async function findLinked(db: Database, source: string, subject: string) {
 
 async function findByEmail(db: Database, email: string) {
   if (!email) return null;
-  const [row] = await db.select({ id: users.id, disabled: users.disabled }).from(users).where(eq(users.email, email)).limit(1);
-  return row ?? null;
+  const [row] = await db.select({ id: users.id, disabled: users.disabled, roles: users.roles }).from(users).where(eq(users.email, email)).limit(1);
+  return row ? { id: row.id, disabled: row.disabled, admin: row.roles.includes('admin') } : null;
 }
 
 /** What a sign-in writes to the user: only what upstream actually sent. */

@@ -48,7 +48,7 @@ export type AuthorizationCheck =
   | { kind: 'error'; delivery: ErrorDelivery; error: AuthorizationErrorCode; description: string }
   | { kind: 'ok'; request: AuthorizationRequest };
 
-type ClientFacts = Pick<App, 'clientId' | 'redirectUrls' | 'tokenEndpointAuthMethod'>;
+type ClientFacts = Pick<App, 'clientId' | 'redirectUrls' | 'tokenEndpointAuthMethod' | 'requirePkce'>;
 
 const page = (title: string, message: string, registered?: readonly string[], detail?: string): RefusalPage => ({ kind: 'page', status: 400, title, message, registered, detail });
 
@@ -97,6 +97,7 @@ export function checkAuthorizationRequest({ values, repeated }: SingleValues, ap
   if (challenge === undefined) {
     if (method !== undefined) return fail('invalid_request', 'code_challenge_method was sent without a code_challenge.');
     if (app.tokenEndpointAuthMethod === 'none') return fail('invalid_request', 'This is a public client: PKCE is required (code_challenge with code_challenge_method=S256).');
+    if (app.requirePkce) return fail('invalid_request', 'This client must use PKCE: send code_challenge with code_challenge_method=S256.');
   } else {
     if (method === undefined) return fail('invalid_request', 'code_challenge_method=S256 is required with code_challenge (plain is not supported).');
     if (!isValidChallenge(challenge)) return fail('invalid_request', 'code_challenge must be the 43-character base64url SHA-256 of the code verifier.');

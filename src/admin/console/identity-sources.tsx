@@ -18,7 +18,7 @@ import { csrfToken } from '../../http/csrf';
 import { NotFoundError } from '../../lib/errors';
 import { Copyable, Select } from '../../ui/components';
 import { actorOf, type ConsoleContext, type ConsoleEnv } from './context';
-import { renderDirectoryTest } from './identity-source-directory';
+import { directoryTestForm, renderDirectoryTest } from './identity-source-directory';
 import { saveForm, SourceForm } from './identity-source-form';
 import { renderTestResult, sourcePath, unlinkPath } from './identity-source-parts';
 import { ConfirmPage, ConsolePage, noticeFrom } from './layout';
@@ -260,7 +260,7 @@ identitySourcePages.post('/:slug/delete', async (c) => {
  */
 identitySourcePages.get('/:slug/test', async (c) => {
   const { source, secrets } = await findSource(c);
-  if (isDirectoryType(source.type)) return renderDirectoryTest(c, source, secrets);
+  if (isDirectoryType(source.type)) return directoryTestForm(c, source);
   const attempt = newAttempt(source.slug, { test_by: actorOf(c) });
   try {
     const url = await clientFor(source, secrets, issuerOf(c)).authorizationUrl(attempt, forceLoginParams(source, true));
@@ -271,6 +271,12 @@ identitySourcePages.get('/:slug/test', async (c) => {
     audit(c, { type: 'source.test', actor: actorOf(c), target: source.slug, detail: { ok: false, reason: failure.code } });
     return renderTestResult(c, source, { error: failure });
   }
+});
+
+identitySourcePages.post('/:slug/test', async (c) => {
+  const { source, secrets } = await findSource(c);
+  if (!isDirectoryType(source.type)) throw new NotFoundError('Test connection of this source starts with a link, not a form.');
+  return renderDirectoryTest(c, source, secrets);
 });
 
 identitySourcePages.get('/:slug/unlink', async (c) => {
