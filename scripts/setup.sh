@@ -25,7 +25,7 @@ done
 # requests for the OIDC relying-party example; aiosmtpd, the local SMTP catcher, and openssl for
 # its test certificate (the Python packages are seen by /usr/bin/python3, which the tests use);
 # slapd and ldap-utils for the directory tests; a font so the browser tests render text.
-PACKAGES=(chromium python3-flask python3-jwt python3-cryptography python3-authlib python3-requests python3-aiosmtpd openssl slapd ldap-utils fonts-dejavu-core)
+PACKAGES=(chromium python3-flask python3-jwt python3-cryptography python3-authlib python3-requests python3-aiosmtpd openssl slapd ldap-utils fonts-dejavu-core python3-pysaml2 xmlsec1 python3-onelogin-saml2)
 
 install_debian_packages() {
   local sudo=()

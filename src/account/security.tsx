@@ -19,10 +19,11 @@ import { finishSignIn, secondFactorUrl, stepUpCredential } from '../mfa/sign-in'
 import { normaliseCode, otpauthUri } from '../mfa/totp';
 import { confirmTotp, pendingTotpSecret, removeTotp, totpStatus } from '../mfa/totp-store';
 import { finishRegistration, listPasskeys, registrationOptions, removePasskey } from '../mfa/webauthn';
-import { clearCookie, readCookie, writeCookie } from '../sessions/cookies';
+import { clearCookie, readCookie, writeCookie } from '../http/cookies';
 import { flowField, readFlow } from '../sessions/flows';
+import { startSessionAndNotifyApps } from '../logout/backchannel';
 import { signOutEverywhere } from '../onboarding/recovery';
-import { endUserSession, listUserSessions, readSession, startSession, type Session } from '../sessions/sessions';
+import { endUserSession, listUserSessions, readSession, type Session } from '../sessions/sessions';
 import { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from '../users/input';
 import { authenticate, getUser, updateUser } from '../users/store';
 import { profileClaims } from '../users/user';
@@ -219,7 +220,7 @@ accountSecurityRoutes.post('/account/password', limitBody(16 * 1024), async (c) 
   // changes are revoked; this browser gets a fresh session.
   await signOutEverywhere(c, user.id);
   const { amr, source, mfaRequired } = session;
-  await startSession(c, { userId: user.id, amr, ...(source ? { source } : {}), ...(mfaRequired ? { mfaRequired } : {}), profile: profileClaims(user), roles: user.roles }, settingsFrom(c.env).sessionTtlSeconds);
+  await startSessionAndNotifyApps(c, { userId: user.id, amr, ...(source ? { source } : {}), ...(mfaRequired ? { mfaRequired } : {}), profile: profileClaims(user), roles: user.roles }, settingsFrom(c.env).sessionTtlSeconds);
   audit(c, { type: 'account.password', actor: user.id, target: user.email });
   return c.redirect('/account?done=password', 303);
 });

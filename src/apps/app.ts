@@ -3,8 +3,8 @@ import { RequestError } from '../lib/errors';
 import type { Branding, ResponseMode, SigningAlg, TokenEndpointAuthMethod } from '../db/schema';
 import { brandingToJson } from '../branding/branding';
 import type { AttributeMap } from './attributes';
-import { accessToJson, type AccessRule } from '../access/policy';
-import type { MfaPolicy } from '../mfa/policy';
+import { accessToJson, type AccessRule } from '../policy/access';
+import type { MfaPolicy } from '../policy/mfa';
 
 export const SIGNING_ALGS = ['HS256', 'RS256', 'ES256'] as const satisfies readonly SigningAlg[];
 export const RESPONSE_MODES = ['query', 'fragment', 'form_post'] as const satisfies readonly ResponseMode[];

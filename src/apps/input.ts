@@ -4,10 +4,10 @@ import type { ResponseMode, SigningAlg, TokenEndpointAuthMethod } from '../db/sc
 import { MAX_TOKEN_TTL_SECONDS, RESPONSE_MODES, SIGNING_ALGS, TOKEN_ENDPOINT_AUTH_METHODS } from './app';
 import { checkRegisteredRedirect, splitRedirectList } from './redirects';
 import { checkAttributeMap, type AttributeMap } from './attributes';
-import { SLUG_PATTERN } from '../federation/input';
-import { readAccess } from '../access/input';
-import type { AccessRule } from '../access/policy';
-import { MFA_POLICIES, type MfaPolicy } from '../mfa/policy';
+import { SLUG_PATTERN } from '../lib/slug';
+import { readAccess } from '../policy/access-input';
+import type { AccessRule } from '../policy/access';
+import { MFA_POLICIES, type MfaPolicy } from '../policy/mfa';
 import { checkBranding, compactBranding, type Branding } from '../branding/branding';
 
 export const CLIENT_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{2,63}$/;

@@ -13,7 +13,7 @@ import { DEFAULT_TOKEN_TTL_SECONDS, type App } from './app';
 import type { AppFields, NewAppInput } from './input';
 import { forgetApp } from './cache';
 import { ensureSigningKeys } from '../tokens/keys';
-import { resolveAccessUsers } from '../access/input';
+import { resolveAccessUsers } from '../policy/access-input';
 
 const unknownSource = (slug: string | null | undefined) =>
   new ValidationError({ identity_source: `names no identity source ("${slug}"); add it under Identity sources first, or leave it empty` });

@@ -2,13 +2,17 @@
 // Times are Unix seconds. JSON columns hold arrays of strings.
 import { sql } from 'drizzle-orm';
 import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
-import type { RestrictedAccess } from '../access/policy';
 
 export type SigningAlg = 'HS256' | 'RS256' | 'ES256';
 export type ResponseMode = 'query' | 'fragment' | 'form_post';
 export type RedirectKind = 'login' | 'logout';
 /** How an app authenticates at the OIDC token endpoint; `none` is a public client (PKCE, no secret). */
 export type TokenEndpointAuthMethod = 'client_secret_basic' | 'client_secret_post' | 'none';
+/** An app's restricted access (src/policy/access.ts): the listed groups (exact names) and user ids. */
+export interface RestrictedAccess {
+  groups: string[];
+  users: string[];
+}
 /** next: published, not yet signing; active: signing; retiring: published for tokens it signed; retired. */
 export type KeyState = 'next' | 'active' | 'retiring' | 'retired';
 
@@ -44,7 +48,7 @@ export const apps = sqliteTable('apps', {
   tokenEndpointAuthMethod: text('token_endpoint_auth_method').$type<TokenEndpointAuthMethod>().notNull().default('client_secret_basic'),
   /** OIDC Back-Channel Logout: where edge-sso POSTs a logout_token when a user signs out; null: none. */
   backchannelLogoutUri: text('backchannel_logout_uri'),
-  /** Who may open the app (see src/access/policy.ts): null is everyone; else the listed groups and user ids. */
+  /** Who may open the app (see src/policy/access.ts): null is everyone; else the listed groups and user ids. */
   access: text('access', { mode: 'json' }).$type<RestrictedAccess>(),
   /** Multi-factor policy for this app: off, optional (the global policy decides) or required (see src/mfa/policy.ts). */
   mfa: text('mfa').$type<'off' | 'optional' | 'required'>().notNull().default('optional'),
@@ -150,7 +154,7 @@ export const userSessions = sqliteTable(
 
 /**
  * Which apps a session has signed in to, so signing out can tell each of them (OIDC Back-Channel
- * Logout, src/oidc/backchannel.ts). Written once per session and app: the session's KV record
+ * Logout, src/logout/backchannel.ts). Written once per session and app: the session's KV record
  * keeps the list too, so a repeat visit knows without asking D1. Ends with its session row.
  */
 export const sessionApps = sqliteTable(

@@ -2,7 +2,7 @@
 // https://developers.cloudflare.com/email-service/api/send-emails/workers-api/). Cloudflare
 // builds the MIME (and its Message-ID) from these fields and signs it for the onboarded domain.
 import type { BuiltMessage } from './message';
-import type { Transport } from './transport';
+import type { Transport } from './sender';
 
 export function bindingTransport(binding: SendEmail): Transport {
   return {

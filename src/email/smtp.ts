@@ -27,7 +27,7 @@ import {
   type SmtpConfig,
   type SmtpReply,
 } from './smtp-protocol';
-import type { Transport } from './transport';
+import type { Transport } from './sender';
 
 // A Worker may keep working about 30 s after its response (waitUntil): three attempts of at most
 // 8 s and the pauses between them (./retry.ts) fit in that.

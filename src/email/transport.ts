@@ -1,15 +1,11 @@
 // Which transport sends: the Email Service binding when configured, else SMTP_URL, else none.
 import type { Bindings } from '../env';
 import { bindingTransport } from './binding';
-import type { BuiltMessage } from './message';
 import { PermanentEmailError } from './retry';
+import type { Transport } from './sender';
 import { describeSmtp, parseSmtpUrl } from './smtp-protocol';
 import { smtpTransport } from './smtp';
 
-export interface Transport {
-  name: 'email-service' | 'smtp';
-  send(message: BuiltMessage): Promise<void>;
-}
 
 export type TransportChoice =
   | { kind: 'email-service'; description: string }

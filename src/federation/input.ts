@@ -2,12 +2,12 @@
 // checked here; type-specific fields (issuer, tenant, domain, secrets…) come from the preset's
 // declarative `fields`, at the top level of the JSON. Every invalid field is reported at once.
 import { asObject, FieldReader } from '../lib/validation';
+import { SLUG_PATTERN } from '../lib/slug';
 import { availableTypes, presetFor } from './registry';
 import { CLAIM_MAP_FIELDS, type ClaimMap, type GroupMap, type IdentitySource, type Preset, type Provisioning, type SourceConfig, type SourceSecrets, type SourceType } from './types';
 
 /** Paths of the console's identity source pages that a slug would shadow. */
 const RESERVED_SLUGS = new Set(['new']);
-export const SLUG_PATTERN = /^[a-z0-9](?:[a-z0-9-]{0,38}[a-z0-9])?$/;
 const DOMAIN = /^(?=.{1,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
 /** A claim name or dotted path; URIs too (ADFS sends claims named by URI). */
 const CLAIM_NAME = /^[\x21-\x7e]{1,200}$/;
@@ -126,6 +126,11 @@ function readPresetFields(fields: FieldReader, preset: Preset, creating: boolean
       if (field.kind === 'multiline' && typeof value === 'string') value = value.trim();
     }
     if (value === undefined) continue;
+    // An optional field left empty (GitHub's Enterprise Server URL for github.com) is unset, not invalid.
+    if (!field.required && (value === '' || (Array.isArray(value) && value.length === 0))) {
+      if (!field.secret) config[field.name] = value;
+      continue;
+    }
     const problem = field.validate?.(value);
     if (problem) {
       fields.fail(field.name, problem);

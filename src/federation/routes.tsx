@@ -10,10 +10,9 @@ import { settingsFrom } from '../env';
 import { issuerOf, type AppContext, type AppEnv } from '../http/context';
 import { limitBody, readForm } from '../http/forms';
 import { readFlow } from '../sessions/flows';
-import { readSession, startSession } from '../sessions/sessions';
+import { startSessionAndNotifyApps } from '../logout/backchannel';
 import { getUser } from '../users/store';
-import { profileClaims } from '../users/user';
-import { renderTestResult } from '../admin/console/identity-source-parts';
+import { profileClaims, type User } from '../users/user';
 import { answerUpstreamFailure } from '../oidc/authorize';
 import { claimInvitation } from '../onboarding/invite-sources';
 import { resolveAccount } from './accounts';
@@ -24,10 +23,23 @@ import { mapProfile } from './mapping';
 import { FederationErrorPage } from './pages';
 import { presetFor } from './registry';
 import { loadServedSource } from './store';
+import type { TestResultPage } from './test-result';
 import { UpstreamError } from './types';
-import { SLUG_PATTERN } from './input';
+import { SLUG_PATTERN } from '../lib/slug';
 
-export const federationRoutes = new Hono<AppEnv>();
+/** The routes; `testResultPage` shows an admin's Test connection outcome (the console's page). */
+export function federationRoutes(testResultPage: TestResultPage): Hono<AppEnv> {
+  const routes = new Hono<AppEnv>();
+  routes.get('/federation/:slug/start', start);
+  routes.get('/federation/:slug/callback', (c) => callback(c, new URL(c.req.url).searchParams, testResultPage));
+  routes.post('/federation/:slug/callback', limitBody(64 * 1024), async (c) => {
+    const form = await readForm(c);
+    const params = new URLSearchParams();
+    for (const [key, value] of Object.entries(form)) if (typeof value === 'string') params.set(key, value);
+    return callback(c, params, testResultPage);
+  });
+  return routes;
+}
 
 const EXPIRED_FLOW = 'This sign-in request has expired. Go back to the application and start again.';
 const NO_ATTEMPT =
@@ -44,8 +56,8 @@ function unknownSource(c: AppContext) {
 /** Where "Try again" leads: the start of the same sign-in, when there is one to resume. */
 const retryUrl = (slug: string, flow?: string) => `/federation/${encodeURIComponent(slug)}/start${flow ? `?flow=${encodeURIComponent(flow)}` : ''}`;
 
-federationRoutes.get('/federation/:slug/start', async (c) => {
-  const slug = c.req.param('slug');
+async function start(c: AppContext) {
+  const slug = c.req.param('slug')!;
   const found = SLUG_PATTERN.test(slug) ? await loadServedSource(c.env, slug) : null;
   if (!found) return unknownSource(c);
   const { source, secrets } = found;
@@ -66,17 +78,9 @@ federationRoutes.get('/federation/:slug/start', async (c) => {
     audit(c, { type: 'login.failure', actor: 'anonymous', target: '', detail: { source: slug, reason: upstream.code, upstream: upstream.detail } });
     return errorPage(c, 502, `${source.name} is not available`, `${source.name} could not be reached to start the sign-in. Try again in a moment.`, retryUrl(slug, flowId));
   }
-});
+}
 
-federationRoutes.get('/federation/:slug/callback', (c) => callback(c, new URL(c.req.url).searchParams));
-federationRoutes.post('/federation/:slug/callback', limitBody(64 * 1024), async (c) => {
-  const form = await readForm(c);
-  const params = new URLSearchParams();
-  for (const [key, value] of Object.entries(form)) if (typeof value === 'string') params.set(key, value);
-  return callback(c, params);
-});
-
-async function callback(c: AppContext, params: URLSearchParams) {
+async function callback(c: AppContext, params: URLSearchParams, testResultPage: TestResultPage) {
   const slug = c.req.param('slug')!;
   // The source first: an unknown or malformed slug is a 404 with nothing written (the slug is the
   // visitor's text, and an audit row per request would let anyone grow the table).
@@ -90,16 +94,15 @@ async function callback(c: AppContext, params: URLSearchParams) {
   }
   const { source, secrets } = found;
   const retry = retryUrl(slug, attempt.flow);
+  let tester: User | null = null;
   if (attempt.test_by) {
     // Test connection: the result is for the admin who started it, in this browser. The sealed
     // attempt proves that; the session cookie may be missing (a form_post callback is a cross-site
     // POST, which carries no SameSite=Lax cookie), so the admin is read again from D1.
-    const admin = await getUser(database(c.env.DB), attempt.test_by);
-    if (!admin || admin.disabled || !admin.roles.includes('admin')) {
+    tester = await getUser(database(c.env.DB), attempt.test_by);
+    if (!tester || tester.disabled || !tester.roles.includes('admin')) {
       return errorPage(c, 403, 'Admins only', 'Test connection results are shown only to the admin who started the test.');
     }
-    const session = await readSession(c);
-    c.set('admin', session?.userId === admin.id ? session : { userId: admin.id, profile: profileClaims(admin), roles: admin.roles, amr: [], authTime: 0, expiresAt: 0, idHash: '' });
   }
 
   let upstream;
@@ -107,8 +110,12 @@ async function callback(c: AppContext, params: URLSearchParams) {
     upstream = await clientFor(source, secrets, issuerOf(c)).finish(params, attempt);
   } catch (error) {
     const failure = error instanceof UpstreamError ? error : new UpstreamError('failed', `Signing in with ${source.name} failed.`, String(error));
-    audit(c, { type: 'login.failure', actor: 'anonymous', target: '', detail: { source: slug, reason: failure.code, upstream: failure.detail, test: attempt.test_by ? true : undefined } });
-    if (attempt.test_by) return renderTestResult(c, source, { error: failure });
+    if (tester) {
+      // An admin's test, not a sign-in: audited as the admin's source.test, like a test that fails to start.
+      audit(c, { type: 'source.test', actor: tester.id, target: slug, detail: { ok: false, reason: failure.code, upstream: failure.detail } });
+      return testResultPage(c, tester, source, { error: failure });
+    }
+    audit(c, { type: 'login.failure', actor: 'anonymous', target: '', detail: { source: slug, reason: failure.code, upstream: failure.detail } });
     // An OIDC app's sign-in: the app is told (error, state, iss at its redirect URI).
     const pending = attempt.flow ? await readFlow(c.env, attempt.flow) : null;
     const answered = pending ? await answerUpstreamFailure(c, pending.returnTo, failure) : null;
@@ -118,9 +125,9 @@ async function callback(c: AppContext, params: URLSearchParams) {
   }
   const mapped = mapProfile(upstream, source.claim_map, source.group_map);
 
-  if (attempt.test_by) {
-    audit(c, { type: 'source.test', actor: attempt.test_by, target: slug, detail: { ok: true } });
-    return renderTestResult(c, source, { upstream, mapped });
+  if (tester) {
+    audit(c, { type: 'source.test', actor: tester.id, target: slug, detail: { ok: true } });
+    return testResultPage(c, tester, source, { upstream, mapped });
   }
 
   // An invitation accepted with this source links the upstream account first (src/onboarding/).
@@ -133,7 +140,7 @@ async function callback(c: AppContext, params: URLSearchParams) {
   const { user } = outcome;
   // A required MFA policy holds here too: unless the upstream reports `mfa`, a step-up follows (src/mfa/).
   const mfaRequired = (await policyFor(c, database(c.env.DB), attempt.flow ? await readFlow(c.env, attempt.flow) : null)) === 'required';
-  const session = await startSession(
+  const session = await startSessionAndNotifyApps(
     c,
     { userId: user.id, amr: upstream.amr ?? ['fed'], ...(mfaRequired ? { mfaRequired } : {}), source: slug, profile: profileClaims(user), roles: user.roles },
     settingsFrom(c.env).sessionTtlSeconds,

@@ -2,8 +2,6 @@ import type { Context } from 'hono';
 import { database } from '../db/client';
 import { issuerFor, type Bindings } from '../env';
 import { clientAddressKey } from '../lib/address';
-import type { Session } from '../sessions/sessions';
-import type { FormBody } from './forms';
 
 /** The Hono environment every route shares. */
 export interface AppEnv {
@@ -15,10 +13,6 @@ export interface AppEnv {
     formActionOrigins: string[];
     /** Origins this page may frame (the sign-up form's Turnstile widget); none by default. */
     frameOrigins: string[];
-    /** Set only under /admin, by the console's gate: the signed-in admin's session. */
-    admin: Session;
-    /** Set only under /admin for a POST, by the console's gate: the CSRF-checked form. */
-    form: FormBody;
   };
 }
 

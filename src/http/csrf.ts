@@ -3,7 +3,7 @@
 // another origin. Both are checked; either failing is a 403.
 import { constantTimeEqual, randomToken } from '../lib/encoding';
 import { RequestError } from '../lib/errors';
-import { CSRF_COOKIE, readCookie, writeCookie } from '../sessions/cookies';
+import { CSRF_COOKIE, readCookie, writeCookie } from './cookies';
 import type { AppContext } from './context';
 
 export const CSRF_FIELD = 'csrf';

@@ -4,7 +4,7 @@ import { HTTPException } from 'hono/http-exception';
 import { brandingFor } from '../branding/page';
 import { RequestError, ValidationError } from '../lib/errors';
 import { MessagePage } from '../ui/layout';
-import { isLocalPath } from '../sessions/flows';
+import { isLocalPath } from '../lib/local-path';
 import { CSRF_FAILED } from './csrf';
 import type { AppContext, AppEnv } from './context';
 

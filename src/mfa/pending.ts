@@ -8,7 +8,7 @@ import { users } from '../db/schema';
 import type { AppContext } from '../http/context';
 import { sha256Hex } from '../lib/encoding';
 import type { SessionCredential } from '../sessions/sessions';
-import { clearCookie, readCookie, writeCookie } from '../sessions/cookies';
+import { clearCookie, readCookie, writeCookie } from '../http/cookies';
 import { openValue, sealValue } from './sealed';
 
 export const PENDING_COOKIE = 'edge-sso-mfa';

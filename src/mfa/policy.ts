@@ -1,12 +1,10 @@
 // Multi-factor policy: global (settings, the console's Sign-in security page) and per app
-// (`apps.mfa`). Pure evaluation here; the global settings are stored by ./settings.ts.
-//   off       no second factor is asked (factors stay enrolled)
-//   optional  users may enrol; a user with a factor is asked for it at sign-in
-//   required  a user without a factor must enrol before any token is issued
+// (`apps.mfa`, its values in src/policy/mfa.ts). Pure evaluation here; the global settings are
+// stored by ./settings.ts.
+import { MFA_POLICIES, type MfaPolicy } from '../policy/mfa';
 import { hasMfa } from './assurance';
 
-export const MFA_POLICIES = ['off', 'optional', 'required'] as const;
-export type MfaPolicy = (typeof MFA_POLICIES)[number];
+export { MFA_POLICIES, type MfaPolicy };
 
 export interface MfaSettings {
   policy: MfaPolicy;

@@ -8,7 +8,8 @@ import { users } from '../db/schema';
 import { settingsFrom } from '../env';
 import { dbOf, type AppContext } from '../http/context';
 import type { Flow } from '../sessions/flows';
-import { startSession, type Session, type SessionCredential } from '../sessions/sessions';
+import { startSessionAndNotifyApps } from '../logout/backchannel';
+import type { Session, SessionCredential } from '../sessions/sessions';
 import { getUser } from '../users/store';
 import { profileClaims, type User } from '../users/user';
 import { hasSecondFactor, userFactors } from './factors';
@@ -70,7 +71,7 @@ export async function startPasswordSession(
 ): Promise<Response | { session: Session | null; required: boolean }> {
   const mfa = await afterPassword(c, user, credential, flow, flowValue, source);
   if (mfa instanceof Response) return mfa;
-  const session = await startSession(
+  const session = await startSessionAndNotifyApps(
     c,
     { userId: user.id, amr: ['pwd'], ...(source ? { source } : {}), ...(mfa.required ? { mfaRequired: true } : {}), profile: profileClaims(user), roles: user.roles },
     settingsFrom(c.env).sessionTtlSeconds,
@@ -90,7 +91,7 @@ export async function finishSignIn(
 ): Promise<Session | null> {
   const user = await getUser(dbOf(c), input.userId);
   if (!user || user.disabled) return null;
-  const session = await startSession(
+  const session = await startSessionAndNotifyApps(
     c,
     { userId: user.id, amr: input.amr, ...(input.mfaRequired ? { mfaRequired: true } : {}), ...(input.source ? { source: input.source } : {}), profile: profileClaims(user), roles: user.roles },
     settingsFrom(c.env).sessionTtlSeconds,

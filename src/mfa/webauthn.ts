@@ -20,7 +20,7 @@ import { webauthnCredentials } from '../db/schema';
 import { issuerOf, type AppContext } from '../http/context';
 import { base64url, fromBase64url, utf8 } from '../lib/encoding';
 import { nowSeconds } from '../lib/time';
-import { clearCookie, readCookie, writeCookie } from '../sessions/cookies';
+import { clearCookie, readCookie, writeCookie } from '../http/cookies';
 import { openValue, sealValue } from './sealed';
 
 const CHALLENGE_COOKIE = 'edge-sso-webauthn';

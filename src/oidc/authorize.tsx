@@ -13,7 +13,7 @@ import { nowSeconds } from '../lib/time';
 import { readSession } from '../sessions/sessions';
 import { needsStepUp, stepUp } from '../mfa/step-up';
 import { deliver } from '../sso/deliver';
-import { rememberAppSignIn } from './backchannel';
+import { rememberAppSignIn } from '../logout/backchannel';
 import { checkAuthorizationRequest, decideSession, requestedClientId, resumePath, type ErrorDelivery } from './authorize-request';
 import { oidcPaths } from './config';
 import { bodyText, singleValues, type SingleValues } from './form';

@@ -14,7 +14,7 @@ import { issuerOf } from '../http/context';
 import { checkCsrf, CSRF_FIELD } from '../http/csrf';
 import { SignedOutPage } from '../login/pages';
 import { readSession, type Session } from '../sessions/sessions';
-import { endSessionAndNotifyApps } from './backchannel';
+import { endSessionAndNotifyApps } from '../logout/backchannel';
 import { MAX_STATE_LENGTH, oidcPaths } from './config';
 import { bodyText, singleValues } from './form';
 import { refusedRequest, confirmSignOut } from './pages';

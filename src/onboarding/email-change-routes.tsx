@@ -12,7 +12,7 @@ import { dbOf, throttleAddress, type AppContext, type AppEnv } from '../http/con
 import { csrfToken } from '../http/csrf';
 import { limitBody } from '../http/forms';
 import { ConflictError } from '../lib/errors';
-import { syncUserSessionsAndNotifyApps } from '../oidc/backchannel';
+import { syncUserSessionsAndNotifyApps } from '../logout/backchannel';
 import { readSession, type Session } from '../sessions/sessions';
 import type { Errors } from '../ui/components';
 import { identifierProblem } from '../lib/validation';

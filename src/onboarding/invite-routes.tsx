@@ -8,7 +8,7 @@ import { limitBody } from '../http/forms';
 import { addressProven, applyUserChange } from './recovery';
 import { updateUser } from '../users/store';
 import { field, html, linkProblem, pageBranding, readCheckedForm, signInWithNewPassword } from './common';
-import { SLUG_PATTERN } from '../federation/input';
+import { SLUG_PATTERN } from '../lib/slug';
 import { loadLoginSources, loadServedSource } from '../federation/store';
 import { inviteLanding } from './invites';
 import { writeInviteClaim } from './invite-sources';

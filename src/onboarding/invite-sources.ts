@@ -15,7 +15,7 @@ import { dbOf } from '../http/context';
 import { sha256Hex } from '../lib/encoding';
 import { open, seal } from '../lib/secret-box';
 import { nowSeconds } from '../lib/time';
-import { clearCookie, readCookie, writeCookie } from '../sessions/cookies';
+import { clearCookie, readCookie, writeCookie } from '../http/cookies';
 import { revokeLinks } from './links';
 import { addressProven } from './recovery';
 

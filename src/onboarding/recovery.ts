@@ -10,7 +10,7 @@ import { audit } from '../audit/audit';
 import { endUnprovenLinks } from '../federation/accounts';
 import { dbOf, type AppContext } from '../http/context';
 import { resetFactors } from '../mfa/factors';
-import { endUserSessionsAndNotifyApps, syncUserSessionsAndNotifyApps } from '../oidc/backchannel';
+import { endUserSessionsAndNotifyApps, syncUserSessionsAndNotifyApps } from '../logout/backchannel';
 import type { User } from '../users/user';
 import { revokeLinks } from './links';
 

@@ -18,6 +18,7 @@
 import type { Bindings } from '../env';
 import type { FormBody } from '../http/forms';
 import { base64url, fromBase64url, utf8 } from '../lib/encoding';
+import { isLocalPath } from '../lib/local-path';
 import { derivedAesKey } from '../lib/secret-box';
 import { nowSeconds } from '../lib/time';
 
@@ -97,11 +98,6 @@ export async function openFlow(env: FlowKeyEnv, value: string | undefined): Prom
 export async function readFlow(env: FlowKeyEnv, value: string | undefined): Promise<Flow | null> {
   const opened = await openFlow(env, value);
   return opened && !opened.expired ? opened.flow : null;
-}
-
-/** A path on this origin: one leading "/", never "//" or "/\" (which browsers read as another host), no control characters. */
-export function isLocalPath(path: string): boolean {
-  return /^\/(?![/\\])[^\u0000-\u001f\u007f]*$/.test(path);
 }
 
 /** The pending sign-in a posted form carries back in its `flow` field, if any. */

@@ -10,8 +10,7 @@ import type { AppContext } from '../http/context';
 import { randomToken, sha256Hex } from '../lib/encoding';
 import { nowSeconds } from '../lib/time';
 import { profileClaims, type ProfileClaims, type User } from '../users/user';
-import { notifyAppsOfLogout } from '../oidc/backchannel-notify';
-import { clearCookie, readCookie, SESSION_COOKIE, writeCookie } from './cookies';
+import { clearCookie, readCookie, SESSION_COOKIE, writeCookie } from '../http/cookies';
 import { kvKeys, kvTtl } from './kv';
 
 /**
@@ -40,7 +39,7 @@ export interface SessionRecord {
   roles: string[];
   /**
    * Client IDs this session has received a token for (absent in sessions from before it was kept).
-   * It spares repeat visits a D1 query: only an app's first sign-in writes (src/oidc/backchannel.ts).
+   * It spares repeat visits a D1 query: only an app's first sign-in writes (src/logout/backchannel.ts).
    */
   apps?: string[];
 }
@@ -96,8 +95,14 @@ export async function indexSession(
   return rows.length > 0;
 }
 
+/** A session this store ended as a side effect: whose it was and the apps it had signed in to (to be told). */
+export interface EndedSession {
+  userId: string;
+  clientIds: string[];
+}
+
 /**
- * Starts a session, or returns null if the user was disabled, deleted, given a new password or
+ * Starts a session (`session`), or gives null if the user was disabled, deleted, given a new password or
  * signed out everywhere while signing in. Why that race cannot leave a session behind: the KV
  * entry is written first, then indexed by indexSession() only if the user is unchanged. Ending a
  * user's sessions (endUserSessions, which every disable, password change and delete runs) first
@@ -105,13 +110,16 @@ export async function indexSession(
  * row), and only then reads the index. If our index row came first, that read finds it and deletes
  * the KV entry we wrote; if the bump came first, indexSession() refuses, and we delete our own KV
  * entry. D1 orders the two statements.
+ *
+ * `ended` reports another user's session this browser had, which the new one replaced: this store
+ * tells no app; the caller does (src/logout/backchannel.ts, startSessionAndNotifyApps).
  */
-export async function startSession(
+export async function openSession(
   c: AppContext,
   fields: Omit<SessionRecord, 'expiresAt' | 'authTime'>,
   ttlSeconds: number,
   credential?: SessionCredential,
-): Promise<Session | null> {
+): Promise<{ session: Session | null; ended: EndedSession | null }> {
   const previous = await cookieHash(c);
   const db = database(c.env.DB);
   // The browser's previous session ends. Signed in again as the same user (prompt=login, max_age),
@@ -120,7 +128,7 @@ export async function startSession(
   const replaced = previous ? await sessionOwnerAndApps(db, previous) : null;
   const keptApps = replaced?.userId === fields.userId ? replaced.clientIds : [];
   if (previous) await endSessions(c.env, [previous]);
-  if (replaced && replaced.userId !== fields.userId) notifyAppsOfLogout(c, replaced.userId, replaced.clientIds);
+  const ended = replaced && replaced.userId !== fields.userId ? replaced : null;
   const id = randomToken(32);
   const idHash = await sha256Hex(id);
   const now = nowSeconds();
@@ -128,7 +136,7 @@ export async function startSession(
   await c.env.KV.put(kvKeys.session(idHash), JSON.stringify(record), { expirationTtl: kvTtl(ttlSeconds) });
   if (!(await indexSession(c.env, { idHash, userId: record.userId, createdAt: now, expiresAt: record.expiresAt }, credential))) {
     await c.env.KV.delete(kvKeys.session(idHash));
-    return null;
+    return { session: null, ended };
   }
   await db.batch([
     db.delete(userSessions).where(and(eq(userSessions.userId, record.userId), lte(userSessions.expiresAt, now))),
@@ -137,7 +145,7 @@ export async function startSession(
   const [count] = await db.select({ n: sql<number>`count(*)` }).from(userSessions).where(eq(userSessions.userId, record.userId));
   if (count && count.n > MAX_SESSIONS_PER_USER) await endOldestSessions(c.env, record.userId, count.n - MAX_SESSIONS_PER_USER);
   writeCookie(c, SESSION_COOKIE, id, ttlSeconds);
-  return { ...record, idHash };
+  return { session: { ...record, idHash }, ended };
 }
 
 /** Whose a session is and the apps it signed in to, from the D1 index (null if it is not there). */

@@ -16,7 +16,7 @@ import type { AppContext, AppEnv } from '../http/context';
 import { checkCsrf, CSRF_FIELD, csrfToken } from '../http/csrf';
 import { limitBody, readForm } from '../http/forms';
 import { SignedOutPage } from '../login/pages';
-import { endSessionAndNotifyApps } from '../oidc/backchannel';
+import { endSessionAndNotifyApps } from '../logout/backchannel';
 import { readSession, type Session } from '../sessions/sessions';
 import { inspectIdToken } from '../tokens/verify';
 import { Page } from '../ui/layout';

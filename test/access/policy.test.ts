@@ -2,7 +2,8 @@
 // OIDC endpoints and My apps rely on.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { accessToJson, mayAccess, type RestrictedAccess } from '../../src/access/policy';
+import { mayAccess } from '../../src/access/policy';
+import { accessToJson, type RestrictedAccess } from '../../src/policy/access';
 
 const name = fc.string({ minLength: 1, maxLength: 12 });
 const subject = fc.record({ userId: name, groups: fc.array(name, { maxLength: 6 }) });

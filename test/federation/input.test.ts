@@ -2,7 +2,8 @@
 // another exception; good input becomes a source with defaults filled in; secrets stay apart.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { parseNewSource, parseSourceChanges, slugFrom, SLUG_PATTERN } from '../../src/federation/input';
+import { parseNewSource, parseSourceChanges, slugFrom } from '../../src/federation/input';
+import { SLUG_PATTERN } from '../../src/lib/slug';
 import type { IdentitySource } from '../../src/federation/types';
 import { ValidationError } from '../../src/lib/errors';
 

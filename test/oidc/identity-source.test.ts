@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { database } from '../../src/db/client';
 import { parseNewSource } from '../../src/federation/input';
 import { createSource } from '../../src/federation/store';
-import { SESSION_COOKIE } from '../../src/sessions/cookies';
+import { SESSION_COOKIE } from '../../src/http/cookies';
 import { kvKeys } from '../../src/sessions/kv';
 import type { SessionRecord } from '../../src/sessions/sessions';
 import { sha256Hex } from '../../src/lib/encoding';

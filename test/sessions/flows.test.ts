@@ -3,7 +3,8 @@
 import { env } from 'cloudflare:workers';
 import fc from 'fast-check';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { createFlow, FLOW_TTL_SECONDS, isLocalPath, openFlow, readFlow } from '../../src/sessions/flows';
+import { createFlow, FLOW_TTL_SECONDS, openFlow, readFlow } from '../../src/sessions/flows';
+import { isLocalPath } from '../../src/lib/local-path';
 import { Browser, createApp, ORIGIN } from '../helpers';
 
 afterEach(() => {

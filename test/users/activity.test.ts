@@ -2,7 +2,7 @@
 // one session (CSRF-checked POST) and must confirm before disabling a user.
 import { describe, expect, it } from 'vitest';
 import { sha256Hex } from '../../src/lib/encoding';
-import { SESSION_COOKIE } from '../../src/sessions/cookies';
+import { SESSION_COOKIE } from '../../src/http/cookies';
 import { auditUntil, Browser, createApp, createUser, delivered, hiddenFields, ORIGIN, PASSWORD } from '../helpers';
 
 async function signedInAdmin() {

@@ -7,7 +7,7 @@ import { createApp, deleteApp, listApps, requireApp, updateApp } from '../../app
 import { audit } from '../../audit/audit';
 import type { AppContext, AppEnv } from '../../http/context';
 import { changedOnly, isEmpty } from '../../lib/changes';
-import { withResolvedAccess } from '../../access/input';
+import { withResolvedAccess } from '../../policy/access-input';
 import { NotFoundError } from '../../lib/errors';
 import { asObject, FieldReader } from '../../lib/validation';
 import { API_ACTOR as ACTOR, db, issuer, paging, readJson } from './request';

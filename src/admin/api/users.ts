@@ -3,7 +3,7 @@ import { Hono } from 'hono';
 import { audit } from '../../audit/audit';
 import type { AppEnv } from '../../http/context';
 import { RequestError, ValidationError } from '../../lib/errors';
-import { endUserSessionsAndNotifyApps } from '../../oidc/backchannel';
+import { endUserSessionsAndNotifyApps } from '../../logout/backchannel';
 import { applyUserChange, signOutEverywhere } from '../../onboarding/recovery';
 import { importUsersFromCsv } from '../../users/import';
 import { inviteImported } from '../../onboarding/invites';

@@ -1,7 +1,20 @@
 import type { Context } from 'hono';
 import type { AppEnv } from '../../http/context';
+import type { FormBody } from '../../http/forms';
+import type { Session } from '../../sessions/sessions';
 
-/** The console's routes share the app's environment; the gate (./auth.tsx) sets `admin` and `form`. */
+// What the console's gate (./auth.tsx) sets on every /admin request, typed the way Hono types a
+// middleware's variables, so the ground layer's AppEnv needs no session type.
+declare module 'hono' {
+  interface ContextVariableMap {
+    /** The signed-in admin's session. */
+    admin: Session;
+    /** For a POST: the CSRF-checked form. */
+    form: FormBody;
+  }
+}
+
+/** The console's routes share the app's environment. */
 export type ConsoleEnv = AppEnv;
 export type ConsoleContext = Context<ConsoleEnv>;
 

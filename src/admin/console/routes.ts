@@ -1,17 +1,17 @@
 // The admin console at /admin: every page behind the admin-session gate.
 import { Hono } from 'hono';
 import { limitBody } from '../../http/forms';
-import { appPages } from './apps';
+import { appPages } from './apps/routes';
 import { auditPages } from './audit';
 import { requireAdminSession } from './auth';
 import { brandingPages } from './branding';
 import type { ConsoleEnv } from './context';
 import { emailPages } from './email';
-import { identitySourcePages } from './identity-sources';
+import { identitySourcePages } from './identity-sources/pages';
 import { keyPages } from './keys';
 import { onboardingPages } from './onboarding';
 import { protectionPages } from './protection';
-import { userPages } from './users';
+import { userPages } from './users/routes';
 import { securityPages, userFactorPages } from './mfa';
 
 export const adminConsole = new Hono<ConsoleEnv>();

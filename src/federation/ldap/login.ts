@@ -4,7 +4,7 @@
 import { audit } from '../../audit/audit';
 import type { AppContext } from '../../http/context';
 import type { DirectoryPasswordCheck, SignInOutcome } from '../../login/sign-in';
-import { SLUG_PATTERN } from '../input';
+import { SLUG_PATTERN } from '../../lib/slug';
 import { refusalMessage } from '../linking';
 import { loadServedSource, type SourceWithSecrets } from '../store';
 import { DIRECTORY_TYPES, federatedPasswordCheck, signInWithDirectory } from './sign-in';

@@ -1,14 +1,14 @@
 // The console's form for an identity source: the common settings, the preset's own fields
 // (secrets as password fields, kept when left empty on edit), claim and group mapping. Validation
 // is the admin API's (src/federation/input.ts), shown next to each field.
-import { formFieldNames, type SourceFormValues, toApiInput } from '../../federation/form';
-import { PROVISIONING } from '../../federation/input';
-import { presetFor } from '../../federation/registry';
-import { CLAIM_MAP_FIELDS, type SourceType } from '../../federation/types';
-import { csrfToken } from '../../http/csrf';
-import { ConflictError, ValidationError } from '../../lib/errors';
-import { Checkbox, ErrorSummary, Field, PostForm, Select, TextArea, type Errors } from '../../ui/components';
-import { formText, type ConsoleContext } from './context';
+import { formFieldNames, type SourceFormValues, toApiInput } from '../../../federation/form';
+import { PROVISIONING } from '../../../federation/input';
+import { presetFor } from '../../../federation/registry';
+import { CLAIM_MAP_FIELDS, type SourceType } from '../../../federation/types';
+import { csrfToken } from '../../../http/csrf';
+import { ConflictError, ValidationError } from '../../../lib/errors';
+import { Checkbox, ErrorSummary, Field, PostForm, Select, TextArea, type Errors } from '../../../ui/components';
+import { formText, type ConsoleContext } from '../context';
 
 const PROVISIONING_OPTIONS = PROVISIONING.map((p) => [p, p === 'create' ? 'Create the user at the first sign-in' : 'Only users who already exist in edge-sso'] as const);
 

@@ -1,6 +1,6 @@
 // The app form's multi-factor field (its own small piece, so the app page stays lean).
-import { MFA_POLICIES } from '../../mfa/policy';
-import { Select, type Errors } from '../../ui/components';
+import { MFA_POLICIES } from '../../../mfa/policy';
+import { Select, type Errors } from '../../../ui/components';
 
 const LABELS = {
   off: 'Off: never ask for a second factor for this app',

@@ -3,15 +3,15 @@
 // groups. No user password is asked for or sent; nothing is signed in or created. The GET only
 // shows the form: connecting (binds, an audit row) takes the console's CSRF-checked POST, so
 // another site cannot make an admin's browser run it.
-import { audit } from '../../audit/audit';
-import { directorySettings, lookupDirectoryUser } from '../../federation/ldap/directory';
-import { mapProfile } from '../../federation/mapping';
-import type { IdentitySource, SourceSecrets } from '../../federation/types';
-import { csrfToken } from '../../http/csrf';
-import { Field, PostForm } from '../../ui/components';
-import { actorOf, formText, type ConsoleContext } from './context';
-import { sourcePath } from './identity-source-parts';
-import { ConsolePage } from './layout';
+import { audit } from '../../../audit/audit';
+import { directorySettings, lookupDirectoryUser } from '../../../federation/ldap/directory';
+import { mapProfile } from '../../../federation/mapping';
+import type { IdentitySource, SourceSecrets } from '../../../federation/types';
+import { csrfToken } from '../../../http/csrf';
+import { Field, PostForm } from '../../../ui/components';
+import { actorOf, formText, type ConsoleContext } from '../context';
+import { sourcePath } from './parts';
+import { ConsolePage } from '../layout';
 
 function TestForm(props: { c: ConsoleContext; source: IdentitySource; login: string; button: string }) {
   return (

@@ -2,26 +2,26 @@
 // upstream, edit, delete, and Test connection, which runs the real flow for the admin and shows
 // the claims received and the profile they map to. Validation is the admin API's.
 import { Hono } from 'hono';
-import { audit } from '../../audit/audit';
-import { unlinkIdentity } from '../../federation/accounts';
-import { newAttempt, writeAttempt } from '../../federation/attempt';
-import { checkProvider } from '../../federation/checks';
-import { callbackUrl, clientFor, forceLoginParams } from '../../federation/client';
-import { formValuesOf } from '../../federation/form';
-import { isDirectoryType } from '../../federation/ldap/login';
-import { parseNewSource, parseSourceChanges } from '../../federation/input';
-import { availableTypes, presetFor } from '../../federation/registry';
-import { createSource, deleteSource, getSource, listSources, updateSource } from '../../federation/store';
-import { UpstreamError, type SourceType } from '../../federation/types';
-import { dbOf, issuerOf } from '../../http/context';
-import { csrfToken } from '../../http/csrf';
-import { NotFoundError } from '../../lib/errors';
-import { Copyable, Select } from '../../ui/components';
-import { actorOf, type ConsoleContext, type ConsoleEnv } from './context';
-import { directoryTestForm, renderDirectoryTest } from './identity-source-directory';
-import { saveForm, SourceForm } from './identity-source-form';
-import { renderTestResult, sourcePath, unlinkPath } from './identity-source-parts';
-import { ConfirmPage, ConsolePage, noticeFrom } from './layout';
+import { audit } from '../../../audit/audit';
+import { unlinkIdentity } from '../../../federation/accounts';
+import { newAttempt, writeAttempt } from '../../../federation/attempt';
+import { checkProvider } from '../../../federation/checks';
+import { callbackUrl, clientFor, forceLoginParams } from '../../../federation/client';
+import { formValuesOf } from '../../../federation/form';
+import { isDirectoryType } from '../../../federation/ldap/login';
+import { parseNewSource, parseSourceChanges } from '../../../federation/input';
+import { availableTypes, presetFor } from '../../../federation/registry';
+import { createSource, deleteSource, getSource, listSources, updateSource } from '../../../federation/store';
+import { UpstreamError, type SourceType } from '../../../federation/types';
+import { dbOf, issuerOf } from '../../../http/context';
+import { csrfToken } from '../../../http/csrf';
+import { NotFoundError } from '../../../lib/errors';
+import { Copyable, Select } from '../../../ui/components';
+import { actorOf, type ConsoleContext, type ConsoleEnv } from '../context';
+import { directoryTestForm, renderDirectoryTest } from './directory';
+import { saveForm, SourceForm } from './form';
+import { renderTestResult, sourcePath, unlinkPath } from './parts';
+import { ConfirmPage, ConsolePage, noticeFrom } from '../layout';
 
 export const identitySourcePages = new Hono<ConsoleEnv>();
 
@@ -128,6 +128,17 @@ identitySourcePages.get('/:slug', async (c) => {
   const { source } = await findSource(c);
   const preset = presetFor(source.type);
   const json = (value: unknown) => <code>{JSON.stringify(value)}</code>;
+  // A value as the admin typed it: a string plainly, a list one item a line, an unset field as "not set".
+  const shown = (value: unknown) =>
+    value === undefined || value === '' || (Array.isArray(value) && value.length === 0) ? (
+      <span class="muted">not set</span>
+    ) : typeof value === 'string' ? (
+      <code>{value}</code>
+    ) : Array.isArray(value) ? (
+      <code>{value.join(', ')}</code>
+    ) : (
+      <code>{JSON.stringify(value)}</code>
+    );
   const directory = isDirectoryType(source.type);
   return c.html(
     <ConsolePage c={c} title={source.name} notice={noticeFrom(c)}>
@@ -163,7 +174,7 @@ identitySourcePages.get('/:slug', async (c) => {
           {preset.fields.map((field) => (
             <>
               <dt>{field.label}</dt>
-              <dd>{field.secret ? (source.secrets_set.includes(field.name) ? <span class="muted">set (hidden)</span> : <span class="muted">not set</span>) : json(source.config[field.name] ?? '')}</dd>
+              <dd>{field.secret ? (source.secrets_set.includes(field.name) ? <span class="muted">set (hidden)</span> : <span class="muted">not set</span>) : shown(source.config[field.name])}</dd>
             </>
           ))}
           <dt>Scopes</dt>

@@ -1,14 +1,14 @@
 // Console: an application's access rule. The form's fieldset (everyone, or listed groups and
 // users, one per line) and the overview's summary. Users are stored by id and shown by email.
 import { inArray } from 'drizzle-orm';
-import type { App } from '../../apps/app';
-import type { AccessRule } from '../../access/policy';
-import { users } from '../../db/schema';
-import { slices } from '../../db/limits';
-import { dbOf } from '../../http/context';
-import { splitGroupLines } from '../../users/changes';
-import { Select, TextArea, type Errors } from '../../ui/components';
-import type { ConsoleContext } from './context';
+import type { App } from '../../../apps/app';
+import type { AccessRule } from '../../../policy/access';
+import { users } from '../../../db/schema';
+import { slices } from '../../../db/limits';
+import { dbOf } from '../../../http/context';
+import { splitGroupLines } from '../../../users/changes';
+import { Select, TextArea, type Errors } from '../../../ui/components';
+import type { ConsoleContext } from '../context';
 
 export const ACCESS_FORM_FIELDS = ['access', 'access.groups', 'access.users'];
 

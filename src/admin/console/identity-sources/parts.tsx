@@ -1,14 +1,16 @@
 // Pieces of other console pages that show identity sources: the Test connection result, the app
 // form's primary source and the app page's SSO URLs, and the user page's linked identities.
-import { callbackUrl } from '../../federation/client';
-import { listIdentities } from '../../federation/accounts';
-import type { MappedProfile } from '../../federation/mapping';
-import { listSources } from '../../federation/store';
-import type { IdentitySource, UpstreamError, UpstreamProfile } from '../../federation/types';
-import { dbOf, issuerOf, type AppContext } from '../../http/context';
-import { Copyable, Select, type Errors } from '../../ui/components';
-import type { ConsoleContext } from './context';
-import { ConsolePage } from './layout';
+import { callbackUrl } from '../../../federation/client';
+import { listIdentities } from '../../../federation/accounts';
+import { listSources } from '../../../federation/store';
+import type { TestOutcome, TestResultPage } from '../../../federation/test-result';
+import type { IdentitySource } from '../../../federation/types';
+import { dbOf, issuerOf, type AppContext } from '../../../http/context';
+import { readSession } from '../../../sessions/sessions';
+import { profileClaims } from '../../../users/user';
+import { Copyable, Select, type Errors } from '../../../ui/components';
+import type { ConsoleContext } from '../context';
+import { ConsolePage } from '../layout';
 
 export const sourcePath = (slug: string) => `/admin/identity-sources/${encodeURIComponent(slug)}`;
 const base = sourcePath;
@@ -20,7 +22,7 @@ function Json(props: { value: unknown; id?: string }) {
 }
 
 /** The Test connection result page: what the provider sent, and what edge-sso makes of it. `admin` must be set on the context. */
-export function renderTestResult(c: AppContext, source: IdentitySource, result: { error: UpstreamError } | { upstream: UpstreamProfile; mapped: MappedProfile }) {
+export function renderTestResult(c: AppContext, source: IdentitySource, result: TestOutcome) {
   return c.html(
     <ConsolePage c={c} title={`Test connection: ${source.name}`}>
       <div class="card" id="test-result">
@@ -65,6 +67,17 @@ export function renderTestResult(c: AppContext, source: IdentitySource, result: 
     'error' in result ? 400 : 200,
   );
 }
+
+/**
+ * The result page at the federation callback (outside /admin, so the console's gate did not run):
+ * the caller has checked that `admin` started the test; their session, when this browser sent it,
+ * names them on the page.
+ */
+export const testResultAtCallback: TestResultPage = async (c, admin, source, outcome) => {
+  const session = await readSession(c);
+  c.set('admin', session?.userId === admin.id ? session : { userId: admin.id, profile: profileClaims(admin), roles: admin.roles, amr: [], authTime: 0, expiresAt: 0, idHash: '' });
+  return renderTestResult(c, source, outcome);
+};
 
 // --- Pieces of the application pages -----------------------------------------------------------
 

@@ -11,7 +11,7 @@ import {
   logoutTokenClaims,
   LOGOUT_TOKEN_TTL_SECONDS,
   type AttemptResult,
-} from '../../src/oidc/backchannel-token';
+} from '../../src/logout/backchannel-token';
 
 describe('logout token claims', () => {
   it('carry iss, aud, sub, iat, exp, jti and the back-channel event, and never a nonce', () => {

@@ -2,15 +2,15 @@
 // must not happen on a GET a link or prefetch can trigger). Rotation keeps the previous secret
 // valid for a grace period; "Retire old secret" ends it early.
 import type { Hono } from 'hono';
-import { hasClientSecret, requireClientSecret, type App } from '../../apps/app';
-import { DEFAULT_SECRET_GRACE_SECONDS, readClientSecrets, retirePreviousSecret, rotateClientSecret, type ClientSecrets } from '../../apps/secrets';
-import { audit } from '../../audit/audit';
-import { dbOf } from '../../http/context';
-import { csrfToken } from '../../http/csrf';
-import { RequestError } from '../../lib/errors';
-import { Copyable, PostForm, Select } from '../../ui/components';
-import { actorOf, formText, type ConsoleContext, type ConsoleEnv } from './context';
-import { ConfirmPage, ConsolePage } from './layout';
+import { hasClientSecret, requireClientSecret, type App } from '../../../apps/app';
+import { DEFAULT_SECRET_GRACE_SECONDS, readClientSecrets, retirePreviousSecret, rotateClientSecret, type ClientSecrets } from '../../../apps/secrets';
+import { audit } from '../../../audit/audit';
+import { dbOf } from '../../../http/context';
+import { csrfToken } from '../../../http/csrf';
+import { RequestError } from '../../../lib/errors';
+import { Copyable, PostForm, Select } from '../../../ui/components';
+import { actorOf, formText, type ConsoleContext, type ConsoleEnv } from '../context';
+import { ConfirmPage, ConsolePage } from '../layout';
 
 const appPath = (app: App) => `/admin/apps/${encodeURIComponent(app.clientId)}`;
 export const utcTime = (seconds: number) => new Date(seconds * 1000).toISOString().replace('T', ' ').slice(0, 16) + ' UTC';

@@ -1,17 +1,17 @@
 // Console: Users → Import CSV. The form, the import, and its report (kept in KV for 10 minutes).
 import { Hono } from 'hono';
-import { audit } from '../../audit/audit';
-import { dbOf } from '../../http/context';
-import { csrfToken } from '../../http/csrf';
-import { randomToken } from '../../lib/encoding';
-import { NotFoundError } from '../../lib/errors';
-import { kvKeys, kvTtl } from '../../sessions/kv';
-import { IMPORT_COLUMNS, MAX_IMPORT_ROWS } from '../../users/csv';
-import { importUsersFromCsv, type ImportOutcome } from '../../users/import';
-import { Checkbox, PostForm, TextArea } from '../../ui/components';
-import { inviteImported } from '../../onboarding/invites';
-import { actorOf, type ConsoleContext, type ConsoleEnv } from './context';
-import { ConsolePage } from './layout';
+import { audit } from '../../../audit/audit';
+import { dbOf } from '../../../http/context';
+import { csrfToken } from '../../../http/csrf';
+import { randomToken } from '../../../lib/encoding';
+import { NotFoundError } from '../../../lib/errors';
+import { kvKeys, kvTtl } from '../../../sessions/kv';
+import { IMPORT_COLUMNS, MAX_IMPORT_ROWS } from '../../../users/csv';
+import { importUsersFromCsv, type ImportOutcome } from '../../../users/import';
+import { Checkbox, PostForm, TextArea } from '../../../ui/components';
+import { inviteImported } from '../../../onboarding/invites';
+import { actorOf, type ConsoleContext, type ConsoleEnv } from '../context';
+import { ConsolePage } from '../layout';
 
 export const importPages = new Hono<ConsoleEnv>();
 

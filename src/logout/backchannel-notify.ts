@@ -1,7 +1,7 @@
 // Back-channel logout delivery: a signed logout token to each app that registered a
 // `backchannel_logout_uri`, after the response (waitUntil), with bounded retries, each outcome
-// audited. Kept apart from src/oidc/backchannel.ts so the session store can call it (a sign-in
-// over another user's session) without an import cycle.
+// audited. The session store tells no app itself: it reports what ended, and ./backchannel.ts
+// (or the route) calls this.
 import { loadServedApp } from '../apps/served';
 import { audit } from '../audit/audit';
 import { issuerOf, type AppContext } from '../http/context';

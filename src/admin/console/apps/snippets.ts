@@ -1,6 +1,6 @@
 // The Integration tab's ready-to-paste code, filled in with one app's values.
-import type { App } from '../../apps/app';
-import { appEndpoints } from '../../apps/app';
+import type { App } from '../../../apps/app';
+import { appEndpoints } from '../../../apps/app';
 
 interface SnippetValues {
   issuer: string;

@@ -6,7 +6,7 @@ import { slices } from '../db/limits';
 import { users } from '../db/schema';
 import { ValidationError } from '../lib/errors';
 import type { FieldReader } from '../lib/validation';
-import type { AccessRule, RestrictedAccess } from './policy';
+import type { AccessRule, RestrictedAccess } from './access';
 
 export const MAX_ACCESS_GROUPS = 100;
 export const MAX_ACCESS_USERS = 200;

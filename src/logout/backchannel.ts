@@ -10,7 +10,17 @@ import { eq, inArray } from 'drizzle-orm';
 import type { Database } from '../db/client';
 import { sessionApps, userSessions } from '../db/schema';
 import { dbOf, type AppContext } from '../http/context';
-import { addSessionApp, changeEndsSessions, endSession, endUserSessions, refreshUserSessions, type Session } from '../sessions/sessions';
+import {
+  addSessionApp,
+  changeEndsSessions,
+  endSession,
+  endUserSessions,
+  openSession,
+  refreshUserSessions,
+  type Session,
+  type SessionCredential,
+  type SessionRecord,
+} from '../sessions/sessions';
 import { profileClaims, type User } from '../users/user';
 import { notifyAppsOfLogout } from './backchannel-notify';
 
@@ -61,4 +71,19 @@ export async function endUserSessionsAndNotifyApps(c: AppContext, userId: string
 export async function syncUserSessionsAndNotifyApps(c: AppContext, user: User, change: { passwordChanged: boolean }): Promise<void> {
   if (changeEndsSessions(user, change)) await endUserSessionsAndNotifyApps(c, user.id);
   else await refreshUserSessions(c.env, user.id, profileClaims(user), user.roles);
+}
+
+/**
+ * Starts a session (null if the user changed meanwhile: see openSession). When it replaces another
+ * user's session in this browser, the apps that one signed in to are told it ended.
+ */
+export async function startSessionAndNotifyApps(
+  c: AppContext,
+  fields: Omit<SessionRecord, 'expiresAt' | 'authTime'>,
+  ttlSeconds: number,
+  credential?: SessionCredential,
+): Promise<Session | null> {
+  const { session, ended } = await openSession(c, fields, ttlSeconds, credential);
+  if (ended) notifyAppsOfLogout(c, ended.userId, ended.clientIds);
+  return session;
 }

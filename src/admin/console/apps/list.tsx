@@ -1,0 +1,84 @@
+// Console: Applications, the list and Add application.
+import { Hono } from 'hono';
+import { parseNewApp } from '../../../apps/input';
+import { createApp, listApps } from '../../../apps/store';
+import { audit } from '../../../audit/audit';
+import { dbOf } from '../../../http/context';
+import { SearchForm } from '../../../ui/components';
+import { ConsolePage, noticeFrom } from '../layout';
+import { actorOf, type ConsoleEnv } from '../context';
+import { AppForm, saveForm } from './form';
+
+export const appListPages = new Hono<ConsoleEnv>();
+
+appListPages.get('/', async (c) => {
+  const search = c.req.query('q')?.trim() ?? '';
+  const { apps } = await listApps(dbOf(c), { search: search || undefined, limit: 100, offset: 0 });
+  return c.html(
+    <ConsolePage c={c} title="Applications" notice={noticeFrom(c)}>
+      <div class="toolbar">
+        <SearchForm action="/admin/apps" value={search} label="Search applications" placeholder="Name or client ID" />
+        <a class="button inline" href="/admin/apps/new">
+          Add application
+        </a>
+      </div>
+      <div class="card table-wrap" role="region" aria-label="Applications" tabindex={0}>
+        {apps.length === 0 ? (
+          <p>{search ? 'No application matches.' : 'No applications yet. Add one to get its SSO URL.'}</p>
+        ) : (
+          <table>
+            <thead>
+              <tr>
+                <th>Name</th>
+                <th>Client ID</th>
+                <th class="optional">Algorithm</th>
+                <th class="optional">Delivery</th>
+              </tr>
+            </thead>
+            <tbody>
+              {apps.map((app) => (
+                <tr>
+                  <td>
+                    <a href={`/admin/apps/${encodeURIComponent(app.clientId)}`}>{app.name}</a>
+                  </td>
+                  <td>
+                    <code>{app.clientId}</code>
+                  </td>
+                  <td class="optional">{app.signingAlg}</td>
+                  <td class="optional">{app.responseMode}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
+      </div>
+    </ConsolePage>,
+  );
+});
+
+appListPages.get('/new', (c) =>
+  c.html(
+    <ConsolePage c={c} title="Add application">
+      <AppForm c={c} action="/admin/apps/new" values={{ require_pkce: 'on' }} errors={{}} creating />
+    </ConsolePage>,
+  ),
+);
+appListPages.post('/new', (c) =>
+  saveForm(
+    c,
+    true,
+    parseNewApp,
+    async (parsed) => {
+      const { app } = await createApp(dbOf(c), c.env.KEY_ENCRYPTION_KEY, parsed);
+      audit(c, { type: 'app.create', actor: actorOf(c), target: app.clientId, detail: { name: app.name } });
+      return c.redirect(`/admin/apps/${encodeURIComponent(app.clientId)}?notice=created`, 303);
+    },
+    (values, errors) =>
+      c.html(
+        <ConsolePage c={c} title="Add application">
+          <AppForm c={c} action="/admin/apps/new" values={values} errors={errors} creating />
+        </ConsolePage>,
+        400,
+      ),
+  ),
+);
