@@ -5,31 +5,35 @@
 //   2. GET /sso/jwt/:clientId            with a live session cookie, for HS256, ES256 and RS256 apps
 //                                        (expects 303 with id_token in Location)
 //   3. GET /.well-known/jwks.json
-//   4. POST /oauth2/token, refresh_token grant (ES256 app, client_secret_basic). Refresh tokens
+//   4. POST /oauth2/token, authorization_code grant: each request redeems a code its connection
+//      obtained (untimed) just before, through the authorization endpoint with the live session
+//   5. POST /oauth2/token, refresh_token grant (ES256 app, client_secret_basic). Refresh tokens
 //      rotate and a replayed one revokes its family, so every connection keeps its own chain:
 //      each request sends the refresh token the previous response on that connection returned.
 //      The chains are seeded before measuring, each by a real authorization code flow.
-//   5. GET /oauth2/userinfo with a Bearer access token
+//   6. GET /oauth2/userinfo with a Bearer access token
+// `--d1-latency MS` then times each path of issue #19 with MS added to every D1 call (./far-region.mjs).
 // The worker runs under `wrangler dev` with its own temporary persist dir, removed at the end.
 // `wrangler dev` puts a Node proxy in front of workerd, and the load generator shares the
 // machine's cores, so absolute numbers describe this machine only: compare the ratios.
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg } from 'node:os';
 import { join, relative } from 'node:path';
 import { adminClient, applyMigrations, ensureDevVars, freePort, ROOT, startWorker } from '../scripts/local-worker.mjs';
+import { authorizeCode, basicAuth, codeFlowTokens, decodeJwtHeader, REDIRECT, signIn } from './flows.mjs';
+import { farRegion, farRegionTable } from './far-region.mjs';
 
-const GOAL_RATIO = 0.5;
+const GOAL_RATIO = 0.9;
 const GOAL_ALGS = ['HS256', 'ES256'];
 const ALGS = ['HS256', 'ES256', 'RS256'];
-const REDIRECT = 'http://localhost:5000/cb';
 const MAX_REQUESTS_PER_SEGMENT = 2_000_000; // a hard stop besides the clock
 const REQUEST_GRACE_MS = 10_000; // in-flight requests are aborted this long after a segment's end
 
 // --- Options ----------------------------------------------------------------------------------
 
 function parseArgs(argv) {
-  const opts = { duration: 5, connections: 16, quick: false, json: false, durationSet: false };
+  const opts = { duration: 5, connections: 16, quick: false, json: false, durationSet: false, d1Latency: null };
   const value = (i, name) => {
     const arg = argv[i];
     if (arg.includes('=')) return [arg.slice(arg.indexOf('=') + 1), i];
@@ -48,6 +52,11 @@ function parseArgs(argv) {
       opts.duration = Number(raw);
       opts.durationSet = true;
       if (!(opts.duration >= 0.2 && opts.duration <= 60)) usage(`--duration must be seconds from 0.2 to 60, got "${raw}"`);
+    } else if (name === '--d1-latency') {
+      const [raw, next] = value(i, name);
+      i = next;
+      opts.d1Latency = Number(raw);
+      if (!Number.isInteger(opts.d1Latency) || opts.d1Latency < 1 || opts.d1Latency > 5000) usage(`--d1-latency must be whole milliseconds from 1 to 5000, got "${raw}"`);
     } else if (name === '--connections') {
       const [raw, next] = value(i, name);
       i = next;
@@ -63,11 +72,13 @@ function parseArgs(argv) {
 
 function usage(error) {
   const text = [
-    'Usage: npm run bench -- [--duration S] [--connections N] [--quick] [--json]',
+    'Usage: npm run bench -- [--duration S] [--connections N] [--quick] [--json] [--d1-latency MS]',
     '  --duration S     seconds of measurement per route (default 5; 1 with --quick)',
     '  --connections N  concurrent keep-alive connections (default 16)',
     '  --quick          a short run (~1 s per route, shorter warm-up)',
     '  --json           print the results as JSON instead of a table',
+    '  --d1-latency MS  then, far-region mode: a second worker adds MS to every D1 call (a primary in',
+    '                   another region); each path of issue #19 is timed and its sequential D1 round trips counted',
   ].join('\n');
   if (error) {
     console.error(`bench: ${error}\n${text}`);
@@ -252,50 +263,6 @@ function summarize(segments) {
 
 // --- Setup through the real API and login form -----------------------------------------------
 
-function decodeJwtHeader(token) {
-  return JSON.parse(Buffer.from(token.split('.')[0], 'base64url').toString('utf8'));
-}
-
-function setCookies(res) {
-  const cookies = {};
-  for (const line of res.headers.getSetCookie()) {
-    const [pair] = line.split(';');
-    const eq = pair.indexOf('=');
-    cookies[pair.slice(0, eq).trim()] = pair.slice(eq + 1);
-  }
-  return cookies;
-}
-
-function hiddenField(html, name) {
-  const m = new RegExp(`<input type="hidden" name="${name}" value="([^"]*)"`).exec(html);
-  return m?.[1]?.replace(/&amp;/g, '&');
-}
-
-async function signIn(base, clientId, email, password) {
-  const sso = await fetch(`${base}/sso/jwt/${clientId}?redirect_uri=${encodeURIComponent(REDIRECT)}`, { redirect: 'manual' });
-  const loginPath = sso.headers.get('location');
-  await sso.arrayBuffer();
-  if (sso.status !== 303 || !loginPath?.startsWith('/login')) throw new Error(`SSO URL without a session: expected 303 to /login, got ${sso.status} ${loginPath}`);
-
-  const page = await fetch(new URL(loginPath, base), { redirect: 'manual' });
-  const html = await page.text();
-  const csrfCookie = setCookies(page)['__Host-edge-sso-csrf'];
-  const csrf = hiddenField(html, 'csrf');
-  const flow = hiddenField(html, 'flow');
-  if (page.status !== 200 || !csrfCookie || !csrf || !flow) throw new Error(`login page: status ${page.status}, csrf cookie/field/flow missing`);
-
-  const post = await fetch(`${base}/login`, {
-    method: 'POST',
-    redirect: 'manual',
-    headers: { 'content-type': 'application/x-www-form-urlencoded', origin: base, cookie: `__Host-edge-sso-csrf=${csrfCookie}` },
-    body: new URLSearchParams({ csrf, flow, email, password }),
-  });
-  const body = await post.text();
-  const session = setCookies(post)['__Host-edge-sso-session'];
-  if (post.status !== 303 || !session) throw new Error(`POST /login: expected 303 with a session cookie, got ${post.status}: ${body.slice(0, 300)}`);
-  return `__Host-edge-sso-session=${session}`;
-}
-
 async function setUp(base, token) {
   const api = adminClient(base, token);
   const email = `bench-${randomBytes(4).toString('hex')}@example.com`;
@@ -323,42 +290,7 @@ async function setUp(base, token) {
     token_ttl_seconds: 3600,
     token_endpoint_auth_method: 'client_secret_basic',
   });
-  return { apps, cookie, oidc: { clientId: oidc.client_id, secret: oidc.client_secret } };
-}
-
-// --- OIDC: tokens from a real authorization code flow ----------------------------------------
-
-const basicAuth = ({ clientId, secret }) =>
-  `Basic ${Buffer.from(`${encodeURIComponent(clientId)}:${encodeURIComponent(secret)}`).toString('base64')}`;
-
-/** One authorization code flow with the live session: authorize (PKCE) → code → token endpoint. */
-async function codeFlowTokens(base, oidc, cookie) {
-  const verifier = randomBytes(32).toString('base64url');
-  const authorize = new URL('/oauth2/authorize', base);
-  authorize.search = new URLSearchParams({
-    response_type: 'code',
-    client_id: oidc.clientId,
-    redirect_uri: REDIRECT,
-    scope: 'openid email profile offline_access',
-    state: randomBytes(8).toString('hex'),
-    nonce: randomBytes(8).toString('hex'),
-    code_challenge: createHash('sha256').update(verifier).digest('base64url'),
-    code_challenge_method: 'S256',
-  }).toString();
-  const res = await fetch(authorize, { headers: { cookie }, redirect: 'manual' });
-  await res.arrayBuffer();
-  const code = res.headers.get('location') && new URL(res.headers.get('location')).searchParams.get('code');
-  if (!code) throw new Error(`GET /oauth2/authorize with a session: expected a redirect with a code, got ${res.status} ${res.headers.get('location')}`);
-  const token = await fetch(new URL('/oauth2/token', base), {
-    method: 'POST',
-    headers: { authorization: basicAuth(oidc), 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({ grant_type: 'authorization_code', code, redirect_uri: REDIRECT, code_verifier: verifier }),
-  });
-  const body = await token.json().catch(() => null);
-  if (token.status !== 200 || !body?.refresh_token || !body?.access_token) {
-    throw new Error(`POST /oauth2/token (authorization_code): expected 200 with access and refresh tokens, got ${token.status} ${JSON.stringify(body)}`);
-  }
-  return body;
+  return { apps, cookie, email, password, oidc: { clientId: oidc.client_id, secret: oidc.client_secret } };
 }
 
 /**
@@ -398,6 +330,35 @@ function refreshRoute(base, { oidc, cookie }, connections) {
   };
 }
 
+/** The code exchange: each request redeems a code its connection obtained (untimed) just before. */
+function codeExchangeRoute(base, { oidc, cookie }, connections) {
+  const codes = new Array(connections).fill(null);
+  return {
+    key: 'exchange',
+    label: 'POST /oauth2/token, code exchange',
+    url: `${base}/oauth2/token`,
+    check: is200,
+    async seed() {
+      codes[0] = await authorizeCode(base, oidc, cookie);
+    },
+    async prepare(connection) {
+      codes[connection] = await authorizeCode(base, oidc, cookie);
+    },
+    request(connection) {
+      const { code, verifier } = codes[connection];
+      return {
+        method: 'POST',
+        headers: { authorization: basicAuth(oidc), 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ grant_type: 'authorization_code', code, redirect_uri: REDIRECT, code_verifier: verifier }).toString(),
+      };
+    },
+    async settle(_connection, res) {
+      const body = await res.json().catch(() => null);
+      return res.status === 200 && typeof body?.id_token === 'string';
+    },
+  };
+}
+
 // --- Routes -----------------------------------------------------------------------------------
 
 const is200 = (res) => res.status === 200;
@@ -416,6 +377,7 @@ function routes(base, fixture, connections) {
   }));
   const jwks = { key: 'jwks', label: 'GET /.well-known/jwks.json', url: `${base}/.well-known/jwks.json`, check: is200 };
   const refresh = refreshRoute(base, fixture, connections);
+  const exchange = codeExchangeRoute(base, fixture, connections);
   // Access tokens live 10 minutes: a long run takes a fresh one (untimed) before the old one nears its end.
   let access = { token: fixture.accessToken, at: Date.now() };
   let renewing = null;
@@ -436,7 +398,7 @@ function routes(base, fixture, connections) {
     },
     check: is200,
   };
-  return { bare, measured: [...sso, jwks, refresh, userinfo] };
+  return { bare, measured: [...sso, jwks, exchange, refresh, userinfo] };
 }
 
 /** One request per route, so a broken route fails loudly before any load is put on it. */
@@ -621,6 +583,25 @@ async function main() {
         '',
       ].join('\n'),
     );
+  }
+
+  if (opts.d1Latency) {
+    log(`far-region mode: restarting the worker with ${opts.d1Latency} ms added to every D1 call`);
+    await (await starting).stop();
+    starting = startWorker({ port, persistTo, vars: { ISSUER: base, DEV_D1_LATENCY_MS: String(opts.d1Latency) } });
+    await starting;
+    const far = await farRegion(base, fixture, { latencyMs: opts.d1Latency, adminToken: vars.ADMIN_API_TOKEN });
+    if (opts.json) console.log(JSON.stringify({ farRegion: { latencyMs: opts.d1Latency, paths: far } }, null, 2));
+    else {
+      console.log(
+        [
+          `Far from the database: every D1 call waits ${opts.d1Latency} ms more (DEV_D1_LATENCY_MS), one request at a time, median of 5.`,
+          '',
+          farRegionTable(far, opts.d1Latency),
+          '',
+        ].join('\n'),
+      );
+    }
   }
 
   if (failed.length) {

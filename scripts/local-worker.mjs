@@ -11,7 +11,17 @@ export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const WRANGLER = join(ROOT, 'node_modules', 'wrangler', 'bin', 'wrangler.js');
 const DEV_VARS = join(ROOT, '.dev.vars');
 // Read at each spawn, so a test can set e.g. NODE_EXTRA_CA_CERTS (a CA workerd should trust) first.
-const quietEnv = () => ({ ...process.env, WRANGLER_SEND_METRICS: 'false', CI: process.env.CI ?? '', NO_COLOR: '1' });
+// Nothing local reaches the internet: no metrics or error reports, no banner (whose npm update check
+// prints getaddrinfo ENOTFOUND offline), and no download of the request.cf fixture.
+const quietEnv = () => ({
+  ...process.env,
+  WRANGLER_SEND_METRICS: 'false',
+  WRANGLER_SEND_ERROR_REPORTS: 'false',
+  WRANGLER_HIDE_BANNER: 'true',
+  CLOUDFLARE_CF_FETCH_ENABLED: 'false',
+  CI: process.env.CI ?? '',
+  NO_COLOR: '1',
+});
 
 const secret = () => randomBytes(32).toString('base64url');
 

@@ -28,6 +28,8 @@ export interface Bindings {
   SMTP_URL?: string;
   /** The sender: `address` or `Name <address>`; empty: no-reply@ the issuer's host, named after the branding. */
   EMAIL_FROM?: string;
+  /** Local benchmarks only (src/db/dev-latency.ts): milliseconds added to every D1 call; ignored off loopback. */
+  DEV_D1_LATENCY_MS?: string;
 }
 
 export interface Settings {

@@ -5,15 +5,18 @@ import { adminApi } from './admin/api/index';
 import { adminConsole } from './admin/console/routes';
 import { testResultAtCallback } from './admin/console/identity-sources/parts';
 import { brandingRoutes } from './branding/routes';
+import { withDevLatency } from './db/dev-latency';
 import type { Bindings } from './env';
 import type { AppEnv } from './http/context';
 import { notFound, onError } from './http/errors';
 import { securityHeaders } from './http/security-headers';
 import { federationRoutes } from './federation/routes';
+import { samlRoutes } from './federation/saml/routes';
 import { loginRoutes } from './login/routes';
 import { mfaRoutes } from './mfa/routes';
 import { accountSecurityRoutes } from './account/security';
 import { scheduled } from './maintenance/scheduled';
+import { scimRoutes } from './scim/routes';
 import { oidcRoutes } from './oidc/routes';
 import { onboardingRoutes } from './onboarding/routes';
 import { ssoRoutes } from './sso/routes';
@@ -37,10 +40,14 @@ app.route('/', ssoRoutes);
 app.route('/', accountRoutes);
 app.route('/', brandingRoutes);
 app.route('/', federationRoutes(testResultAtCallback));
+app.route('/', samlRoutes(testResultAtCallback));
 app.route('/', oidcRoutes);
 app.route('/', onboardingRoutes);
+app.route('/scim/v2', scimRoutes as unknown as Hono<AppEnv>);
 app.route('/api/admin', adminApi);
 app.route('/admin', adminConsole);
 
 // fetch serves every route; scheduled is the Cron Trigger that prunes expired rows (src/maintenance/).
-export default { fetch: app.fetch, scheduled } satisfies ExportedHandler<Bindings>;
+// (DEV_D1_LATENCY_MS, local benchmarks only: src/db/dev-latency.ts.)
+const fetch = (request: Request, env: Bindings, ctx: ExecutionContext) => withDevLatency(env, request, (bindings) => app.fetch(request, bindings, ctx));
+export default { fetch, scheduled } satisfies ExportedHandler<Bindings>;

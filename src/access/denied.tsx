@@ -17,6 +17,9 @@ export function auditAccessDenied(c: AppContext, app: Pick<ServedApp, 'clientId'
 export async function accessDeniedPage(c: AppContext, app: ServedApp, userId: string, via: AccessCheckpoint) {
   auditAccessDenied(c, app, userId, via);
   c.header('Cache-Control', 'no-store');
+  // The same SSO URL with prompt=login: a fresh sign-in, whose session replaces this one.
+  const again = new URL(c.req.url);
+  again.searchParams.set('prompt', 'login');
   return c.html(
     <MessagePage title="No access" branding={await brandingFor(c.env, app)} nonce={c.get('cspNonce')}>
       <p>
@@ -24,6 +27,9 @@ export async function accessDeniedPage(c: AppContext, app: ServedApp, userId: st
       </p>
       <p>
         <a href="/my-apps">Go to My apps</a> to see the applications you can open.
+      </p>
+      <p>
+        <a href={again.pathname + again.search}>Sign in as someone else</a>
       </p>
     </MessagePage>,
     403,

@@ -15,7 +15,9 @@ import { beginAttempt, recordFailure, recordSuccess, throttleKeys } from '../log
 import { hasMfa, withSecondFactor } from '../mfa/assurance';
 import { recoveryCodeCounts, generateRecoveryCodes } from '../mfa/recovery';
 import { openValue, sealValue } from '../mfa/sealed';
-import { finishSignIn, secondFactorUrl, stepUpCredential } from '../mfa/sign-in';
+import { factorsChanged, hasSecondFactor, sessionFacts, userFactors } from '../mfa/factors';
+import { enrolUrl, finishSignIn, secondFactorUrl, stepUpCredential } from '../mfa/sign-in';
+import { requireRecentProof } from '../mfa/step-up';
 import { normaliseCode, otpauthUri } from '../mfa/totp';
 import { confirmTotp, pendingTotpSecret, removeTotp, totpStatus } from '../mfa/totp-store';
 import { finishRegistration, listPasskeys, registrationOptions, removePasskey } from '../mfa/webauthn';
@@ -97,13 +99,21 @@ accountSecurityRoutes.get('/account', async (c) => {
   return render(c, session, { flowValue: c.req.query('flow'), notice: NOTICES[c.req.query('done') ?? ''] });
 });
 
-/** Reads the CSRF-checked form and the session of a POST under /account. */
-async function post(c: AppContext): Promise<{ session: Session; form: FormBody; flowValue?: string } | Response> {
+/**
+ * Reads the CSRF-checked form and the session of a POST under /account. Every change here is a
+ * security change: it needs a recent second factor (or, for a user without one, a recent
+ * sign-in); a session without it is sent to the step-up page and comes back to this page.
+ */
+async function post(c: AppContext, securityChange = true): Promise<{ session: Session; form: FormBody; flowValue?: string } | Response> {
   const form = await readForm(c);
   await checkCsrf(c, form[CSRF_FIELD]);
   const session = await requireSession(c);
   if (session instanceof Response) return session;
   const flowValue = flowField(form);
+  if (!securityChange) return { session, form, flowValue };
+  const hasFactor = hasSecondFactor(await userFactors(dbOf(c), session.userId));
+  const stepUp = await requireRecentProof(c, session, hasFactor, flowValue ? enrolUrl(flowValue) : '/account');
+  if (stepUp) return stepUp;
   return { session, form, flowValue };
 }
 const text = (form: FormBody, name: string, max = 1024) => (typeof form[name] === 'string' ? (form[name] as string).slice(0, max) : '');
@@ -123,6 +133,7 @@ accountSecurityRoutes.post('/account/totp', limitBody(8 * 1024), async (c) => {
   }
   await recordSuccess(db, attempt, policy);
   audit(c, { type: 'mfa.enrol', actor: session.userId, target: session.userId, detail: { factor: 'totp' } });
+  await factorsChanged(c, session.userId, { factor: 'totp', action: 'added' });
   // The code just typed proves the new factor: this session now has it too.
   if (!hasMfa(session.amr)) {
     const credential = await stepUpCredential(c, session);
@@ -141,7 +152,10 @@ accountSecurityRoutes.post('/account/totp', limitBody(8 * 1024), async (c) => {
 accountSecurityRoutes.post('/account/totp/remove', limitBody(8 * 1024), async (c) => {
   const p = await post(c);
   if (p instanceof Response) return p;
-  if (await removeTotp(dbOf(c), p.session.userId)) audit(c, { type: 'mfa.remove', actor: p.session.userId, target: p.session.userId, detail: { factor: 'totp' } });
+  if (await removeTotp(dbOf(c), p.session.userId)) {
+    audit(c, { type: 'mfa.remove', actor: p.session.userId, target: p.session.userId, detail: { factor: 'totp' } });
+    await factorsChanged(c, p.session.userId, { factor: 'totp', action: 'removed' });
+  }
   return c.redirect('/account?done=totp-removed', 303);
 });
 
@@ -152,6 +166,7 @@ accountSecurityRoutes.post('/account/passkeys', limitBody(64 * 1024), async (c) 
   const result = await finishRegistration(c, dbOf(c), session.userId, text(p.form, 'response', 64 * 1024), text(form, 'name', 60));
   if (!result.ok) return render(c, session, { flowValue, error: result.reason, status: 400 });
   audit(c, { type: 'mfa.enrol', actor: session.userId, target: session.userId, detail: { factor: 'passkey' } });
+  await factorsChanged(c, session.userId, { factor: 'passkey', action: 'added' });
   // During a sign-in that requires a second factor: use the new passkey once to complete it.
   if (flowValue && !hasMfa(session.amr)) return c.redirect(secondFactorUrl(flowValue), 303);
   return c.redirect('/account?done=passkey', 303);
@@ -162,6 +177,7 @@ accountSecurityRoutes.post('/account/passkeys/remove', limitBody(8 * 1024), asyn
   if (p instanceof Response) return p;
   if (await removePasskey(dbOf(c), p.session.userId, text(p.form, 'id'))) {
     audit(c, { type: 'mfa.remove', actor: p.session.userId, target: p.session.userId, detail: { factor: 'passkey' } });
+    await factorsChanged(c, p.session.userId, { factor: 'passkey', action: 'removed' });
   }
   return c.redirect('/account?done=passkey-removed', 303);
 });
@@ -172,6 +188,7 @@ accountSecurityRoutes.post('/account/recovery-codes', limitBody(8 * 1024), async
   if (p instanceof Response) return p;
   const codes = await generateRecoveryCodes(dbOf(c), p.session.userId);
   audit(c, { type: 'mfa.enrol', actor: p.session.userId, target: p.session.userId, detail: { factor: 'recovery-codes' } });
+  await factorsChanged(c, p.session.userId, { factor: 'recovery-codes', action: 'added' });
   writeCookie(c, CODES_COOKIE, await sealValue(c.env.KEY_ENCRYPTION_KEY, `${CODES_KIND}:${p.session.userId}`, { codes }, 60), 60);
   return c.redirect('/account/recovery-codes', 303);
 });
@@ -186,7 +203,8 @@ accountSecurityRoutes.get('/account/recovery-codes', async (c) => {
 });
 
 accountSecurityRoutes.post('/account/sessions/end', limitBody(8 * 1024), async (c) => {
-  const p = await post(c);
+  // Ending a session takes nothing away from the account's protection: no recent proof needed.
+  const p = await post(c, false);
   if (p instanceof Response) return p;
   const idHash = text(p.form, 'session', 64);
   if (await endUserSession(c.env, p.session.userId, idHash)) {
@@ -219,8 +237,8 @@ accountSecurityRoutes.post('/account/password', limitBody(16 * 1024), async (c) 
   // Every session ends (other browsers, and this one's old id; apps are told), pending email
   // changes are revoked; this browser gets a fresh session.
   await signOutEverywhere(c, user.id);
-  const { amr, source, mfaRequired } = session;
-  await startSessionAndNotifyApps(c, { userId: user.id, amr, ...(source ? { source } : {}), ...(mfaRequired ? { mfaRequired } : {}), profile: profileClaims(user), roles: user.roles }, settingsFrom(c.env).sessionTtlSeconds);
+  const { amr, source, hasFactor } = session;
+  await startSessionAndNotifyApps(c, { userId: user.id, amr, ...(source ? { source } : {}), ...sessionFacts(user, hasFactor ?? true), profile: profileClaims(user), roles: user.roles }, settingsFrom(c.env).sessionTtlSeconds);
   audit(c, { type: 'account.password', actor: user.id, target: user.email });
   return c.redirect('/account?done=password', 303);
 });

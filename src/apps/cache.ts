@@ -7,6 +7,8 @@ import type { App } from './app';
 export interface ServedApp extends App {
   /** The HMAC key made from the client secret, for HS256 apps only. */
   hmacKey?: CryptoKey;
+  /** SHA-256 of the current client secret, for apps that authenticate at the token endpoint with it. */
+  secretDigest?: ArrayBuffer;
 }
 
 export const servedApps = new TtlCache<string, Promise<ServedApp | null>>();

@@ -36,6 +36,33 @@ function redirectRows(clientId: string, kind: RedirectKind, urls: string[]) {
   return urls.map((url, position) => ({ clientId, kind, url, position }));
 }
 
+type RedirectRow = typeof appRedirectUris.$inferSelect;
+
+function toApp(row: AppRow, uris: RedirectRow[]): App {
+  const mine = uris.filter((u) => u.clientId === row.clientId);
+  return {
+    clientId: row.clientId,
+    name: row.name,
+    description: row.description,
+    signingAlg: row.signingAlg,
+    responseMode: row.responseMode,
+    tokenTtlSeconds: row.tokenTtlSeconds,
+    initiateLoginUrl: row.initiateLoginUrl,
+    attributeMap: row.attributeMap as App['attributeMap'],
+    branding: row.branding,
+    identitySource: row.identitySource,
+    tokenEndpointAuthMethod: row.tokenEndpointAuthMethod,
+    backchannelLogoutUri: row.backchannelLogoutUri,
+    access: row.access ?? 'everyone',
+    mfa: row.mfa,
+    requirePkce: row.requirePkce,
+    redirectUrls: mine.filter((u) => u.kind === 'login').map((u) => u.url),
+    logoutUrls: mine.filter((u) => u.kind === 'logout').map((u) => u.url),
+    createdAt: row.createdAt,
+    updatedAt: row.updatedAt,
+  };
+}
+
 async function withRedirects(db: Database, rows: AppRow[]): Promise<App[]> {
   if (rows.length === 0) return [];
   const uris = (
@@ -45,35 +72,21 @@ async function withRedirects(db: Database, rows: AppRow[]): Promise<App[]> {
       ),
     )
   ).flat();
-  return rows.map((row) => {
-    const mine = uris.filter((u) => u.clientId === row.clientId);
-    return {
-      clientId: row.clientId,
-      name: row.name,
-      description: row.description,
-      signingAlg: row.signingAlg,
-      responseMode: row.responseMode,
-      tokenTtlSeconds: row.tokenTtlSeconds,
-      initiateLoginUrl: row.initiateLoginUrl,
-      attributeMap: row.attributeMap as App['attributeMap'],
-      branding: row.branding,
-      identitySource: row.identitySource,
-      tokenEndpointAuthMethod: row.tokenEndpointAuthMethod,
-      backchannelLogoutUri: row.backchannelLogoutUri,
-      access: row.access ?? 'everyone',
-      mfa: row.mfa,
-      requirePkce: row.requirePkce,
-      redirectUrls: mine.filter((u) => u.kind === 'login').map((u) => u.url),
-      logoutUrls: mine.filter((u) => u.kind === 'logout').map((u) => u.url),
-      createdAt: row.createdAt,
-      updatedAt: row.updatedAt,
-    };
-  });
+  return rows.map((row) => toApp(row, uris));
+}
+
+/** An app and its sealed client secret, read in one round trip (the row and its redirect URLs in one batch). */
+export async function getAppWithSealedSecret(db: Database, clientId: string): Promise<{ app: App; sealedSecret: string } | null> {
+  const [rows, uris] = await db.batch([
+    db.select().from(apps).where(eq(apps.clientId, clientId)).limit(1),
+    db.select().from(appRedirectUris).where(eq(appRedirectUris.clientId, clientId)).orderBy(asc(appRedirectUris.position)),
+  ]);
+  const row = rows[0];
+  return row ? { app: toApp(row, uris), sealedSecret: row.secretEncrypted } : null;
 }
 
 export async function getApp(db: Database, clientId: string): Promise<App | null> {
-  const rows = await db.select().from(apps).where(eq(apps.clientId, clientId)).limit(1);
-  return (await withRedirects(db, rows))[0] ?? null;
+  return (await getAppWithSealedSecret(db, clientId))?.app ?? null;
 }
 
 export async function requireApp(db: Database, clientId: string): Promise<App> {
@@ -165,5 +178,16 @@ export async function deleteApp(db: Database, clientId: string): Promise<void> {
 export async function readClientSecret(db: Database, kek: string, clientId: string): Promise<string> {
   const [row] = await db.select({ sealed: apps.secretEncrypted }).from(apps).where(eq(apps.clientId, clientId)).limit(1);
   if (!row) throw new NotFoundError(`No application with client_id "${clientId}".`);
-  return open(kek, row.sealed, secretPurpose(clientId));
+  return openClientSecret(kek, clientId, row.sealed);
+}
+
+/** The plain client secret from its sealed form (as getAppWithSealedSecret returns it). */
+export function openClientSecret(kek: string, clientId: string, sealed: string): Promise<string> {
+  return open(kek, sealed, secretPurpose(clientId));
+}
+
+/** Each app's name and the groups its access rule names (apps open to everyone name none), for the Groups page. */
+export async function groupsNamedByApps(db: Database): Promise<{ clientId: string; name: string; groups: string[] }[]> {
+  const rows = await db.select({ clientId: apps.clientId, name: apps.name, access: apps.access }).from(apps).orderBy(asc(apps.name)).limit(1000);
+  return rows.flatMap((r) => (r.access?.groups?.length ? [{ clientId: r.clientId, name: r.name, groups: r.access.groups }] : []));
 }

@@ -56,7 +56,12 @@ export type AuditType =
   | 'password.reset'
   | 'email.change.request'
   | 'email.change'
-  | 'email.change.cancel';
+  | 'email.change.cancel'
+  | 'scim.token.create'
+  | 'scim.token.revoke'
+  | 'group.create'
+  | 'group.update'
+  | 'group.delete';
 
 export const AUDIT_TYPES: readonly AuditType[] = [
   'login.success', 'login.failure', 'login.locked', 'login.lockout', 'lockout.unlock', 'logout', 'logout.backchannel', 'logout.backchannel.failure',
@@ -68,6 +73,7 @@ export const AUDIT_TYPES: readonly AuditType[] = [
   'mfa.failure', 'mfa.enrol', 'mfa.remove', 'mfa.reset', 'mfa.settings', 'account.password', 'account.session.end',
   'user.invite', 'invite.accept', 'signup.request', 'signup.verify', 'signup.approve', 'signup.reject', 'signup.settings',
   'password.reset.request', 'password.reset', 'email.change.request', 'email.change', 'email.change.cancel',
+  'scim.token.create', 'scim.token.revoke', 'group.create', 'group.update', 'group.delete',
 ];
 
 export interface AuditEvent {

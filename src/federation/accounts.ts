@@ -11,6 +11,7 @@ import { nowSeconds } from '../lib/time';
 import type { UserFields } from '../users/input';
 import { createUser, getUser, requireUser, updateUser } from '../users/store';
 import { profileClaims, type User } from '../users/user';
+import { recordSourceGroups, scimManagedGroups } from '../users/groups';
 import { decideLink, type LinkDecision, type Refusal } from './linking';
 import { claimAt, type MappedProfile } from './mapping';
 import type { IdentitySource, UpstreamProfile } from './types';
@@ -93,7 +94,14 @@ export async function resolveAccount(stores: Pick<Bindings, 'DB' | 'KV'>, source
   }
 
   const before = decision.kind === 'create' ? null : await getUser(db, userId);
-  let user = await updateUser(db, userId, profileUpdate(source, upstream, mapped));
+  const update = profileUpdate(source, upstream, mapped);
+  if (update.groups) {
+    // Groups SCIM pushed stay: the directory that provisions them decides, not this sign-in's claim.
+    const kept = before ? await scimManagedGroups(db, before.groups) : [];
+    update.groups = [...new Set([...update.groups, ...kept])];
+    await recordSourceGroups(db, source.slug, mapped.groups);
+  }
+  let user = await updateUser(db, userId, update);
   // Renamed upstream: follow a verified new email, unless another account has it.
   if (decision.kind === 'linked' && mapped.email_verified && mapped.email && mapped.email !== user.email) {
     user = await updateUser(db, userId, { email: mapped.email, emailVerified: true }).catch((error: unknown) => {

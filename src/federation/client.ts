@@ -19,6 +19,8 @@ export function clientFor(source: IdentitySource, secrets: SourceSecrets, issuer
   const preset = presetFor(source.type);
   // Directories have no browser flow: their sign-in is edge-sso's own form (./ldap/routes.tsx).
   if (preset.protocol.kind === 'ldap') throw new UpstreamError('misconfigured', `${source.name} is a directory: sign in with its form.`, 'ldap sources have no redirect flow');
+  // SAML IdPs answer at the ACS with a signed response, not at a callback with a code (./saml/).
+  if (preset.protocol.kind === 'saml') throw new UpstreamError('misconfigured', `${source.name} is a SAML identity provider.`, 'saml sources have no OAuth callback');
   const factory = factories[preset.protocol.kind];
   // http upstreams only for local development: edge-sso itself on loopback too.
   const allowInsecure = isLoopbackUrl(new URL(issuer));

@@ -157,7 +157,7 @@ function readCommon(fields: FieldReader, preset: Preset, creating: boolean, grou
     claim_map: readClaimMap(fields),
     group_map: readGroupMap(fields, preset, groupPrefix),
     trust_email_for_linking: fields.boolean('trust_email_for_linking'),
-    client_id: fields.string('client_id', { required: creating && preset.protocol.kind !== 'ldap', max: 500 }),
+    client_id: fields.string('client_id', { required: creating && (preset.protocol.kind === 'oidc' || preset.protocol.kind === 'oauth2'), max: 500 }),
     scopes: readScopes(fields, preset),
   };
 }

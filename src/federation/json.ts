@@ -1,6 +1,7 @@
 // The admin API's JSON shape of an identity source: every setting, type-specific fields at the
 // top level (as they are written), which secrets are set, never their values.
 import { callbackUrl } from './client';
+import { acsUrl, spEntityId, spMetadataUrl } from './saml/sp';
 import { presetFor } from './registry';
 import type { IdentitySource } from './types';
 
@@ -21,7 +22,9 @@ export function sourceToJson(source: IdentitySource, issuer: string) {
     scopes: source.scopes,
     ...source.config,
     secrets_set: source.secrets_set,
-    redirect_uri: callbackUrl(issuer, source.slug),
+    ...(preset.protocol.kind === 'saml'
+      ? { sp_entity_id: spEntityId(issuer, source.slug), acs_url: acsUrl(issuer, source.slug), sp_metadata_url: spMetadataUrl(issuer, source.slug) }
+      : { redirect_uri: callbackUrl(issuer, source.slug) }),
     login_url: `${issuer}/federation/${encodeURIComponent(source.slug)}/start`,
     ...(preset.note ? { note: preset.note } : {}),
     created_at: new Date(source.created_at * 1000).toISOString(),

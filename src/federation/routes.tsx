@@ -2,7 +2,7 @@
 // state, nonce and PKCE verifier (sealed in this browser's cookie); /federation/<slug>/callback
 // (GET, or POST for form_post) checks them, redeems the code, finds or creates the user by the
 // source's rules, starts the session and resumes the pending sign-in.
-import { policyFor } from '../mfa/sign-in';
+import { sessionFacts, userWithFactor } from '../mfa/factors';
 import { Hono } from 'hono';
 import { audit } from '../audit/audit';
 import { database } from '../db/client';
@@ -20,8 +20,9 @@ import { newAttempt, takeAttempt, writeAttempt } from './attempt';
 import { clientFor, forceLoginParams } from './client';
 import { refusalMessage } from './linking';
 import { mapProfile } from './mapping';
-import { FederationErrorPage } from './pages';
+import { errorPage, EXPIRED_FLOW, NO_ATTEMPT, retryUrl, unknownSource } from './complete';
 import { presetFor } from './registry';
+import { startSaml } from './saml/start';
 import { loadServedSource } from './store';
 import type { TestResultPage } from './test-result';
 import { UpstreamError } from './types';
@@ -41,21 +42,6 @@ export function federationRoutes(testResultPage: TestResultPage): Hono<AppEnv> {
   return routes;
 }
 
-const EXPIRED_FLOW = 'This sign-in request has expired. Go back to the application and start again.';
-const NO_ATTEMPT =
-  'This sign-in response does not belong to a sign-in started in this browser, or it was already used or has expired. Start the sign-in again.';
-
-function errorPage(c: AppContext, status: 400 | 403 | 404 | 502, title: string, message: string, retry?: string) {
-  return c.html(<FederationErrorPage title={title} message={message} retry={retry} />, status);
-}
-
-function unknownSource(c: AppContext) {
-  return errorPage(c, 404, 'Sign-in option not available', 'This sign-in option does not exist or is turned off. Go back and choose another way to sign in.');
-}
-
-/** Where "Try again" leads: the start of the same sign-in, when there is one to resume. */
-const retryUrl = (slug: string, flow?: string) => `/federation/${encodeURIComponent(slug)}/start${flow ? `?flow=${encodeURIComponent(flow)}` : ''}`;
-
 async function start(c: AppContext) {
   const slug = c.req.param('slug')!;
   const found = SLUG_PATTERN.test(slug) ? await loadServedSource(c.env, slug) : null;
@@ -67,6 +53,8 @@ async function start(c: AppContext) {
   const prompt = c.req.query('prompt');
   // A directory has no redirect flow: edge-sso's own form, labelled with the source, checks the password.
   if (presetFor(source.type).protocol.kind === 'ldap') return c.redirect(`/login?${new URLSearchParams({ source: slug, ...(flowId ? { flow: flowId } : {}) })}`, 303);
+  // SAML: an AuthnRequest by HTTP-Redirect (or an HTTP-POST form); the IdP answers at the ACS (./saml/routes.tsx).
+  if (presetFor(source.type).protocol.kind === 'saml') return startSaml(c, found, flowId, prompt === 'login');
 
   const attempt = newAttempt(slug, { flow: flowId });
   try {
@@ -138,11 +126,12 @@ async function callback(c: AppContext, params: URLSearchParams, testResultPage: 
     return errorPage(c, 403, 'You cannot sign in this way', refusalMessage(outcome.reason, source.name));
   }
   const { user } = outcome;
-  // A required MFA policy holds here too: unless the upstream reports `mfa`, a step-up follows (src/mfa/).
-  const mfaRequired = (await policyFor(c, database(c.env.DB), attempt.flow ? await readFlow(c.env, attempt.flow) : null)) === 'required';
+  // The session records whether the user has a second factor: unless the upstream reports `mfa`,
+  // each app's assurance decision asks for it on the way back (src/mfa/assurance.ts).
+  const hasFactor = (await userWithFactor(database(c.env.DB), user.id))?.hasFactor ?? false;
   const session = await startSessionAndNotifyApps(
     c,
-    { userId: user.id, amr: upstream.amr ?? ['fed'], ...(mfaRequired ? { mfaRequired } : {}), source: slug, profile: profileClaims(user), roles: user.roles },
+    { userId: user.id, amr: upstream.amr ?? ['fed'], ...sessionFacts(user, hasFactor), source: slug, profile: profileClaims(user), roles: user.roles },
     settingsFrom(c.env).sessionTtlSeconds,
   );
   if (!session) {

@@ -2,7 +2,7 @@
 // the slug, which never changes) and opened only to run a flow; the API never returns them.
 import { asc, eq, sql } from 'drizzle-orm';
 import type { Database } from '../db/client';
-import { database } from '../db/client';
+import { replicaDb } from '../db/replica';
 import { isUniqueViolation } from '../db/errors';
 import { apps, identitySources, type IdentitySourceRow } from '../db/schema';
 import { settingsFrom, type Bindings } from '../env';
@@ -154,7 +154,7 @@ function forgetSources(): void {
 
 /** An enabled source with its secrets, as a sign-in uses it (cached for CONFIG_CACHE_SECONDS). */
 export async function loadServedSource(env: Bindings, slug: string): Promise<SourceWithSecrets | null> {
-  const found = await TtlCache.load(served, slug, settingsFrom(env).configCacheSeconds, () => getSource(database(env.DB), env.KEY_ENCRYPTION_KEY, slug));
+  const found = await TtlCache.load(served, slug, settingsFrom(env).configCacheSeconds, () => getSource(replicaDb(env.DB), env.KEY_ENCRYPTION_KEY, slug));
   return found?.source.enabled ? found : null;
 }
 
@@ -162,7 +162,7 @@ export async function loadServedSource(env: Bindings, slug: string): Promise<Sou
 export async function loadLoginSources(env: Bindings): Promise<LoginSource[]> {
   const list = await TtlCache.load(loginButtons, 'all', settingsFrom(env).configCacheSeconds, async () =>
     (
-      await database(env.DB)
+      await replicaDb(env.DB)
         .select({ slug: identitySources.slug, name: identitySources.name, type: identitySources.type, show: identitySources.showOnLoginPage, enabled: identitySources.enabled })
         .from(identitySources)
         .orderBy(asc(identitySources.name))

@@ -19,6 +19,11 @@ export const SOURCE_TYPES = [
   'x',
   'ldap',
   'active-directory',
+  'saml',
+  'adfs-saml',
+  'entra-saml',
+  'okta-saml',
+  'google-saml',
 ] as const;
 export type SourceType = (typeof SOURCE_TYPES)[number];
 
@@ -185,11 +190,25 @@ export interface LdapProtocol {
   active_directory: boolean;
 }
 
+/**
+ * A SAML 2.0 identity provider (./saml/): edge-sso is the service provider. The IdP's entity ID,
+ * endpoints and signing certificates come from its metadata (metadata_url or metadata_xml).
+ */
+export interface SamlProtocol {
+  kind: 'saml';
+  /**
+   * Whether the IdP's email attribute is managed by the organisation (AD FS from Active Directory,
+   * Google Workspace, Okta): it counts as verified for trust_email_for_linking. Entra ID's mail
+   * attribute can be set by tenant admins of any tenant, so not there.
+   */
+  email_verified: boolean;
+}
+
 export interface Preset {
   type: SourceType;
   /** The provider's name, e.g. "Microsoft Entra ID"; the default source name. */
   label: string;
-  protocol: OidcProtocol | OAuth2Protocol | LdapProtocol;
+  protocol: OidcProtocol | OAuth2Protocol | LdapProtocol | SamlProtocol;
   /** Type-specific fields, in form order (including `client_secret` when the preset needs one). */
   fields: PresetField[];
   default_scopes: string[];
@@ -203,6 +222,12 @@ export interface Preset {
   default_group_claim?: string;
   /** A note shown in the console next to the source, e.g. X's "email only with the email permission". */
   note?: string;
+  /**
+   * SCIM pairing (src/scim/linking.ts): the upstream subject a provisioned user's `externalId`
+   * stands for, when this provider's SCIM client sends it (Entra ID: the object id, Okta: the user
+   * id), else null. Absent: provisioned users link only by verified email, under the linking rules.
+   */
+  scimSubject?(externalId: string, ctx: Pick<PresetContext, 'config'>): string | null;
   /** The provider's documentation for registering an app. */
   docs_url?: string;
   /** Checks across fields of the merged config (e.g. a URL scheme against a StartTLS switch): field name → message. */

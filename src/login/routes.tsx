@@ -15,8 +15,9 @@ import { limitBody, readForm } from '../http/forms';
 import { RequestError } from '../lib/errors';
 import { type Flow, flowField, openFlow, readFlow } from '../sessions/flows';
 import { readSession } from '../sessions/sessions';
-import { enrolUrl, startPasswordSession } from '../mfa/sign-in';
-import { loadSignupSettings } from '../onboarding/settings';
+import { factorsOf } from '../mfa/factors';
+import { enrolUrl, factorsByEmail, startPasswordSession } from '../mfa/sign-in';
+import { signupSettingsShown } from '../onboarding/settings';
 import { LoginPage, type LoginPageProps } from './pages';
 import { auditableEmail, checkSignIn } from './sign-in';
 
@@ -38,12 +39,18 @@ export const loginRoutes = new Hono<AppEnv>();
 
 /** Renders the login page for a flow, with the app's name and branding, and lets its target in CSP. */
 async function loginPage(c: AppContext, flow: Flow | null, props: Omit<LoginPageProps, 'branding' | 'nonce' | 'csrf' | 'appName'>, status = 200) {
-  const app = flow?.clientId ? await loadServedApp(c.env, flow.clientId) : null;
+  // Each comes from an isolate cache; cold, they are read in parallel (one D1 round trip).
+  const [app, globalBranding, sources, signup] = await Promise.all([
+    flow?.clientId ? loadServedApp(c.env, flow.clientId) : null,
+    loadGlobalBranding(c.env),
+    loadLoginSources(c.env),
+    signupSettingsShown(c.env),
+  ]);
   // After sign-in the browser follows redirects to the app; CSP form-action must allow that origin.
   if (flow?.targetOrigin) c.set('formActionOrigins', [flow.targetOrigin]);
-  const branding = resolveBranding(await loadGlobalBranding(c.env), app?.branding);
+  const branding = resolveBranding(globalBranding, app?.branding);
   return c.html(
-    <LoginPage {...props} branding={branding} nonce={c.get('cspNonce')} csrf={csrfToken(c)} appName={app?.name} sources={await loadLoginSources(c.env)} signupOpen={(await loadSignupSettings(c.env)).enabled} directory={loginDirectoryOf(c)} />,
+    <LoginPage {...props} branding={branding} nonce={c.get('cspNonce')} csrf={csrfToken(c)} appName={app?.name} sources={sources} signupOpen={signup.enabled} directory={loginDirectoryOf(c)} />,
     status as 200,
   );
 }
@@ -86,7 +93,9 @@ loginRoutes.post('/login', limitBody(16 * 1024), async (c) => {
   if (!email || !password) return loginPage(c, flow, { flow: flowValue, email, error: INVALID_CREDENTIALS }, 401);
 
   const { lockout: policy } = settingsFrom(c.env);
-  const outcome = await checkSignIn(database(c.env.DB), { email, password, ip: throttleAddress(c) }, policy, directoryPasswordCheck(c));
+  const db = database(c.env.DB);
+  // The account's factors are read with the sign-in's first round trip: whether a second is due.
+  const outcome = await checkSignIn(db, { email, password, ip: throttleAddress(c) }, policy, directoryPasswordCheck(c), () => [factorsByEmail(db, email)] as const);
   const detail = { client_id: flow?.clientId, ...directoryAuditDetail(c) };
   if (outcome.kind === 'locked') {
     // A locked client address is refused without a row per attempt (the lock itself was audited
@@ -112,9 +121,9 @@ loginRoutes.post('/login', limitBody(16 * 1024), async (c) => {
     return loginPage(c, flow, { flow: flowValue, email, error: problem.error }, problem.status);
   }
 
-  const { user, credential, source } = outcome;
+  const { user, credential, source, settle, read } = outcome;
   // A second factor may be due (src/mfa/sign-in.ts): then the browser goes to its page instead.
-  const started = await startPasswordSession(c, user, credential, flow, flowValue, source);
+  const started = await startPasswordSession(c, user, credential, flow, flowValue, source, { settle, ...(read ? { factors: factorsOf(read[0]) } : {}) });
   if (started instanceof Response) return started;
   const { session, required } = started;
   if (!session) {

@@ -1,22 +1,27 @@
 // Checking a password sign-in: throttling, the credential check, and what the audit log records.
 // The route renders the outcome and starts the session.
 import { eq } from 'drizzle-orm';
+import type { BatchItem, BatchResponse } from 'drizzle-orm/batch';
 import type { Database } from '../db/client';
 import { users } from '../db/schema';
 import type { DirectoryOutcome } from '../federation/ldap/sign-in';
 import type { LockoutPolicy } from '../env';
 import type { SessionCredential } from '../sessions/sessions';
-import { normaliseEmail } from '../users/input';
-import { authenticate } from '../users/store';
+import { authenticateRow, userByEmail } from '../users/store';
 import type { User } from '../users/user';
-import { beginAttempt, recordFailure, recordSuccess, releaseAttempt } from './throttle';
+import { beginAttempt, recordFailure, recordSuccess, releaseAttempt, successStatements } from './throttle';
 
 const MAX_PASSWORD_LENGTH = 1024;
 const EMAIL_SHAPE = /^[^\s@]+@[^\s@]+$/;
 
-export type SignInOutcome =
+export type SignInOutcome<T extends readonly BatchItem<'sqlite'>[] = []> =
   /** `credential`: what the new session is bound to (see startSession); `source`: the directory that checked the password. */
-  | { kind: 'signed-in'; user: User; credential: SessionCredential; source?: string }
+  /**
+   * `settle`: the throttle statements that give the attempt's reservations back, for the caller to
+   * run in the batch that starts the session (or on its own). `read`: what was read alongside the
+   * reservations (null for a directory's sign-in, whose user the email may not name).
+   */
+  | { kind: 'signed-in'; user: User; credential: SessionCredential; source?: string; settle: readonly BatchItem<'sqlite'>[]; read: BatchResponse<T> | null }
   /** A directory answered something other than a sign-in or a wrong password (unreachable, disabled, refused by the account rules). */
   | { kind: 'directory'; outcome: Exclude<DirectoryOutcome, { kind: 'signed-in' | 'refused' }> }
   /** The right password for a disabled account: said only after the right password, so it reveals nothing to others. */
@@ -41,30 +46,32 @@ export interface DirectoryPasswordCheck {
   check(login: string, password: string): Promise<DirectoryOutcome | null>;
 }
 
-async function hasLocalPassword(db: Database, email: string): Promise<boolean> {
-  const [row] = await db.select({ hash: users.passwordHash }).from(users).where(eq(users.email, normaliseEmail(email))).limit(1);
-  return Boolean(row?.hash);
-}
-
-export async function checkSignIn(
+/**
+ * Checks a password sign-in. Its first D1 round trip reserves the checks and reads the account
+ * (and whatever `alongside` names: the caller's reads about the account); a wrong password costs a
+ * second, which counts the failure; a right one leaves `settle` to the session's batch.
+ */
+export async function checkSignIn<const T extends readonly BatchItem<'sqlite'>[] = []>(
   db: Database,
   input: { email: string; password: string; ip: string },
   policy: LockoutPolicy,
   directory?: DirectoryPasswordCheck,
-): Promise<SignInOutcome> {
+  alongside: () => T = () => [] as unknown as T,
+): Promise<SignInOutcome<T>> {
   const auditTarget = (key: string) => (key.startsWith('email:') ? auditableEmail(input.email) : key);
-  const attempt = await beginAttempt(db, input.email, input.ip, policy);
+  const attempt = await beginAttempt(db, input.email, input.ip, policy, undefined, () => [userByEmail(db, input.email), ...alongside()] as const);
   if (!attempt.allowed) {
     return { kind: 'locked', by: attempt.lockedBy, retryAfterSeconds: Math.max(1, attempt.retryAfterSeconds), locked: attempt.locked.map(auditTarget) };
   }
+  const [[row], ...read] = attempt.read;
   let match;
   let fromDirectory: DirectoryOutcome | null = null;
   try {
     const checkable = input.password.length > 0 && input.password.length <= MAX_PASSWORD_LENGTH;
     if (directory?.primary) fromDirectory = checkable ? await directory.check(input.email, input.password) : null;
     else {
-      match = checkable ? await authenticate(db, input.email, input.password) : null;
-      if (!match && checkable && directory && !(await hasLocalPassword(db, input.email))) fromDirectory = await directory.check(input.email, input.password);
+      match = checkable ? await authenticateRow(db, row, input.password) : null;
+      if (!match && checkable && directory && !row?.passwordHash) fromDirectory = await directory.check(input.email, input.password);
     }
   } catch (error) {
     await releaseAttempt(db, attempt, policy);
@@ -74,8 +81,9 @@ export async function checkSignIn(
     if (fromDirectory.kind === 'signed-in') {
       await recordSuccess(db, attempt, policy);
       // Bound to the user's session version as read now, so a disable or "sign out everywhere" racing this sign-in wins.
-      const [row] = await db.select({ sessionVersion: users.sessionVersion }).from(users).where(eq(users.id, fromDirectory.user.id));
-      return { kind: 'signed-in', user: fromDirectory.user, source: fromDirectory.source, credential: { sessionVersion: row?.sessionVersion ?? 0 } };
+      const [current] = await db.select({ sessionVersion: users.sessionVersion }).from(users).where(eq(users.id, fromDirectory.user.id));
+      const credential = { sessionVersion: current?.sessionVersion ?? 0 };
+      return { kind: 'signed-in', user: fromDirectory.user, source: fromDirectory.source, credential, settle: [], read: null };
     }
     // The right password (or no answer at all): nothing to count toward a lock.
     await releaseAttempt(db, attempt, policy);
@@ -87,6 +95,6 @@ export async function checkSignIn(
     await releaseAttempt(db, attempt, policy);
     return { kind: 'disabled', user: match.user };
   }
-  await recordSuccess(db, attempt, policy);
-  return { kind: 'signed-in', user: match.user, credential: { passwordHash: match.passwordHash, sessionVersion: match.sessionVersion } };
+  const credential = { passwordHash: match.passwordHash, sessionVersion: match.sessionVersion };
+  return { kind: 'signed-in', user: match.user, credential, settle: successStatements(db, attempt, policy), read: read as unknown as BatchResponse<T> };
 }

@@ -14,6 +14,7 @@
 // The client address is reserved first, and the email only if the address is not locked: a locked
 // address writes nothing per email, so spraying new emails from it cannot grow the table.
 import { and, desc, eq, gt, inArray, lte, sql } from 'drizzle-orm';
+import type { BatchItem, BatchResponse } from 'drizzle-orm/batch';
 import type { Database } from '../db/client';
 import { loginThrottle } from '../db/schema';
 import type { LockoutPolicy } from '../env';
@@ -56,23 +57,26 @@ const currentFailures = (resetBefore: number) =>
 const currentPending = (now: number) => sql`(case when ${loginThrottle.pendingUntil} > ${now} then ${loginThrottle.pending} else 0 end)`;
 
 /**
- * Reserves one check for `key`: true if reserved. Refused (no row comes back, nothing is written)
- * while the key is locked or its checks in flight are at the limit: as many as the failures left
- * before the threshold, and one at a time past it (each failure there locks again).
+ * Reserves one check for `key`. Refused (no row comes back, nothing is written) while the key is
+ * locked or its checks in flight are at the limit: as many as the failures left before the
+ * threshold, and one at a time past it (each failure there locks again). `onlyAfterReservation`:
+ * only if the statement just before it in the batch reserved something (SQLite's changes()), so a
+ * subject is reserved in the same round trip as the address, yet never while the address is refused.
  */
-async function reserve(db: Database, key: string, threshold: number, policy: LockoutPolicy, now: number): Promise<boolean> {
+function reserveStatement(db: Database, key: string, threshold: number, policy: LockoutPolicy, now: number, onlyAfterReservation = false) {
   const failures = currentFailures(now - policy.resetSeconds);
   const pending = currentPending(now);
-  const rows = await db
+  // Columns in the table's order: key, failures, first/last failure, locked until, pending, pending until.
+  const row = sql`select ${key}, 0, ${now}, 0, 0, 1, ${now + PENDING_SECONDS} where ${onlyAfterReservation ? sql`changes() > 0` : sql`1`}`;
+  return db
     .insert(loginThrottle)
-    .values({ key, failures: 0, firstFailureAt: now, lastFailureAt: 0, lockedUntil: 0, pending: 1, pendingUntil: now + PENDING_SECONDS })
+    .select(row)
     .onConflictDoUpdate({
       target: loginThrottle.key,
       set: { pending: sql`${pending} + 1`, pendingUntil: now + PENDING_SECONDS },
       setWhere: sql`${loginThrottle.lockedUntil} <= ${now} and ${pending} < max(1, ${threshold} - ${failures})`,
     })
     .returning({ key: loginThrottle.key });
-  return rows.length > 0;
 }
 
 /** The statement that counts a failure for `key`, settling its reservation and setting the lock the count earns. */
@@ -117,35 +121,53 @@ function forgetIdleStatement(db: Database, keys: string[], policy: LockoutPolicy
     );
 }
 
-async function lockedUntil(db: Database, key: string): Promise<number> {
-  const [row] = await db.select({ lockedUntil: loginThrottle.lockedUntil }).from(loginThrottle).where(eq(loginThrottle.key, key)).limit(1);
-  return row?.lockedUntil ?? 0;
-}
-
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** Reserves a check for the client address and then the email, waiting while checks in flight fill the limit. */
-export async function beginAttempt(db: Database, email: string, ip: string, policy: LockoutPolicy, subjectKey = throttleKeys.email(email)): Promise<Attempt> {
+/** An allowed attempt, with what was read alongside its reservations (see beginAttempt). */
+export type Begun<T extends readonly BatchItem<'sqlite'>[]> = Attempt & { read: BatchResponse<T> };
+
+/**
+ * Reserves a check for the client address and then the subject (the email, or a user's second
+ * factor), waiting while checks in flight fill the limit. `alongside`: reads the caller needs
+ * either way (the account, its factors), made in the same batch, so a sign-in's checks and its
+ * reads cost one D1 round trip; they run after the reservations, and come back as `read`.
+ */
+export async function beginAttempt<const T extends readonly BatchItem<'sqlite'>[] = []>(
+  db: Database,
+  email: string,
+  ip: string,
+  policy: LockoutPolicy,
+  subjectKey = throttleKeys.email(email),
+  alongside: () => T = () => [] as unknown as T,
+): Promise<Begun<T>> {
   const keys: Reserved = { email: subjectKey, ip: throttleKeys.ip(ip) };
   const giveUpAt = Date.now() + BUSY_WAIT_MS;
   for (let round = 0; ; round++) {
     const now = nowSeconds();
-    if (await reserve(db, keys.ip, policy.ipThreshold, policy, now)) {
-      if (await reserve(db, keys.email, policy.threshold, policy, now)) return { allowed: true, keys };
-      const emailLock = await lockedUntil(db, keys.email);
-      if (emailLock > now) {
+    const [ipReserved, subjectReserved, locks, ...read] = (await db.batch([
+      reserveStatement(db, keys.ip, policy.ipThreshold, policy, now),
+      reserveStatement(db, keys.email, policy.threshold, policy, now, true),
+      db.select({ key: loginThrottle.key, lockedUntil: loginThrottle.lockedUntil }).from(loginThrottle).where(inArray(loginThrottle.key, [keys.ip, keys.email])),
+      ...alongside(),
+    ] as const)) as unknown as [{ key: string }[], { key: string }[], { key: string; lockedUntil: number }[], ...BatchResponse<T>];
+    const lockOf = (key: string) => locks.find((l) => l.key === key)?.lockedUntil ?? 0;
+    const results = read as unknown as BatchResponse<T>;
+    if (ipReserved.length > 0) {
+      if (subjectReserved.length > 0) return { allowed: true, keys, read: results };
+      const subjectLock = lockOf(keys.email);
+      if (subjectLock > now) {
         // A try at a locked account still counts against the address, so hammering one stays bounded.
         const [ip] = await failureStatement(db, keys.ip, policy.ipThreshold, policy, now);
         const locked = ip && ip.failures >= policy.ipThreshold ? [keys.ip] : [];
-        return { allowed: false, lockedBy: 'email', retryAfterSeconds: emailLock - now, locked };
+        return { allowed: false, lockedBy: 'email', retryAfterSeconds: subjectLock - now, locked, read: results };
       }
       await releaseStatement(db, [keys.ip], now);
     } else {
-      const ipLock = await lockedUntil(db, keys.ip);
-      if (ipLock > now) return { allowed: false, lockedBy: 'ip', retryAfterSeconds: ipLock - now, locked: [] };
+      const ipLock = lockOf(keys.ip);
+      if (ipLock > now) return { allowed: false, lockedBy: 'ip', retryAfterSeconds: ipLock - now, locked: [], read: results };
     }
     // Checks in flight fill the limit: wait for them to settle, then try again.
-    if (Date.now() >= giveUpAt) return { allowed: false, lockedBy: 'busy', retryAfterSeconds: 1, locked: [] };
+    if (Date.now() >= giveUpAt) return { allowed: false, lockedBy: 'busy', retryAfterSeconds: 1, locked: [], read: results };
     await pause(Math.min(200, 20 + round * 10) + Math.random() * 20);
   }
 }
@@ -165,17 +187,22 @@ export async function recordFailure(db: Database, attempt: Extract<Attempt, { al
 }
 
 /** A successful sign-in: forgets the account's failures and gives both reservations back; idle rows go. */
-export async function recordSuccess(db: Database, attempt: Extract<Attempt, { allowed: true }>, policy: LockoutPolicy): Promise<void> {
+export function successStatements(db: Database, attempt: Extract<Attempt, { allowed: true }>, policy: LockoutPolicy) {
   const now = nowSeconds();
   const { email, ip } = attempt.keys;
-  await db.batch([
+  return [
     db
       .update(loginThrottle)
       .set({ failures: 0, lockedUntil: 0, pending: sql`max(${currentPending(now)} - 1, 0)` })
       .where(eq(loginThrottle.key, email)),
     releaseStatement(db, [ip], now),
     forgetIdleStatement(db, [email, ip], policy, now),
-  ]);
+  ] as const;
+}
+
+/** successStatements(), run on their own. */
+export async function recordSuccess(db: Database, attempt: Extract<Attempt, { allowed: true }>, policy: LockoutPolicy): Promise<void> {
+  await db.batch(successStatements(db, attempt, policy));
 }
 
 /** A right password that does not sign in (a disabled account): counts nothing, forgets nothing. */

@@ -7,6 +7,7 @@
 // apps; only an app's first token in a session writes, once to KV (the list) and once to D1
 // (`session_apps`, exact): see addSessionApp in src/sessions/sessions.ts.
 import { eq, inArray } from 'drizzle-orm';
+import type { BatchItem } from 'drizzle-orm/batch';
 import type { Database } from '../db/client';
 import { sessionApps, userSessions } from '../db/schema';
 import { dbOf, type AppContext } from '../http/context';
@@ -70,7 +71,7 @@ export async function endUserSessionsAndNotifyApps(c: AppContext, userId: string
 /** After an admin changes a user: a new password or disabling signs them out everywhere (apps told); other changes reach live sessions. */
 export async function syncUserSessionsAndNotifyApps(c: AppContext, user: User, change: { passwordChanged: boolean }): Promise<void> {
   if (changeEndsSessions(user, change)) await endUserSessionsAndNotifyApps(c, user.id);
-  else await refreshUserSessions(c.env, user.id, profileClaims(user), user.roles);
+  else await refreshUserSessions(c.env, user.id, profileClaims(user), user.roles, { mfaRequired: user.mfaRequired });
 }
 
 /**
@@ -82,8 +83,9 @@ export async function startSessionAndNotifyApps(
   fields: Omit<SessionRecord, 'expiresAt' | 'authTime'>,
   ttlSeconds: number,
   credential?: SessionCredential,
+  settle?: readonly BatchItem<'sqlite'>[],
 ): Promise<Session | null> {
-  const { session, ended } = await openSession(c, fields, ttlSeconds, credential);
+  const { session, ended } = await openSession(c, fields, ttlSeconds, credential, settle);
   if (ended) notifyAppsOfLogout(c, ended.userId, ended.clientIds);
   return session;
 }

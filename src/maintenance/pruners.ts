@@ -11,6 +11,9 @@ import { pruneUnapprovedSignups } from '../onboarding/approvals';
 import { pruneOneTimeLinks } from '../onboarding/links';
 import { pruneRateLimits } from '../onboarding/rate-limit';
 import { pruneExpiredSessionIndex } from '../sessions/sessions';
+import { refreshSamlMetadata } from '../federation/saml/refresh';
+import { pruneSeenAssertions } from '../federation/saml/replay';
+import { pruneUnusedSourceGroups } from '../users/groups';
 
 export interface Pruner {
   /** Names the pruner in the run's log line and summary. */
@@ -30,4 +33,8 @@ export const pruners: Pruner[] = [
   { name: 'one_time_links', prune: (env, now) => pruneOneTimeLinks(database(env.DB), now) },
   { name: 'mfa_totp_unconfirmed', prune: (env, now) => pruneUnconfirmedTotp(database(env.DB), now) },
   { name: 'onboarding_rate_limits', prune: (env, now) => pruneRateLimits(database(env.DB), now) },
+  { name: 'saml_assertions_seen', prune: (env, now) => pruneSeenAssertions(database(env.DB), now) },
+  // Not a pruner but the same daily round: refetch SAML IdP metadata (counts the sources refreshed).
+  { name: 'saml_metadata_refresh', prune: (env, now) => refreshSamlMetadata(env, now) },
+  { name: 'groups_unused_source', prune: (env, now) => pruneUnusedSourceGroups(database(env.DB), now) },
 ];

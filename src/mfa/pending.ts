@@ -21,8 +21,6 @@ export interface PendingSignIn {
   pwh?: string;
   sessionVersion: number;
   amr: string[];
-  /** Whether the session must carry a second factor before tokens are issued (a required policy). */
-  required: boolean;
   /** The directory that checked the password, if one did: the session names it (tokens' `idp`). */
   source?: string;
 }
@@ -43,6 +41,11 @@ export function clearPending(c: AppContext): void {
 /** What the new session is bound to: the current password hash, if it is still the one that matched. Null if it changed. */
 export async function pendingCredential(db: Database, pending: PendingSignIn): Promise<SessionCredential | null> {
   const [row] = await db.select({ passwordHash: users.passwordHash }).from(users).where(eq(users.id, pending.userId)).limit(1);
+  return pendingCredentialOf(row, pending);
+}
+
+/** pendingCredential() for the user's row read already (undefined: the user is gone). */
+export async function pendingCredentialOf(row: { passwordHash: string | null } | undefined, pending: PendingSignIn): Promise<SessionCredential | null> {
   if (!row) return null;
   if (!pending.pwh) return { sessionVersion: pending.sessionVersion };
   if (!row.passwordHash || (await sha256Hex(row.passwordHash)) !== pending.pwh) return null;

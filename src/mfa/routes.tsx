@@ -8,18 +8,21 @@ import { settingsFrom } from '../env';
 import { dbOf, throttleAddress, type AppContext, type AppEnv } from '../http/context';
 import { checkCsrf, CSRF_FIELD, csrfToken } from '../http/csrf';
 import { limitBody, readForm } from '../http/forms';
-import { beginAttempt, recordFailure, recordSuccess, throttleKeys } from '../login/throttle';
+import { beginAttempt, recordFailure, successStatements, throttleKeys } from '../login/throttle';
 import { type Flow, flowField, readFlow } from '../sessions/flows';
 import { readSession, type Session } from '../sessions/sessions';
 import { getUser } from '../users/store';
-import { isSecondFactor, withSecondFactor } from './assurance';
-import { hasSecondFactor, userFactors } from './factors';
+import { toUser } from '../users/user';
+import type { UserRow } from '../db/schema';
+import type { BatchItem } from 'drizzle-orm/batch';
+import { hasMfa, isSecondFactor, withSecondFactor } from './assurance';
+import { hasSecondFactor, userFactors, userWithFactorQuery } from './factors';
 import { PasskeySignInPage, SecondFactorPage } from './pages';
-import { clearPending, pendingCredential, readPending, type PendingSignIn } from './pending';
+import { clearPending, pendingCredential, pendingCredentialOf, readPending, type PendingSignIn } from './pending';
 import { consumeRecoveryCode } from './recovery';
-import { enrolUrl, finishSignIn, policyFor, stepUpCredential } from './sign-in';
+import { enrolUrl, finishSignIn, settleNow, stepUpCredential } from './sign-in';
 import { normaliseCode } from './totp';
-import { verifyTotp } from './totp-store';
+import { confirmedTotpQuery, consumeTotpStep, matchTotp } from './totp-store';
 import { authenticationOptions, finishAuthentication } from './webauthn';
 
 export const mfaRoutes = new Hono<AppEnv>();
@@ -78,23 +81,51 @@ mfaRoutes.get('/login/mfa', async (c) => {
   return renderSecondFactor(c, s, flowValue, flow);
 });
 
-/** Starts the session once the second factor `method` (amr value) was given. */
-async function complete(c: AppContext, s: Signer, flowValue: string | undefined, flow: Flow | null, amrMethod: string, method: string) {
-  // A step-up after a passkey sign-in: the same kind of factor again proves nothing new.
-  if (!isSecondFactor(signerAmr(s), amrMethod)) return renderSecondFactor(c, s, flowValue, flow, SAME_FACTOR, 401);
+/**
+ * Starts the session once the second factor `method` (amr value) was given. `soFar`: the user's
+ * row and whether they have a factor, if the request read them already (null: no such user), and
+ * the throttle's statements to settle in the session's batch.
+ */
+async function complete(
+  c: AppContext,
+  s: Signer,
+  flowValue: string | undefined,
+  flow: Flow | null,
+  amrMethod: string,
+  method: string,
+  soFar: { found?: { user: UserRow; hasFactor: unknown } | null; settle?: readonly BatchItem<'sqlite'>[] } = {},
+) {
+  // A session that has a second factor already is confirming it again (a security change needs a
+  // recent one): its amr stays, the sign-in time moves. Otherwise a step-up after a passkey sign-in:
+  // the same kind of factor again proves nothing new.
+  const reconfirm = s.kind === 'step-up' && hasMfa(s.session.amr);
+  if (!reconfirm && !isSecondFactor(signerAmr(s), amrMethod)) {
+    await settleNow(c, soFar.settle);
+    return renderSecondFactor(c, s, flowValue, flow, SAME_FACTOR, 401);
+  }
   const db = dbOf(c);
-  const credential = s.kind === 'pending' ? await pendingCredential(db, s.pending) : await stepUpCredential(c, s.session);
+  const found = soFar.found;
+  const row = found === undefined ? undefined : (found?.user ?? null);
+  const credential =
+    row !== undefined
+      ? s.kind === 'pending' ? await pendingCredentialOf(row ?? undefined, s.pending) : row && { sessionVersion: row.sessionVersion }
+      : s.kind === 'pending' ? await pendingCredential(db, s.pending) : await stepUpCredential(c, s.session);
   if (!credential) {
+    await settleNow(c, soFar.settle);
     clearPending(c);
     return loginAgain(c, flow ? flowValue : undefined);
   }
-  const session = await finishSignIn(c, {
-    userId: signerId(s),
-    amr: withSecondFactor(signerAmr(s), amrMethod),
-    ...(signerSource(s) ? { source: signerSource(s) } : {}),
-    credential,
-    method,
-  });
+  const session = await finishSignIn(
+    c,
+    {
+      userId: signerId(s),
+      amr: reconfirm ? signerAmr(s) : withSecondFactor(signerAmr(s), amrMethod),
+      ...(signerSource(s) ? { source: signerSource(s) } : {}),
+      credential,
+      method,
+    },
+    { ...(found !== undefined ? { found: found && { user: toUser(found.user), hasFactor: Boolean(found.hasFactor) } } : {}), settle: soFar.settle },
+  );
   if (!session) return renderSecondFactor(c, s, flowValue, flow, CHANGED, 401);
   if (flow?.targetOrigin) c.set('formActionOrigins', [flow.targetOrigin]);
   return c.redirect(returnTo(flow), 303);
@@ -111,22 +142,26 @@ mfaRoutes.post('/login/mfa', limitBody(8 * 1024), async (c) => {
   const input = typeof form.code === 'string' ? form.code.slice(0, 64) : '';
   const db = dbOf(c);
   const policy = settingsFrom(c.env).lockout;
-  const attempt = await beginAttempt(db, '', throttleAddress(c), policy, throttleKeys.mfa(userId));
+  // One round trip reserves the check and reads the authenticator and the user; a second consumes
+  // the code's time step; a third starts the session and settles the reservation.
+  const attempt = await beginAttempt(db, '', throttleAddress(c), policy, throttleKeys.mfa(userId), () => [confirmedTotpQuery(db, userId), userWithFactorQuery(db, userId)] as const);
   if (!attempt.allowed) {
     c.header('Retry-After', String(attempt.retryAfterSeconds));
     return renderSecondFactor(c, s, flowValue, flow, LOCKED(attempt.retryAfterSeconds), 429);
   }
+  const [[totpRow], [userRow]] = attempt.read;
   const totp = normaliseCode(input);
   let method: string | null = null;
-  if (totp && (await verifyTotp(db, c.env.KEY_ENCRYPTION_KEY, userId, totp))) method = 'totp';
-  else if (!totp && (await consumeRecoveryCode(db, userId, input))) method = 'recovery-code';
+  if (totp) {
+    const step = await matchTotp(c.env.KEY_ENCRYPTION_KEY, totpRow, totp);
+    if (step !== null && (await consumeTotpStep(db, userId, step))) method = 'totp';
+  } else if (await consumeRecoveryCode(db, userId, input)) method = 'recovery-code';
   if (!method) {
     await recordFailure(db, attempt, policy);
     audit(c, { type: 'mfa.failure', actor: userId, target: userId, detail: { client_id: flow?.clientId } });
     return renderSecondFactor(c, s, flowValue, flow, WRONG_CODE, 401);
   }
-  await recordSuccess(db, attempt, policy);
-  return complete(c, s, flowValue, flow, 'otp', method);
+  return complete(c, s, flowValue, flow, 'otp', method, { found: userRow ?? null, settle: successStatements(db, attempt, policy) });
 });
 
 mfaRoutes.post('/login/mfa/passkey', limitBody(64 * 1024), async (c) => {
@@ -171,14 +206,9 @@ mfaRoutes.post('/login/passkey', limitBody(64 * 1024), async (c) => {
   }
   const user = await getUser(db, result.userId);
   if (!user || user.disabled) return passkeyPage(c, flowValue, flow, 'That passkey was not accepted. Try again, or use another way to sign in.', 401);
-  const policy = await policyFor(c, db, flow);
-  const session = await finishSignIn(c, {
-    userId: user.id,
-    amr: result.amr,
-    credential: { sessionVersion: user.sessionVersion },
-    method: 'passkey',
-    mfaRequired: policy === 'required',
-  });
+  // What this session proved (a passkey with user verification is two factors, without it one):
+  // the app it returns to decides whether that is enough (src/mfa/assurance.ts).
+  const session = await finishSignIn(c, { userId: user.id, amr: result.amr, credential: { sessionVersion: user.sessionVersion }, method: 'passkey' });
   if (!session) return passkeyPage(c, flowValue, flow, CHANGED, 401);
   if (flow?.targetOrigin) c.set('formActionOrigins', [flow.targetOrigin]);
   return c.redirect(returnTo(flow), 303);

@@ -1,6 +1,7 @@
 // Where multi-factor sign-in joins the login: after the first factor, decide whether a second is
-// due (policy, enrolled factors), and finish a sign-in once it is given.
-import { eq } from 'drizzle-orm';
+// due (src/mfa/assurance.ts: the flow's app, the global settings, the user), and finish a sign-in once it is given.
+import { eq, sql } from 'drizzle-orm';
+import type { BatchItem } from 'drizzle-orm/batch';
 import { loadServedApp } from '../apps/served';
 import { audit } from '../audit/audit';
 import type { Database } from '../db/client';
@@ -10,11 +11,12 @@ import { dbOf, type AppContext } from '../http/context';
 import type { Flow } from '../sessions/flows';
 import { startSessionAndNotifyApps } from '../logout/backchannel';
 import type { Session, SessionCredential } from '../sessions/sessions';
-import { getUser } from '../users/store';
+import { nowSeconds } from '../lib/time';
+import { normaliseEmail } from '../users/input';
 import { profileClaims, type User } from '../users/user';
-import { hasSecondFactor, userFactors } from './factors';
+import { decideAssurance, type AssuranceTarget } from './assurance';
+import { factorsQuery, hasSecondFactor, sessionFacts, userFactors, userWithFactor, type Factors } from './factors';
 import { clearPending, startPending } from './pending';
-import { effectivePolicy, nextStep, type MfaPolicy } from './policy';
 import { loadMfaSettings } from './settings';
 
 export const SECOND_FACTOR_PATH = '/login/mfa';
@@ -24,18 +26,40 @@ const withFlow = (path: string, flowValue: string | undefined) => (flowValue ? `
 export const secondFactorUrl = (flowValue?: string) => withFlow(SECOND_FACTOR_PATH, flowValue);
 export const enrolUrl = (flowValue?: string) => withFlow(ENROL_PATH, flowValue);
 
-/** The policy for a sign-in: the global one, and the app's when the flow names one. */
-export async function policyFor(c: AppContext, db: Database, flow: Flow | null): Promise<MfaPolicy> {
-  const [settings, app] = await Promise.all([loadMfaSettings(db), flow?.clientId ? loadServedApp(c.env, flow.clientId) : null]);
-  const policy = effectivePolicy(settings.policy, app?.mfa);
-  // Signing in to the console, when admins require MFA for it.
-  return settings.requireForConsole && flow?.returnTo.startsWith('/admin') && policy !== 'required' ? 'required' : policy;
+/**
+ * What a sign-in is for, as the assurance decision sees it: the console, an app (the flow's), or
+ * no app (the global policy, as for My apps and the Account page).
+ */
+export async function flowTarget(c: AppContext, flow: Flow | null): Promise<AssuranceTarget> {
+  if (flow?.returnTo.startsWith('/admin')) return { kind: 'console' };
+  const app = flow?.clientId ? await loadServedApp(c.env, flow.clientId) : null;
+  return { kind: 'app', policy: app?.mfa };
+}
+
+/** Runs a sign-in's settle statements on their own, when no session batch will carry them. */
+export async function settleNow(c: AppContext, settle: readonly BatchItem<'sqlite'>[] | undefined): Promise<void> {
+  const [first, ...rest] = settle ?? [];
+  if (first) await dbOf(c).batch([first, ...rest]);
+}
+
+/** The factors of the user an email names, as a query the sign-in batches with its first round trip. */
+export function factorsByEmail(db: Database, email: string) {
+  return factorsQuery(db, sql`(select ${users.id} from ${users} where ${users.email} = ${normaliseEmail(email)})`);
+}
+
+/**
+ * What a sign-in has done already: the user's factors if it read them (factorsByEmail), and
+ * `settle`, its own statements (the throttle's) to run in the session's batch.
+ */
+export interface SignInSoFar {
+  factors?: Factors;
+  settle?: readonly BatchItem<'sqlite'>[];
 }
 
 /**
  * After a right password. A Response: the browser goes to the second-factor page (a sealed
  * cookie holds the half-done sign-in). Otherwise the caller starts the session; `required` says
- * the user has no factor but must enrol one before any token (the session is marked so).
+ * the user has no factor but must enrol one before any token.
  */
 export async function afterPassword(
   c: AppContext,
@@ -44,15 +68,17 @@ export async function afterPassword(
   flow: Flow | null,
   flowValue: string | undefined,
   source?: string,
-): Promise<Response | { required: boolean }> {
-  const db = dbOf(c);
-  const policy = await policyFor(c, db, flow);
-  const step = nextStep(policy, hasSecondFactor(await userFactors(db, user.id)), ['pwd']);
-  if (step === 'second-factor') {
-    await startPending(c, { userId: user.id, sessionVersion: credential.sessionVersion, amr: ['pwd'], required: policy === 'required', ...(source ? { source } : {}) }, credential);
+  soFar: SignInSoFar = {},
+): Promise<Response | { required: boolean; hasFactor: boolean }> {
+  const [settings, target, factors] = await Promise.all([loadMfaSettings(c.env), flowTarget(c, flow), soFar.factors ?? userFactors(dbOf(c), user.id)]);
+  const hasFactor = hasSecondFactor(factors);
+  const decision = decideAssurance(settings, target, { amr: ['pwd'], authTime: nowSeconds(), hasFactor, userRequired: user.mfaRequired });
+  if (decision === 'step-up') {
+    await settleNow(c, soFar.settle);
+    await startPending(c, { userId: user.id, sessionVersion: credential.sessionVersion, amr: ['pwd'], ...(source ? { source } : {}) }, credential);
     return c.redirect(secondFactorUrl(flowValue), 303);
   }
-  return { required: step === 'enrol' };
+  return { required: decision === 'enrol', hasFactor };
 }
 
 /**
@@ -68,14 +94,16 @@ export async function startPasswordSession(
   flow: Flow | null,
   flowValue: string | undefined,
   source?: string,
+  soFar: SignInSoFar = {},
 ): Promise<Response | { session: Session | null; required: boolean }> {
-  const mfa = await afterPassword(c, user, credential, flow, flowValue, source);
+  const mfa = await afterPassword(c, user, credential, flow, flowValue, source, soFar);
   if (mfa instanceof Response) return mfa;
   const session = await startSessionAndNotifyApps(
     c,
-    { userId: user.id, amr: ['pwd'], ...(source ? { source } : {}), ...(mfa.required ? { mfaRequired: true } : {}), profile: profileClaims(user), roles: user.roles },
+    { userId: user.id, amr: ['pwd'], ...(source ? { source } : {}), ...sessionFacts(user, mfa.hasFactor), profile: profileClaims(user), roles: user.roles },
     settingsFrom(c.env).sessionTtlSeconds,
     credential,
+    soFar.settle,
   );
   return { session, required: mfa.required };
 }
@@ -87,15 +115,21 @@ export async function startPasswordSession(
  */
 export async function finishSignIn(
   c: AppContext,
-  input: { userId: string; amr: string[]; source?: string; credential: SessionCredential; method: string; mfaRequired?: boolean },
+  input: { userId: string; amr: string[]; source?: string; credential: SessionCredential; method: string },
+  soFar: { found?: { user: User; hasFactor: boolean } | null; settle?: readonly BatchItem<'sqlite'>[] } = {},
 ): Promise<Session | null> {
-  const user = await getUser(dbOf(c), input.userId);
-  if (!user || user.disabled) return null;
+  const found = soFar.found !== undefined ? soFar.found : await userWithFactor(dbOf(c), input.userId);
+  if (!found || found.user.disabled) {
+    await settleNow(c, soFar.settle);
+    return null;
+  }
+  const { user, hasFactor } = found;
   const session = await startSessionAndNotifyApps(
     c,
-    { userId: user.id, amr: input.amr, ...(input.mfaRequired ? { mfaRequired: true } : {}), ...(input.source ? { source: input.source } : {}), profile: profileClaims(user), roles: user.roles },
+    { userId: user.id, amr: input.amr, ...sessionFacts(user, hasFactor), ...(input.source ? { source: input.source } : {}), profile: profileClaims(user), roles: user.roles },
     settingsFrom(c.env).sessionTtlSeconds,
     input.credential,
+    soFar.settle,
   );
   clearPending(c);
   audit(c, {

@@ -54,23 +54,36 @@ export async function confirmTotp(db: Database, key: string, userId: string, cod
   return updated.length > 0;
 }
 
+/** The user's confirmed authenticator, as a query a caller may batch (see matchTotp). */
+export function confirmedTotpQuery(db: Database, userId: string) {
+  return db.select().from(mfaTotp).where(and(eq(mfaTotp.userId, userId), isNotNull(mfaTotp.confirmedAt))).limit(1);
+}
+
+/** The time step a code matches on the authenticator confirmedTotpQuery() read, or null. Consumes nothing. */
+export async function matchTotp(key: string, row: typeof mfaTotp.$inferSelect | undefined, code: string, now = nowSeconds()): Promise<number | null> {
+  if (!row) return null;
+  const secret = base32Decode(await open(key, row.secretEncrypted, purpose(row.userId)))!;
+  return matchingStep(secret, code, now, row.lastStep);
+}
+
 /**
- * Checks a code against the user's confirmed authenticator and consumes its time step: one
- * UPDATE that raises last_step only if it is still below the step matched, so of two requests
- * with the same code exactly one succeeds.
+ * Consumes a matched time step: one UPDATE that raises last_step only if it is still below the
+ * step matched, so of two requests with the same code exactly one succeeds.
  */
-export async function verifyTotp(db: Database, key: string, userId: string, code: string, now = nowSeconds()): Promise<boolean> {
-  const [row] = await db.select().from(mfaTotp).where(and(eq(mfaTotp.userId, userId), isNotNull(mfaTotp.confirmedAt))).limit(1);
-  if (!row) return false;
-  const secret = base32Decode(await open(key, row.secretEncrypted, purpose(userId)))!;
-  const step = await matchingStep(secret, code, now, row.lastStep);
-  if (step === null) return false;
+export async function consumeTotpStep(db: Database, userId: string, step: number): Promise<boolean> {
   const consumed = await db
     .update(mfaTotp)
     .set({ lastStep: step })
     .where(and(eq(mfaTotp.userId, userId), isNotNull(mfaTotp.confirmedAt), lt(mfaTotp.lastStep, step)))
     .returning({ lastStep: mfaTotp.lastStep });
   return consumed.length > 0;
+}
+
+/** Checks a code against the user's confirmed authenticator and consumes its time step (see consumeTotpStep). */
+export async function verifyTotp(db: Database, key: string, userId: string, code: string, now = nowSeconds()): Promise<boolean> {
+  const [row] = await confirmedTotpQuery(db, userId);
+  const step = await matchTotp(key, row, code, now);
+  return step !== null && consumeTotpStep(db, userId, step);
 }
 
 export async function removeTotp(db: Database, userId: string): Promise<boolean> {

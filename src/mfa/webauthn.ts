@@ -14,7 +14,7 @@ import {
   type AuthenticatorTransport,
   type RegistrationResponseJSON,
 } from '@simplewebauthn/server';
-import { and, desc, eq, lt, or, isNull } from 'drizzle-orm';
+import { and, desc, eq, lt, or, isNull, sql } from 'drizzle-orm';
 import type { Database } from '../db/client';
 import { webauthnCredentials } from '../db/schema';
 import { issuerOf, type AppContext } from '../http/context';
@@ -25,7 +25,11 @@ import { openValue, sealValue } from './sealed';
 
 const CHALLENGE_COOKIE = 'edge-sso-webauthn';
 const CHALLENGE_TTL_SECONDS = 300;
-const MAX_PASSKEYS = 20;
+export const MAX_PASSKEYS = 20;
+/** WebAuthn's limit on a credential ID (bytes): a longer one is refused at registration, where it could never be used. */
+export const MAX_CREDENTIAL_ID_BYTES = 1023;
+/** The longest base64url text of such an ID. */
+const MAX_CREDENTIAL_ID_LENGTH = Math.ceil((MAX_CREDENTIAL_ID_BYTES * 4) / 3);
 
 export interface RelyingParty {
   id: string;
@@ -120,24 +124,21 @@ export async function finishRegistration(c: AppContext, db: Database, userId: st
   }
   if (!verification.verified) return { ok: false, reason: 'The passkey could not be verified. Try again.' };
   const info = verification.registrationInfo;
-  const count = (await listPasskeys(db, userId)).length;
-  if (count >= MAX_PASSKEYS) return { ok: false, reason: `You have ${MAX_PASSKEYS} passkeys already. Remove one first.` };
-  const inserted = await db
-    .insert(webauthnCredentials)
-    .values({
-      id: info.credential.id,
-      userId,
-      publicKey: base64url(info.credential.publicKey),
-      counter: info.credential.counter,
-      transports: info.credential.transports ?? [],
-      deviceType: info.credentialDeviceType,
-      backedUp: info.credentialBackedUp,
-      name: name.trim().slice(0, 60) || 'Passkey',
-      createdAt: nowSeconds(),
-    })
-    .onConflictDoNothing()
-    .returning({ id: webauthnCredentials.id });
-  return inserted.length ? { ok: true, id: info.credential.id } : { ok: false, reason: 'This passkey is registered already.' };
+  if (info.credential.id.length > MAX_CREDENTIAL_ID_LENGTH || fromBase64url(info.credential.id).length > MAX_CREDENTIAL_ID_BYTES) {
+    return { ok: false, reason: 'This passkey cannot be used here (its ID is longer than WebAuthn allows). Try another authenticator.' };
+  }
+  // The count and the insert are one statement, so parallel registrations cannot pass the limit together.
+  const t = webauthnCredentials;
+  const inserted = await db.all<{ id: string }>(sql`
+    insert into ${t} (id, user_id, public_key, counter, transports, device_type, backed_up, name, created_at)
+    select ${info.credential.id}, ${userId}, ${base64url(info.credential.publicKey)}, ${info.credential.counter}, ${JSON.stringify(info.credential.transports ?? [])},
+      ${info.credentialDeviceType}, ${info.credentialBackedUp ? 1 : 0}, ${name.trim().slice(0, 60) || 'Passkey'}, ${nowSeconds()}
+    where (select count(*) from ${t} where ${t.userId} = ${userId}) < ${MAX_PASSKEYS}
+    on conflict do nothing
+    returning id`);
+  if (inserted.length) return { ok: true, id: info.credential.id };
+  const [taken] = await db.select({ id: t.id }).from(t).where(eq(t.id, info.credential.id)).limit(1);
+  return { ok: false, reason: taken ? 'This passkey is registered already.' : `You have ${MAX_PASSKEYS} passkeys already. Remove one first.` };
 }
 
 /** Options for navigator.credentials.get(): the user's passkeys (second factor), or any discoverable one (passwordless). */
@@ -169,7 +170,7 @@ export async function finishAuthentication(c: AppContext, db: Database, response
   const challenge = await takeChallenge(c, 'authenticate');
   if (!challenge || challenge.userId !== userId) return { ok: false, reason: 'The passkey request expired. Try again.' };
   const response = parseJson<AuthenticationResponseJSON>(responseJson);
-  if (!response || typeof response.id !== 'string' || response.id.length > 1024) return refused;
+  if (!response || typeof response.id !== 'string' || response.id.length > MAX_CREDENTIAL_ID_LENGTH) return refused;
   const [row] = await db.select().from(webauthnCredentials).where(eq(webauthnCredentials.id, response.id)).limit(1);
   if (!row || (userId && row.userId !== userId)) return refused;
   const rp = relyingParty(c);
@@ -195,7 +196,9 @@ export async function finishAuthentication(c: AppContext, db: Database, response
     .where(and(eq(webauthnCredentials.id, row.id), or(isNull(webauthnCredentials.lastUsedAt), lt(webauthnCredentials.lastUsedAt, challenge.issuedAt))))
     .returning({ id: webauthnCredentials.id });
   if (!used.length) return refused;
-  const kind = info.credentialDeviceType === 'multiDevice' ? 'swk' : 'hwk';
+  // The kind is the one stored at registration, not this assertion's backup-eligible flag: an
+  // authenticator that flips the flag must not pass one passkey off as a second, different factor.
+  const kind = row.deviceType === 'multiDevice' ? 'swk' : 'hwk';
   return { ok: true, userId: row.userId, amr: info.userVerified ? [kind, 'mfa'] : [kind] };
 }
 

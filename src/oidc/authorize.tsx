@@ -11,7 +11,7 @@ import type { AppContext, AppEnv } from '../http/context';
 import { dbOf, issuerOf } from '../http/context';
 import { nowSeconds } from '../lib/time';
 import { readSession } from '../sessions/sessions';
-import { needsStepUp, stepUp } from '../mfa/step-up';
+import { appAssurance, stepUp } from '../mfa/step-up';
 import { deliver } from '../sso/deliver';
 import { rememberAppSignIn } from '../logout/backchannel';
 import { checkAuthorizationRequest, decideSession, requestedClientId, resumePath, type ErrorDelivery } from './authorize-request';
@@ -82,9 +82,10 @@ async function authorize(c: AppContext, params: SingleValues) {
     return respond(c, request, { error: 'access_denied', error_description: 'The user is not allowed to use this application (its access rule). An administrator can grant access.' });
   }
 
-  // Step-up (src/mfa/step-up.ts): the app requires a second factor this session has not given.
-  if (needsStepUp(app, session)) {
-    return stepUp(c, request.prompt.none ? 'none' : undefined, request.redirectUri, request.state, request.responseMode, app.clientId, { iss: issuerOf(c) });
+  // Assurance (src/mfa/assurance.ts): a second factor this app needs and the session has not given.
+  const assurance = await appAssurance(c.env, app, session);
+  if (assurance !== 'ok') {
+    return stepUp(c, assurance, request.prompt.none ? 'none' : undefined, request.redirectUri, request.state, request.responseMode, app.clientId, { iss: issuerOf(c) });
   }
 
   const code = await issueCode(

@@ -1,7 +1,7 @@
 // Which user claims a token or the userinfo response carries, by granted scope, and the ID
 // token's claims. Pure functions: tested by the thousand in test/oidc/pure.test.ts.
 import { mappedClaims, type AttributeMap, type AttributeSource } from '../apps/attributes';
-import type { ProfileClaims } from '../users/user';
+import { presentClaims, type ProfileClaims } from '../users/user';
 import type { Scope } from './scope';
 import { acrFor } from '../mfa/assurance';
 
@@ -25,8 +25,8 @@ export const CLAIMS_SUPPORTED = [
 export function scopedClaims(sub: string, profile: ProfileClaims, scopes: readonly Scope[], attributeMap: AttributeMap): Record<string, unknown> {
   const released: Record<string, unknown> = { sub };
   for (const scope of scopes) {
-    // An unknown value is left out rather than sent empty (OIDC Core §5.3.2).
-    for (const claim of CLAIMS_BY_SCOPE[scope] ?? []) if (profile[claim] !== '') released[claim] = profile[claim];
+    const present = presentClaims(profile);
+    for (const claim of CLAIMS_BY_SCOPE[scope] ?? []) if (present[claim] !== undefined) released[claim] = present[claim];
   }
   const core = { ...profile, sub } as Record<AttributeSource, unknown>;
   const allowed = Object.fromEntries(Object.entries(attributeMap).filter(([, source]) => source in released)) as AttributeMap;

@@ -2,14 +2,18 @@
 // the registered app: its method, and its secret in constant time.
 import type { ServedApp } from '../apps/cache';
 import { loadServedApp } from '../apps/served';
-import { readClientSecret } from '../apps/store';
-import { database } from '../db/client';
 import type { Bindings } from '../env';
-import { constantTimeEqual } from '../lib/encoding';
+import { utf8 } from '../lib/encoding';
 import { parseClientAuth } from './client-auth';
 import { OAuthError } from './errors';
 
 const FAILED = 'Client authentication failed.';
+
+/** Whether `secret` hashes to `digest`, compared in constant time. */
+async function matchesDigest(secret: string, digest: ArrayBuffer | undefined): Promise<boolean> {
+  const presented = await crypto.subtle.digest('SHA-256', utf8(secret));
+  return digest !== undefined && crypto.subtle.timingSafeEqual(presented, digest);
+}
 
 /** The calling app, or an OAuthError (invalid_client → 401). */
 export async function authenticateClient(env: Bindings, authorization: string | undefined, body: Record<string, string>): Promise<ServedApp> {
@@ -23,9 +27,7 @@ export async function authenticateClient(env: Bindings, authorization: string | 
     const expected = app.tokenEndpointAuthMethod === 'none' ? 'none (a public client sends no secret)' : app.tokenEndpointAuthMethod;
     throw new OAuthError('invalid_client', `This client authenticates with ${expected}.`, basic);
   }
-  if (method !== 'none') {
-    const registered = await readClientSecret(database(env.DB), env.KEY_ENCRYPTION_KEY, clientId);
-    if (!(await constantTimeEqual(secret ?? '', registered))) throw new OAuthError('invalid_client', FAILED, basic);
-  }
+  // The secret's digest comes with the cached app record: no D1 round trip per token request.
+  if (method !== 'none' && !(await matchesDigest(secret ?? '', app.secretDigest))) throw new OAuthError('invalid_client', FAILED, basic);
   return app;
 }

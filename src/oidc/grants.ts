@@ -5,6 +5,7 @@ import { and, eq, gt, isNull, lte, or, sql } from 'drizzle-orm';
 import type { Database } from '../db/client';
 import { oauthCodes, oauthGrants, oauthRefreshTokens, oauthRevokedJtis, users, type UserRow } from '../db/schema';
 import { randomToken, sha256Hex } from '../lib/encoding';
+import { hasFactorSql } from '../mfa/factors';
 import { ACCESS_TOKEN_TTL_SECONDS, CODE_RETENTION_SECONDS, CODE_TTL_SECONDS, REFRESH_TOKEN_TTL_SECONDS } from './config';
 
 /** Codes and refresh tokens we issue are 43 characters; anything much longer is not ours. */
@@ -37,21 +38,32 @@ export async function issueCode(db: Database, input: CodeInput, now: number): Pr
   return code;
 }
 
-export type Redemption = { kind: 'redeemed'; code: CodeRow } | { kind: 'reused' } | { kind: 'unknown' };
+/** The grant's user and whether they have a second factor, as read with the code or token (zero or one row). */
+export type GrantUser = { user: UserRow; hasFactor: unknown };
+
+export type Redemption = { kind: 'redeemed'; code: CodeRow; user: GrantUser[] } | { kind: 'reused' } | { kind: 'unknown' };
 
 /**
- * Consumes a code exactly once. A code presented again revokes its grant, and with it every
- * token issued from the first redemption (RFC 6749 §4.1.2, RFC 9700 §4.5).
+ * Consumes a code exactly once, and reads its user in the same round trip (a batch is one
+ * transaction: the read sees the code just consumed). A code presented again revokes its grant,
+ * and with it every token issued from the first redemption (RFC 6749 §4.1.2, RFC 9700 §4.5).
  */
 export async function redeemCode(db: Database, code: string, now: number): Promise<Redemption> {
   if (code.length > MAX_TOKEN_LENGTH) return { kind: 'unknown' };
   const codeHash = await sha256Hex(code);
-  const [row] = await db
-    .update(oauthCodes)
-    .set({ consumedAt: now })
-    .where(and(eq(oauthCodes.codeHash, codeHash), isNull(oauthCodes.consumedAt)))
-    .returning();
-  if (row) return { kind: 'redeemed', code: row };
+  const [[row], user] = await db.batch([
+    db
+      .update(oauthCodes)
+      .set({ consumedAt: now })
+      .where(and(eq(oauthCodes.codeHash, codeHash), isNull(oauthCodes.consumedAt)))
+      .returning(),
+    db
+      .select({ user: users, hasFactor: hasFactorSql })
+      .from(users)
+      .where(sql`${users.id} = (select ${oauthCodes.userId} from ${oauthCodes} where ${oauthCodes.codeHash} = ${codeHash})`)
+      .limit(1),
+  ]);
+  if (row) return { kind: 'redeemed', code: row, user };
   const [used] = await db.select({ grantId: oauthCodes.grantId }).from(oauthCodes).where(eq(oauthCodes.codeHash, codeHash)).limit(1);
   if (!used) return { kind: 'unknown' };
   await revokeGrant(db, used.grantId, now);
@@ -95,29 +107,37 @@ export class GrantRevoked extends Error {
   }
 }
 
-export type Rotation = { kind: 'rotated'; token: RefreshRow } | { kind: 'replayed' } | { kind: 'invalid' };
+export type Rotation = { kind: 'rotated'; token: RefreshRow; user: GrantUser[] } | { kind: 'replayed' } | { kind: 'invalid' };
 
 /**
- * Consumes a refresh token for `clientId` exactly once. A rotated token presented again means
- * two parties hold it: the whole family (grant) is revoked (reuse detection, RFC 9700 §4.14.2).
+ * Consumes a refresh token for `clientId` exactly once, and reads its user in the same round
+ * trip. A rotated token presented again means two parties hold it: the whole family (grant) is
+ * revoked (reuse detection, RFC 9700 §4.14.2).
  */
 export async function consumeRefreshToken(db: Database, token: string, clientId: string, now: number): Promise<Rotation> {
   if (token.length > MAX_TOKEN_LENGTH) return { kind: 'invalid' };
   const tokenHash = await sha256Hex(token);
-  const [row] = await db
-    .update(oauthRefreshTokens)
-    .set({ rotatedAt: now })
-    .where(
-      and(
-        eq(oauthRefreshTokens.tokenHash, tokenHash),
-        eq(oauthRefreshTokens.clientId, clientId),
-        isNull(oauthRefreshTokens.rotatedAt),
-        gt(oauthRefreshTokens.expiresAt, now),
-        sql`${oauthRefreshTokens.grantId} IN (SELECT ${oauthGrants.id} FROM ${oauthGrants} WHERE ${oauthGrants.revokedAt} IS NULL)`,
-      ),
-    )
-    .returning();
-  if (row) return { kind: 'rotated', token: row };
+  const [[row], user] = await db.batch([
+    db
+      .update(oauthRefreshTokens)
+      .set({ rotatedAt: now })
+      .where(
+        and(
+          eq(oauthRefreshTokens.tokenHash, tokenHash),
+          eq(oauthRefreshTokens.clientId, clientId),
+          isNull(oauthRefreshTokens.rotatedAt),
+          gt(oauthRefreshTokens.expiresAt, now),
+          sql`${oauthRefreshTokens.grantId} IN (SELECT ${oauthGrants.id} FROM ${oauthGrants} WHERE ${oauthGrants.revokedAt} IS NULL)`,
+        ),
+      )
+      .returning(),
+    db
+      .select({ user: users, hasFactor: hasFactorSql })
+      .from(users)
+      .where(sql`${users.id} = (select ${oauthRefreshTokens.userId} from ${oauthRefreshTokens} where ${oauthRefreshTokens.tokenHash} = ${tokenHash})`)
+      .limit(1),
+  ]);
+  if (row) return { kind: 'rotated', token: row, user };
   const [seen] = await db
     .select({ grantId: oauthRefreshTokens.grantId, rotatedAt: oauthRefreshTokens.rotatedAt })
     .from(oauthRefreshTokens)

@@ -8,14 +8,16 @@ import { audit } from '../audit/audit';
 import { dbOf, issuerOf, type AppContext, type AppEnv } from '../http/context';
 import { nowSeconds } from '../lib/time';
 import { profileClaims, type User } from '../users/user';
-import { getUser } from '../users/store';
+import { decideAssurance } from '../mfa/assurance';
+import { userWithFactorOf } from '../mfa/factors';
+import { loadMfaSettings } from '../mfa/settings';
 import { atHash } from './at-hash';
 import { idTokenClaims, scopedClaims } from './claims';
 import { authenticateClient } from './clients';
 import { ACCESS_TOKEN_TTL_SECONDS, oidcPaths } from './config';
 import { noStore, OAuthError, oauthEndpoint } from './errors';
 import { readOAuthForm } from './form';
-import { consumeRefreshToken, extendGrant, findRefreshToken, GrantRevoked, redeemCode, revokeGrant } from './grants';
+import { consumeRefreshToken, extendGrant, findRefreshToken, GrantRevoked, redeemCode, revokeGrant, type GrantUser } from './grants';
 import { verifyPkce } from './pkce';
 import { formatScope, grantedScopes, parseStoredScope, type Scope } from './scope';
 import { mintAccessToken, signIdToken } from './tokens';
@@ -98,15 +100,33 @@ async function issueTokens(c: AppContext, app: ServedApp, issue: Issue) {
   };
 }
 
-/** The user behind a grant, if they may still sign in; otherwise the grant ends here. */
-async function liveUser(c: AppContext, grantId: string, userId: string, now: number): Promise<User> {
+/**
+ * The user behind a grant (read with its code or token: see redeemCode), if they may still sign in
+ * and the grant's `amr` is still enough for this app (src/mfa/assurance.ts: the app's policy, the
+ * global one, the user's own requirement and whether they have a factor now); otherwise the grant
+ * ends here. The settings come from the isolate cache.
+ */
+async function liveUser(
+  c: AppContext,
+  app: ServedApp,
+  grant: { grantId: string; userId: string; amr: string[]; authTime: number },
+  read: GrantUser[],
+  now: number,
+): Promise<User> {
   const db = dbOf(c);
-  const user = await getUser(db, userId);
-  if (!user || user.disabled) {
-    await revokeGrant(db, grantId, now);
+  const found = userWithFactorOf(read);
+  const settings = await loadMfaSettings(c.env);
+  if (!found || found.user.disabled) {
+    await revokeGrant(db, grant.grantId, now);
     throw new OAuthError('invalid_grant', 'The user of this grant can no longer sign in.');
   }
-  return user;
+  const proof = { amr: grant.amr, authTime: grant.authTime, hasFactor: found.hasFactor, userRequired: found.user.mfaRequired };
+  if (decideAssurance(settings, { kind: 'app', policy: app.mfa }, proof) !== 'ok') {
+    await revokeGrant(db, grant.grantId, now);
+    audit(c, { type: 'access.denied', actor: grant.userId, target: app.clientId, detail: { via: 'oidc.token', reason: 'second factor', amr: grant.amr } });
+    throw new OAuthError('invalid_grant', 'This application now needs a second factor that this grant was issued without. Sign in again.');
+  }
+  return found.user;
 }
 
 async function exchangeCode(c: AppContext, app: ServedApp, body: Record<string, string>) {
@@ -135,7 +155,7 @@ async function exchangeCode(c: AppContext, app: ServedApp, body: Record<string, 
   } else if (verifier !== undefined) {
     await refuse('code_verifier was sent, but the authorization request had no code_challenge.');
   }
-  const user = await liveUser(c, row.grantId, row.userId, now);
+  const user = await liveUser(c, app, row, redemption.user, now);
   return issueTokens(c, app, { grantId: row.grantId, user, scopes: parseStoredScope(row.scope), grantScope: row.scope, authTime: row.authTime, amr: row.amr, source: row.source, nonce: row.nonce });
 }
 
@@ -152,7 +172,7 @@ async function refresh(c: AppContext, app: ServedApp, body: Record<string, strin
   }
   if (rotation.kind === 'invalid') throw new OAuthError('invalid_grant', 'The refresh token is invalid, expired or revoked.');
   const row = rotation.token;
-  const user = await liveUser(c, row.grantId, row.userId, now);
+  const user = await liveUser(c, app, row, rotation.user, now);
   const scopes = narrowed ?? parseStoredScope(row.scope);
   return issueTokens(c, app, { grantId: row.grantId, user, scopes, grantScope: row.scope, authTime: row.authTime, amr: row.amr, source: row.source, nonce: null });
 }

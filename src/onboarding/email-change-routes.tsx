@@ -6,6 +6,8 @@
 // other pending one in one statement, so racing requests leave one link and racing confirms
 // change the address once. Recovery (a new password, sign out everywhere, a disable, an admin's
 // new email) revokes pending changes: ./recovery.ts.
+import { hasSecondFactor, userFactors } from '../mfa/factors';
+import { requireRecentProof } from '../mfa/step-up';
 import { Hono } from 'hono';
 import { audit } from '../audit/audit';
 import { dbOf, throttleAddress, type AppContext, type AppEnv } from '../http/context';
@@ -52,6 +54,9 @@ emailChangeRoutes.post('/account/email', limitBody(16 * 1024), async (c) => {
   if (!session) return c.redirect('/login', 303);
   const form = await readCheckedForm(c);
   const db = dbOf(c);
+  // A security change: a recent second factor (or recent sign-in without one) first (src/mfa/step-up.ts).
+  const stepUp = await requireRecentProof(c, session, hasSecondFactor(await userFactors(db, session.userId)), '/account/email');
+  if (stepUp) return stepUp;
   const user = await getUser(db, session.userId);
   if (!user || user.disabled) return c.redirect('/login', 303);
   const newEmail = field(form, 'email', 300).trim().normalize('NFC').toLowerCase();

@@ -21,6 +21,10 @@ export const inviteRoutes = new Hono<AppEnv>();
 const AGAIN = { href: '/login', label: 'Go to sign-in', hint: 'Ask the administrator who invited you to send a new invitation.' };
 
 async function form(c: AppContext, token: string, email: string, clientId: string | undefined, error?: string) {
+  // The form's POST ends at the app the invitation lands on: the browser checks that redirect
+  // against this page's CSP form-action (not the POST response's), so this page lists the app's origin.
+  const landing = await inviteLanding(c, clientId);
+  if (!landing.startsWith('/')) c.set('formActionOrigins', [new URL(landing).origin]);
   return html(
     c,
     <SetPasswordPage
@@ -74,9 +78,7 @@ inviteRoutes.post('/invite', limitBody(16 * 1024), async (c) => {
       403,
     );
   }
-  const landing = await inviteLanding(c, data.clientId);
-  if (!landing.startsWith('/')) c.set('formActionOrigins', [new URL(landing).origin]);
-  return c.redirect(landing, 303);
+  return c.redirect(await inviteLanding(c, data.clientId), 303);
 });
 
 // "Continue with <source>": remembers the invitation in a sealed cookie and starts that source's

@@ -1,8 +1,10 @@
 // Self sign-up settings, in the D1 `settings` table under `signup`. Off by default.
 import { eq } from 'drizzle-orm';
 import { database } from '../db/client';
+import { replicaSession } from '../db/replica';
 import { settings } from '../db/schema';
-import type { Bindings } from '../env';
+import { settingsFrom, type Bindings } from '../env';
+import { TtlCache } from '../lib/ttl-cache';
 import { asObject, FieldReader } from '../lib/validation';
 
 export interface SignupSettings {
@@ -23,8 +25,20 @@ export async function loadSignupSettings(env: Pick<Bindings, 'DB'>): Promise<Sig
   return { ...DEFAULT_SIGNUP, ...((row?.value as Partial<SignupSettings> | undefined) ?? {}) };
 }
 
+const shown = new TtlCache<'signup', Promise<SignupSettings>>(1);
+
+/**
+ * For the login page's "Create an account" link only: cached in the isolate, so showing the page
+ * waits on no D1 call. The sign-up routes themselves read loadSignupSettings, so turning sign-up
+ * off refuses sign-ups at once; a stale link then leads to the refusal.
+ */
+export function signupSettingsShown(env: Pick<Bindings, 'DB' | 'CONFIG_CACHE_SECONDS'>): Promise<SignupSettings> {
+  return TtlCache.load(shown, 'signup', settingsFrom(env as Bindings).configCacheSeconds, () => loadSignupSettings({ DB: replicaSession(env.DB) as unknown as D1Database }));
+}
+
 export async function saveSignupSettings(env: Pick<Bindings, 'DB'>, value: SignupSettings): Promise<void> {
   await database(env.DB).insert(settings).values({ key: KEY, value }).onConflictDoUpdate({ target: settings.key, set: { value } });
+  shown.clear();
 }
 
 /** Pure: one domain per line or comma, lower-cased; returns the problems by line. */

@@ -2,7 +2,8 @@
 // under its SHA-256 (so a KV dump cannot be replayed as cookies) and D1 indexes which sessions a
 // user has, so all of them can be ended. A new id is issued at every sign-in.
 import { and, asc, eq, gt, inArray, lte, sql } from 'drizzle-orm';
-import { database } from '../db/client';
+import type { BatchItem } from 'drizzle-orm/batch';
+import { database, type Database } from '../db/client';
 import { slices } from '../db/limits';
 import { sessionApps, userSessions, users } from '../db/schema';
 import type { Bindings } from '../env';
@@ -30,7 +31,13 @@ export interface SessionRecord {
   authTime: number;
   /** How: "pwd" for a password; "fed" (or the upstream's own amr) for an identity source. */
   amr: string[];
-  /** Set when a required MFA policy applied at sign-in: no token until `amr` has `mfa` (src/mfa/policy.ts). */
+  /**
+   * The user has a second factor enrolled (an authenticator app or a passkey), kept current in every
+   * live session when one is added or removed: apps with an optional policy then ask for it
+   * (src/mfa/assurance.ts) without a D1 query. Absent in sessions from before it was kept: read as true.
+   */
+  hasFactor?: boolean;
+  /** An admin requires a second factor of this user (users.mfa_required), kept current like hasFactor. */
   mfaRequired?: boolean;
   /** The identity source's slug when the user signed in through one (tokens name it in `idp`). */
   source?: string;
@@ -74,25 +81,34 @@ export interface SessionCredential {
 }
 
 /**
- * Indexes a new session in D1, only if its user still exists, is not disabled, and has neither
- * had all sessions ended nor (for a password sign-in) a new password since the sign-in was
- * checked: one statement, so it cannot interleave with an admin's change. Returns whether the
- * session was indexed.
+ * The statement that indexes a new session in D1, only if its user still exists, is not disabled,
+ * and has neither had all sessions ended nor (for a password sign-in) a new password since the
+ * sign-in was checked: one statement, so it cannot interleave with an admin's change. It returns
+ * the session's row if it was indexed.
  */
+function indexStatement(
+  db: Database,
+  entry: { idHash: string; userId: string; createdAt: number; expiresAt: number },
+  credential?: SessionCredential,
+) {
+  const unchanged = credential
+    ? and(eq(users.sessionVersion, credential.sessionVersion), credential.passwordHash === undefined ? undefined : eq(users.passwordHash, credential.passwordHash))
+    : undefined;
+  // Columns in the table's order: id_hash, user_id, created_at, expires_at.
+  return db
+    .insert(userSessions)
+    .select(sql`select ${entry.idHash}, ${users.id}, ${entry.createdAt}, ${entry.expiresAt} from ${users} where ${and(eq(users.id, entry.userId), eq(users.disabled, false), unchanged)}`)
+    .returning({ idHash: userSessions.idHash });
+}
+
+/** Indexes a new session (see indexStatement). Returns whether the session was indexed. */
 export async function indexSession(
   stores: Pick<Bindings, 'DB'>,
   entry: { idHash: string; userId: string; createdAt: number; expiresAt: number },
   credential?: SessionCredential,
 ): Promise<boolean> {
-  const unchanged = credential
-    ? sql`and ${users.sessionVersion} = ${credential.sessionVersion} ${credential.passwordHash === undefined ? sql`` : sql`and ${users.passwordHash} = ${credential.passwordHash}`}`
-    : sql``;
-  const rows = await database(stores.DB).all<{ id_hash: string }>(sql`
-    insert into ${userSessions} (id_hash, user_id, created_at, expires_at)
-    select ${entry.idHash}, ${users.id}, ${entry.createdAt}, ${entry.expiresAt} from ${users}
-    where ${users.id} = ${entry.userId} and ${users.disabled} = 0 ${unchanged}
-    returning id_hash`);
-  return rows.length > 0;
+  const db = database(stores.DB);
+  return (await indexStatement(db, entry, credential)).length > 0;
 }
 
 /** A session this store ended as a side effect: whose it was and the apps it had signed in to (to be told). */
@@ -104,12 +120,16 @@ export interface EndedSession {
 /**
  * Starts a session (`session`), or gives null if the user was disabled, deleted, given a new password or
  * signed out everywhere while signing in. Why that race cannot leave a session behind: the KV
- * entry is written first, then indexed by indexSession() only if the user is unchanged. Ending a
+ * entry is written first, then indexed by indexStatement() only if the user is unchanged. Ending a
  * user's sessions (endUserSessions, which every disable, password change and delete runs) first
  * bumps the user's session version (and a disable or password change has already updated the
  * row), and only then reads the index. If our index row came first, that read finds it and deletes
- * the KV entry we wrote; if the bump came first, indexSession() refuses, and we delete our own KV
- * entry. D1 orders the two statements.
+ * the KV entry we wrote; if the bump came first, the index statement refuses, and we delete our
+ * own KV entry. D1 orders the two statements.
+ *
+ * The index, the user's expired rows, the apps kept from a replaced session and the count that
+ * bounds the user's sessions go in one batch: one D1 round trip. `settle`: the sign-in's own
+ * statements that belong in it (its throttle reservations given back), run first.
  *
  * `ended` reports another user's session this browser had, which the new one replaced: this store
  * tells no app; the caller does (src/logout/backchannel.ts, startSessionAndNotifyApps).
@@ -119,42 +139,58 @@ export async function openSession(
   fields: Omit<SessionRecord, 'expiresAt' | 'authTime'>,
   ttlSeconds: number,
   credential?: SessionCredential,
+  settle: readonly BatchItem<'sqlite'>[] = [],
 ): Promise<{ session: Session | null; ended: EndedSession | null }> {
   const previous = await cookieHash(c);
   const db = database(c.env.DB);
   // The browser's previous session ends. Signed in again as the same user (prompt=login, max_age),
   // the new session keeps the apps it signed in to, so that signing out still tells them; a
   // different user's apps are told now (back-channel logout).
-  const replaced = previous ? await sessionOwnerAndApps(db, previous) : null;
+  const replaced = previous ? await endReplacedSession(c.env, previous) : null;
   const keptApps = replaced?.userId === fields.userId ? replaced.clientIds : [];
-  if (previous) await endSessions(c.env, [previous]);
   const ended = replaced && replaced.userId !== fields.userId ? replaced : null;
   const id = randomToken(32);
   const idHash = await sha256Hex(id);
   const now = nowSeconds();
   const record: SessionRecord = { ...fields, authTime: now, expiresAt: now + ttlSeconds, ...(keptApps.length ? { apps: keptApps } : {}) };
   await c.env.KV.put(kvKeys.session(idHash), JSON.stringify(record), { expirationTtl: kvTtl(ttlSeconds) });
-  if (!(await indexSession(c.env, { idHash, userId: record.userId, createdAt: now, expiresAt: record.expiresAt }, credential))) {
+  const results = await db.batch([
+    ...settle,
+    indexStatement(db, { idHash, userId: record.userId, createdAt: now, expiresAt: record.expiresAt }, credential),
+    db.delete(userSessions).where(and(eq(userSessions.userId, record.userId), lte(userSessions.expiresAt, now))),
+    // Only for an indexed session: the rows follow the index row's foreign key.
+    ...(keptApps.length
+      ? [db.insert(sessionApps).select(sql`select ${userSessions.idHash}, json_each.value, ${now} from ${userSessions}, json_each(${JSON.stringify(keptApps)}) where ${userSessions.idHash} = ${idHash}`)]
+      : []),
+    db.select({ n: sql<number>`count(*)` }).from(userSessions).where(eq(userSessions.userId, record.userId)),
+  ] as unknown as [BatchItem<'sqlite'>, ...BatchItem<'sqlite'>[]]);
+  const indexed = results[settle.length] as { idHash: string }[];
+  const [count] = results[results.length - 1] as { n: number }[];
+  if (indexed.length === 0) {
     await c.env.KV.delete(kvKeys.session(idHash));
     return { session: null, ended };
   }
-  await db.batch([
-    db.delete(userSessions).where(and(eq(userSessions.userId, record.userId), lte(userSessions.expiresAt, now))),
-    ...slices(keptApps, 3).map((ids) => db.insert(sessionApps).values(ids.map((clientId) => ({ idHash, clientId, signedInAt: now })))),
-  ]);
-  const [count] = await db.select({ n: sql<number>`count(*)` }).from(userSessions).where(eq(userSessions.userId, record.userId));
   if (count && count.n > MAX_SESSIONS_PER_USER) await endOldestSessions(c.env, record.userId, count.n - MAX_SESSIONS_PER_USER);
   writeCookie(c, SESSION_COOKIE, id, ttlSeconds);
   return { session: { ...record, idHash }, ended };
 }
 
-/** Whose a session is and the apps it signed in to, from the D1 index (null if it is not there). */
-async function sessionOwnerAndApps(db: ReturnType<typeof database>, idHash: string): Promise<{ userId: string; clientIds: string[] } | null> {
-  const rows = await db
-    .select({ userId: userSessions.userId, clientId: sessionApps.clientId })
-    .from(userSessions)
-    .leftJoin(sessionApps, eq(sessionApps.idHash, userSessions.idHash))
-    .where(eq(userSessions.idHash, idHash));
+/**
+ * Ends the session a browser signs in over, in one round trip: whose it was and the apps it
+ * signed in to (from the D1 index, null if it is not there), read as its index row goes; then
+ * its KV entry.
+ */
+async function endReplacedSession(stores: SessionStores, idHash: string): Promise<{ userId: string; clientIds: string[] } | null> {
+  const db = database(stores.DB);
+  const [rows] = await db.batch([
+    db
+      .select({ userId: userSessions.userId, clientId: sessionApps.clientId })
+      .from(userSessions)
+      .leftJoin(sessionApps, eq(sessionApps.idHash, userSessions.idHash))
+      .where(eq(userSessions.idHash, idHash)),
+    db.delete(userSessions).where(eq(userSessions.idHash, idHash)),
+  ]);
+  await stores.KV.delete(kvKeys.session(idHash));
   if (rows.length === 0) return null;
   return { userId: rows[0]!.userId, clientIds: rows.flatMap((r) => (r.clientId ? [r.clientId] : [])) };
 }
@@ -229,13 +265,24 @@ export async function pruneExpiredSessionIndex(stores: Pick<Bindings, 'DB'>, now
 }
 
 /** Rewrites the profile snapshot in each of the user's sessions, so new tokens carry the change. */
-export async function refreshUserSessions(stores: SessionStores, userId: string, profile: ProfileClaims, roles: string[]): Promise<void> {
+export async function refreshUserSessions(stores: SessionStores, userId: string, profile: ProfileClaims, roles: string[], extra: UserSessionFacts = {}): Promise<void> {
+  await patchUserSessions(stores, userId, { profile, roles, ...extra });
+}
+
+/** What the user's live sessions record about the user, besides what they proved. */
+export type UserSessionFacts = Partial<Pick<SessionRecord, 'hasFactor' | 'mfaRequired'>>;
+
+/**
+ * Rewrites fields in each of the user's live sessions (KV), so the hot path sees the change
+ * (groups, a factor added or removed, an admin's requirement) without a D1 query.
+ */
+export async function patchUserSessions(stores: SessionStores, userId: string, patch: Partial<Pick<SessionRecord, 'profile' | 'roles'>> & UserSessionFacts): Promise<void> {
   const now = nowSeconds();
   await Promise.all(
     (await liveSessionHashes(stores, userId, MAX_SESSIONS_PER_USER * 2)).map(async (idHash) => {
       const record = await stores.KV.get<SessionRecord>(kvKeys.session(idHash), 'json');
       if (!record || record.expiresAt <= now) return;
-      await stores.KV.put(kvKeys.session(idHash), JSON.stringify({ ...record, profile, roles }), {
+      await stores.KV.put(kvKeys.session(idHash), JSON.stringify({ ...record, ...patch }), {
         expirationTtl: kvTtl(record.expiresAt - now),
       });
     }),
@@ -276,7 +323,7 @@ export function changeEndsSessions(user: Pick<User, 'disabled'>, change: { passw
 /** After an admin changes a user: a new password or a disabled account ends every session; other changes reach live sessions. */
 export async function syncUserSessions(stores: SessionStores, user: User, change: { passwordChanged: boolean }): Promise<void> {
   if (changeEndsSessions(user, change)) await endUserSessions(stores, user.id);
-  else await refreshUserSessions(stores, user.id, profileClaims(user), user.roles);
+  else await refreshUserSessions(stores, user.id, profileClaims(user), user.roles, { mfaRequired: user.mfaRequired });
 }
 
 /** The user's live sessions, newest first, for the Account page (the hash names each, never the cookie value). */

@@ -16,7 +16,7 @@ import { readSession } from '../sessions/sessions';
 import { mintIdToken } from '../tokens/mint';
 import { MessagePage } from '../ui/layout';
 import { deliver } from './deliver';
-import { needsStepUp, stepUp } from '../mfa/step-up';
+import { appAssurance, stepUp } from '../mfa/step-up';
 import { logoutRoutes } from './logout';
 
 const MAX_STATE_LENGTH = 2048;
@@ -116,8 +116,9 @@ async function signIn(c: AppContext, clientId: string | undefined) {
     auditAccessDenied(c, app, session.userId, 'sso');
     return deliver(c, app.responseMode, target, { error: 'access_denied', state });
   }
-  // Step-up: an app that requires MFA, or a sign-in whose policy required it, and a session without it.
-  if (needsStepUp(app, session)) return stepUp(c, prompt, target, state, app.responseMode, app.clientId);
+  // Assurance (src/mfa/assurance.ts): this app's policy, the global one and the user's, against what the session proved.
+  const assurance = await appAssurance(c.env, app, session);
+  if (assurance !== 'ok') return stepUp(c, assurance, prompt, target, state, app.responseMode, app.clientId);
 
   const idToken = await mintIdToken(c.env, app, session, issuerFor(c.env, c.req.url));
   await rememberAppSignIn(c, session, app.clientId);

@@ -10,6 +10,7 @@ import { and, asc, desc, eq, gt, inArray, isNull, lte, or } from 'drizzle-orm';
 import { calculateJwkThumbprint, exportJWK, exportSPKI, generateKeyPair, importJWK, type JWK } from 'jose';
 import { MAX_TOKEN_TTL_SECONDS } from '../apps/app';
 import { database, type Database } from '../db/client';
+import { replicaDb } from '../db/replica';
 import { signingKeys, type KeyState, type SigningAlg } from '../db/schema';
 import { settingsFrom, type Bindings } from '../env';
 import { RequestError } from '../lib/errors';
@@ -88,15 +89,23 @@ async function activateDueKey(env: Bindings, db: Database, alg: AsymmetricAlg): 
 }
 
 async function loadActiveKey(env: Bindings, alg: AsymmetricAlg): Promise<ActiveKey> {
-  const db = database(env.DB);
-  await activateDueKey(env, db, alg);
-  const find = () => db.select().from(signingKeys).where(and(eq(signingKeys.alg, alg), eq(signingKeys.state, 'active'))).limit(1);
-  let [row] = await find();
+  // A replica may serve the read; a write here (activation, first key) goes to the primary and
+  // the session's later reads include it.
+  const db = replicaDb(env.DB);
+  // One statement in the common case: the active key, and the next one to see whether it is due.
+  const current = () => db.select().from(signingKeys).where(and(eq(signingKeys.alg, alg), inArray(signingKeys.state, ['active', 'next'])));
+  let rows = await current();
+  const publishedBefore = nowSeconds() - settingsFrom(env).keyActivationDelaySeconds;
+  if (rows.some((r) => r.state === 'next' && r.createdAt <= publishedBefore)) {
+    await activateDueKey(env, db, alg);
+    rows = await current();
+  }
+  let row = rows.find((r) => r.state === 'active');
   if (!row) {
     // First use of this algorithm: nothing was signed before, so the key can sign at once.
     await generate(db, env.KEY_ENCRYPTION_KEY, alg, 'active');
     jwksCache.clear();
-    [row] = await find();
+    row = (await current()).find((r) => r.state === 'active');
     if (!row) throw new Error(`no active ${alg} key after creating one`);
   }
   const privateJwk = JSON.parse(await open(env.KEY_ENCRYPTION_KEY, row.privateJwkEncrypted, purpose(row.kid))) as JWK;
@@ -124,17 +133,24 @@ export function activeSigningKey(env: Bindings, alg: AsymmetricAlg): Promise<Act
 /** The public keys that verify tokens: the next, active and retiring keys whose tokens may still be live. */
 export function publicJwks(env: Bindings): Promise<{ keys: JWK[] }> {
   return TtlCache.load(jwksCache, 'jwks', settingsFrom(env).configCacheSeconds, async () => {
-    await ensureSigningKeys(database(env.DB), env.KEY_ENCRYPTION_KEY);
-    const rows = await database(env.DB)
-      .select({ publicJwk: signingKeys.publicJwk })
-      .from(signingKeys)
-      .where(
-        or(
-          inArray(signingKeys.state, ['active', 'next']),
-          and(eq(signingKeys.state, 'retiring'), or(isNull(signingKeys.retiredAt), gt(signingKeys.retiredAt, nowSeconds()))),
-        ),
-      )
-      .orderBy(asc(signingKeys.createdAt));
+    const db = replicaDb(env.DB);
+    const published = () =>
+      db
+        .select({ alg: signingKeys.alg, state: signingKeys.state, publicJwk: signingKeys.publicJwk })
+        .from(signingKeys)
+        .where(
+          or(
+            inArray(signingKeys.state, ['active', 'next']),
+            and(eq(signingKeys.state, 'retiring'), or(isNull(signingKeys.retiredAt), gt(signingKeys.retiredAt, nowSeconds()))),
+          ),
+        )
+        .orderBy(asc(signingKeys.createdAt));
+    let rows = await published();
+    // One statement in the common case; the first request ever also creates the keys (see ensureSigningKeys).
+    if (ASYMMETRIC_ALGS.some((alg) => !rows.some((r) => r.alg === alg && r.state === 'active'))) {
+      await ensureSigningKeys(db, env.KEY_ENCRYPTION_KEY);
+      rows = await published();
+    }
     return { keys: rows.map((r) => r.publicJwk as JWK) };
   });
 }

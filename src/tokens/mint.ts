@@ -6,7 +6,8 @@ import type { Bindings } from '../env';
 import { nowSeconds } from '../lib/time';
 import type { SessionRecord } from '../sessions/sessions';
 import { activeSigningKey } from './keys';
-import { mappedClaims } from '../apps/attributes';
+import { mappedClaims, type AttributeSource } from '../apps/attributes';
+import { presentClaims } from '../users/user';
 import { acrFor } from '../mfa/assurance';
 
 export interface IdTokenClaims extends JWTPayload {
@@ -27,9 +28,11 @@ export function buildClaims(input: {
   jti: string;
 }): IdTokenClaims {
   const { issuer, app, session, now, jti } = input;
-  const core = { ...session.profile, sub: session.userId };
+  const core = { ...presentClaims(session.profile), sub: session.userId };
+  // A mapped claim whose source the user lacks is left out too.
+  const mapped = Object.entries(mappedClaims(app.attributeMap, core as Record<AttributeSource, unknown>)).filter(([, value]) => value !== undefined);
   return {
-    ...mappedClaims(app.attributeMap, core),
+    ...Object.fromEntries(mapped),
     ...core,
     iss: issuer,
     aud: app.clientId,

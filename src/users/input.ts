@@ -18,9 +18,10 @@ export interface UserFields {
   roles: string[];
   emailVerified: boolean;
   disabled: boolean;
+  mfaRequired: boolean;
 }
 
-const FIELDS = ['email', 'password', 'name', 'given_name', 'family_name', 'username', 'groups', 'roles', 'email_verified', 'disabled'];
+const FIELDS = ['email', 'password', 'name', 'given_name', 'family_name', 'username', 'groups', 'roles', 'email_verified', 'disabled', 'mfa_required'];
 
 /** The one form of an email address that is stored and looked up: trimmed, NFC, lower-cased. */
 export function normaliseEmail(email: string): string {
@@ -49,6 +50,7 @@ function read(body: unknown, creating: boolean, passwordRequired = creating): Pa
     roles,
     emailVerified: fields.boolean('email_verified'),
     disabled: fields.boolean('disabled'),
+    mfaRequired: fields.boolean('mfa_required'),
   };
   fields.done();
   return Object.fromEntries(Object.entries(values).filter(([, v]) => v !== undefined));

@@ -35,8 +35,13 @@ export async function createUser(db: Database, fields: Partial<UserFields> & Pic
   }
 }
 
+/** A user's row, as a query a caller may batch with others. */
+export function userRowQuery(db: Database, id: string) {
+  return db.select().from(users).where(eq(users.id, id)).limit(1);
+}
+
 export async function getUser(db: Database, id: string): Promise<User | null> {
-  const [row] = await db.select().from(users).where(eq(users.id, id)).limit(1);
+  const [row] = await userRowQuery(db, id);
   return row ? toUser(row) : null;
 }
 
@@ -86,12 +91,22 @@ export interface Authenticated {
   sessionVersion: number;
 }
 
+/** The account an email names, as a query a caller may batch with others (see authenticateRow). */
+export function userByEmail(db: Database, email: string) {
+  return db.select().from(users).where(eq(users.email, normaliseEmail(email))).limit(1);
+}
+
 /**
  * The account these credentials belong to, or null. Unknown and password-less accounts cost the
  * same PBKDF2 work as a real check, so neither the answer nor its timing says which.
  */
 export async function authenticate(db: Database, email: string, password: string): Promise<Authenticated | null> {
-  const [row] = await db.select().from(users).where(eq(users.email, normaliseEmail(email))).limit(1);
+  const [row] = await userByEmail(db, email);
+  return authenticateRow(db, row, password);
+}
+
+/** authenticate() for the row userByEmail() has read already. */
+export async function authenticateRow(db: Database, row: UserRow | undefined, password: string): Promise<Authenticated | null> {
   if (!row?.passwordHash) {
     await verifyDummyPassword(password);
     return null;

@@ -34,6 +34,14 @@ export function profileClaims(user: User): ProfileClaims {
   };
 }
 
+/**
+ * The profile claims the user has: a claim whose value is empty (no given name on record) is left
+ * out rather than sent as "" (OIDC Core §5.3.2), in every token and at userinfo.
+ */
+export function presentClaims(profile: ProfileClaims): Partial<ProfileClaims> {
+  return Object.fromEntries(Object.entries(profile).filter(([, value]) => value !== '')) as Partial<ProfileClaims>;
+}
+
 export function userToJson(user: User) {
   return {
     id: user.id,
@@ -46,6 +54,7 @@ export function userToJson(user: User) {
     groups: user.groups,
     roles: user.roles,
     disabled: user.disabled,
+    mfa_required: user.mfaRequired,
     has_password: user.hasPassword,
     created_at: new Date(user.createdAt * 1000).toISOString(),
     updated_at: new Date(user.updatedAt * 1000).toISOString(),

@@ -15,6 +15,26 @@ async function appJson(clientId: string): Promise<{ access: Access; name: string
   return (await admin('GET', `/apps/${clientId}`)).json();
 }
 
+describe('the 403 page', () => {
+  it('offers "Sign in as someone else": the SSO URL with prompt=login, whose sign-in replaces the refused session', async () => {
+    const group = unique('finance');
+    const member = await createUser({ groups: [group] });
+    const outsider = await createUser();
+    const app = await createApp({ access: { groups: [group], users: [] } });
+    const browser = new Browser();
+    const refused = await browser.signInThrough(`/sso/jwt/${app.client_id}?state=s9`, outsider.email, PASSWORD);
+    expect(refused.status).toBe(403);
+    const link = /<a href="([^"]+)">Sign in as someone else<\/a>/.exec(await refused.text());
+    expect(link).not.toBeNull();
+    const href = link![1]!.replaceAll('&amp;', '&');
+    expect(href).toBe(`/sso/jwt/${app.client_id}?state=s9&prompt=login`);
+    const { params } = await delivered(await browser.signInThrough(href, member.email, PASSWORD));
+    expect(params.state).toBe('s9');
+    const payload = JSON.parse(atob(params.id_token!.split('.')[1]!.replace(/-/g, '+').replace(/_/g, '/')));
+    expect(payload.sub).toBe(member.id);
+  });
+});
+
 describe('access in the admin API', () => {
   it('defaults to "everyone", stores groups and users (emails become ids), and goes back to "everyone"', async () => {
     const app = await createApp();

@@ -35,7 +35,7 @@ describe('attribute mapping end to end', () => {
 
   it('sends only the standard claims without a mapping', async () => {
     const app = await createApp();
-    const user = await createUser({ given_name: 'Ada' });
+    const user = await createUser({ given_name: 'Ada', family_name: 'Lovelace' });
     const claims = await signInToken(app, user.email);
     expect(Object.keys(claims).sort()).toEqual(
       ['iss', 'sub', 'aud', 'iat', 'exp', 'jti', 'auth_time', 'amr', 'acr', 'email', 'email_verified', 'name', 'given_name', 'family_name', 'preferred_username', 'groups'].sort(),

@@ -1,7 +1,8 @@
 // Multi-factor sign-in in headless Chromium against `wrangler dev`: an authenticator app enrolled
 // from the Account page (the test computes codes from the secret shown, with its own RFC 6238
 // code), a passkey registered and used to sign in without a password through Chrome's virtual
-// authenticator (CDP WebAuthn domain), and an app that requires MFA forcing enrolment.
+// authenticator (CDP WebAuthn domain), an app that requires MFA forcing enrolment, and a
+// password-only session from an `mfa: "off"` app stepped up (code, not password) by the next app.
 import { createHmac, randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
@@ -15,6 +16,7 @@ const password = randomBytes(12).toString('base64url');
 const TOTP_USER = { email: `totp-${run}@example.com`, password, name: 'Tess Otp' };
 const PASSKEY_USER = { email: `passkey-${run}@example.com`, password, name: 'Pat Key' };
 const ENROL_USER = { email: `enrol-${run}@example.com`, password, name: 'Eno Rol' };
+const ACROSS_USER = { email: `across-${run}@example.com`, password, name: 'Ace Ross' };
 
 /** RFC 6238 as an authenticator app computes it: base32 secret, HMAC-SHA-1, 30 s, 6 digits. */
 function totp(secret: string, offsetSteps = 0): string {
@@ -40,6 +42,7 @@ describe('multi-factor sign-in in a real browser', () => {
   let stub: StubApp;
   let clientId: string;
   let strictClientId: string;
+  let offClientId: string;
   let setupError: unknown;
   /** ENROL_USER's authenticator secret, once the third test has enrolled it. */
   let enrolledSecret = '';
@@ -69,8 +72,9 @@ describe('multi-factor sign-in in a real browser', () => {
       browser = await launchChromium();
       worker = await startLocalWorker();
       stub = await startStubApp({ body: 'app home' });
-      for (const user of [TOTP_USER, PASSKEY_USER, ENROL_USER]) await worker.api('POST', '/users', user);
+      for (const user of [TOTP_USER, PASSKEY_USER, ENROL_USER, ACROSS_USER]) await worker.api('POST', '/users', user);
       clientId = (await worker.api('POST', '/apps', { name: `MFA App ${run}`, redirect_urls: [`${stub.url}/cb`] })).client_id;
+      offClientId = (await worker.api('POST', '/apps', { name: `Canteen ${run}`, redirect_urls: [`${stub.url}/cb`], mfa: 'off' })).client_id;
       strictClientId = (await worker.api('POST', '/apps', { name: `Payroll ${run}`, redirect_urls: [`${stub.url}/cb`], mfa: 'required' })).client_id;
     } catch (error) {
       setupError = error;
@@ -101,6 +105,34 @@ describe('multi-factor sign-in in a real browser', () => {
       await arriveAt(page, isPath('/login'), () => page.goto(sso(clientId)));
       await typePassword(page, TOTP_USER, isPath('/login/mfa'));
       expect(await page.getByRole('heading', { level: 1 }).innerText()).toBe("Confirm it's you");
+      await page.getByLabel('Code from your authenticator app, or a recovery code').fill(totp(secret, 1));
+      await arriveAt(page, atApp, () => page.getByRole('button', { name: 'Continue' }).click());
+      const claims = claimsOf(page.url());
+      expect(claims.amr).toEqual(['pwd', 'otp', 'mfa']);
+      expect(claims.acr).toBe('urn:edge-sso:mfa');
+    });
+  });
+
+  it('a password-only session from an "off" app is asked for the code, not the password, by an app under the global policy', async () => {
+    const person = await newPage(browser);
+    pages.push(person);
+    const { page } = person;
+    await step(page, async () => {
+      await arriveAt(page, isPath('/login'), () => page.goto(at('/login')));
+      await typePassword(page, ACROSS_USER, isPath('/my-apps'));
+      await arriveAt(page, isPath('/account'), () => page.goto(at('/account')));
+      const secret = (await page.locator('#totp-secret').innerText()).trim();
+      await page.getByLabel('Code from the app').fill(totp(secret));
+      await arriveAt(page, isPath('/account'), () => page.getByRole('button', { name: 'Turn on' }).click());
+
+      // A fresh browser signs in with the password alone through the off app: fine for that app.
+      await page.context().clearCookies();
+      await arriveAt(page, isPath('/login'), () => page.goto(sso(offClientId)));
+      await typePassword(page, ACROSS_USER, atApp);
+      expect(claimsOf(page.url()).amr).toEqual(['pwd']);
+      // The next app follows the global policy (optional): the same session is asked for the code.
+      await arriveAt(page, isPath('/login/mfa'), () => page.goto(sso(clientId)));
+      expect(await page.getByLabel('Password', { exact: true }).count(), 'no password asked again').toBe(0);
       await page.getByLabel('Code from your authenticator app, or a recovery code').fill(totp(secret, 1));
       await arriveAt(page, atApp, () => page.getByRole('button', { name: 'Continue' }).click());
       const claims = claimsOf(page.url());

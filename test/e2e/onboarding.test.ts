@@ -8,7 +8,7 @@ import Provider from 'oidc-provider';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startMailCatcher, type MailCatcher } from './mail-catcher';
-import { arriveAt, freePort, launchChromium, newPage, startLocalWorker, stopAll, withDiagnostics, type LocalWorker } from './support';
+import { arriveAt, freePort, launchChromium, newPage, startLocalWorker, startStubApp, stopAll, withDiagnostics, type LocalWorker } from './support';
 
 let mail: MailCatcher;
 let worker: LocalWorker;
@@ -66,6 +66,30 @@ describe('onboarding over real email', () => {
         await arriveAt(again.page, isPath('/my-apps'), () => signIn(again.page, email, 'invited and trusted 7'));
       } finally {
         await again.close();
+      }
+    }));
+
+  it('an invitation that lands on an app: one click on the form ends at the app in a real browser (CSP form-action)', () =>
+    diagnose(async () => {
+      const app = await startStubApp({ body: 'the invited app' });
+      const { client_id } = await worker.api<{ client_id: string }>('POST', '/apps', {
+        name: 'Landing App',
+        redirect_urls: [`${app.url}/callback`],
+        initiate_login_url: `${app.url}/start`,
+      });
+      const email = 'lands-on-app@example.com';
+      await worker.api('POST', '/users/invite', { email, client_id });
+      const message = await mail.waitForMessage(email);
+      const person = await newPage(browser);
+      try {
+        await person.page.goto(linkFrom(message.text));
+        await person.page.getByLabel('New password').fill('invited to an app 7');
+        await arriveAt(person.page, (url) => url.origin === app.url && url.pathname === '/start', () =>
+          person.page.getByRole('button', { name: 'Set password and sign in' }).click(),
+        );
+        expect(await person.page.locator('body').innerText()).toContain('the invited app');
+      } finally {
+        await person.close();
       }
     }));
 

@@ -42,7 +42,7 @@ describe('POST /api/admin/identity-sources validation', () => {
   });
 
   it('requires a known type and lists the choices', async () => {
-    for (const body of [{}, { type: 'saml' }]) {
+    for (const body of [{}, { type: 'cas' }]) {
       const res = await admin('POST', '/identity-sources', body);
       expect(res.status).toBe(400);
       expect(((await res.json()) as { fields: Record<string, string> }).fields.type).toContain('oidc');

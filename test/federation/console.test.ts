@@ -3,6 +3,7 @@
 // redirect URI to register, edit with secrets kept, delete with confirmation (CSRF-checked),
 // the app form's primary source and the app page's two SSO URLs.
 import { env } from 'cloudflare:workers';
+import { idpMetadata, testKey } from './saml/idp';
 import { describe, expect, it } from 'vitest';
 import { database } from '../../src/db/client';
 import { parseNewSource } from '../../src/federation/input';
@@ -50,7 +51,29 @@ describe('console: identity sources', () => {
     for (const type of ['oidc', 'entra', 'google', 'github', 'apple']) expect(html).toContain(`<option value="${type}"`);
     const form = await page(browser, '/admin/identity-sources/new?type=entra');
     expect(form).toContain('name="tenant"');
-    await page(browser, '/admin/identity-sources/new?type=saml', 404);
+    await page(browser, '/admin/identity-sources/new?type=cas', 404);
+  });
+
+  it('adds a SAML source from pasted metadata and shows what the IdP admin needs: SP metadata URL, entity ID, ACS URL', async () => {
+    const { browser } = await signedInAdmin();
+    const form = await page(browser, '/admin/identity-sources/new?type=entra-saml');
+    expect(form).toContain('name="metadata_url"');
+    expect(form).toContain('name="metadata_xml"');
+    expect(form).not.toContain('name="client_id"');
+    const key = await testKey('console idp');
+    const res = await postForm(browser, '/admin/identity-sources/new?type=entra-saml', {
+      ...hiddenFields(form),
+      name: 'Contoso Entra',
+      slug: 'contoso-entra-saml',
+      metadata_xml: idpMetadata([key.certificate]),
+      enabled: 'on',
+      provisioning: 'create',
+    });
+    expect(res.status, await res.clone().text()).toBe(303);
+    const details = await page(browser, '/admin/identity-sources/contoso-entra-saml');
+    expect(details).toContain('https://sso.test/federation/contoso-entra-saml/saml/metadata');
+    expect(details).toContain('https://sso.test/federation/contoso-entra-saml/saml/acs');
+    expect(details).toContain('1 signing certificate');
   });
 
   it('shows every invalid field next to it, keeping what was typed', async () => {

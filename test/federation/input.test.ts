@@ -84,3 +84,15 @@ describe('slugFrom', () => {
     );
   });
 });
+
+describe('an optional field left empty', () => {
+  it('a github.com source saves with the GitHub Enterprise Server URL empty, on create and on edit', () => {
+    const body = { type: 'github', name: 'GitHub', slug: 'github', client_id: 'Iv1.abc', client_secret: 'shh', enterprise_url: '' };
+    const input = parseNewSource(body);
+    expect(input.config.enterprise_url ?? '').toBe('');
+    expect(input.secrets).toMatchObject({ client_secret: 'shh' });
+    const source = { ...input, secrets_set: ['client_secret'] } as unknown as Parameters<typeof parseSourceChanges>[1];
+    expect(() => parseSourceChanges({ enterprise_url: '' }, source)).not.toThrow();
+    expect(() => parseNewSource({ ...body, enterprise_url: 'not a url' })).toThrow();
+  });
+});

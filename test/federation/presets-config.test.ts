@@ -24,10 +24,12 @@ const requiredFields = (type: string) => preset(type).fields.filter((f) => f.req
 
 describe('every preset', () => {
   it('covers every provider type the issue names, once', () => {
-    expect(PRESETS.map((p) => p.type).sort()).toEqual(['active-directory', 'adfs', 'apple', 'auth0', 'entra', 'facebook', 'github', 'google', 'keycloak', 'ldap', 'linkedin', 'okta', 'x']);
+    expect(PRESETS.map((p) => p.type).sort()).toEqual(
+      ['active-directory', 'adfs', 'adfs-saml', 'apple', 'auth0', 'entra', 'entra-saml', 'facebook', 'github', 'google', 'google-saml', 'keycloak', 'ldap', 'linkedin', 'okta', 'okta-saml', 'saml', 'x'].sort(),
+    );
   });
 
-  const redirectFlows = PRESETS.filter((p) => p.protocol.kind !== 'ldap');
+  const redirectFlows = PRESETS.filter((p) => p.protocol.kind === 'oidc' || p.protocol.kind === 'oauth2');
   it.each(redirectFlows.map((p) => [p.type, p] as const))('%s has a label, default scopes, unique snake_case fields and a way to authenticate', (_, p) => {
     expect(p.label).not.toBe('');
     expect(p.default_scopes.length).toBeGreaterThan(0);
@@ -37,6 +39,14 @@ describe('every preset', () => {
     // Either a stored client secret, or one the preset computes (Apple).
     expect(names.includes('client_secret') || p.client_secret !== undefined).toBe(true);
     if (p.protocol.kind === 'oidc') expect(p.default_scopes).toContain('openid');
+  });
+
+  it.each(['saml', 'adfs-saml', 'entra-saml', 'okta-saml', 'google-saml'])('%s (a SAML IdP) needs no client or scopes, only metadata, and trusts emails only where the IdP manages them', (type) => {
+    expect(preset(type).default_scopes).toEqual([]);
+    expect(preset(type).fields.map((f) => f.name)).toEqual(['metadata_url', 'metadata_xml', 'allow_idp_initiated', 'allow_sha1']);
+    expect(preset(type).validateConfig?.({})).toHaveProperty('metadata_url');
+    const kind = preset(type).protocol;
+    expect(kind.kind === 'saml' && kind.email_verified).toBe(['adfs-saml', 'okta-saml', 'google-saml'].includes(type));
   });
 
   it.each(['ldap', 'active-directory'])('%s (a directory) needs no client or scopes, and keeps its bind password secret', (type) => {

@@ -37,9 +37,9 @@ describe('global MFA policy', () => {
     const login = await browser.fetch(start.headers.get('location')!);
     const res = await browser.submitLogin(await login.text(), user.email, PASSWORD);
     expect(res.headers.get('location')).toMatch(/^\/account\?flow=/);
-    // The session exists but carries no token until a factor is set up: the SSO URL asks for it.
+    // The session exists but carries no token until a factor is set up: the SSO URL sends it to enrol.
     const again = await browser.fetch(ssoPath(app.client_id));
-    expect(again.headers.get('location')).toMatch(/^\/login\/mfa\?flow=/);
+    expect(again.headers.get('location')).toMatch(/^\/account\?flow=/);
   });
 
   it('"off" skips the second factor even for a user who has one; an app\'s "required" still asks', async () => {
@@ -65,9 +65,8 @@ describe('global MFA policy', () => {
     expect((await browser.fetch('/admin/users')).status).toBe(200);
     await setMfa({ require_for_console: true });
     const gate = await browser.fetch('/admin/users');
-    expect(gate.headers.get('location')).toMatch(/^\/login\/mfa\?flow=/);
-    const enrol = await browser.fetch(gate.headers.get('location')!);
-    const flow = new URL(enrol.headers.get('location')!, 'https://x').searchParams.get('flow')!;
+    expect(gate.headers.get('location')).toMatch(/^\/account\?flow=/);
+    const flow = new URL(gate.headers.get('location')!, 'https://x').searchParams.get('flow')!;
     const { res } = await enrolTotp(browser, flow);
     expect(res.headers.get('location')).toBe('/admin/users');
     expect((await browser.fetch('/admin/users')).status).toBe(200);

@@ -63,15 +63,19 @@ export interface RequestOptions {
 
 export class SoftAuthenticator {
   private keys!: CryptoKeyPair;
-  readonly credentialId = crypto.getRandomValues(new Uint8Array(16));
+  readonly credentialId: Uint8Array<ArrayBuffer>;
   private userHandle = new Uint8Array();
   private counter = 0;
 
   /** `counting: false`: a signature counter that stays 0, as synced passkeys often do. */
+  /** `idBytes`: the credential ID's length (WebAuthn allows up to 1023). */
   constructor(
     private readonly origin: string,
     private readonly counting = true,
-  ) {}
+    idBytes = 16,
+  ) {
+    this.credentialId = crypto.getRandomValues(new Uint8Array(idBytes));
+  }
 
   get id(): string {
     return base64url(this.credentialId);
@@ -88,7 +92,7 @@ export class SoftAuthenticator {
       new Uint8Array([0x45]), // user present, user verified, attested credential data
       u32(0),
       new Uint8Array(16), // AAGUID
-      new Uint8Array([0, this.credentialId.length]),
+      new Uint8Array([this.credentialId.length >> 8, this.credentialId.length & 255]),
       this.credentialId,
       cose,
     );
@@ -105,9 +109,11 @@ export class SoftAuthenticator {
 
   /** The AuthenticationResponseJSON navigator.credentials.get() would give for `options`. */
   /** `verified: false`: user present only, no PIN or biometric (the flags a security key without a PIN sets). */
-  async assert(options: RequestOptions, origin = this.origin, verified = true): Promise<string> {
+  /** `backupEligible`: set the BE flag (a synced passkey says so), whatever the passkey was registered as. */
+  async assert(options: RequestOptions, origin = this.origin, verified = true, backupEligible = false): Promise<string> {
     if (this.counting) this.counter += 1;
-    const authData = concat(await sha256(utf8(options.rpId)), new Uint8Array([verified ? 0x05 : 0x01]), u32(this.counter));
+    const flags = (verified ? 0x05 : 0x01) | (backupEligible ? 0x08 : 0);
+    const authData = concat(await sha256(utf8(options.rpId)), new Uint8Array([flags]), u32(this.counter));
     const clientData = utf8(JSON.stringify({ type: 'webauthn.get', challenge: options.challenge, origin, crossOrigin: false }));
     const signed = concat(authData, await sha256(clientData));
     const raw = new Uint8Array(await crypto.subtle.sign({ name: 'ECDSA', hash: 'SHA-256' }, this.keys.privateKey, signed));

@@ -13,6 +13,19 @@ async function consoleBrowser() {
 }
 
 describe('console', () => {
+  it("the user page's \"Requires a second factor\" checkbox sets the user's mfa_required", async () => {
+    const { browser } = await consoleBrowser();
+    const user = await createUser();
+    const page = await (await browser.fetch(`/admin/users/${user.id}`)).text();
+    expect(page).toMatch(/<input[^>]*name="mfa_required"/);
+    const fields = { csrf: hiddenFields(page).csrf!, email: user.email, name: 'Ada Lovelace', given_name: '', family_name: '', username: '', groups: '', mfa_required: 'on' };
+    expect((await browser.fetch(`/admin/users/${user.id}`, form(fields))).status).toBe(303);
+    expect(((await (await admin('GET', `/users/${user.id}`)).json()) as { mfa_required: boolean }).mfa_required).toBe(true);
+    const { mfa_required: _, ...without } = fields;
+    expect((await browser.fetch(`/admin/users/${user.id}`, form(without))).status).toBe(303);
+    expect(((await (await admin('GET', `/users/${user.id}`)).json()) as { mfa_required: boolean }).mfa_required).toBe(false);
+  });
+
   it("the app form shows and saves the app's multi-factor policy", async () => {
     const app = await createApp();
     const { browser } = await consoleBrowser();

@@ -19,11 +19,11 @@ describe('OIDC and MFA', () => {
   it('an app that requires MFA steps a password-only session up, then its ID token says mfa', async () => {
     const app = await oidcApp({ mfa: 'required' });
     const { browser } = await oidcSignedIn();
-    // No factor yet: the authorization request leads to the second-factor page, which leads to enrolment.
+    // No factor yet: the authorization request leads to enrolment.
     const params = { code_challenge: await challengeOf(VERIFIER), code_challenge_method: 'S256' };
     const first = await browser.fetch(authorizePath(app, params));
-    expect(first.headers.get('location')).toMatch(/^\/login\/mfa\?flow=/);
-    const enrolAt = (await browser.fetch(first.headers.get('location')!)).headers.get('location')!;
+    expect(first.headers.get('location')).toMatch(/^\/account\?flow=/);
+    const enrolAt = first.headers.get('location')!;
     const flow = new URL(enrolAt, ORIGIN).searchParams.get('flow')!;
     const { secret, res } = await enrolTotp(browser, flow);
     // Back at the authorization request, which now issues a code.

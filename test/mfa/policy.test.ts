@@ -1,8 +1,9 @@
-// Policy evaluation, pure: which policy applies, what comes after the first factor, and the hot path's step-up check.
+// Policy evaluation, pure: which policy applies to an app, and the amr a second factor makes.
+// The assurance decision itself is tested in ./assurance.test.ts.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { acrFor, withSecondFactor } from '../../src/mfa/assurance';
-import { effectivePolicy, MFA_POLICIES, needsStepUp, nextStep } from '../../src/mfa/policy';
+import { effectivePolicy, MFA_POLICIES } from '../../src/mfa/policy';
 
 const policy = fc.constantFrom(...MFA_POLICIES);
 const amr = fc.array(fc.constantFrom('pwd', 'otp', 'hwk', 'swk', 'fed', 'mfa'), { maxLength: 4 });
@@ -15,27 +16,6 @@ describe('MFA policy', () => {
         if (app === 'required') expect(result).toBe('required');
         else if (app === 'off') expect(result).toBe('off');
         else expect(result).toBe(global);
-      }),
-    );
-  });
-
-  it('after the first factor: never done without mfa under a required policy; never asks under off', () => {
-    fc.assert(
-      fc.property(policy, fc.boolean(), amr, (p, hasFactor, methods) => {
-        const step = nextStep(p, hasFactor, methods);
-        if (methods.includes('mfa')) expect(step).toBe('done');
-        else if (p === 'off') expect(step).toBe('done');
-        else if (hasFactor) expect(step).toBe('second-factor');
-        else expect(step).toBe(p === 'required' ? 'enrol' : 'done');
-      }),
-    );
-  });
-
-  it('step-up is needed exactly when MFA is required (by the app or the sign-in) and the session lacks it', () => {
-    fc.assert(
-      fc.property(fc.option(policy, { nil: undefined }), fc.boolean(), amr, (app, marked, methods) => {
-        const expected = (app === 'required' || marked) && !methods.includes('mfa');
-        expect(needsStepUp({ mfa: app }, { amr: methods, mfaRequired: marked })).toBe(expected);
       }),
     );
   });

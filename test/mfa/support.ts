@@ -41,3 +41,9 @@ export async function submitSecondFactor(browser: Browser, location: string, cod
   expect(page.status).toBe(200);
   return browser.fetch('/login/mfa', form({ ...hiddenFields(await page.text()), code }));
 }
+
+/** Gives the live session of `browser` its second factor again (a step-up with the app's next code), as a security change needs. */
+export async function stepUpWithCode(browser: Browser, secret: string, offsetSteps = 1): Promise<void> {
+  const res = await submitSecondFactor(browser, '/login/mfa', await codeFor(secret, offsetSteps));
+  expect(res.status).toBe(303);
+}

@@ -2,7 +2,7 @@
 // accepted, never returned; generic OIDC issuers are checked against their discovery document.
 import { Hono } from 'hono';
 import { audit } from '../../audit/audit';
-import { checkProvider } from '../../federation/checks';
+import { checkProvider, providerChanged } from '../../federation/checks';
 import { parseNewSource, parseSourceChanges } from '../../federation/input';
 import { sourceToJson } from '../../federation/json';
 import { createSource, deleteSource, listSources, requireSource, updateSource } from '../../federation/store';
@@ -18,7 +18,7 @@ identitySourcesApi.get('/', async (c) => {
 
 identitySourcesApi.post('/', async (c) => {
   const input = parseNewSource(await readJson(c));
-  await checkProvider(input.type, input.config);
+  await checkProvider(input.type, input.config, input.secrets, input.slug);
   const { source } = await createSource(db(c), c.env.KEY_ENCRYPTION_KEY, input);
   audit(c, { type: 'source.create', actor: ACTOR, target: source.slug, detail: { type: source.type, name: source.name } });
   return c.json(sourceToJson(source, issuer(c)), 201);
@@ -29,7 +29,7 @@ identitySourcesApi.get('/:slug', async (c) => c.json(sourceToJson((await require
 identitySourcesApi.patch('/:slug', async (c) => {
   const { source: current } = await requireSource(db(c), c.env.KEY_ENCRYPTION_KEY, c.req.param('slug'));
   const changes = parseSourceChanges(await readJson(c), current);
-  if (changes.fields.config && changes.fields.config.issuer !== current.config.issuer) await checkProvider(current.type, changes.fields.config);
+  if (changes.fields.config && providerChanged(current, changes.fields.config)) await checkProvider(current.type, changes.fields.config);
   const { source } = await updateSource(db(c), c.env.KEY_ENCRYPTION_KEY, current.slug, changes);
   audit(c, { type: 'source.update', actor: ACTOR, target: source.slug, detail: { fields: [...Object.keys(changes.fields), ...Object.keys(changes.secrets)] } });
   return c.json(sourceToJson(source, issuer(c)));

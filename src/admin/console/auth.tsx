@@ -4,10 +4,7 @@ import { createMiddleware } from 'hono/factory';
 import { checkCsrf, CSRF_FIELD } from '../../http/csrf';
 import { readForm } from '../../http/forms';
 import { createFlow } from '../../sessions/flows';
-import { dbOf } from '../../http/context';
-import { hasMfa } from '../../mfa/assurance';
-import { loadMfaSettings } from '../../mfa/settings';
-import { secondFactorUrl } from '../../mfa/sign-in';
+import { assurancePage, sessionAssurance } from '../../mfa/step-up';
 import { readSession } from '../../sessions/sessions';
 import { MessagePage } from '../../ui/layout';
 import type { ConsoleEnv } from './context';
@@ -33,17 +30,20 @@ export const requireAdminSession = createMiddleware<ConsoleEnv>(async (c, next) 
       403,
     );
   }
-  // Admins may require a second factor for the console itself (src/mfa/settings.ts): step up first.
-  if (!hasMfa(session.amr) && (await loadMfaSettings(dbOf(c))).requireForConsole) {
-    if (c.req.method !== 'GET') return c.redirect('/admin', 303);
-    const url = new URL(c.req.url);
-    return c.redirect(secondFactorUrl(await createFlow(c.env, { returnTo: url.pathname + url.search })), 303);
-  }
-  c.set('admin', session);
+  // CSRF first: a cross-site POST is refused whatever the session has proven.
   if (c.req.method === 'POST') {
     const form = await readForm(c);
     await checkCsrf(c, form[CSRF_FIELD]);
     c.set('form', form);
   }
+  // The console decides like an app (src/mfa/assurance.ts): the global policy, or required when
+  // admins require a second factor for it; a session without enough steps up first.
+  const assurance = await sessionAssurance(c.env, { kind: 'console' }, session);
+  if (assurance !== 'ok') {
+    if (c.req.method !== 'GET') return c.redirect('/admin', 303);
+    const url = new URL(c.req.url);
+    return assurancePage(c, assurance, { returnTo: url.pathname + url.search });
+  }
+  c.set('admin', session);
   await next();
 });

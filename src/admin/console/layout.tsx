@@ -8,7 +8,9 @@ import type { ConsoleContext } from './context';
 const SECTIONS = [
   ['/admin/apps', 'Applications'],
   ['/admin/users', 'Users'],
+  ['/admin/groups', 'Groups'],
   ['/admin/onboarding', 'Onboarding'],
+  ['/admin/provisioning', 'Provisioning'],
   ['/admin/identity-sources', 'Identity sources'],
   ['/admin/protection', 'Sign-in protection'],
   ['/admin/security', 'Sign-in security'],

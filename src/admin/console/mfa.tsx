@@ -5,7 +5,7 @@ import { audit } from '../../audit/audit';
 import { dbOf } from '../../http/context';
 import { csrfToken } from '../../http/csrf';
 import { ValidationError } from '../../lib/errors';
-import { factorsToJson, userFactors } from '../../mfa/factors';
+import { factorsChanged, factorsToJson, userFactors } from '../../mfa/factors';
 import { signOutEverywhere } from '../../onboarding/recovery';
 import { MFA_POLICIES } from '../../mfa/policy';
 import { mfaSettingsToJson, parseMfaSettings } from '../../mfa/settings-input';
@@ -24,7 +24,7 @@ export const POLICY_LABELS: Record<(typeof MFA_POLICIES)[number], string> = {
 export const securityPages = new Hono<ConsoleEnv>();
 
 securityPages.get('/', async (c) => {
-  const settings = await loadMfaSettings(dbOf(c));
+  const settings = await loadMfaSettings(c.env);
   return c.html(
     <ConsolePage c={c} title="Sign-in security" notice={noticeFrom(c)}>
       <PostForm action="/admin/security" csrf={csrfToken(c)} class="card">
@@ -46,15 +46,14 @@ securityPages.get('/', async (c) => {
 });
 
 securityPages.post('/', async (c) => {
-  const db = dbOf(c);
   let next;
   try {
-    next = parseMfaSettings({ policy: formText(c, 'policy'), require_for_console: formText(c, 'require_for_console') === 'on' }, await loadMfaSettings(db));
+    next = parseMfaSettings({ policy: formText(c, 'policy'), require_for_console: formText(c, 'require_for_console') === 'on' }, await loadMfaSettings(c.env));
   } catch (error) {
     if (error instanceof ValidationError) return c.redirect('/admin/security', 303);
     throw error;
   }
-  await saveMfaSettings(db, next);
+  await saveMfaSettings(c.env, next);
   audit(c, { type: 'mfa.settings', actor: actorOf(c), target: 'mfa', detail: mfaSettingsToJson(next) });
   return c.redirect('/admin/security?notice=saved', 303);
 });
@@ -105,6 +104,7 @@ userFactorPages.post('/:id/factors/reset', async (c) => {
   const before = factorsToJson(await userFactors(dbOf(c), user.id));
   // The whole recovery: whoever planted a factor may also hold a session or a pending email change.
   const { ended } = await signOutEverywhere(c, user.id, { removeFactors: true });
+  await factorsChanged(c, user.id, { factor: 'all', action: 'removed', by: 'admin' });
   audit(c, { type: 'mfa.reset', actor: actorOf(c), target: user.id, detail: { email: user.email, removed: before, sessions_ended: ended } });
   return c.redirect(`/admin/users/${encodeURIComponent(user.id)}?notice=factors_reset`, 303);
 });

@@ -1,6 +1,7 @@
 // The admin console at /admin: every page behind the admin-session gate.
 import { Hono } from 'hono';
 import { limitBody } from '../../http/forms';
+import { sessionReads } from '../../http/replica-reads';
 import { appPages } from './apps/routes';
 import { auditPages } from './audit';
 import { requireAdminSession } from './auth';
@@ -11,6 +12,8 @@ import { identitySourcePages } from './identity-sources/pages';
 import { keyPages } from './keys';
 import { onboardingPages } from './onboarding';
 import { protectionPages } from './protection';
+import { groupPages } from './groups';
+import { provisioningPages } from './provisioning';
 import { userPages } from './users/routes';
 import { securityPages, userFactorPages } from './mfa';
 
@@ -18,11 +21,15 @@ export const adminConsole = new Hono<ConsoleEnv>();
 
 // Forms are small; the CSV import allows files up to 1 MB.
 adminConsole.use('*', limitBody(1536 * 1024));
+// Console pages read from the nearest D1 replica, at the admin's own last write (src/http/replica-reads.ts).
+adminConsole.use('*', sessionReads('browser'));
 adminConsole.use('*', requireAdminSession);
 adminConsole.get('/', (c) => c.redirect('/admin/apps', 303));
 adminConsole.route('/apps', appPages);
 adminConsole.route('/users', userFactorPages);
 adminConsole.route('/users', userPages);
+adminConsole.route('/groups', groupPages);
+adminConsole.route('/provisioning', provisioningPages);
 adminConsole.route('/security', securityPages);
 adminConsole.route('/onboarding', onboardingPages);
 adminConsole.route('/identity-sources', identitySourcePages);

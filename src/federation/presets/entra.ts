@@ -128,6 +128,12 @@ export const entra: Preset = {
     },
     optionalUrlField('authority', 'Authority', 'Only for national clouds, e.g. https://login.microsoftonline.us. Leave empty for the global service.'),
   ],
+  // Entra's provisioning sends the object id as externalId when the attribute mapping says so
+  // (objectId → externalId); with one tenant configured, that is the subject `tid:oid` above.
+  scimSubject: (externalId, ctx) => {
+    const { tenant } = entraConfig(ctx);
+    return isTenantId(tenant) && isTenantId(externalId) ? `${tenant.toLowerCase()}:${externalId.toLowerCase()}` : null;
+  },
   default_scopes: ['openid', 'email', 'profile'],
   default_group_claim: 'roles',
   note: 'Users are identified by tenant id and object id (tid + oid), never by email. Emails count as verified only if the app registration sends the optional claim xms_edov. Groups come from app roles ("roles"); switch the group claim to "groups" if the app registration emits group claims.',

@@ -13,8 +13,9 @@ import { activeDirectory, ldap } from './ldap';
 import { linkedin } from './linkedin';
 import { okta } from './okta';
 import { x } from './x';
+import { SAML_PRESETS } from './saml';
 
-/** In the order the console lists them: company providers first, then social logins, then directories. */
-export const PRESETS: readonly Preset[] = [entra, okta, google, auth0, keycloak, adfs, apple, github, facebook, linkedin, x, activeDirectory, ldap];
+/** In the order the console lists them: company providers first, then social logins, then directories, then SAML IdPs. */
+export const PRESETS: readonly Preset[] = [entra, okta, google, auth0, keycloak, adfs, apple, github, facebook, linkedin, x, activeDirectory, ldap, ...SAML_PRESETS];
 
 export const PRESETS_BY_TYPE: ReadonlyMap<SourceType, Preset> = new Map(PRESETS.map((p) => [p.type, p]));

@@ -31,6 +31,8 @@ export const okta: Preset = {
       validate: (value) => (typeof value === 'string' && (value === '' || SERVER_ID.test(value)) ? null : 'must be the authorization server ID, e.g. "default" or "aus1a2b3c4d5e6f7g8h9"'),
     },
   ],
+  // Okta's provisioning sends the Okta user id as externalId: the `sub` of its ID tokens.
+  scimSubject: (externalId) => (/^[A-Za-z0-9]{1,40}$/.test(externalId) ? externalId : null),
   default_scopes: ['openid', 'email', 'profile'],
   docs_url: 'https://help.okta.com/en-us/content/topics/apps/apps_app_integration_wizard_oidc.htm',
 };

@@ -15,8 +15,8 @@ const PROVISIONING_OPTIONS = PROVISIONING.map((p) => [p, p === 'create' ? 'Creat
 export function SourceForm(props: { c: ConsoleContext; type: SourceType; action: string; values: SourceFormValues; errors: Errors; creating: boolean; cancel: string }) {
   const { values, errors, type } = props;
   const preset = presetFor(type);
-  // Directories have no client registration upstream: no client ID, no scopes.
-  const redirectFlow = preset.protocol.kind !== 'ldap';
+  // Directories and SAML IdPs have no OAuth client registration upstream: no client ID, no scopes.
+  const redirectFlow = preset.protocol.kind === 'oidc' || preset.protocol.kind === 'oauth2';
   return (
     <PostForm action={props.action} csrf={csrfToken(props.c)} class="card">
       <ErrorSummary errors={errors} />

@@ -5,7 +5,9 @@ import { Hono } from 'hono';
 import { audit } from '../../../audit/audit';
 import { unlinkIdentity } from '../../../federation/accounts';
 import { newAttempt, writeAttempt } from '../../../federation/attempt';
-import { checkProvider } from '../../../federation/checks';
+import { checkProvider, providerChanged } from '../../../federation/checks';
+import { startSaml } from '../../../federation/saml/start';
+import { SamlServiceProviderDetails } from './saml';
 import { callbackUrl, clientFor, forceLoginParams } from '../../../federation/client';
 import { formValuesOf } from '../../../federation/form';
 import { isDirectoryType } from '../../../federation/ldap/login';
@@ -107,7 +109,7 @@ identitySourcePages.post('/new', (c) => {
     true,
     parseNewSource,
     async (input) => {
-      await checkProvider(input.type, input.config);
+      await checkProvider(input.type, input.config, input.secrets, input.slug);
       const { source } = await createSource(dbOf(c), c.env.KEY_ENCRYPTION_KEY, input);
       audit(c, { type: 'source.create', actor: actorOf(c), target: source.slug, detail: { type: source.type, name: source.name } });
       return c.redirect(`${base(source.slug)}?notice=saved`, 303);
@@ -140,11 +142,13 @@ identitySourcePages.get('/:slug', async (c) => {
       <code>{JSON.stringify(value)}</code>
     );
   const directory = isDirectoryType(source.type);
+  const saml = preset.protocol.kind === 'saml';
   return c.html(
     <ConsolePage c={c} title={source.name} notice={noticeFrom(c)}>
       <div class="card">
         <dl class="details">
-          {!directory && (
+          {saml && <SamlServiceProviderDetails issuer={issuerOf(c)} source={source} />}
+          {!directory && !saml && (
             <>
               <dt>Redirect URI</dt>
               <dd>
@@ -163,7 +167,7 @@ identitySourcePages.get('/:slug', async (c) => {
           <dd>
             {source.enabled ? 'Enabled' : 'Disabled'} · {source.show_on_login_page ? 'shown on the login page' : 'not shown on the login page'}
           </dd>
-          {!directory && (
+          {!directory && !saml && (
             <>
               <dt>Client ID</dt>
               <dd>
@@ -225,7 +229,7 @@ identitySourcePages.post('/:slug/edit', async (c) => {
     false,
     (raw) => parseSourceChanges(raw, current),
     async (changes) => {
-      if (changes.fields.config && changes.fields.config.issuer !== current.config.issuer) await checkProvider(current.type, changes.fields.config);
+      if (changes.fields.config && providerChanged(current, changes.fields.config)) await checkProvider(current.type, changes.fields.config);
       await updateSource(dbOf(c), c.env.KEY_ENCRYPTION_KEY, current.slug, changes);
       audit(c, { type: 'source.update', actor: actorOf(c), target: current.slug, detail: { fields: [...Object.keys(changes.fields), ...Object.keys(changes.secrets)] } });
       return c.redirect(`${base(current.slug)}?notice=saved`, 303);
@@ -272,6 +276,7 @@ identitySourcePages.post('/:slug/delete', async (c) => {
 identitySourcePages.get('/:slug/test', async (c) => {
   const { source, secrets } = await findSource(c);
   if (isDirectoryType(source.type)) return directoryTestForm(c, source);
+  if (presetFor(source.type).protocol.kind === 'saml') return startSaml(c, { source, secrets }, undefined, true, actorOf(c));
   const attempt = newAttempt(source.slug, { test_by: actorOf(c) });
   try {
     const url = await clientFor(source, secrets, issuerOf(c)).authorizationUrl(attempt, forceLoginParams(source, true));

@@ -149,7 +149,7 @@ export async function LinkedIdentities(props: { c: ConsoleContext; userId: strin
                 <td>
                   {i.email || <span class="muted">no email</span>} <code>{i.subject}</code>
                 </td>
-                <td class="optional">{date(i.lastSignInAt)}</td>
+                <td class="optional">{i.lastSignInAt === 0 ? 'Never (linked by SCIM provisioning)' : date(i.lastSignInAt)}</td>
                 <td>
                   <a class="button secondary small" href={unlinkPath(i.source, i.userId, i.subject)}>
                     Unlink

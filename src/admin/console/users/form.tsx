@@ -42,6 +42,7 @@ export function valuesOf(user: User): UserFormValues {
     groups: user.groups.join('\n'),
     admin: user.roles.includes('admin') ? 'on' : '',
     email_verified: user.emailVerified ? 'on' : '',
+    mfa_required: user.mfaRequired ? 'on' : '',
   };
 }
 
@@ -49,6 +50,7 @@ export function submitted(c: ConsoleContext): UserFormValues {
   const values: UserFormValues = Object.fromEntries(PROFILE_FIELDS.map((f) => [f, f === 'password' ? rawText(c, f) : formText(c, f)]));
   values.admin = formText(c, 'admin');
   values.email_verified = formText(c, 'email_verified');
+  values.mfa_required = formText(c, 'mfa_required');
   return values;
 }
 
@@ -63,6 +65,7 @@ export function toApiInput(values: UserFormValues, creating: boolean): Record<st
     groups: splitGroupLines(values.groups ?? ''),
     roles: values.admin ? ['admin'] : [],
     email_verified: Boolean(values.email_verified),
+    mfa_required: Boolean(values.mfa_required),
     ...(creating ? { password: values.password } : {}),
   };
 }
@@ -83,6 +86,7 @@ export function UserForm(props: { c: ConsoleContext; action: string; values: Use
       )}
       <Checkbox name="email_verified" label="Email address verified (sent as email_verified)" checked={Boolean(values.email_verified)} />
       <Checkbox name="admin" label="Admin: may use this console" checked={Boolean(values.admin)} />
+      <Checkbox name="mfa_required" label="Requires a second factor: no sign-in to any app without one (enrols first), whatever the app's policy" checked={Boolean(values.mfa_required)} />
       {errors.roles && <p class="field-error">{errors.roles}</p>}
       <div class="actions">
         <button type="submit" class="inline">

@@ -1,0 +1,40 @@
+// Starting a SAML sign-in: a fresh attempt (RelayState = its state, the AuthnRequest ID from its
+// nonce) sealed in this browser's cookie, then the AuthnRequest by HTTP-Redirect, or by an
+// auto-submitted HTTP-POST form when the IdP offers only that. The cookie is SameSite=None
+// (still __Host-, Secure, HttpOnly, sealed, single use, ten minutes): the IdP's answer is a
+// cross-site POST, which never carries a SameSite=Lax cookie.
+import { audit } from '../../audit/audit';
+import { issuerOf, type AppContext } from '../../http/context';
+import { deliver } from '../../sso/deliver';
+import { newAttempt, writeAttempt, type Attempt } from '../attempt';
+import { errorPage, retryUrl } from '../complete';
+import type { SourceWithSecrets } from '../store';
+import { idpOf } from './config';
+import { authnRequestXml, postBindingFields, redirectBindingUrl } from './request';
+import { acsUrl, spEntityId } from './sp';
+
+/** The AuthnRequest ID of an attempt: an NCName derived from its secret nonce. */
+export const requestIdOf = (attempt: Pick<Attempt, 'nonce'>) => `_${attempt.nonce}`;
+
+export async function startSaml(c: AppContext, found: SourceWithSecrets, flowId: string | undefined, forceAuthn: boolean, testBy?: string): Promise<Response> {
+  const { source } = found;
+  const idp = idpOf(source.config);
+  if (!idp) {
+    audit(c, { type: 'login.failure', actor: 'anonymous', target: '', detail: { source: source.slug, reason: 'misconfigured', upstream: 'no IdP metadata' } });
+    return errorPage(c, 502, `${source.name} is not available`, `${source.name} is not fully set up yet. Ask your administrator.`, retryUrl(source.slug, flowId));
+  }
+  const issuer = issuerOf(c);
+  const attempt = newAttempt(source.slug, { flow: flowId, ...(testBy ? { test_by: testBy } : {}) });
+  const destination = idp.ssoRedirect || idp.ssoPost;
+  const xml = authnRequestXml({
+    id: requestIdOf(attempt),
+    destination,
+    spEntityId: spEntityId(issuer, source.slug),
+    acsUrl: acsUrl(issuer, source.slug),
+    forceAuthn,
+    now: new Date(),
+  });
+  await writeAttempt(c, c.env.KEY_ENCRYPTION_KEY, attempt, true);
+  if (idp.ssoRedirect) return c.redirect((await redirectBindingUrl(idp.ssoRedirect, xml, attempt.state)).href, 303);
+  return deliver(c, 'form_post', idp.ssoPost, postBindingFields(xml, attempt.state));
+}
