@@ -61,7 +61,9 @@ export type AuditType =
   | 'scim.token.revoke'
   | 'group.create'
   | 'group.update'
-  | 'group.delete';
+  | 'group.delete'
+  | 'saml.assertion'
+  | 'saml.refused';
 
 export const AUDIT_TYPES: readonly AuditType[] = [
   'login.success', 'login.failure', 'login.locked', 'login.lockout', 'lockout.unlock', 'logout', 'logout.backchannel', 'logout.backchannel.failure',
@@ -74,6 +76,7 @@ export const AUDIT_TYPES: readonly AuditType[] = [
   'user.invite', 'invite.accept', 'signup.request', 'signup.verify', 'signup.approve', 'signup.reject', 'signup.settings',
   'password.reset.request', 'password.reset', 'email.change.request', 'email.change', 'email.change.cancel',
   'scim.token.create', 'scim.token.revoke', 'group.create', 'group.update', 'group.delete',
+  'saml.assertion', 'saml.refused',
 ];
 
 export interface AuditEvent {
