@@ -41,6 +41,8 @@ export interface App {
   access: AccessRule;
   /** Multi-factor policy: off, optional or required (src/mfa/policy.ts). */
   mfa?: MfaPolicy;
+  /** OIDC: every authorization request must carry PKCE (on for new apps; a public client needs it regardless). */
+  requirePkce?: boolean;
   /** oidc: the JWT SSO URL and OpenID Connect serve it; saml: only the SAML IdP does (src/saml/). */
   protocol?: AppProtocol;
   /** A SAML app's service-provider settings (its ACS URLs are `redirectUrls`). */
@@ -96,6 +98,7 @@ export function appToJson(app: App, issuer: string, clientSecret?: string) {
     backchannel_logout_uri: app.backchannelLogoutUri,
     access: accessToJson(app.access),
     mfa: app.mfa ?? 'optional',
+    require_pkce: app.requirePkce === true || app.tokenEndpointAuthMethod === 'none',
     ...appEndpoints(issuer, app.clientId),
     ...(clientSecret === undefined || !hasClientSecret(app) ? {} : { client_secret: clientSecret }),
     created_at: new Date(app.createdAt * 1000).toISOString(),

@@ -34,13 +34,14 @@ export interface AppFields {
   /** Users by id or email until the store resolves them to ids. */
   access: AccessRule;
   mfa: MfaPolicy;
+  requirePkce: boolean;
   /** A SAML app's settings (parsed by src/saml/input.ts; a change gives only the fields that change). */
   saml: Partial<SamlSettingsInput>;
 }
 
 export type NewAppInput = Partial<Omit<AppFields, 'saml'>> & Pick<AppFields, 'name' | 'redirectUrls'> & { clientId?: string; saml?: SamlSettingsInput };
 
-const EDITABLE = ['name', 'description', 'redirect_urls', 'logout_urls', 'initiate_login_url', 'signing_alg', 'response_mode', 'token_ttl_seconds', 'attribute_map', 'branding', 'identity_source', 'token_endpoint_auth_method', 'backchannel_logout_uri', 'access', 'mfa'];
+const EDITABLE = ['name', 'description', 'redirect_urls', 'logout_urls', 'initiate_login_url', 'signing_alg', 'response_mode', 'token_ttl_seconds', 'attribute_map', 'branding', 'identity_source', 'token_endpoint_auth_method', 'backchannel_logout_uri', 'access', 'mfa', 'require_pkce'];
 
 function readRedirectList(fields: FieldReader, key: string, required: boolean): string[] | undefined {
   if (!fields.has(key)) return required ? fields.fail(key, 'is required: at least one https URL') : undefined;
@@ -115,6 +116,7 @@ function readEditable(fields: FieldReader, creating: boolean): Partial<Omit<AppF
     backchannelLogoutUri: readBackchannelUri(fields),
     access: readAccess(fields),
     mfa: fields.oneOf('mfa', MFA_POLICIES),
+    requirePkce: fields.boolean('require_pkce'),
   };
 }
 

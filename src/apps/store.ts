@@ -60,6 +60,7 @@ function toApp(row: AppRow, uris: RedirectRow[], saml?: SamlSettings): App {
     backchannelLogoutUri: row.backchannelLogoutUri,
     access: row.access ?? 'everyone',
     mfa: row.mfa,
+    requirePkce: row.requirePkce,
     redirectUrls: mine.filter((u) => u.kind === 'login').map((u) => u.url),
     logoutUrls: mine.filter((u) => u.kind === 'logout').map((u) => u.url),
     createdAt: row.createdAt,
@@ -133,6 +134,8 @@ export async function createApp(db: Database, kek: string, input: NewAppInput): 
     backchannelLogoutUri: input.backchannelLogoutUri ?? null,
     access: input.access ? await resolveAccessUsers(db, input.access) : null,
     mfa: input.mfa ?? 'optional',
+    // RFC 9700: every client should use PKCE. Apps created before this setting keep what they had.
+    requirePkce: input.requirePkce ?? true,
     protocol: input.saml ? 'saml' : 'oidc',
     secretEncrypted: await seal(kek, secret, secretPurpose(clientId)),
     createdAt: now,

@@ -56,6 +56,7 @@ export type AuditType =
   | 'password.reset'
   | 'email.change.request'
   | 'email.change'
+  | 'email.change.cancel'
   | 'scim.token.create'
   | 'scim.token.revoke'
   | 'group.create'
@@ -73,7 +74,7 @@ export const AUDIT_TYPES: readonly AuditType[] = [
   'email.sent', 'email.failed', 'email.test',
   'mfa.failure', 'mfa.enrol', 'mfa.remove', 'mfa.reset', 'mfa.settings', 'account.password', 'account.session.end',
   'user.invite', 'invite.accept', 'signup.request', 'signup.verify', 'signup.approve', 'signup.reject', 'signup.settings',
-  'password.reset.request', 'password.reset', 'email.change.request', 'email.change',
+  'password.reset.request', 'password.reset', 'email.change.request', 'email.change', 'email.change.cancel',
   'scim.token.create', 'scim.token.revoke', 'group.create', 'group.update', 'group.delete',
   'saml.assertion', 'saml.refused',
 ];
@@ -86,11 +87,38 @@ export interface AuditEvent {
   detail?: Record<string, unknown>;
 }
 
+/** Length caps: an audit row stays small whatever text a request carried into it. */
+export const AUDIT_TEXT_MAX = 320;
+export const AUDIT_DETAIL_VALUE_MAX = 512;
+const AUDIT_DETAIL_KEYS_MAX = 30;
+
+function capValue(value: unknown, depth = 0): unknown {
+  if (typeof value === 'string') return value.length > AUDIT_DETAIL_VALUE_MAX ? `${value.slice(0, AUDIT_DETAIL_VALUE_MAX)}…` : value;
+  if (Array.isArray(value)) return value.slice(0, AUDIT_DETAIL_KEYS_MAX).map((v) => capValue(v, depth + 1));
+  if (value && typeof value === 'object') {
+    if (depth > 3) return '…';
+    return Object.fromEntries(Object.entries(value).slice(0, AUDIT_DETAIL_KEYS_MAX).map(([k, v]) => [k.slice(0, 64), capValue(v, depth + 1)]));
+  }
+  return value;
+}
+
+/** Pure: the event with every field length-capped (actor, target, client address, each detail value). */
+export function cappedEvent(event: AuditEvent, clientAddress: string) {
+  const cap = (text: string) => (text.length > AUDIT_TEXT_MAX ? `${text.slice(0, AUDIT_TEXT_MAX)}…` : text);
+  return {
+    type: event.type,
+    actor: cap(event.actor),
+    target: cap(event.target ?? ''),
+    clientIp: clientAddress.slice(0, 64),
+    detail: capValue(event.detail ?? {}) as Record<string, unknown>,
+  };
+}
+
 /** Writes the event after the response is sent; a failure to write is logged, never shown to the user. */
 export function audit(c: AppContext, event: AuditEvent): void {
   const write = database(c.env.DB)
     .insert(auditEvents)
-    .values({ at: nowSeconds(), clientIp: clientIp(c), target: '', detail: {}, ...event })
+    .values({ at: nowSeconds(), ...cappedEvent(event, clientIp(c)) })
     .then(
       () => undefined,
       (error: unknown) => console.error('audit write failed', event.type, error),

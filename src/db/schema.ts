@@ -54,6 +54,8 @@ export const apps = sqliteTable('apps', {
   access: text('access', { mode: 'json' }).$type<RestrictedAccess>(),
   /** Multi-factor policy for this app: off, optional (the global policy decides) or required (see src/mfa/policy.ts). */
   mfa: text('mfa').$type<'off' | 'optional' | 'required'>().notNull().default('optional'),
+  /** OIDC: every authorization request must carry PKCE (S256). New apps default to on (RFC 9700); public clients always need it. */
+  requirePkce: integer('require_pkce', { mode: 'boolean' }).notNull().default(false),
   /** How the app signs users in: `oidc` (JWT SSO URL and OpenID Connect) or `saml` (settings in saml_apps). */
   protocol: text('protocol').$type<AppProtocol>().notNull().default('oidc'),
   createdAt: integer('created_at').notNull(),
@@ -248,6 +250,12 @@ export const userIdentities = sqliteTable(
       .references(() => users.id, { onDelete: 'cascade' }),
     /** The upstream email at the last sign-in, for the console. */
     email: text('email').notNull().default(''),
+    /**
+     * Whether the link rests on proof of the address: a verified upstream email, an invitation or
+     * an admin. A link made by creating an account from an unverified upstream email is not, and
+     * ends when the address's owner proves it (invitation accepted, password reset): src/federation/claims.ts.
+     */
+    proven: integer('proven', { mode: 'boolean' }).notNull().default(true),
     createdAt: integer('created_at').notNull(),
     lastSignInAt: integer('last_sign_in_at').notNull(),
   },
@@ -401,7 +409,7 @@ export const recoveryCodes = sqliteTable(
 // --- Onboarding (src/onboarding/). Link tokens are never stored, only their SHA-256. ----------
 
 /** invite: set a first password; verify: finish a self sign-up; reset: a new password; email-change: confirm a new address; approval: a verified sign-up waiting for an admin. */
-export type OneTimeLinkPurpose = 'invite' | 'verify' | 'reset' | 'email-change' | 'approval';
+export type OneTimeLinkPurpose = 'invite' | 'verify' | 'reset' | 'email-change' | 'email-change-cancel' | 'approval';
 
 /**
  * One-time links sent by email. Single use: consumed atomically (`UPDATE … WHERE consumed_at IS

@@ -108,7 +108,7 @@ export const NOTICES = {
   deleted: 'Deleted.',
   test_email_sent: 'The test email was accepted for delivery. Check the inbox (and the spam folder).',
   test_email_failed: 'The test email was not sent. The reason is in the latest email events below.',
-  factors_reset: 'The user’s second factors were removed.',
+  factors_reset: 'The user’s second factors were removed, and the user was signed out everywhere.',
 } as const;
 
 export function noticeFrom(c: ConsoleContext): string | undefined {

@@ -63,7 +63,7 @@ appListPages.get('/new', (c) =>
       <p>
         A SAML service provider? <a href={NEW_SAML_APP_PATH}>Add a SAML app</a> instead (paste its metadata).
       </p>
-      <AppForm c={c} action="/admin/apps/new" values={{}} errors={{}} creating />
+      <AppForm c={c} action="/admin/apps/new" values={{ require_pkce: 'on' }} errors={{}} creating />
     </ConsolePage>,
   ),
 );
