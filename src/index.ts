@@ -21,6 +21,7 @@ import { scimRoutes } from './scim/routes';
 import { oidcRoutes } from './oidc/routes';
 import { onboardingRoutes } from './onboarding/routes';
 import { ssoRoutes } from './sso/routes';
+import { samlIdpRoutes } from './saml/routes';
 import { tokenRoutes } from './tokens/routes';
 import { uiRoutes } from './ui/routes';
 
@@ -44,6 +45,7 @@ app.route('/', brandingRoutes);
 app.route('/', federationRoutes(testResultAtCallback));
 app.route('/', samlRoutes(testResultAtCallback));
 app.route('/', oidcRoutes);
+app.route('/', samlIdpRoutes);
 app.route('/', onboardingRoutes);
 app.route('/scim/v2', scimRoutes as unknown as Hono<AppEnv>);
 app.route('/api/admin', adminApi);

@@ -7,7 +7,7 @@ import type { AppContext } from '../http/context';
 import { MessagePage } from '../ui/layout';
 
 /** Where the refusal happened, for the audit entry. */
-export type AccessCheckpoint = 'sso' | 'oidc.authorize' | 'oidc.token';
+export type AccessCheckpoint = 'sso' | 'oidc.authorize' | 'oidc.token' | 'saml';
 
 export function auditAccessDenied(c: AppContext, app: Pick<ServedApp, 'clientId'>, userId: string, via: AccessCheckpoint): void {
   audit(c, { type: 'access.denied', actor: userId, target: app.clientId, detail: { via } });

@@ -23,7 +23,8 @@ import { confirmTotp, pendingTotpSecret, removeTotp, totpStatus } from '../mfa/t
 import { finishRegistration, listPasskeys, registrationOptions, removePasskey } from '../mfa/webauthn';
 import { clearCookie, readCookie, writeCookie } from '../http/cookies';
 import { flowField, readFlow } from '../sessions/flows';
-import { endUserSessionsAndNotifyApps, startSessionAndNotifyApps } from '../logout/backchannel';
+import { startSessionAndNotifyApps } from '../logout/backchannel';
+import { signOutEverywhere } from '../onboarding/recovery';
 import { endUserSession, listUserSessions, readSession, type Session } from '../sessions/sessions';
 import { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from '../users/input';
 import { authenticate, getUser, updateUser } from '../users/store';
@@ -234,8 +235,9 @@ accountSecurityRoutes.post('/account/password', limitBody(16 * 1024), async (c) 
   }
   await recordSuccess(db, attempt, policy);
   const user = await updateUser(db, session.userId, { password: next });
-  // Every session ends (other browsers, and this one's old id; apps are told); this browser gets a fresh one.
-  await endUserSessionsAndNotifyApps(c, user.id);
+  // Every session ends (other browsers, and this one's old id; apps are told), pending email
+  // changes are revoked; this browser gets a fresh session.
+  await signOutEverywhere(c, user.id);
   const { amr, source, hasFactor } = session;
   await startSessionAndNotifyApps(c, { userId: user.id, amr, ...(source ? { source } : {}), ...sessionFacts(user, hasFactor ?? true), profile: profileClaims(user), roles: user.roles }, settingsFrom(c.env).sessionTtlSeconds);
   audit(c, { type: 'account.password', actor: user.id, target: user.email });

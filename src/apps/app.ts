@@ -1,6 +1,7 @@
 // What an application is, independent of how it is stored.
 import { RequestError } from '../lib/errors';
-import type { Branding, ResponseMode, SigningAlg, TokenEndpointAuthMethod } from '../db/schema';
+import type { AppProtocol, Branding, ResponseMode, SigningAlg, TokenEndpointAuthMethod } from '../db/schema';
+import { samlEndpoints, samlToJson, SAML_PATHS, type SamlSettings } from './saml';
 import { brandingToJson } from '../branding/branding';
 import type { AttributeMap } from './attributes';
 import { accessToJson, type AccessRule } from '../policy/access';
@@ -40,6 +41,12 @@ export interface App {
   access: AccessRule;
   /** Multi-factor policy: off, optional or required (src/mfa/policy.ts). */
   mfa?: MfaPolicy;
+  /** OIDC: every authorization request must carry PKCE (on for new apps; a public client needs it regardless). */
+  requirePkce?: boolean;
+  /** oidc: the JWT SSO URL and OpenID Connect serve it; saml: only the SAML IdP does (src/saml/). */
+  protocol?: AppProtocol;
+  /** A SAML app's service-provider settings (its ACS URLs are `redirectUrls`). */
+  saml?: SamlSettings;
   createdAt: number;
   updatedAt: number;
 }
@@ -72,7 +79,9 @@ export function requireClientSecret(app: App): void {
 }
 
 export function appToJson(app: App, issuer: string, clientSecret?: string) {
+  if (app.saml) return samlAppToJson(app, app.saml, issuer);
   return {
+    type: 'oidc',
     client_id: app.clientId,
     name: app.name,
     description: app.description,
@@ -89,6 +98,7 @@ export function appToJson(app: App, issuer: string, clientSecret?: string) {
     backchannel_logout_uri: app.backchannelLogoutUri,
     access: accessToJson(app.access),
     mfa: app.mfa ?? 'optional',
+    require_pkce: app.requirePkce === true || app.tokenEndpointAuthMethod === 'none',
     ...appEndpoints(issuer, app.clientId),
     ...(clientSecret === undefined || !hasClientSecret(app) ? {} : { client_secret: clientSecret }),
     created_at: new Date(app.createdAt * 1000).toISOString(),
@@ -97,8 +107,29 @@ export function appToJson(app: App, issuer: string, clientSecret?: string) {
 }
 
 /** The URL that opens the app for a signed-in user: its login-initiation URL, else its first redirect URL's origin. */
-export function launchUrl(app: Pick<App, 'initiateLoginUrl' | 'redirectUrls'>): string | null {
+export function launchUrl(app: Pick<App, 'initiateLoginUrl' | 'redirectUrls' | 'clientId' | 'protocol'>): string | null {
+  // A SAML app opens by IdP-initiated sign-in: an unsolicited assertion posted to its ACS.
+  if (app.protocol === 'saml') return `${SAML_PATHS.launch}/${encodeURIComponent(app.clientId)}`;
   if (app.initiateLoginUrl) return app.initiateLoginUrl;
   const first = app.redirectUrls[0];
   return first ? `${new URL(first).origin}/` : null;
+}
+
+/** A SAML app: no client secret, token settings or OIDC endpoints; its SP settings and the IdP's endpoints. */
+function samlAppToJson(app: App, saml: SamlSettings, issuer: string) {
+  return {
+    client_id: app.clientId,
+    type: 'saml',
+    name: app.name,
+    description: app.description,
+    saml: samlToJson(saml, app.redirectUrls),
+    branding: brandingToJson(app.branding),
+    identity_source: app.identitySource,
+    access: accessToJson(app.access),
+    mfa: app.mfa ?? 'optional',
+    ...samlEndpoints(issuer),
+    launch_url: `${issuer}${SAML_PATHS.launch}/${encodeURIComponent(app.clientId)}`,
+    created_at: new Date(app.createdAt * 1000).toISOString(),
+    updated_at: new Date(app.updatedAt * 1000).toISOString(),
+  };
 }

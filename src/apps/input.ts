@@ -9,10 +9,11 @@ import { readAccess } from '../policy/access-input';
 import type { AccessRule } from '../policy/access';
 import { MFA_POLICIES, type MfaPolicy } from '../policy/mfa';
 import { checkBranding, compactBranding, type Branding } from '../branding/branding';
+import type { SamlSettingsInput } from './saml';
 
 export const CLIENT_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{2,63}$/;
 /** Paths of the console's application pages that a client ID would shadow. */
-const RESERVED_CLIENT_IDS = new Set(['new']);
+const RESERVED_CLIENT_IDS = new Set(['new', 'new-saml']);
 const MAX_REDIRECT_URLS = 20;
 
 export interface AppFields {
@@ -33,11 +34,14 @@ export interface AppFields {
   /** Users by id or email until the store resolves them to ids. */
   access: AccessRule;
   mfa: MfaPolicy;
+  requirePkce: boolean;
+  /** A SAML app's settings (parsed by src/saml/input.ts; a change gives only the fields that change). */
+  saml: Partial<SamlSettingsInput>;
 }
 
-export type NewAppInput = Partial<AppFields> & Pick<AppFields, 'name' | 'redirectUrls'> & { clientId?: string };
+export type NewAppInput = Partial<Omit<AppFields, 'saml'>> & Pick<AppFields, 'name' | 'redirectUrls'> & { clientId?: string; saml?: SamlSettingsInput };
 
-const EDITABLE = ['name', 'description', 'redirect_urls', 'logout_urls', 'initiate_login_url', 'signing_alg', 'response_mode', 'token_ttl_seconds', 'attribute_map', 'branding', 'identity_source', 'token_endpoint_auth_method', 'backchannel_logout_uri', 'access', 'mfa'];
+const EDITABLE = ['name', 'description', 'redirect_urls', 'logout_urls', 'initiate_login_url', 'signing_alg', 'response_mode', 'token_ttl_seconds', 'attribute_map', 'branding', 'identity_source', 'token_endpoint_auth_method', 'backchannel_logout_uri', 'access', 'mfa', 'require_pkce'];
 
 function readRedirectList(fields: FieldReader, key: string, required: boolean): string[] | undefined {
   if (!fields.has(key)) return required ? fields.fail(key, 'is required: at least one https URL') : undefined;
@@ -95,7 +99,7 @@ function readBackchannelUri(fields: FieldReader): string | null | undefined {
   return check.ok ? check.url : fields.fail('backchannel_logout_uri', `"${value}" ${check.reason}`);
 }
 
-function readEditable(fields: FieldReader, creating: boolean): Partial<AppFields> {
+function readEditable(fields: FieldReader, creating: boolean): Partial<Omit<AppFields, 'saml'>> {
   return {
     name: fields.string('name', { required: creating, notEmpty: true, max: 100 }),
     description: fields.string('description', { max: 500, kind: 'text' }),
@@ -112,6 +116,7 @@ function readEditable(fields: FieldReader, creating: boolean): Partial<AppFields
     backchannelLogoutUri: readBackchannelUri(fields),
     access: readAccess(fields),
     mfa: fields.oneOf('mfa', MFA_POLICIES),
+    requirePkce: fields.boolean('require_pkce'),
   };
 }
 

@@ -4,7 +4,7 @@ import { containsText } from '../db/search';
 import { slices } from '../db/limits';
 import { isForeignKeyViolation, isUniqueViolation } from '../db/errors';
 import type { Database } from '../db/client';
-import { appRedirectUris, apps, type AppRow, type RedirectKind } from '../db/schema';
+import { appRedirectUris, apps, samlApps, type AppRow, type RedirectKind } from '../db/schema';
 import { randomToken } from '../lib/encoding';
 import { ConflictError, NotFoundError, ValidationError } from '../lib/errors';
 import { open, seal, type Keyring } from '../lib/secret-box';
@@ -14,9 +14,12 @@ import type { AppFields, NewAppInput } from './input';
 import { forgetApp } from './cache';
 import { ensureSigningKeys } from '../tokens/keys';
 import { resolveAccessUsers } from '../policy/access-input';
+import { insertSamlSettings, samlSettingsOf, toSamlSettings, updateSamlSettings, type SamlSettings } from './saml';
 
 const unknownSource = (slug: string | null | undefined) =>
   new ValidationError({ identity_source: `names no identity source ("${slug}"); add it under Identity sources first, or leave it empty` });
+
+const duplicateEntity = (entityId: string) => new ConflictError('saml.entity_id', `Another SAML app already has the entity ID "${entityId}".`);
 
 // The same purpose as currentPurpose in ./secrets.ts (one column, two modules).
 const secretPurpose = (clientId: string) => `app-secret:${clientId}`;
@@ -39,9 +42,11 @@ function redirectRows(clientId: string, kind: RedirectKind, urls: string[]) {
 
 type RedirectRow = typeof appRedirectUris.$inferSelect;
 
-function toApp(row: AppRow, uris: RedirectRow[]): App {
+function toApp(row: AppRow, uris: RedirectRow[], saml?: SamlSettings): App {
   const mine = uris.filter((u) => u.clientId === row.clientId);
   return {
+    protocol: row.protocol,
+    ...(saml ? { saml } : {}),
     clientId: row.clientId,
     name: row.name,
     description: row.description,
@@ -56,6 +61,7 @@ function toApp(row: AppRow, uris: RedirectRow[]): App {
     backchannelLogoutUri: row.backchannelLogoutUri,
     access: row.access ?? 'everyone',
     mfa: row.mfa,
+    requirePkce: row.requirePkce,
     redirectUrls: mine.filter((u) => u.kind === 'login').map((u) => u.url),
     logoutUrls: mine.filter((u) => u.kind === 'logout').map((u) => u.url),
     createdAt: row.createdAt,
@@ -72,17 +78,20 @@ async function withRedirects(db: Database, rows: AppRow[]): Promise<App[]> {
       ),
     )
   ).flat();
-  return rows.map((row) => toApp(row, uris));
+  const saml = await samlSettingsOf(db, rows.filter((r) => r.protocol === 'saml').map((r) => r.clientId));
+  return rows.map((row) => toApp(row, uris, saml.get(row.clientId)));
 }
 
 /** An app and its sealed client secret, read in one round trip (the row and its redirect URLs in one batch). */
 export async function getAppWithSealedSecret(db: Database, clientId: string): Promise<{ app: App; sealedSecret: string } | null> {
-  const [rows, uris] = await db.batch([
+  const [rows, uris, saml] = await db.batch([
     db.select().from(apps).where(eq(apps.clientId, clientId)).limit(1),
     db.select().from(appRedirectUris).where(eq(appRedirectUris.clientId, clientId)).orderBy(asc(appRedirectUris.position)),
+    db.select().from(samlApps).where(eq(samlApps.clientId, clientId)).limit(1),
   ]);
   const row = rows[0];
-  return row ? { app: toApp(row, uris), sealedSecret: row.secretEncrypted } : null;
+  const settings = saml[0] ? toSamlSettings(saml[0]) : undefined;
+  return row ? { app: toApp(row, uris, settings), sealedSecret: row.secretEncrypted } : null;
 }
 
 export async function getApp(db: Database, clientId: string): Promise<App | null> {
@@ -126,6 +135,9 @@ export async function createApp(db: Database, kek: Keyring, input: NewAppInput):
     backchannelLogoutUri: input.backchannelLogoutUri ?? null,
     access: input.access ? await resolveAccessUsers(db, input.access) : null,
     mfa: input.mfa ?? 'optional',
+    // RFC 9700: every client should use PKCE. Apps created before this setting keep what they had.
+    requirePkce: input.requirePkce ?? true,
+    protocol: input.saml ? 'saml' : 'oidc',
     secretEncrypted: await seal(kek, secret, secretPurpose(clientId)),
     createdAt: now,
     updatedAt: now,
@@ -133,8 +145,13 @@ export async function createApp(db: Database, kek: Keyring, input: NewAppInput):
   const uris = [...redirectRows(clientId, 'login', input.redirectUrls), ...redirectRows(clientId, 'logout', input.logoutUrls ?? [])];
   try {
     // One batch is one transaction: an app is never left without its redirect URLs.
-    await db.batch([db.insert(apps).values(row), ...slices(uris, 4).map((slice) => db.insert(appRedirectUris).values(slice))]);
+    await db.batch([
+      db.insert(apps).values(row),
+      ...slices(uris, 4).map((slice) => db.insert(appRedirectUris).values(slice)),
+      ...(input.saml ? [insertSamlSettings(db, clientId, input.saml)] : []),
+    ]);
   } catch (error) {
+    if (isUniqueViolation(error) && input.saml && /saml_apps/.test(String(error))) throw duplicateEntity(input.saml.entityId);
     if (isUniqueViolation(error)) throw new ConflictError('client_id', `client_id "${clientId}" is already in use.`);
     if (isForeignKeyViolation(error)) throw unknownSource(input.identitySource);
     throw error;
@@ -145,7 +162,7 @@ export async function createApp(db: Database, kek: Keyring, input: NewAppInput):
 }
 
 export async function updateApp(db: Database, clientId: string, changes: Partial<AppFields>): Promise<App> {
-  const { redirectUrls, logoutUrls, access, ...columns } = changes;
+  const { redirectUrls, logoutUrls, access, saml, ...columns } = changes;
   const accessColumn = access === undefined ? {} : { access: await resolveAccessUsers(db, access) };
   const updated = await db
     .update(apps)
@@ -160,8 +177,16 @@ export async function updateApp(db: Database, clientId: string, changes: Partial
     db.delete(appRedirectUris).where(and(eq(appRedirectUris.clientId, clientId), eq(appRedirectUris.kind, kind))),
     ...slices(redirectRows(clientId, kind, urls), 4).map((slice) => db.insert(appRedirectUris).values(slice)),
   ];
-  const [first, ...others] = [...(redirectUrls ? replace('login', redirectUrls) : []), ...(logoutUrls ? replace('logout', logoutUrls) : [])];
-  if (first) await db.batch([first, ...others]);
+  const [first, ...others] = [
+    ...(redirectUrls ? replace('login', redirectUrls) : []),
+    ...(logoutUrls ? replace('logout', logoutUrls) : []),
+    ...(saml ? [updateSamlSettings(db, clientId, saml)] : []),
+  ];
+  if (first) {
+    await db.batch([first, ...others]).catch((error: unknown) => {
+      throw saml?.entityId && isUniqueViolation(error) ? duplicateEntity(saml.entityId) : error;
+    });
+  }
   forgetApp(clientId);
   return requireApp(db, clientId);
 }

@@ -60,11 +60,14 @@ export type AuditType =
   | 'password.reset'
   | 'email.change.request'
   | 'email.change'
+  | 'email.change.cancel'
   | 'scim.token.create'
   | 'scim.token.revoke'
   | 'group.create'
   | 'group.update'
-  | 'group.delete';
+  | 'group.delete'
+  | 'saml.assertion'
+  | 'saml.refused';
 
 export const AUDIT_TYPES: readonly AuditType[] = [
   'login.success', 'login.failure', 'login.locked', 'login.lockout', 'lockout.unlock', 'logout', 'logout.backchannel', 'logout.backchannel.failure',
@@ -75,8 +78,9 @@ export const AUDIT_TYPES: readonly AuditType[] = [
   'email.sent', 'email.failed', 'email.test',
   'mfa.failure', 'mfa.enrol', 'mfa.remove', 'mfa.reset', 'mfa.settings', 'account.password', 'account.session.end',
   'user.invite', 'invite.accept', 'signup.request', 'signup.verify', 'signup.approve', 'signup.reject', 'signup.settings',
-  'password.reset.request', 'password.reset', 'email.change.request', 'email.change',
+  'password.reset.request', 'password.reset', 'email.change.request', 'email.change', 'email.change.cancel',
   'scim.token.create', 'scim.token.revoke', 'group.create', 'group.update', 'group.delete',
+  'saml.assertion', 'saml.refused',
 ];
 
 export interface AuditEvent {
@@ -85,6 +89,33 @@ export interface AuditEvent {
   actor: string;
   target?: string;
   detail?: Record<string, unknown>;
+}
+
+/** Length caps: an audit row stays small whatever text a request carried into it. */
+export const AUDIT_TEXT_MAX = 320;
+export const AUDIT_DETAIL_VALUE_MAX = 512;
+const AUDIT_DETAIL_KEYS_MAX = 30;
+
+function capValue(value: unknown, depth = 0): unknown {
+  if (typeof value === 'string') return value.length > AUDIT_DETAIL_VALUE_MAX ? `${value.slice(0, AUDIT_DETAIL_VALUE_MAX)}…` : value;
+  if (Array.isArray(value)) return value.slice(0, AUDIT_DETAIL_KEYS_MAX).map((v) => capValue(v, depth + 1));
+  if (value && typeof value === 'object') {
+    if (depth > 3) return '…';
+    return Object.fromEntries(Object.entries(value).slice(0, AUDIT_DETAIL_KEYS_MAX).map(([k, v]) => [k.slice(0, 64), capValue(v, depth + 1)]));
+  }
+  return value;
+}
+
+/** Pure: the event with every field length-capped (actor, target, client address, each detail value). */
+export function cappedEvent(event: AuditEvent, clientAddress: string) {
+  const cap = (text: string) => (text.length > AUDIT_TEXT_MAX ? `${text.slice(0, AUDIT_TEXT_MAX)}…` : text);
+  return {
+    type: event.type,
+    actor: cap(event.actor),
+    target: cap(event.target ?? ''),
+    clientIp: clientAddress.slice(0, 64),
+    detail: capValue(event.detail ?? {}) as Record<string, unknown>,
+  };
 }
 
 /** The daily counter an event adds one to (src/audit/counters.ts), if any. */
@@ -97,7 +128,7 @@ const COUNTED: Partial<Record<AuditType, 'signIns' | 'failures'>> = { 'login.suc
 export function audit(c: AppContext, event: AuditEvent): void {
   c.set('outcome', event.type);
   const db = database(c.env.DB);
-  const insert = db.insert(auditEvents).values({ at: nowSeconds(), clientIp: clientIp(c), target: '', detail: {}, ...event });
+  const insert = db.insert(auditEvents).values({ at: nowSeconds(), ...cappedEvent(event, clientIp(c)) });
   const counted = COUNTED[event.type];
   const write = (counted ? db.batch([insert, incrementStatement(db, DEPLOYMENT, counted)]) : insert)
     .then(

@@ -6,6 +6,8 @@ import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from 'driz
 export type SigningAlg = 'HS256' | 'RS256' | 'ES256';
 export type ResponseMode = 'query' | 'fragment' | 'form_post';
 export type RedirectKind = 'login' | 'logout';
+/** oidc: the JWT SSO URL and OpenID Connect; saml: a SAML 2.0 service provider (src/saml/). */
+export type AppProtocol = 'oidc' | 'saml';
 /** How an app authenticates at the OIDC token endpoint; `none` is a public client (PKCE, no secret). */
 export type TokenEndpointAuthMethod = 'client_secret_basic' | 'client_secret_post' | 'none';
 /** An app's restricted access (src/policy/access.ts): the listed groups (exact names) and user ids. */
@@ -52,6 +54,10 @@ export const apps = sqliteTable('apps', {
   access: text('access', { mode: 'json' }).$type<RestrictedAccess>(),
   /** Multi-factor policy for this app: off, optional (the global policy decides) or required (see src/mfa/policy.ts). */
   mfa: text('mfa').$type<'off' | 'optional' | 'required'>().notNull().default('optional'),
+  /** OIDC: every authorization request must carry PKCE (S256). New apps default to on (RFC 9700); public clients always need it. */
+  requirePkce: integer('require_pkce', { mode: 'boolean' }).notNull().default(false),
+  /** How the app signs users in: `oidc` (JWT SSO URL and OpenID Connect) or `saml` (settings in saml_apps). */
+  protocol: text('protocol').$type<AppProtocol>().notNull().default('oidc'),
   createdAt: integer('created_at').notNull(),
   updatedAt: integer('updated_at').notNull(),
 });
@@ -244,6 +250,12 @@ export const userIdentities = sqliteTable(
       .references(() => users.id, { onDelete: 'cascade' }),
     /** The upstream email at the last sign-in, for the console. */
     email: text('email').notNull().default(''),
+    /**
+     * Whether the link rests on proof of the address: a verified upstream email, an invitation or
+     * an admin. A link made by creating an account from an unverified upstream email is not, and
+     * ends when the address's owner proves it (invitation accepted, password reset): src/federation/claims.ts.
+     */
+    proven: integer('proven', { mode: 'boolean' }).notNull().default(true),
     createdAt: integer('created_at').notNull(),
     lastSignInAt: integer('last_sign_in_at').notNull(),
   },
@@ -397,7 +409,7 @@ export const recoveryCodes = sqliteTable(
 // --- Onboarding (src/onboarding/). Link tokens are never stored, only their SHA-256. ----------
 
 /** invite: set a first password; verify: finish a self sign-up; reset: a new password; email-change: confirm a new address; approval: a verified sign-up waiting for an admin. */
-export type OneTimeLinkPurpose = 'invite' | 'verify' | 'reset' | 'email-change' | 'approval';
+export type OneTimeLinkPurpose = 'invite' | 'verify' | 'reset' | 'email-change' | 'email-change-cancel' | 'approval';
 
 /**
  * One-time links sent by email. Single use: consumed atomically (`UPDATE … WHERE consumed_at IS
@@ -546,3 +558,37 @@ export const groups = sqliteTable(
 export type ScimTokenRow = typeof scimTokens.$inferSelect;
 export type ScimUserRow = typeof scimUsers.$inferSelect;
 export type GroupRow = typeof groups.$inferSelect;
+
+// --- SAML apps (src/saml/): edge-sso as the identity provider. -------------------------------
+
+/** Which part of the answer carries the signature: the assertion (the default), the whole Response, or both. */
+export type SamlSignedPart = 'assertion' | 'response' | 'both';
+
+/**
+ * A SAML app's service-provider settings, one row per app of protocol `saml` (its ACS URLs are
+ * the app's `login` redirect URLs). Written by the admin API and console; goes with its app.
+ */
+export const samlApps = sqliteTable(
+  'saml_apps',
+  {
+    clientId: text('client_id')
+      .primaryKey()
+      .references(() => apps.clientId, { onDelete: 'cascade' }),
+    /** The SP's entity ID: the Issuer of its AuthnRequests and the Audience of our assertions. */
+    entityId: text('entity_id').notNull(),
+    /** The NameID format used unless the AuthnRequest asks for email or persistent. */
+    nameIdFormat: text('name_id_format').notNull(),
+    /** SAML attribute name per user field (email, name, given_name, family_name, groups); "" leaves it out. */
+    attributeNames: text('attribute_names', { mode: 'json' }).$type<Record<string, string>>().notNull().default(sql`'{}'`),
+    sign: text('sign').$type<SamlSignedPart>().notNull().default('assertion'),
+    /** The SP's metadata says AuthnRequestsSigned: unsigned requests are refused. */
+    requestsSigned: integer('requests_signed', { mode: 'boolean' }).notNull().default(false),
+    /** The SP's signing certificates from its metadata (base64 DER), which verify its AuthnRequests. */
+    certificates: text('certificates', { mode: 'json' }).$type<string[]>().notNull().default(sql`'[]'`),
+    /** Key of the app's persistent NameIDs (HMAC of the user id): stable per app, unlinkable across apps. */
+    pseudonymKey: text('pseudonym_key').notNull(),
+  },
+  (t) => [uniqueIndex('saml_apps_entity_id').on(t.entityId)],
+);
+
+export type SamlAppRow = typeof samlApps.$inferSelect;

@@ -30,8 +30,8 @@ async function findLinked(db: Database, source: string, subject: string) {
 
 async function findByEmail(db: Database, email: string) {
   if (!email) return null;
-  const [row] = await db.select({ id: users.id, disabled: users.disabled }).from(users).where(eq(users.email, email)).limit(1);
-  return row ?? null;
+  const [row] = await db.select({ id: users.id, disabled: users.disabled, roles: users.roles }).from(users).where(eq(users.email, email)).limit(1);
+  return row ? { id: row.id, disabled: row.disabled, admin: row.roles.includes('admin') } : null;
 }
 
 /** What a sign-in writes to the user: only what upstream actually sent. */
@@ -80,7 +80,10 @@ export async function resolveAccount(stores: Pick<Bindings, 'DB' | 'KV'>, source
       .where(and(eq(userIdentities.source, source.slug), eq(userIdentities.subject, upstream.subject)));
   } else {
     try {
-      await db.insert(userIdentities).values({ source: source.slug, subject: upstream.subject, userId, email: mapped.email, createdAt: now, lastSignInAt: now });
+      // Proven unless it created the account from an unverified email: such a link makes no claim
+      // on the address, and ends when the address's owner proves it (endUnprovenLinks).
+      const proven = decision.kind === 'link' || mapped.email_verified;
+      await db.insert(userIdentities).values({ source: source.slug, subject: upstream.subject, userId, email: mapped.email, proven, createdAt: now, lastSignInAt: now });
     } catch (error) {
       if (!isUniqueViolation(error)) throw error;
       // The same upstream account signed in twice at once: follow the link the other request made.
@@ -116,6 +119,18 @@ export async function resolveAccount(stores: Pick<Bindings, 'DB' | 'KV'>, source
 
 export async function listIdentities(db: Database, userId: string) {
   return db.select().from(userIdentities).where(eq(userIdentities.userId, userId)).limit(100);
+}
+
+/**
+ * The user's address was just proven by its owner (an invitation accepted, a password reset, an
+ * email change confirmed): upstream accounts linked on the strength of an unverified email lose
+ * their claim. Returns the links removed, for the audit trail.
+ */
+export async function endUnprovenLinks(db: Database, userId: string): Promise<{ source: string; subject: string }[]> {
+  return db
+    .delete(userIdentities)
+    .where(and(eq(userIdentities.userId, userId), eq(userIdentities.proven, false)))
+    .returning({ source: userIdentities.source, subject: userIdentities.subject });
 }
 
 /** Unlinks one upstream account from the user; the next sign-in with it follows the first-sign-in rules again. */

@@ -54,6 +54,7 @@ export function formFieldNames(type: SourceType): string[] {
     'allowed_domains',
     'group_map.claim',
     'group_map.prefix',
+    'group_map.no_prefix',
     'group_map.rename',
     ...CHECKBOXES,
     ...CLAIM_MAP_FIELDS.map((f) => `claim_map.${f}`),
@@ -78,7 +79,8 @@ export function toApiInput(type: SourceType, values: SourceFormValues, creating:
     claim_map: Object.fromEntries(CLAIM_MAP_FIELDS.map((f) => [f, values[`claim_map.${f}`] ?? ''])),
     group_map: {
       claim: values['group_map.claim'] || undefined,
-      prefix: values['group_map.prefix'] ?? '',
+      // A new source's empty prefix means the default `<slug>:`; no prefix at all is a choice made on purpose.
+      prefix: values['group_map.no_prefix'] === 'on' ? '' : creating && !values['group_map.prefix'] ? undefined : (values['group_map.prefix'] ?? ''),
       rename: typeof rename === 'string' ? {} : rename,
     },
   };

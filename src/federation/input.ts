@@ -77,7 +77,14 @@ function readClaimMap(fields: FieldReader): ClaimMap | undefined {
   return map;
 }
 
-function readGroupMap(fields: FieldReader, preset: Preset): GroupMap | undefined {
+/**
+ * A new source's groups are prefixed with `<slug>:` unless the admin says otherwise: without it any
+ * upstream could assert `finance` and open an app limited to edge-sso's own `finance` group. An
+ * empty prefix (or a rename, which names edge-sso's group) maps names on purpose.
+ */
+export const defaultGroupPrefix = (slug: string | undefined) => (slug ? `${slug}:` : '');
+
+function readGroupMap(fields: FieldReader, preset: Preset, defaultPrefix = ''): GroupMap | undefined {
   const value = fields.input.group_map;
   if (value === undefined || value === null) return undefined;
   if (!isObject(value)) return fields.fail('group_map', 'must be an object: { claim, prefix, rename }');
@@ -85,7 +92,7 @@ function readGroupMap(fields: FieldReader, preset: Preset): GroupMap | undefined
   if (unknown) return fields.fail('group_map', `has an unknown field "${unknown}" (expected: claim, prefix, rename)`);
   const claim = value.claim ?? preset.default_group_claim ?? 'groups';
   if (typeof claim !== 'string' || !CLAIM_NAME.test(claim)) return fields.fail('group_map.claim', 'must name a claim (up to 200 characters, no spaces)');
-  const prefix = value.prefix ?? '';
+  const prefix = value.prefix ?? defaultPrefix;
   if (typeof prefix !== 'string' || prefix.length > 50 || !PRINTABLE.test(prefix)) return fields.fail('group_map.prefix', 'must be text of at most 50 characters');
   const rename = value.rename ?? {};
   if (!isObject(rename)) return fields.fail('group_map.rename', 'must be an object mapping upstream group names to edge-sso group names');
@@ -140,7 +147,7 @@ function checkConfig(fields: FieldReader, preset: Preset, config: SourceConfig):
   for (const [name, message] of Object.entries(preset.validateConfig?.(config) ?? {})) if (!fields.errors[name]) fields.fail(name, message);
 }
 
-function readCommon(fields: FieldReader, preset: Preset, creating: boolean): Partial<SourceFields> {
+function readCommon(fields: FieldReader, preset: Preset, creating: boolean, groupPrefix = ''): Partial<SourceFields> {
   return {
     name: fields.string('name', { notEmpty: true, max: 100 }),
     enabled: fields.boolean('enabled'),
@@ -148,7 +155,7 @@ function readCommon(fields: FieldReader, preset: Preset, creating: boolean): Par
     provisioning: fields.oneOf('provisioning', PROVISIONING),
     allowed_domains: readDomains(fields),
     claim_map: readClaimMap(fields),
-    group_map: readGroupMap(fields, preset),
+    group_map: readGroupMap(fields, preset, groupPrefix),
     trust_email_for_linking: fields.boolean('trust_email_for_linking'),
     client_id: fields.string('client_id', { required: creating && (preset.protocol.kind === 'oidc' || preset.protocol.kind === 'oauth2'), max: 500 }),
     scopes: readScopes(fields, preset),
@@ -171,7 +178,7 @@ export function parseNewSource(body: unknown): NewSourceInput {
   const slug = fields.string('slug', { notEmpty: true, max: 40 });
   if (slug !== undefined && !SLUG_PATTERN.test(slug)) fields.fail('slug', 'must be 1 to 40 lower-case letters, digits or "-", not starting or ending with "-"');
   else if (slug !== undefined && RESERVED_SLUGS.has(slug)) fields.fail('slug', `"${slug}" is reserved (the console uses that path); choose another`);
-  const common = readCommon(fields, preset, true);
+  const common = readCommon(fields, preset, true, defaultGroupPrefix(slug));
   const { config, secrets } = readPresetFields(fields, preset, true);
   checkConfig(fields, preset, config);
   fields.done();
@@ -184,7 +191,7 @@ export function parseNewSource(body: unknown): NewSourceInput {
     provisioning: common.provisioning ?? 'create',
     allowed_domains: common.allowed_domains ?? [],
     claim_map: common.claim_map ?? {},
-    group_map: common.group_map ?? { claim: preset.default_group_claim ?? 'groups', prefix: '', rename: {} },
+    group_map: common.group_map ?? { claim: preset.default_group_claim ?? 'groups', prefix: defaultGroupPrefix(slug), rename: {} },
     trust_email_for_linking: common.trust_email_for_linking ?? false,
     client_id: common.client_id ?? '',
     scopes: common.scopes ?? preset.default_scopes,

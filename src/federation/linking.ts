@@ -1,6 +1,7 @@
 // Pure rules for who a federated sign-in is: the linked user, a newly linked or created one, or a
 // refusal. Linking is by (source, upstream subject); an email alone links only when the admin
-// trusts the source for it AND upstream says the email is verified ("nOAuth" protection).
+// trusts the source for it AND upstream says the email is verified ("nOAuth" protection), and
+// never to an account with the admin role.
 import type { MappedProfile } from './mapping';
 import type { IdentitySource } from './types';
 
@@ -27,8 +28,8 @@ export interface LinkFacts {
   profile: Pick<MappedProfile, 'email' | 'email_verified'>;
   /** The user already linked to (source, subject), if any. */
   linked: { id: string; disabled: boolean } | null;
-  /** The local user with the profile's email, if any. */
-  byEmail: { id: string; disabled: boolean } | null;
+  /** The local user with the profile's email, if any; `admin`: it has the admin role. */
+  byEmail: { id: string; disabled: boolean; admin?: boolean } | null;
 }
 
 /** The domain of an email, lower case, or '' when it has none. */
@@ -53,6 +54,9 @@ export function decideLink(facts: LinkFacts): LinkDecision {
   if (linked) return linked.disabled ? { kind: 'refuse', reason: 'disabled' } : { kind: 'linked', userId: linked.id };
   if (byEmail) {
     if (!(source.trust_email_for_linking && profile.email_verified)) return { kind: 'refuse', reason: 'email_in_use' };
+    // An upstream that lets people choose their address (a directory's self-writable `mail`) must
+    // never hand over an admin: an admin account is linked by an admin or an invitation only.
+    if (byEmail.admin) return { kind: 'refuse', reason: 'email_in_use' };
     return byEmail.disabled ? { kind: 'refuse', reason: 'disabled' } : { kind: 'link', userId: byEmail.id };
   }
   if (source.provisioning === 'existing') return { kind: 'refuse', reason: 'not_provisioned' };

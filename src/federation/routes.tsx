@@ -71,14 +71,16 @@ async function start(c: AppContext) {
 
 async function callback(c: AppContext, params: URLSearchParams, testResultPage: TestResultPage) {
   const slug = c.req.param('slug')!;
+  // The source first: an unknown or malformed slug is a 404 with nothing written (the slug is the
+  // visitor's text, and an audit row per request would let anyone grow the table).
+  const found = SLUG_PATTERN.test(slug) ? await loadServedSource(c.env, slug) : null;
+  if (!found) return unknownSource(c);
   const attempt = await takeAttempt(c, keyring(c.env));
   // No cookie, a cookie for another source, or another state: not a sign-in this browser started.
   if (!attempt || attempt.slug !== slug || params.get('state') !== attempt.state) {
     audit(c, { type: 'login.failure', actor: 'anonymous', target: '', detail: { source: slug, reason: attempt ? 'state_mismatch' : 'no_attempt' } });
     return errorPage(c, 400, 'Sign-in could not be completed', NO_ATTEMPT);
   }
-  const found = await loadServedSource(c.env, slug);
-  if (!found) return unknownSource(c);
   const { source, secrets } = found;
   const retry = retryUrl(slug, attempt.flow);
   let tester: User | null = null;

@@ -1,6 +1,7 @@
 import type { Context } from 'hono';
 import { database } from '../db/client';
 import { issuerFor, type Bindings } from '../env';
+import { clientAddressKey } from '../lib/address';
 
 /** The Hono environment every route shares. */
 export interface AppEnv {
@@ -29,13 +30,14 @@ export const UNKNOWN_ADDRESS = 'unknown';
 let warnedUnknownAddress = false;
 
 /**
- * The client address sign-in protection counts. Behind Cloudflare every request has one; without
- * it (another proxy in front, local tools) all such requests share the `unknown` bucket, and the
- * first one in each isolate logs a warning so the deployment can be fixed.
+ * The client address every per-address limit counts (sign-in, sign-up, forgot password, email
+ * change, second factor): IPv4 as it is, IPv6 by its /64 (clientAddressKey). Behind Cloudflare
+ * every request has one; without it (another proxy in front, local tools) all such requests share
+ * the `unknown` bucket, and the first one in each isolate logs a warning so the deployment can be fixed.
  */
 export function throttleAddress(c: AppContext): string {
   const ip = clientIp(c);
-  if (ip) return ip;
+  if (ip) return clientAddressKey(ip);
   if (!warnedUnknownAddress) {
     warnedUnknownAddress = true;
     console.warn('sign-in protection: request without cf-connecting-ip; counting it in the shared "ip:unknown" bucket');

@@ -275,7 +275,8 @@ export function parseLockoutKey(raw: string): LockoutTarget | null {
     const email = normaliseEmail(subject);
     return { key: throttleKeys.email(email), target: email };
   }
-  if (kind === 'ip') return /^[0-9A-Za-z.:%_-]+$/.test(subject) ? { key: throttleKeys.ip(subject), target: `ip:${subject}` } : null;
+  // An address as clientAddressKey writes it: IPv4 (or a raw value) as it is, IPv6 as its /64.
+  if (kind === 'ip') return /^[0-9A-Za-z.:%_-]+$/.test(subject) || /^[0-9a-f]{1,4}(:[0-9a-f]{1,4}){3}::\/64$/.test(subject) ? { key: throttleKeys.ip(subject), target: `ip:${subject}` } : null;
   if (kind === 'mfa') return /^[0-9A-Za-z_-]+$/.test(subject) ? { key: throttleKeys.mfa(subject), target: `mfa:${subject}` } : null;
   return null;
 }

@@ -43,13 +43,14 @@ export interface ErrorDelivery {
 
 export type AuthorizationCheck =
   /** Shown to the person; never a redirect (unknown client, bad redirect URI). */
-  | { kind: 'page'; status: 400; title: string; message: string; registered?: readonly string[] }
+  /** `registered` and `detail` (how the request differs from them) are shown to a signed-in admin only. */
+  | { kind: 'page'; status: 400; title: string; message: string; registered?: readonly string[]; detail?: string }
   | { kind: 'error'; delivery: ErrorDelivery; error: AuthorizationErrorCode; description: string }
   | { kind: 'ok'; request: AuthorizationRequest };
 
-type ClientFacts = Pick<App, 'clientId' | 'redirectUrls' | 'tokenEndpointAuthMethod'>;
+type ClientFacts = Pick<App, 'clientId' | 'redirectUrls' | 'tokenEndpointAuthMethod' | 'requirePkce'>;
 
-const page = (title: string, message: string, registered?: readonly string[]): RefusalPage => ({ kind: 'page', status: 400, title, message, registered });
+const page = (title: string, message: string, registered?: readonly string[], detail?: string): RefusalPage => ({ kind: 'page', status: 400, title, message, registered, detail });
 
 export type RefusalPage = Extract<AuthorizationCheck, { kind: 'page' }>;
 
@@ -67,7 +68,10 @@ export function checkAuthorizationRequest({ values, repeated }: SingleValues, ap
   const requested = values.redirect_uri;
   if (requested === undefined || requested === '') return page('Invalid sign-in request', 'The sign-in request has no redirect_uri; OpenID Connect requires one.');
   const redirectUri = matchRedirect(app.redirectUrls, requested);
-  if (!redirectUri) return page('Redirect URL not registered', describeMismatch(app.redirectUrls, requested), app.redirectUrls);
+  if (!redirectUri) {
+    const message = 'The application asked to receive the sign-in at a URL that is not registered for it, so you will not be sent there.';
+    return page('Redirect URL not registered', message, app.redirectUrls, describeMismatch(app.redirectUrls, requested));
+  }
 
   // 2. How errors travel back: an unusable response_mode or state is itself reported by query.
   const modeOk = values.response_mode === undefined || (RESPONSE_MODES as readonly string[]).includes(values.response_mode);
@@ -93,6 +97,7 @@ export function checkAuthorizationRequest({ values, repeated }: SingleValues, ap
   if (challenge === undefined) {
     if (method !== undefined) return fail('invalid_request', 'code_challenge_method was sent without a code_challenge.');
     if (app.tokenEndpointAuthMethod === 'none') return fail('invalid_request', 'This is a public client: PKCE is required (code_challenge with code_challenge_method=S256).');
+    if (app.requirePkce) return fail('invalid_request', 'This client must use PKCE: send code_challenge with code_challenge_method=S256.');
   } else {
     if (method === undefined) return fail('invalid_request', 'code_challenge_method=S256 is required with code_challenge (plain is not supported).');
     if (!isValidChallenge(challenge)) return fail('invalid_request', 'code_challenge must be the 43-character base64url SHA-256 of the code verifier.');

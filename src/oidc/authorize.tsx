@@ -3,15 +3,13 @@
 // by issuing a code instead of a token.
 import { Hono } from 'hono';
 import { auditAccessDenied } from '../access/denied';
-import { mayAccess } from '../access/policy';
-import { sessionSubject } from '../access/subject';
 import { loadServedApp } from '../apps/served';
 import { audit } from '../audit/audit';
 import type { AppContext, AppEnv } from '../http/context';
 import { dbOf, issuerOf } from '../http/context';
 import { nowSeconds } from '../lib/time';
-import { readSession } from '../sessions/sessions';
-import { appAssurance, stepUp } from '../mfa/step-up';
+import { stepUp } from '../mfa/step-up';
+import { answeringSession, verdict } from '../sso/gate';
 import { deliver } from '../sso/deliver';
 import { rememberAppSignIn } from '../logout/backchannel';
 import { checkAuthorizationRequest, decideSession, requestedClientId, resumePath, type ErrorDelivery } from './authorize-request';
@@ -51,7 +49,7 @@ async function authorize(c: AppContext, params: SingleValues) {
   const client = requestedClientId(params);
   if ('kind' in client) return refusedRequest(c, client);
   const app = await loadServedApp(c.env, client.clientId);
-  if (!app) return unknownClient(c);
+  if (!app || app.protocol === 'saml') return unknownClient(c);
 
   const check = checkAuthorizationRequest(params, app);
   if (check.kind === 'page') return refusedRequest(c, check);
@@ -59,8 +57,7 @@ async function authorize(c: AppContext, params: SingleValues) {
   const request = check.request;
 
   // An app with a primary identity source accepts only a session from that source (as the SSO URL does).
-  const found = request.prompt.login ? null : await readSession(c);
-  const session = found && (!app.identitySource || found.source === app.identitySource) ? found : null;
+  const session = await answeringSession(c, { source: app.identitySource, fresh: request.prompt.login });
   const now = nowSeconds();
   const decision = decideSession(request, session, now);
   if (decision === 'login_required') {
@@ -77,15 +74,15 @@ async function authorize(c: AppContext, params: SingleValues) {
       forceLogin: request.prompt.login || session !== null,
     });
   }
-  if (!mayAccess(app.access, sessionSubject(session))) {
+  const allowed = await verdict(c.env, app, session);
+  if (allowed === 'denied') {
     auditAccessDenied(c, app, session.userId, 'oidc.authorize');
     return respond(c, request, { error: 'access_denied', error_description: 'The user is not allowed to use this application (its access rule). An administrator can grant access.' });
   }
 
-  // Assurance (src/mfa/assurance.ts): a second factor this app needs and the session has not given.
-  const assurance = await appAssurance(c.env, app, session);
-  if (assurance !== 'ok') {
-    return stepUp(c, assurance, request.prompt.none ? 'none' : undefined, request.redirectUri, request.state, request.responseMode, app.clientId, { iss: issuerOf(c) });
+  // Step-up (src/mfa/assurance.ts): a second factor this app needs and the session has not given.
+  if (allowed !== 'allowed') {
+    return stepUp(c, allowed, request.prompt.none ? 'none' : undefined, request.redirectUri, request.state, request.responseMode, app.clientId, { iss: issuerOf(c) });
   }
 
   const code = await issueCode(

@@ -28,10 +28,22 @@ export function noStore(c: AppContext): void {
   c.header('Pragma', 'no-cache');
 }
 
+/** A quoted-string (RFC 9110 §5.6.4) of printable ASCII: quotes and backslashes dropped, anything else replaced. */
+const quotable = (text: string) => text.replace(/["\\]/g, "'").replace(/[^\x20-\x7e]/g, '?').slice(0, 200);
+
+/**
+ * The challenge of an invalid_client 401 (RFC 6750 §3 style, as node-oidc-provider sends it):
+ * relying parties such as openid-client read the error from it rather than from the body.
+ */
+export function basicChallenge(description: string): string {
+  return `Basic realm="${REALM}", error="invalid_client", error_description="${quotable(description)}"`;
+}
+
 export function oauthErrorResponse(c: AppContext, error: OAuthError): Response {
   noStore(c);
   if (error.error === 'invalid_client') {
-    if (error.basic) c.header('WWW-Authenticate', `Basic realm="${REALM}"`);
+    // Every 401 carries the challenge (RFC 6749 §5.2 requires it after HTTP Basic; it may follow any).
+    c.header('WWW-Authenticate', basicChallenge(error.description));
     return c.json({ error: error.error, error_description: error.description }, 401);
   }
   return c.json({ error: error.error, error_description: error.description }, 400);

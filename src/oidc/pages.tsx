@@ -1,22 +1,31 @@
 // The pages the OpenID Provider shows people: refused sign-in requests and sign-out confirmation.
 import type { AppContext } from '../http/context';
 import { csrfToken } from '../http/csrf';
+import { readSession } from '../sessions/sessions';
 import { PostForm } from '../ui/components';
 import { MessagePage } from '../ui/layout';
 
-/** A sign-in request that cannot be answered at the app (unknown client, bad redirect URI): a page, never a redirect. */
-export function refusedRequest(c: AppContext, props: { status: 400 | 404; title: string; message: string; registered?: readonly string[] }) {
+/**
+ * A sign-in request that cannot be answered at the app (unknown client, bad redirect URI): a page,
+ * never a redirect. Only a signed-in admin sees the registered redirect URLs (as on the SSO URL's
+ * page): to anyone else they would map the app's infrastructure.
+ */
+export async function refusedRequest(c: AppContext, props: { status: 400 | 404; title: string; message: string; registered?: readonly string[]; detail?: string }) {
+  const registered = props.registered?.length ? props.registered : undefined;
+  const showRegistered = registered !== undefined && ((await readSession(c))?.roles.includes('admin') ?? false);
   return c.html(
     <MessagePage title={props.title}>
       <p>{props.message}</p>
-      {props.registered && props.registered.length > 0 && (
+      {registered && !showRegistered && <p class="muted">An edge-sso administrator who signs in and opens this link again sees the registered redirect URLs.</p>}
+      {showRegistered && (
         <>
           <p>Registered redirect URLs (the request must match one exactly):</p>
           <ul class="urls">
-            {props.registered.map((url) => (
+            {registered.map((url) => (
               <li class="url">{url}</li>
             ))}
           </ul>
+          {props.detail && <p class="muted">{props.detail}</p>}
         </>
       )}
       <p class="muted">Go back to the application and try again, or tell its administrator.</p>

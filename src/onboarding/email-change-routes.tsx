@@ -1,6 +1,11 @@
 // GET/POST /account/email: a signed-in user asks to use a new address (with their current
 // password, if they have one). The link goes to the new address; using it changes the email,
-// marks it verified, and tells the old address.
+// marks it verified, and tells the old address. The current address is told at once, with a link
+// that stops the change (/account/email/cancel): whoever asked may only have stolen the password.
+// A request replaces any pending change in one D1 batch, and a confirm uses its link and every
+// other pending one in one statement, so racing requests leave one link and racing confirms
+// change the address once. Recovery (a new password, sign out everywhere, a disable, an admin's
+// new email) revokes pending changes: ./recovery.ts.
 import { hasSecondFactor, userFactors } from '../mfa/factors';
 import { requireRecentProof } from '../mfa/step-up';
 import { Hono } from 'hono';
@@ -15,11 +20,12 @@ import type { Errors } from '../ui/components';
 import { identifierProblem } from '../lib/validation';
 import { authenticate, getUser, updateUser } from '../users/store';
 import { field, html, linkProblem, pageBranding, readCheckedForm } from './common';
-import { consumeLink, createLink, LINK_TTL_SECONDS, peekLink, releaseLink, revokeLinks } from './links';
-import { emailChangedMail, emailChangeMail, emailInUseMail } from './messages';
+import { consumeLink, consumeLinkAndSiblings, LINK_TTL_SECONDS, peekLink, releaseLink, replaceLinks, revokeLinks } from './links';
+import { emailChangedMail, emailChangeMail, emailChangeRequestedMail, emailInUseMail } from './messages';
 import { ConfirmPage, EmailChangePage, MessageOnly } from './pages';
 import { takeRequest } from './rate-limit';
 import { linkTo, sendMail } from './send';
+import { addressProven } from './recovery';
 import { emailTaken } from './signup';
 
 export const emailChangeRoutes = new Hono<AppEnv>();
@@ -69,9 +75,14 @@ emailChangeRoutes.post('/account/email', limitBody(16 * 1024), async (c) => {
     // The new address's owner learns of the attempt; the page says the same as for a free address.
     await sendMail(c, newEmail, (product) => emailInUseMail({ product }));
   } else {
-    await revokeLinks(db, { userId: user.id, purpose: 'email-change' });
-    const { token } = await createLink(db, { purpose: 'email-change', userId: user.id, email: newEmail, data: { oldEmail: user.email } });
+    const [token, cancelToken] = await replaceLinks(db, user.id, [
+      { purpose: 'email-change', email: newEmail, data: { oldEmail: user.email } },
+      { purpose: 'email-change-cancel', email: user.email, data: { newEmail } },
+    ]);
     await sendMail(c, newEmail, (product) => emailChangeMail({ product, oldEmail: user.email, url: linkTo(c, '/account/email/confirm', token), ttlSeconds: LINK_TTL_SECONDS['email-change'] }));
+    await sendMail(c, user.email, (product) =>
+      emailChangeRequestedMail({ product, newEmail, cancelUrl: linkTo(c, '/account/email/cancel', cancelToken), ttlSeconds: LINK_TTL_SECONDS['email-change-cancel'] }),
+    );
   }
   audit(c, { type: 'email.change.request', actor: user.id, target: user.email, detail: { new_email: newEmail } });
   return html(
@@ -108,9 +119,14 @@ emailChangeRoutes.get('/account/email/confirm', async (c) => {
 emailChangeRoutes.post('/account/email/confirm', limitBody(16 * 1024), async (c) => {
   const form = await readCheckedForm(c);
   const db = dbOf(c);
-  const used = await consumeLink(db, field(form, 'token', 100), 'email-change');
+  const used = await consumeLinkAndSiblings(db, field(form, 'token', 100), 'email-change');
   if (!used.ok) return linkProblem(c, used, AGAIN);
   const { userId, email: newEmail, data } = used.link;
+  const owner = await getUser(db, userId!);
+  if (!owner || owner.disabled) {
+    // A disabled account changes nothing: disabling it revoked its links, and one racing that ends here.
+    return html(c, <MessageOnly title="This link no longer works" paragraphs={['The account is disabled, so its address was not changed. Ask your administrator.']} branding={await pageBranding(c)} nonce={c.get('cspNonce')} />, 403);
+  }
   let user;
   try {
     user = await updateUser(db, userId!, { email: newEmail, emailVerified: true });
@@ -125,12 +141,54 @@ emailChangeRoutes.post('/account/email/confirm', limitBody(16 * 1024), async (c)
   }
   // New tokens carry the new address at once; pending resets went to the old one and end here.
   await syncUserSessionsAndNotifyApps(c, user, { passwordChanged: false });
-  await revokeLinks(db, { userId: user.id, purpose: 'email-change' });
-  await revokeLinks(db, { userId: user.id, purpose: 'reset' });
+  await revokeLinks(db, { userId: user.id, purpose: ['email-change', 'email-change-cancel', 'reset'] });
+  await addressProven(c, user.id);
   if (data.oldEmail) await sendMail(c, data.oldEmail, (product) => emailChangedMail({ product, newEmail }));
   audit(c, { type: 'email.change', actor: user.id, target: newEmail, detail: { old_email: data.oldEmail } });
   return html(
     c,
     <MessageOnly title="Your email address is changed" paragraphs={[`Your account now uses ${newEmail}. Sign in with it from now on.`]} link={{ href: '/my-apps', label: 'Go to My apps' }} branding={await pageBranding(c)} nonce={c.get('cspNonce')} />,
+  );
+});
+
+// The current address's way to stop a change it did not ask for: a page (mail scanners open links
+// with GET), then a POST that uses the link and revokes every pending change of the account.
+const CANCEL_AGAIN = { href: '/password/forgot', label: 'Choose a new password' };
+
+emailChangeRoutes.get('/account/email/cancel', async (c) => {
+  const token = c.req.query('token');
+  const lookup = await peekLink(dbOf(c), token, 'email-change-cancel');
+  if (!lookup.ok) return linkProblem(c, lookup, CANCEL_AGAIN);
+  return html(
+    c,
+    <ConfirmPage
+      title="Stop the change of your email address"
+      intro={`Keep ${lookup.link.email} for your account, and cancel the change to ${lookup.link.data.newEmail ?? 'another address'}.`}
+      action="/account/email/cancel"
+      token={token!}
+      csrf={csrfToken(c)}
+      button="Keep my current address"
+      branding={await pageBranding(c)}
+      nonce={c.get('cspNonce')}
+    />,
+  );
+});
+
+emailChangeRoutes.post('/account/email/cancel', limitBody(16 * 1024), async (c) => {
+  const form = await readCheckedForm(c);
+  const db = dbOf(c);
+  const used = await consumeLink(db, field(form, 'token', 100), 'email-change-cancel');
+  if (!used.ok) return linkProblem(c, used, CANCEL_AGAIN);
+  const revoked = await revokeLinks(db, { userId: used.link.userId!, purpose: ['email-change', 'email-change-cancel'] });
+  audit(c, { type: 'email.change.cancel', actor: used.link.userId!, target: used.link.email, detail: { new_email: used.link.data.newEmail ?? '', revoked } });
+  return html(
+    c,
+    <MessageOnly
+      title="The change is stopped"
+      paragraphs={[`Your account keeps ${used.link.email}. If you did not ask for the change, someone else may know your password: choose a new one now.`]}
+      link={{ href: `/password/forgot?email=${encodeURIComponent(used.link.email)}`, label: 'Choose a new password' }}
+      branding={await pageBranding(c)}
+      nonce={c.get('cspNonce')}
+    />,
   );
 });

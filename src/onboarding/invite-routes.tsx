@@ -5,7 +5,7 @@ import { audit } from '../audit/audit';
 import { dbOf, type AppContext, type AppEnv } from '../http/context';
 import { csrfToken } from '../http/csrf';
 import { limitBody } from '../http/forms';
-import { syncUserSessionsAndNotifyApps } from '../logout/backchannel';
+import { addressProven, applyUserChange } from './recovery';
 import { updateUser } from '../users/store';
 import { field, html, linkProblem, pageBranding, readCheckedForm, signInWithNewPassword } from './common';
 import { SLUG_PATTERN } from '../lib/slug';
@@ -65,7 +65,8 @@ inviteRoutes.post('/invite', limitBody(16 * 1024), async (c) => {
   if (!used.ok) return linkProblem(c, used, AGAIN);
   const { userId, data } = used.link;
   const user = await updateUser(db, userId!, { password, emailVerified: true });
-  await syncUserSessionsAndNotifyApps(c, user, { passwordChanged: true });
+  await applyUserChange(c, user, user, { passwordChanged: true });
+  await addressProven(c, user.id);
   await revokeLinks(db, { userId: user.id, purpose: 'invite' });
   audit(c, { type: 'invite.accept', actor: user.id, target: user.email, detail: data.clientId ? { client_id: data.clientId } : {} });
   const signedIn = await signInWithNewPassword(c, user.email, password);

@@ -17,6 +17,7 @@ import { open, seal, keyring } from '../lib/secret-box';
 import { nowSeconds } from '../lib/time';
 import { clearCookie, readCookie, writeCookie } from '../http/cookies';
 import { revokeLinks } from './links';
+import { addressProven } from './recovery';
 
 export const INVITE_CLAIM_COOKIE = 'edge-sso-invite';
 const PURPOSE = 'invite-claim:v1';
@@ -77,6 +78,9 @@ export async function claimInvitation(c: AppContext, slug: string, subject: stri
   if (!claim) return false;
   clearCookie(c, INVITE_CLAIM_COOKIE);
   const linked = await linkInvitation(dbOf(c), claim, slug, subject, email);
-  if (linked) audit(c, { type: 'invite.accept', actor: claim.userId, target: email, detail: { source: slug } });
+  if (linked) {
+    audit(c, { type: 'invite.accept', actor: claim.userId, target: email, detail: { source: slug } });
+    await addressProven(c, claim.userId);
+  }
   return linked;
 }

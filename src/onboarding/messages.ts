@@ -3,7 +3,7 @@
 import type { MessageContent } from '../email/send';
 
 export interface Mail {
-  kind: 'invite' | 'verify' | 'signup-exists' | 'reset' | 'reset-at-source' | 'email-change' | 'email-in-use' | 'email-changed' | 'signup-approved';
+  kind: 'invite' | 'verify' | 'signup-exists' | 'reset' | 'reset-at-source' | 'email-change' | 'email-change-requested' | 'email-in-use' | 'email-changed' | 'signup-approved';
   subject: string;
   content: MessageContent;
 }
@@ -99,6 +99,23 @@ export function emailChangeMail(p: { product: string; url: string; ttlSeconds: n
       paragraphs: [`The ${p.product} account ${p.oldEmail} asked to use this address from now on.`, `Confirm it with the link below. It works once and expires in ${lifetime(p.ttlSeconds)}.`],
       action: { label: 'Use this address', url: p.url },
       footnote: `${IGNORE} The account keeps its current address.`,
+    },
+  };
+}
+
+/** To the current address when a change is asked for: the owner can stop it before it is confirmed. */
+export function emailChangeRequestedMail(p: { product: string; newEmail: string; cancelUrl: string; ttlSeconds: number }): Mail {
+  return {
+    kind: 'email-change-requested',
+    subject: `Your ${p.product} email address is about to change`,
+    content: {
+      title: 'Your email address is about to change',
+      paragraphs: [
+        `Someone signed in to your ${p.product} account asked to use ${p.newEmail} instead of this address. A confirmation link went to ${p.newEmail}; the change happens only when it is opened.`,
+        `If this was not you, stop the change with the link below (it works for ${lifetime(p.ttlSeconds)}), then choose a new password: someone else may know yours.`,
+      ],
+      action: { label: 'Stop this change', url: p.cancelUrl },
+      footnote: 'If you asked for this change, you can ignore this message.',
     },
   };
 }

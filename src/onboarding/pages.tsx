@@ -1,6 +1,6 @@
 // The pages people meet through onboarding links and forms. Every form posts with a CSRF token.
 import type { Branding } from '../branding/branding';
-import { Field, PostForm, type Errors } from '../ui/components';
+import { Checkbox, Field, PostForm, type Errors } from '../ui/components';
 import { DocumentHead, HtmlDocument, Page } from '../ui/layout';
 import { TURNSTILE_SCRIPT } from './turnstile';
 
@@ -48,7 +48,7 @@ export function MessageOnly(props: Common & { title: string; paragraphs: string[
 }
 
 /** Choose a password: the invitation and the reset link lead here. */
-export function SetPasswordPage(props: Common & { title: string; intro: string; action: string; token: string; csrf: string; email: string; error?: string; button: string; sources?: { slug: string; name: string }[] }) {
+export function SetPasswordPage(props: Common & { title: string; intro: string; action: string; token: string; csrf: string; email: string; error?: string; button: string; sources?: { slug: string; name: string }[]; offerFactorRemoval?: boolean }) {
   return (
     <Page title={props.title} branding={props.branding} nonce={props.nonce}>
       <h1>{props.title}</h1>
@@ -67,6 +67,9 @@ export function SetPasswordPage(props: Common & { title: string; intro: string; 
         <p class="hint" id="password-hint">
           At least 8 characters. Very common passwords are refused.
         </p>
+        {props.offerFactorRemoval && (
+          <Checkbox name="remove_factors" label="Also remove all my second factors (authenticator app, passkeys, recovery codes) and sign out everywhere. Choose this if someone else may have used your account." />
+        )}
         <button type="submit">{props.button}</button>
       </PostForm>
       {props.sources && props.sources.length > 0 && (

@@ -1,13 +1,16 @@
 // Forgot password. POST /password/forgot answers the same page whether or not the account exists
 // (the mail, if any, goes out after the response); GET/POST /password/reset use the 30-minute link.
-// A new password ends every session and OIDC grant of the user (updateUser + syncUserSessionsAndNotifyApps, so apps are told too).
+// A new password ends every session and OIDC grant of the user and revokes pending email changes
+// (./recovery.ts; apps are told). The form offers to remove every second factor too (one planted
+// with a stolen password would outlive the new one). The POST answers 303 to a result page, so a
+// reload does not post the used link again.
 import { Hono } from 'hono';
 import { audit } from '../audit/audit';
 import { dbOf, throttleAddress, type AppContext, type AppEnv } from '../http/context';
 import { csrfToken } from '../http/csrf';
 import { limitBody } from '../http/forms';
-import { syncUserSessionsAndNotifyApps } from '../logout/backchannel';
-import { updateUser } from '../users/store';
+import { hasSecondFactor, userFactors } from '../mfa/factors';
+import { getUser, updateUser } from '../users/store';
 import { field, html, linkProblem, pageBranding, readCheckedForm } from './common';
 import { accountByEmail, sourceNames } from './accounts';
 import { consumeLink, createLink, LINK_TTL_SECONDS, peekLink, revokeLinks } from './links';
@@ -15,6 +18,7 @@ import { resetAtSourceMail, resetMail } from './messages';
 import { ForgotPasswordPage, MessageOnly, SetPasswordPage } from './pages';
 import { newPasswordProblem } from './passwords';
 import { takeRequest } from './rate-limit';
+import { addressProven, applyUserChange } from './recovery';
 import { afterResponse, deliverMail, linkTo } from './send';
 
 export const resetRoutes = new Hono<AppEnv>();
@@ -73,7 +77,8 @@ async function checkInbox(c: AppContext, email: string) {
   );
 }
 
-async function resetForm(c: AppContext, token: string, email: string, error?: string) {
+async function resetForm(c: AppContext, token: string, email: string, userId: string, error?: string) {
+  const factors = await userFactors(dbOf(c), userId);
   return html(
     c,
     <SetPasswordPage
@@ -84,6 +89,7 @@ async function resetForm(c: AppContext, token: string, email: string, error?: st
       email={email}
       csrf={csrfToken(c)}
       error={error}
+      offerFactorRemoval={hasSecondFactor(factors) || factors.recoveryCodes > 0}
       button="Set new password"
       branding={await pageBranding(c)}
       nonce={c.get('cspNonce')}
@@ -96,7 +102,7 @@ resetRoutes.get('/password/reset', async (c) => {
   const token = c.req.query('token');
   const lookup = await peekLink(dbOf(c), token, 'reset');
   if (!lookup.ok) return linkProblem(c, lookup, AGAIN);
-  return resetForm(c, token!, lookup.link.email);
+  return resetForm(c, token!, lookup.link.email, lookup.link.userId!);
 });
 
 resetRoutes.post('/password/reset', limitBody(16 * 1024), async (c) => {
@@ -107,22 +113,32 @@ resetRoutes.post('/password/reset', limitBody(16 * 1024), async (c) => {
   const peeked = await peekLink(db, token, 'reset');
   if (!peeked.ok) return linkProblem(c, peeked, AGAIN);
   const problem = newPasswordProblem(password, peeked.link.email);
-  if (problem) return resetForm(c, token, peeked.link.email, problem);
+  if (problem) return resetForm(c, token, peeked.link.email, peeked.link.userId!, problem);
   const used = await consumeLink(db, token, 'reset');
   if (!used.ok) return linkProblem(c, used, AGAIN);
-  // The user-update path: a new password revokes OIDC grants; syncUserSessionsAndNotifyApps ends every session and tells the apps.
+  const removeFactors = form.remove_factors === 'on';
+  const before = await getUser(db, used.link.userId!);
+  // A new password revokes OIDC grants (updateUser); applyUserChange ends every session (apps told) and pending email changes.
   const user = await updateUser(db, used.link.userId!, { password, emailVerified: true });
-  await syncUserSessionsAndNotifyApps(c, user, { passwordChanged: true });
+  await applyUserChange(c, before ?? user, user, { passwordChanged: true, removeFactors });
+  await addressProven(c, user.id);
   await revokeLinks(db, { userId: user.id, purpose: 'reset' });
-  audit(c, { type: 'password.reset', actor: user.id, target: user.email });
-  return html(
+  audit(c, { type: 'password.reset', actor: user.id, target: user.email, detail: { factors_removed: removeFactors } });
+  return c.redirect(`/password/reset/done${removeFactors ? '?factors=removed' : ''}`, 303);
+});
+
+resetRoutes.get('/password/reset/done', async (c) =>
+  html(
     c,
     <MessageOnly
       title="Your password is changed"
-      paragraphs={['You are signed out everywhere. Sign in with your new password.']}
+      paragraphs={[
+        'You are signed out everywhere. Sign in with your new password.',
+        ...(c.req.query('factors') === 'removed' ? ['Your second factors were removed: set up a new one on your Account page after you sign in.'] : []),
+      ]}
       link={{ href: '/login', label: 'Sign in' }}
       branding={await pageBranding(c)}
       nonce={c.get('cspNonce')}
     />,
-  );
-});
+  ),
+);

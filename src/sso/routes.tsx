@@ -1,8 +1,6 @@
 // The JWT SSO routes: the SSO URL an app sends browsers to, and sign-out (./logout.tsx).
 import { Hono } from 'hono';
 import { accessDeniedPage, auditAccessDenied } from '../access/denied';
-import { mayAccess } from '../access/policy';
-import { sessionSubject } from '../access/subject';
 import { resolveRedirect } from '../apps/redirects';
 import { loadServedApp } from '../apps/served';
 import type { ServedApp } from '../apps/cache';
@@ -16,7 +14,8 @@ import { readSession } from '../sessions/sessions';
 import { mintIdToken } from '../tokens/mint';
 import { MessagePage } from '../ui/layout';
 import { deliver } from './deliver';
-import { appAssurance, stepUp } from '../mfa/step-up';
+import { stepUp } from '../mfa/step-up';
+import { answeringSession, verdict } from './gate';
 import { logoutRoutes } from './logout';
 
 const MAX_STATE_LENGTH = 2048;
@@ -84,7 +83,8 @@ async function unregisteredRedirect(c: AppContext, app: ServedApp, requested: st
 async function signIn(c: AppContext, clientId: string | undefined) {
   if (!clientId) return badRequest(c, 'The sign-in link has no client_id.');
   const app = await loadServedApp(c.env, clientId);
-  if (!app) return unknownApp(c);
+  // A SAML app is served by the SAML IdP only: no id_token for it here.
+  if (!app || app.protocol === 'saml') return unknownApp(c);
 
   const requested = c.req.query('redirect_uri');
   const resolved = resolveRedirect(app.redirectUrls, requested);
@@ -100,8 +100,7 @@ async function signIn(c: AppContext, clientId: string | undefined) {
   const idp = c.req.query('idp');
   if (idp !== undefined && !SLUG_PATTERN.test(idp)) return badRequest(c, 'idp must be the slug of an identity source.');
   const source = idp ?? app.identitySource ?? undefined;
-  const found = prompt === 'login' ? null : await readSession(c);
-  const session = found && (!source || found.source === source) ? found : null;
+  const session = await answeringSession(c, { source, fresh: prompt === 'login' });
   if (!session) {
     // prompt=none: the app asked not to show a login page, so tell it (OIDC's error name).
     if (prompt === 'none') return deliver(c, app.responseMode, target, { error: 'login_required', state });
@@ -110,15 +109,15 @@ async function signIn(c: AppContext, clientId: string | undefined) {
     return sendToLogin(c, { returnTo: resume.pathname + resume.search, clientId: app.clientId, target, source, forceLogin: prompt === 'login' });
   }
 
-  if (!mayAccess(app.access, sessionSubject(session))) {
+  const decision = await verdict(c.env, app, session);
+  if (decision === 'denied') {
     // prompt=none asked for no page: the app hears the refusal (as an OIDC app would), still without a token.
     if (prompt !== 'none') return accessDeniedPage(c, app, session.userId, 'sso');
     auditAccessDenied(c, app, session.userId, 'sso');
     return deliver(c, app.responseMode, target, { error: 'access_denied', state });
   }
-  // Assurance (src/mfa/assurance.ts): this app's policy, the global one and the user's, against what the session proved.
-  const assurance = await appAssurance(c.env, app, session);
-  if (assurance !== 'ok') return stepUp(c, assurance, prompt, target, state, app.responseMode, app.clientId);
+  // Step-up (src/mfa/assurance.ts): this app's policy, the global one and the user's, against what the session proved.
+  if (decision !== 'allowed') return stepUp(c, decision, prompt, target, state, app.responseMode, app.clientId);
 
   const idToken = await mintIdToken(c.env, app, session, issuerFor(c.env, c.req.url));
   await rememberAppSignIn(c, session, app.clientId);

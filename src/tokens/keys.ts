@@ -108,10 +108,21 @@ async function loadActiveKey(env: Bindings, alg: AsymmetricAlg): Promise<ActiveK
     row = (await current()).find((r) => r.state === 'active');
     if (!row) throw new Error(`no active ${alg} key after creating one`);
   }
-  const privateJwk = JSON.parse(await open(keyring(env), row.privateJwkEncrypted, purpose(row.kid))) as JWK;
-  const privateKey = (await importJWK(privateJwk, alg)) as CryptoKey;
-  return { kid: row.kid, alg, privateKey };
+  return { kid: row.kid, alg, privateKey: await openPrivateKey(keyring(env), row) };
 }
+
+/** A stored key's private half, decrypted and imported for signing. */
+export async function openPrivateKey(kek: Keyring, row: Pick<typeof signingKeys.$inferSelect, 'kid' | 'alg' | 'privateJwkEncrypted'>): Promise<CryptoKey> {
+  const privateJwk = JSON.parse(await open(kek, row.privateJwkEncrypted, purpose(row.kid))) as JWK;
+  return (await importJWK(privateJwk, row.alg)) as CryptoKey;
+}
+
+/** Which stored keys are published: next, active, and retiring ones whose tokens may still be live. */
+const publishedKeys = () =>
+  or(
+    inArray(signingKeys.state, ['active', 'next']),
+    and(eq(signingKeys.state, 'retiring'), or(isNull(signingKeys.retiredAt), gt(signingKeys.retiredAt, nowSeconds()))),
+  );
 
 /**
  * Creates an active key for each algorithm that has none, so the JWKS publishes every key an
@@ -138,12 +149,7 @@ export function publicJwks(env: Bindings): Promise<{ keys: JWK[] }> {
       db
         .select({ alg: signingKeys.alg, state: signingKeys.state, publicJwk: signingKeys.publicJwk })
         .from(signingKeys)
-        .where(
-          or(
-            inArray(signingKeys.state, ['active', 'next']),
-            and(eq(signingKeys.state, 'retiring'), or(isNull(signingKeys.retiredAt), gt(signingKeys.retiredAt, nowSeconds()))),
-          ),
-        )
+        .where(publishedKeys())
         .orderBy(asc(signingKeys.createdAt));
     let rows = await published();
     // One statement in the common case; the first request ever also creates the keys (see ensureSigningKeys).

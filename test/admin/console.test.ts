@@ -28,8 +28,8 @@ function textareaValue(html: string, name: string): string | undefined {
 }
 
 /** A user with the admin role, signed in to the console in their own browser. */
-async function signedInAdmin() {
-  const user = await createUser({ roles: ['admin'] });
+async function signedInAdmin(fields: Record<string, unknown> = {}) {
+  const user = await createUser({ roles: ['admin'], ...fields });
   const browser = new Browser();
   const res = await browser.signInThrough('/admin/apps', user.email, PASSWORD);
   expect(res.status).toBe(200);
@@ -441,7 +441,8 @@ describe('Test SSO and integration tabs', () => {
 
   it.each(['HS256', 'RS256', 'ES256'])('runs the flow for the signed-in admin (%s): a valid signature and the admin in the claims', async (alg) => {
     const app = await createApp({ signing_alg: alg, attribute_map: { first_name: 'given_name' } });
-    const { browser, user } = await signedInAdmin();
+    // A mapped claim appears only when the user has the value (absent claims are left out).
+    const { browser, user } = await signedInAdmin({ given_name: 'Ada' });
     const form = await page(browser, `/admin/apps/${app.client_id}/test`);
     expect(form).not.toContain('id="test-result"');
     const res = await postForm(browser, `/admin/apps/${app.client_id}/test`, { csrf: hiddenFields(form).csrf!, redirect_uri: 'https://app.example.com/callback' });
@@ -450,7 +451,7 @@ describe('Test SSO and integration tabs', () => {
     expect(html).toContain(`Valid ${alg} signature`);
     const claims = claimsOf(html);
     expect(claims).toMatchObject({ email: user.email, aud: app.client_id, iss: ORIGIN, sub: user.id });
-    expect(claims).toHaveProperty('first_name');
+    expect(claims).toHaveProperty('first_name', 'Ada');
     expect(decode(html)).toContain('https://app.example.com/callback?id_token=');
   });
 

@@ -344,7 +344,7 @@ describe('directory sign-in against OpenLDAP (slapd)', () => {
       await page.waitForURL(atApp);
       const claims = await appToken(page);
       expect(claims).toMatchObject({ email: 'alice@example.com', name: 'Alice Liddell', given_name: 'Alice', family_name: 'Liddell', idp: SLUG });
-      expect([...(claims.groups as string[])].sort()).toEqual(['Developers', 'Staff']);
+      expect([...(claims.groups as string[])].sort()).toEqual(['corp-ldap:Developers', 'corp-ldap:Staff']);
       aliceSub = claims.sub as string;
       // The user was provisioned just in time, linked to the directory entry.
       const users = await worker.api('GET', `/users?q=${encodeURIComponent('alice@example.com')}`);
@@ -397,16 +397,16 @@ describe('directory sign-in against OpenLDAP (slapd)', () => {
     await step(earlier.page, async () => {
       await signIn(earlier.page, 'alice', PASSWORDS.alice);
       await earlier.page.waitForURL(atApp);
-      expect([...((await appToken(earlier.page)).groups as string[])].sort()).toEqual(['Developers', 'Staff']);
+      expect([...((await appToken(earlier.page)).groups as string[])].sort()).toEqual(['corp-ldap:Developers', 'corp-ldap:Staff']);
       const modify = (change: string) => execFileSync('ldapmodify', ['-x', '-H', slapd.url, '-D', ROOT_DN, '-w', ROOT_PW], { input: change, stdio: 'pipe' });
       modify(`dn: cn=Staff,ou=groups,${SUFFIX}\nchangetype: modify\ndelete: member\nmember: uid=alice,ou=people,${SUFFIX}\n`);
       try {
         await signIn(later.page, 'alice', PASSWORDS.alice);
         await later.page.waitForURL(atApp);
-        expect((await appToken(later.page)).groups).toEqual(['Developers']);
+        expect((await appToken(later.page)).groups).toEqual(['corp-ldap:Developers']);
         // The earlier browser's session was started before the change: its next token follows it too.
         await arriveAt(earlier.page, atApp, () => earlier.page.goto(ssoUrl()));
-        expect((await appToken(earlier.page)).groups).toEqual(['Developers']);
+        expect((await appToken(earlier.page)).groups).toEqual(['corp-ldap:Developers']);
       } finally {
         modify(`dn: cn=Staff,ou=groups,${SUFFIX}\nchangetype: modify\nadd: member\nmember: uid=alice,ou=people,${SUFFIX}\n`);
       }
@@ -481,7 +481,7 @@ describe('directory sign-in against OpenLDAP (slapd)', () => {
         await page.locator('#password').fill('grace-pass-1');
         await arriveAt(page, atApp, () => page.locator('button[type="submit"]').click());
         const claims = await appToken(page);
-        expect(claims).toMatchObject({ email: 'grace@example.com', name: 'Grace Hopper', given_name: 'Grace', family_name: 'Hopper', preferred_username: 'grace', idp: 'corp-ad', groups: ['Staff'] });
+        expect(claims).toMatchObject({ email: 'grace@example.com', name: 'Grace Hopper', given_name: 'Grace', family_name: 'Hopper', preferred_username: 'grace', idp: 'corp-ad', groups: ['corp-ad:Staff'] });
         sub ??= claims.sub;
         expect(claims.sub).toBe(sub);
       });
@@ -530,7 +530,7 @@ describe('directory sign-in against OpenLDAP (slapd)', () => {
       await arriveAt(page, (url) => url.pathname === '/my-apps', () => page.locator('button[type="submit"]').click());
       const users = await worker.api('GET', `/users?q=${encodeURIComponent('bob@example.com')}`);
       expect(users.total).toBe(1);
-      expect(users.users[0].groups).toEqual(['Staff']);
+      expect(users.users[0].groups).toEqual(['corp-ldap:Staff']);
     });
     await close();
   });
@@ -548,7 +548,7 @@ describe('directory sign-in against OpenLDAP (slapd)', () => {
         await page.locator('#password').fill('dave-pass-1');
         await arriveAt(page, atApp, () => page.locator('button[type="submit"]').click());
         const claims = await appToken(page);
-        expect(claims).toMatchObject({ email: 'dave@example.com', name: 'Dave Secure', idp: slug, groups: ['Staff'] });
+        expect(claims).toMatchObject({ email: 'dave@example.com', name: 'Dave Secure', idp: slug, groups: [`${slug}:Staff`] });
         sub ??= claims.sub;
         expect(claims.sub).toBe(sub);
       });
@@ -583,21 +583,24 @@ describe('directory sign-in against OpenLDAP (slapd)', () => {
       await arriveAt(page, (u) => u.pathname.startsWith('/admin/'), () => page.locator('button[type="submit"]').click());
       await arriveAt(page, (u) => u.pathname === `/admin/identity-sources/${SLUG}`, () => page.goto(`${worker.url}/admin/identity-sources/${SLUG}`));
       await arriveAt(page, (u) => u.pathname.endsWith('/test'), () => page.getByRole('link', { name: 'Test connection' }).click());
+      // The GET only shows the form: connecting is a CSRF-checked POST (another site cannot trigger binds).
+      expect(await page.locator('#test-result').count()).toBe(0);
+      await Promise.all([page.waitForURL((u) => u.pathname.endsWith('/test')), page.getByRole('button', { name: 'Test connection' }).click()]);
+      await page.locator('#test-result h2').waitFor();
       await expect(page.locator('#test-result h2').innerText()).resolves.toContain('Connected');
       await page.getByLabel('Login name or email to look up').fill('alice');
-      await arriveAt(page, (u) => u.searchParams.get('login') === 'alice', () => page.getByRole('button', { name: 'Look up' }).click());
+      await Promise.all([page.waitForNavigation(), page.getByRole('button', { name: 'Look up' }).click()]);
+      await page.locator('#test-mapped').waitFor();
       const mapped = JSON.parse(await page.locator('#test-mapped').innerText());
       const subject = await page.locator('#test-subject').innerText();
       expect(subject).toMatch(/^[0-9a-f-]{36}$/); // OpenLDAP's entryUUID, not the DN
       expect(mapped).toMatchObject({ email: 'alice@example.com', name: 'Alice Liddell', username: 'alice' });
-      expect([...mapped.groups].sort()).toEqual(['Developers', 'Staff']);
+      expect([...mapped.groups].sort()).toEqual(['corp-ldap:Developers', 'corp-ldap:Staff']);
       const body = await page.locator('body').innerText();
       expect(body).toContain(`uid=alice,ou=people,${SUFFIX}`);
       for (const secret of [SERVICE_PW, 'alice-pass-2', PASSWORDS.alice, 'userPassword']) expect(body).not.toContain(secret);
-      await arriveAt(page, (u) => u.searchParams.get('login') === 'nobody', async () => {
-        await page.getByLabel('Login name or email to look up').fill('nobody');
-        await page.getByRole('button', { name: 'Look up' }).click();
-      });
+      await page.getByLabel('Login name or email to look up').fill('nobody');
+      await Promise.all([page.waitForNavigation(), page.getByRole('button', { name: 'Look up' }).click()]);
       await expect(page.locator('[role="alert"]').innerText()).resolves.toContain('No user matches');
       // The user page shows where a directory user comes from: the source and the entry's entryUUID.
       const alice = (await worker.api('GET', `/users?q=${encodeURIComponent('alice@example.com')}`)).users[0];

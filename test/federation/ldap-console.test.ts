@@ -69,3 +69,39 @@ describe('console: directory sources', () => {
     expect(login).not.toContain('Continue with');
   });
 });
+
+describe('console: directory Test connection', () => {
+  it('the GET only shows a form; connecting is a CSRF-checked POST', async () => {
+    const browser = await signedInAdmin();
+    const slug = unique('dirtest').toLowerCase().replace(/[^a-z0-9-]/g, '-').slice(0, 40);
+    const created = await browser.fetch('/admin/identity-sources/new?type=ldap');
+    const form = hiddenFields(await created.text());
+    const saved = await browser.fetch('/admin/identity-sources/new?type=ldap', {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', origin: ORIGIN },
+      body: new URLSearchParams({ ...form, name: 'Unreachable', slug, enabled: 'on', url: 'ldap://127.0.0.1:1', bind_dn: 'cn=svc', bind_password: 'x', user_base_dn: 'dc=x' }),
+    });
+    expect(saved.status).toBe(303);
+    const before = await env.DB.prepare("select count(*) as n from audit_events where type = 'source.test' and target = ?").bind(slug).first<{ n: number }>();
+
+    const page = await browser.fetch(`/admin/identity-sources/${slug}/test?login=alice`);
+    expect(page.status).toBe(200);
+    const html = await page.text();
+    expect(html).toContain(`action="/admin/identity-sources/${slug}/test"`);
+    expect(html).not.toContain('id="test-result"');
+
+    // Another site's form (no CSRF token) is refused before anything is contacted.
+    const forged = await browser.fetch(`/admin/identity-sources/${slug}/test`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', origin: ORIGIN }, body: 'login=alice' });
+    expect(forged.status).toBe(403);
+    const after = await env.DB.prepare("select count(*) as n from audit_events where type = 'source.test' and target = ?").bind(slug).first<{ n: number }>();
+    expect(after!.n).toBe(before!.n);
+
+    const run = await browser.fetch(`/admin/identity-sources/${slug}/test`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', origin: ORIGIN },
+      body: new URLSearchParams({ ...hiddenFields(html), login: 'alice' }),
+    });
+    expect(run.status).toBe(502);
+    expect(await run.text()).toContain('The test failed');
+  });
+});

@@ -29,6 +29,12 @@ describe('decideLink', () => {
     expect(decide({ byEmail: ALICE, source: { ...SOURCE, trust_email_for_linking: true } })).toEqual({ kind: 'link', userId: ALICE.id });
   });
 
+  it('never links an account with the admin role by email alone, however trusted the source', () => {
+    const trusted = { ...SOURCE, trust_email_for_linking: true };
+    expect(decide({ byEmail: { ...ALICE, admin: true }, source: trusted })).toEqual({ kind: 'refuse', reason: 'email_in_use' });
+    expect(decide({ linked: ALICE, byEmail: { ...ALICE, admin: true }, source: trusted })).toEqual({ kind: 'linked', userId: ALICE.id });
+  });
+
   it('creates a new user when provisioning is on and nobody has the email', () => {
     expect(decide({})).toEqual({ kind: 'create' });
   });

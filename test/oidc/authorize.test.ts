@@ -29,6 +29,20 @@ describe('requests that never redirect', () => {
     const page = await (await call(authorizePath(app, { redirect_uri: 'https://evil.example.com/callback' }))).text();
     expect(page).toContain('Redirect URL not registered');
   });
+
+  it('an unregistered redirect_uri: only a signed-in admin sees the registered URLs', async () => {
+    const app = await oidcApp();
+    const path = authorizePath(app, { redirect_uri: 'https://evil.example.com/callback' });
+    const anonymous = await (await call(path)).text();
+    expect(anonymous).toContain('Redirect URL not registered');
+    expect(anonymous).not.toContain(REDIRECT);
+    const { browser: user } = await signedIn();
+    expect(await (await user.fetch(path)).text()).not.toContain(REDIRECT);
+    const { browser: admin } = await signedIn({ roles: ['admin'] });
+    const shown = await admin.fetch(path);
+    expect(shown.status).toBe(400);
+    expect(await shown.text()).toContain(REDIRECT);
+  });
 });
 
 describe('errors sent back to the app', () => {

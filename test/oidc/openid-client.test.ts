@@ -49,4 +49,17 @@ describe('openid-client v6 in workerd', () => {
     const out = await browser.fetch(logout.pathname + logout.search);
     expect(out.headers.get('location')).toBe('https://rp.example.com/signed-out?state=bye');
   });
+
+  // openid-client reports a 401 by its WWW-Authenticate challenge (the JSON body is not read): the
+  // error and its description must be in the challenge, or the relying party never learns them.
+  it.each(['token', 'introspection', 'revocation'] as const)('a wrong client secret at the %s endpoint reaches openid-client as invalid_client', async (endpoint) => {
+    const app = await oidcApp({ token_endpoint_auth_method: 'client_secret_basic' });
+    const config = await discover({ ...app, client_secret: 'not the secret' }, 'basic');
+    const attempt =
+      endpoint === 'token' ? client.refreshTokenGrant(config, 'some-refresh-token') : endpoint === 'introspection' ? client.tokenIntrospection(config, 'some-token') : client.tokenRevocation(config, 'some-token');
+    await expect(attempt).rejects.toMatchObject({
+      status: 401,
+      cause: [{ scheme: 'basic', parameters: { realm: 'edge-sso', error: 'invalid_client', error_description: 'Client authentication failed.' } }],
+    });
+  });
 });

@@ -9,8 +9,9 @@ export async function challengeOf(verifier: string): Promise<string> {
   return btoa(String.fromCharCode(...digest)).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
 }
 
+/** An OIDC app. PKCE is not required unless asked (new apps require it by default: test/oidc/pkce-required.test.ts). */
 export function oidcApp(fields: Record<string, unknown> = {}): Promise<CreatedApp> {
-  return createApp({ redirect_urls: [REDIRECT], logout_urls: ['https://rp.example.com/signed-out'], ...fields });
+  return createApp({ redirect_urls: [REDIRECT], logout_urls: ['https://rp.example.com/signed-out'], require_pkce: false, ...fields });
 }
 
 export function authorizePath(app: { client_id: string }, params: Record<string, string> = {}): string {

@@ -12,6 +12,13 @@ import { NotFoundError } from '../../lib/errors';
 import { asObject, FieldReader } from '../../lib/validation';
 import { API_ACTOR as ACTOR, db, issuer, paging, readJson } from './request';
 import { keyring } from '../../lib/secret-box';
+import { isSamlRequest, parseNewSamlApp, parseSamlAppChanges, refuseSamlFields } from '../../saml/input';
+
+/** The body without `type: "oidc"` (the default), which the OIDC parser does not know. */
+const withoutType = (body: unknown) => {
+  const { type: _type, ...rest } = body as Record<string, unknown>;
+  return rest;
+};
 
 export const appsApi = new Hono<AppEnv>();
 
@@ -22,9 +29,11 @@ appsApi.get('/', async (c) => {
 });
 
 appsApi.post('/', async (c) => {
-  const input = parseNewApp(await readJson(c));
+  const body = await readJson(c);
+  if (!isSamlRequest(body)) refuseSamlFields(body);
+  const input = isSamlRequest(body) ? await parseNewSamlApp(body) : parseNewApp(withoutType(body));
   const { app, secret } = await createApp(db(c), keyring(c.env), input);
-  audit(c, { type: 'app.create', actor: ACTOR, target: app.clientId, detail: { name: app.name } });
+  audit(c, { type: 'app.create', actor: ACTOR, target: app.clientId, detail: { name: app.name, type: app.protocol ?? 'oidc' } });
   return c.json(appToJson(app, issuer(c), secret), 201);
 });
 
@@ -32,7 +41,10 @@ appsApi.get('/:clientId', async (c) => c.json(appToJson(await requireApp(db(c), 
 
 appsApi.patch('/:clientId', async (c) => {
   const current = await requireApp(db(c), c.req.param('clientId'));
-  const changes = changedOnly(current, await withResolvedAccess(db(c), parseAppChanges(await readJson(c))));
+  const body = await readJson(c);
+  if (current.protocol !== 'saml') refuseSamlFields(body, current);
+  const parsed = current.protocol === 'saml' ? await parseSamlAppChanges(body) : parseAppChanges(body);
+  const changes = changedOnly({ ...current, saml: current.saml }, await withResolvedAccess(db(c), parsed));
   if (isEmpty(changes)) return c.json(appToJson(current, issuer(c))); // nothing to write, nothing to audit
   const app = await updateApp(db(c), current.clientId, changes);
   audit(c, { type: 'app.update', actor: ACTOR, target: app.clientId, detail: { fields: Object.keys(changes) } });

@@ -2,7 +2,8 @@
 import { Hono } from 'hono';
 import { audit } from '../../audit/audit';
 import type { AppEnv } from '../../http/context';
-import { factorsChanged, factorsToJson, resetFactors, userFactors } from '../../mfa/factors';
+import { factorsChanged, factorsToJson, userFactors } from '../../mfa/factors';
+import { signOutEverywhere } from '../../onboarding/recovery';
 import { mfaSettingsToJson, parseMfaSettings } from '../../mfa/settings-input';
 import { loadMfaSettings, saveMfaSettings } from '../../mfa/settings';
 import { requireUser } from '../../users/store';
@@ -26,8 +27,9 @@ mfaApi.get('/users/:id/factors', async (c) => {
 
 mfaApi.delete('/users/:id/factors', async (c) => {
   const user = await requireUser(db(c), c.req.param('id'));
-  await resetFactors(db(c), user.id);
+  // The whole recovery: whoever planted a factor may also hold a session or a pending email change.
+  const { ended } = await signOutEverywhere(c, user.id, { removeFactors: true });
   await factorsChanged(c, user.id, { factor: 'all', action: 'removed', by: 'admin' });
-  audit(c, { type: 'mfa.reset', actor: ACTOR, target: user.id, detail: { email: user.email } });
-  return c.json({ user_id: user.id, ...factorsToJson(await userFactors(db(c), user.id)) });
+  audit(c, { type: 'mfa.reset', actor: ACTOR, target: user.id, detail: { email: user.email, sessions_ended: ended } });
+  return c.json({ user_id: user.id, ...factorsToJson(await userFactors(db(c), user.id)), sessions_ended: ended });
 });

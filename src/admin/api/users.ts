@@ -3,7 +3,8 @@ import { Hono } from 'hono';
 import { audit } from '../../audit/audit';
 import type { AppEnv } from '../../http/context';
 import { RequestError, ValidationError } from '../../lib/errors';
-import { endUserSessionsAndNotifyApps, syncUserSessionsAndNotifyApps } from '../../logout/backchannel';
+import { endUserSessionsAndNotifyApps } from '../../logout/backchannel';
+import { applyUserChange, signOutEverywhere } from '../../onboarding/recovery';
 import { importUsersFromCsv, importUsersFromJson } from '../../users/import';
 import { inviteImported } from '../../onboarding/invites';
 import { changedUserFields } from '../../users/changes';
@@ -34,7 +35,7 @@ usersApi.patch('/:id', async (c) => {
   const changes = changedUserFields(current, parseUserChanges(await readJson(c)));
   if (isEmpty(changes)) return c.json(userToJson(current)); // nothing to write, nothing to audit
   const user = await updateUser(db(c), current.id, changes);
-  await syncUserSessionsAndNotifyApps(c, user, { passwordChanged: changes.password !== undefined });
+  await applyUserChange(c, current, user, { passwordChanged: changes.password !== undefined });
   audit(c, { type: 'user.update', actor: ACTOR, target: user.id, detail: { fields: Object.keys(changes) } });
   return c.json(userToJson(user));
 });
@@ -50,7 +51,7 @@ usersApi.delete('/:id', async (c) => {
 
 usersApi.delete('/:id/sessions', async (c) => {
   const user = await requireUser(db(c), c.req.param('id'));
-  const ended = await endUserSessionsAndNotifyApps(c, user.id);
+  const { ended } = await signOutEverywhere(c, user.id);
   audit(c, { type: 'user.sessions.revoke', actor: ACTOR, target: user.id, detail: { ended } });
   return c.json({ user_id: user.id, sessions_ended: ended });
 });

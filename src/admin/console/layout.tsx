@@ -111,7 +111,7 @@ export const NOTICES = {
   reencrypt_incomplete: 'Some stored values could not be re-encrypted: no key this deployment holds opens them.',
   test_email_sent: 'The test email was accepted for delivery. Check the inbox (and the spam folder).',
   test_email_failed: 'The test email was not sent. The reason is in the latest email events below.',
-  factors_reset: 'The user’s second factors were removed.',
+  factors_reset: 'The user’s second factors were removed, and the user was signed out everywhere.',
 } as const;
 
 export function noticeFrom(c: ConsoleContext): string | undefined {

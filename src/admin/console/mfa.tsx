@@ -5,7 +5,8 @@ import { audit } from '../../audit/audit';
 import { dbOf } from '../../http/context';
 import { csrfToken } from '../../http/csrf';
 import { ValidationError } from '../../lib/errors';
-import { factorsChanged, factorsToJson, resetFactors, userFactors } from '../../mfa/factors';
+import { factorsChanged, factorsToJson, userFactors } from '../../mfa/factors';
+import { signOutEverywhere } from '../../onboarding/recovery';
 import { MFA_POLICIES } from '../../mfa/policy';
 import { mfaSettingsToJson, parseMfaSettings } from '../../mfa/settings-input';
 import { loadMfaSettings, saveMfaSettings } from '../../mfa/settings';
@@ -89,7 +90,7 @@ userFactorPages.get('/:id/factors/reset', async (c) => {
     <ConfirmPage
       c={c}
       title="Reset second factors?"
-      message={`${user.email}'s authenticator app, passkeys and recovery codes will be removed. If a policy requires MFA, they set up a new factor at their next sign-in. Do this only when you are sure who is asking (for example, a lost phone).`}
+      message={`${user.email}'s authenticator app, passkeys and recovery codes will be removed, every session ends and pending email changes are cancelled. If a policy requires MFA, they set up a new factor at their next sign-in. Do this only when you are sure who is asking (for example, a lost phone).`}
       action={`${back}/factors/reset`}
       button="Reset second factors"
       back={back}
@@ -101,8 +102,9 @@ userFactorPages.get('/:id/factors/reset', async (c) => {
 userFactorPages.post('/:id/factors/reset', async (c) => {
   const user = await requireUser(dbOf(c), c.req.param('id'));
   const before = factorsToJson(await userFactors(dbOf(c), user.id));
-  await resetFactors(dbOf(c), user.id);
+  // The whole recovery: whoever planted a factor may also hold a session or a pending email change.
+  const { ended } = await signOutEverywhere(c, user.id, { removeFactors: true });
   await factorsChanged(c, user.id, { factor: 'all', action: 'removed', by: 'admin' });
-  audit(c, { type: 'mfa.reset', actor: actorOf(c), target: user.id, detail: { email: user.email, removed: before } });
+  audit(c, { type: 'mfa.reset', actor: actorOf(c), target: user.id, detail: { email: user.email, removed: before, sessions_ended: ended } });
   return c.redirect(`/admin/users/${encodeURIComponent(user.id)}?notice=factors_reset`, 303);
 });

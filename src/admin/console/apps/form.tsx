@@ -7,7 +7,7 @@ import { ATTRIBUTE_SOURCES, formatAttributeLines, parseAttributeLines } from '..
 import { BRANDING_FIELDS, brandingToJson } from '../../../branding/branding';
 import { csrfToken } from '../../../http/csrf';
 import { ConflictError, ValidationError } from '../../../lib/errors';
-import { ErrorSummary, Field, PostForm, Select, TextArea, type Errors } from '../../../ui/components';
+import { Checkbox, ErrorSummary, Field, PostForm, Select, TextArea, type Errors } from '../../../ui/components';
 import { IdentitySourceSelect } from '../identity-sources/parts';
 import { formText, type ConsoleContext } from '../context';
 import { AccessFields, accessFormValues, accessInput, ACCESS_FORM_FIELDS } from './access';
@@ -37,12 +37,13 @@ export function formValuesOf(app: App): AppFormValues {
     token_endpoint_auth_method: app.tokenEndpointAuthMethod,
     backchannel_logout_uri: app.backchannelLogoutUri ?? '',
     mfa: app.mfa ?? 'optional',
+    require_pkce: app.requirePkce ? 'on' : '',
     ...Object.fromEntries(Object.entries(brandingToJson(app.branding)).map(([k, v]) => [`branding.${k}`, v])),
     ...accessFormValues(app),
   };
 }
 
-const FORM_FIELDS = ['name', 'description', 'redirect_urls', 'logout_urls', 'initiate_login_url', 'client_id', 'signing_alg', 'response_mode', 'token_ttl_seconds', 'attribute_map', 'identity_source', 'token_endpoint_auth_method', 'backchannel_logout_uri', 'mfa', ...Object.values(BRANDING_FIELDS).map((f) => `branding.${f}`), ...ACCESS_FORM_FIELDS];
+const FORM_FIELDS = ['name', 'description', 'redirect_urls', 'logout_urls', 'initiate_login_url', 'client_id', 'signing_alg', 'response_mode', 'token_ttl_seconds', 'attribute_map', 'identity_source', 'token_endpoint_auth_method', 'backchannel_logout_uri', 'mfa', 'require_pkce', ...Object.values(BRANDING_FIELDS).map((f) => `branding.${f}`), ...ACCESS_FORM_FIELDS];
 
 function submittedValues(c: ConsoleContext): AppFormValues {
   return Object.fromEntries(FORM_FIELDS.map((name) => [name, formText(c, name)]));
@@ -68,6 +69,7 @@ function toApiInput(values: AppFormValues, creating: boolean): { input: Record<s
     token_endpoint_auth_method: values.token_endpoint_auth_method || undefined,
     backchannel_logout_uri: values.backchannel_logout_uri ?? '',
     mfa: values.mfa || undefined,
+    require_pkce: values.require_pkce === 'on',
     branding: Object.fromEntries(Object.values(BRANDING_FIELDS).map((f) => [f, values[`branding.${f}`] ?? ''])),
     access: accessInput(values),
   };
@@ -119,6 +121,8 @@ export function AppForm(props: { c: ConsoleContext; action: string; values: AppF
       <fieldset>
         <legend>OpenID Connect</legend>
         <Select name="token_endpoint_auth_method" label="Token endpoint authentication" value={values.token_endpoint_auth_method || 'client_secret_basic'} options={AUTH_METHOD_OPTIONS} errors={errors} />
+        <Checkbox name="require_pkce" label="Require PKCE (S256) in every authorization request" checked={values.require_pkce === 'on'} />
+        <p class="hint">Recommended for every client (RFC 9700); a public client needs PKCE whether or not this is ticked. Untick only for a confidential client that cannot send it.</p>
         <Field name="backchannel_logout_uri" label="Back-channel logout URL (optional)" value={values.backchannel_logout_uri} errors={errors} hint="edge-sso POSTs a signed logout_token here when the user signs out. https, or http on localhost." />
       </fieldset>
       <fieldset>

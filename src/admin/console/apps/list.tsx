@@ -1,5 +1,6 @@
 // Console: Applications, the list and Add application.
 import { Hono } from 'hono';
+import { NEW_SAML_APP_PATH } from './saml';
 import { parseNewApp } from '../../../apps/input';
 import { createApp, listApps } from '../../../apps/store';
 import { audit } from '../../../audit/audit';
@@ -45,8 +46,8 @@ appListPages.get('/', async (c) => {
                   <td>
                     <code>{app.clientId}</code>
                   </td>
-                  <td class="optional">{app.signingAlg}</td>
-                  <td class="optional">{app.responseMode}</td>
+                  <td class="optional">{app.protocol === 'saml' ? 'SAML' : app.signingAlg}</td>
+                  <td class="optional">{app.protocol === 'saml' ? 'HTTP-POST' : app.responseMode}</td>
                 </tr>
               ))}
             </tbody>
@@ -60,7 +61,10 @@ appListPages.get('/', async (c) => {
 appListPages.get('/new', (c) =>
   c.html(
     <ConsolePage c={c} title="Add application">
-      <AppForm c={c} action="/admin/apps/new" values={{}} errors={{}} creating />
+      <p>
+        A SAML service provider? <a href={NEW_SAML_APP_PATH}>Add a SAML app</a> instead (paste its metadata).
+      </p>
+      <AppForm c={c} action="/admin/apps/new" values={{ require_pkce: 'on' }} errors={{}} creating />
     </ConsolePage>,
   ),
 );

@@ -1,17 +1,44 @@
 // Test connection for a directory source (LDAP, Active Directory): binds as the service account
 // and looks up a login name the admin types, showing the entry's DN, the mapped profile and the
-// groups. No user password is asked for or sent; nothing is signed in or created.
+// groups. No user password is asked for or sent; nothing is signed in or created. The GET only
+// shows the form: connecting (binds, an audit row) takes the console's CSRF-checked POST, so
+// another site cannot make an admin's browser run it.
 import { audit } from '../../../audit/audit';
 import { directorySettings, lookupDirectoryUser } from '../../../federation/ldap/directory';
 import { mapProfile } from '../../../federation/mapping';
 import type { IdentitySource, SourceSecrets } from '../../../federation/types';
-import { Field } from '../../../ui/components';
-import { actorOf, type ConsoleContext } from '../context';
+import { csrfToken } from '../../../http/csrf';
+import { Field, PostForm } from '../../../ui/components';
+import { actorOf, formText, type ConsoleContext } from '../context';
 import { sourcePath } from './parts';
 import { ConsolePage } from '../layout';
 
+function TestForm(props: { c: ConsoleContext; source: IdentitySource; login: string; button: string }) {
+  return (
+    <PostForm action={`${sourcePath(props.source.slug)}/test`} csrf={csrfToken(props.c)} class="toolbar">
+      <Field name="login" label="Login name or email to look up (optional)" value={props.login} />
+      <button type="submit" class="inline">
+        {props.button}
+      </button>
+    </PostForm>
+  );
+}
+
+/** GET: the form only; nothing is contacted. */
+export function directoryTestForm(c: ConsoleContext, source: IdentitySource) {
+  return c.html(
+    <ConsolePage c={c} title={`Test connection: ${source.name}`}>
+      <div class="card">
+        <p>Connects to the directory as the service account and, if you type a login name or email, shows the entry a sign-in would use. No password is asked for; nobody is signed in or created.</p>
+        <TestForm c={c} source={source} login="" button="Test connection" />
+      </div>
+    </ConsolePage>,
+  );
+}
+
+/** POST (CSRF-checked by the console's gate): binds, looks up, audits, shows the result. */
 export async function renderDirectoryTest(c: ConsoleContext, source: IdentitySource, secrets: SourceSecrets) {
-  const login = (c.req.query('login') ?? '').trim().slice(0, 254);
+  const login = formText(c, 'login').slice(0, 254);
   const settings = directorySettings(source, secrets);
   const result = typeof settings === 'string' ? ({ kind: 'unavailable', detail: `not set up completely: ${settings}` } as const) : await lookupDirectoryUser(settings, login);
   audit(c, { type: 'source.test', actor: actorOf(c), target: source.slug, detail: { ok: result.kind !== 'unavailable', login: login || undefined, result: result.kind } });
@@ -55,12 +82,7 @@ export async function renderDirectoryTest(c: ConsoleContext, source: IdentitySou
             )}
           </>
         )}
-        <form method="get" action={`${sourcePath(source.slug)}/test`} class="toolbar">
-          <Field name="login" label="Login name or email to look up" value={login} />
-          <button type="submit" class="inline">
-            Look up
-          </button>
-        </form>
+        <TestForm c={c} source={source} login={login} button="Look up" />
         <p>
           <a class="button secondary inline" href={sourcePath(source.slug)}>
             Back to {source.name}

@@ -68,6 +68,11 @@ export function SourceForm(props: { c: ConsoleContext; type: SourceType; action:
       <TextArea name="allowed_domains" label="Allowed email domains (optional)" value={values.allowed_domains} errors={errors} rows={2} placeholder="example.com" hint="One per line. When set, only verified emails of these domains may sign in through this source." />
       <Checkbox name="trust_email_for_linking" label="Link a first sign-in to an existing edge-sso account with the same email, when the provider says the email is verified" checked={values.trust_email_for_linking === 'on'} />
       <p class="hint">Turn this on only for a provider that verifies email addresses and that you trust: otherwise anyone who registers an account there with a colleague’s email could take over the colleague’s edge-sso account.</p>
+      {!redirectFlow && (
+        <p class="hint warning">
+          A directory’s <code>mail</code> attribute is taken as verified. If your directory lets users edit their own <code>mail</code> (a common OpenLDAP ACL: <code>by self write</code>), any of them could set a colleague’s address and be linked to the colleague’s account: leave this off unless only administrators can write <code>mail</code>. An account with the admin role is never linked by email alone.
+        </p>
+      )}
       <fieldset>
         <legend>Claim mapping (empty: the standard claim)</legend>
         {CLAIM_MAP_FIELDS.map((field) => (
@@ -77,8 +82,24 @@ export function SourceForm(props: { c: ConsoleContext; type: SourceType; action:
       <fieldset>
         <legend>Group mapping</legend>
         <Field name="group_map.claim" label="Groups claim" value={values['group_map.claim'] || preset.default_group_claim || 'groups'} errors={errors} />
-        <Field name="group_map.prefix" label="Prefix (optional)" value={values['group_map.prefix']} errors={errors} placeholder="okta:" />
-        <TextArea name="group_map.rename" label="Rename (optional)" value={values['group_map.rename']} errors={errors} rows={3} placeholder="Engineering = eng" hint="One “upstream group = edge-sso group” per line; applied before the prefix." />
+        <Field
+          name="group_map.prefix"
+          label="Prefix"
+          value={values['group_map.prefix']}
+          errors={errors}
+          placeholder={props.creating ? 'the slug and a colon, e.g. okta:' : 'okta:'}
+          hint="Put before every group name from this source, so it can never claim one of edge-sso’s own groups (an upstream asserting “finance” would otherwise open apps limited to your “finance” group). Empty on a new source: the slug and a colon."
+        />
+        {props.creating && <Checkbox name="group_map.no_prefix" label="No prefix: use this source’s group names as edge-sso group names" checked={values['group_map.no_prefix'] === 'on'} />}
+        <TextArea
+          name="group_map.rename"
+          label="Rename (optional)"
+          value={values['group_map.rename']}
+          errors={errors}
+          rows={3}
+          placeholder="Engineering = eng"
+          hint="One “upstream group = edge-sso group” per line; applied before the prefix. To map an upstream group onto one of edge-sso’s own groups on purpose, leave the prefix empty (or tick No prefix) and rename exactly the groups you trust this source to assert."
+        />
       </fieldset>
       <div class="actions">
         <button type="submit" class="inline">

@@ -20,7 +20,7 @@ import { csrfToken } from '../../../http/csrf';
 import { NotFoundError } from '../../../lib/errors';
 import { Copyable, Select } from '../../../ui/components';
 import { actorOf, type ConsoleContext, type ConsoleEnv } from '../context';
-import { renderDirectoryTest } from './directory';
+import { directoryTestForm, renderDirectoryTest } from './directory';
 import { saveForm, SourceForm } from './form';
 import { renderTestResult, sourcePath, unlinkPath } from './parts';
 import { ConfirmPage, ConsolePage, noticeFrom } from '../layout';
@@ -276,7 +276,7 @@ identitySourcePages.post('/:slug/delete', async (c) => {
  */
 identitySourcePages.get('/:slug/test', async (c) => {
   const { source, secrets } = await findSource(c);
-  if (isDirectoryType(source.type)) return renderDirectoryTest(c, source, secrets);
+  if (isDirectoryType(source.type)) return directoryTestForm(c, source);
   if (presetFor(source.type).protocol.kind === 'saml') return startSaml(c, { source, secrets }, undefined, true, actorOf(c));
   const attempt = newAttempt(source.slug, { test_by: actorOf(c) });
   try {
@@ -288,6 +288,12 @@ identitySourcePages.get('/:slug/test', async (c) => {
     audit(c, { type: 'source.test', actor: actorOf(c), target: source.slug, detail: { ok: false, reason: failure.code } });
     return renderTestResult(c, source, { error: failure });
   }
+});
+
+identitySourcePages.post('/:slug/test', async (c) => {
+  const { source, secrets } = await findSource(c);
+  if (!isDirectoryType(source.type)) throw new NotFoundError('Test connection of this source starts with a link, not a form.');
+  return renderDirectoryTest(c, source, secrets);
 });
 
 identitySourcePages.get('/:slug/unlink', async (c) => {

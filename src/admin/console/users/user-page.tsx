@@ -5,7 +5,8 @@ import { audit } from '../../../audit/audit';
 import { dbOf } from '../../../http/context';
 import { csrfToken } from '../../../http/csrf';
 import { NotFoundError, ValidationError } from '../../../lib/errors';
-import { endUserSessionsAndNotifyApps, syncUserSessionsAndNotifyApps } from '../../../logout/backchannel';
+import { endUserSessionsAndNotifyApps } from '../../../logout/backchannel';
+import { applyUserChange, signOutEverywhere } from '../../../onboarding/recovery';
 import { changedUserFields } from '../../../users/changes';
 import { parseUserChanges, PASSWORD_MIN_LENGTH, type UserFields } from '../../../users/input';
 import { isEmpty } from '../../../lib/changes';
@@ -143,7 +144,7 @@ oneUserPages.post('/:id', async (c) => {
     const changes = changedUserFields(user, parsed);
     if (isEmpty(changes)) return c.redirect(`${userPath(user.id)}?notice=no_changes`, 303);
     const updated = await updateUser(dbOf(c), user.id, changes);
-    await syncUserSessionsAndNotifyApps(c, updated, { passwordChanged: false });
+    await applyUserChange(c, user, updated, { passwordChanged: false });
     audit(c, { type: 'user.update', actor: actorOf(c), target: user.id, detail: { fields: Object.keys(changes) } });
     return c.redirect(`${userPath(user.id)}?notice=saved`, 303);
   } catch (error) {
@@ -158,7 +159,7 @@ oneUserPages.post('/:id/password', async (c) => {
   try {
     const changes = parseUserChanges({ password: rawText(c, 'new_password') });
     const updated = await updateUser(dbOf(c), user.id, changes);
-    await syncUserSessionsAndNotifyApps(c, updated, { passwordChanged: true });
+    await applyUserChange(c, user, updated, { passwordChanged: true });
     audit(c, { type: 'user.update', actor: actorOf(c), target: user.id, detail: { fields: ['password'] } });
     return c.redirect(`${userPath(user.id)}?notice=password_set`, 303);
   } catch (error) {
@@ -175,7 +176,7 @@ for (const [action, disabled] of [
     const user = await findUser(c);
     if (disabled) refuseSelf(c, user, 'disable');
     const updated = await updateUser(dbOf(c), user.id, { disabled });
-    await syncUserSessionsAndNotifyApps(c, updated, { passwordChanged: false });
+    await applyUserChange(c, user, updated, { passwordChanged: false });
     audit(c, { type: 'user.update', actor: actorOf(c), target: user.id, detail: { fields: ['disabled'], disabled } });
     return c.redirect(`${userPath(user.id)}?notice=${disabled ? 'disabled' : 'enabled'}`, 303);
   });
@@ -221,7 +222,7 @@ oneUserPages.get('/:id/sign-out', async (c) => {
 
 oneUserPages.post('/:id/sign-out', async (c) => {
   const user = await findUser(c);
-  const ended = await endUserSessionsAndNotifyApps(c, user.id);
+  const { ended } = await signOutEverywhere(c, user.id);
   audit(c, { type: 'user.sessions.revoke', actor: actorOf(c), target: user.id, detail: { ended } });
   return c.redirect(`${userPath(user.id)}?notice=signed_out`, 303);
 });

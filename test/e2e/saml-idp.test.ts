@@ -1,0 +1,153 @@
+// Interop: edge-sso as a SAML identity provider for real service providers. pysaml2 (Debian
+// python3-pysaml2 with xmlsec1) registers by its own metadata, signs its AuthnRequests (HTTP-
+// Redirect, RSA-SHA256) and verifies edge-sso's Response; python3-onelogin-saml2 verifies the
+// same Response independently. SP-initiated and IdP-initiated (My apps), in headless Chromium
+// against one `wrangler dev`.
+import { spawn, spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { signInAtLoginPage, testUser } from './oidc-support';
+import { arriveAt, freePort, launchChromium, newPage, PYTHON, ROOT, startLocalWorker, stopAll, stopChild, waitFor, withDiagnostics, type LocalWorker, type Running } from './support';
+
+const USER = testUser();
+const EMAIL_FORMAT = 'urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress';
+const PERSISTENT_FORMAT = 'urn:oasis:names:tc:SAML:2.0:nameid-format:persistent';
+
+function requireSamlPeers(): void {
+  const check = spawnSync(PYTHON, ['-c', 'import saml2, onelogin.saml2, cryptography'], { encoding: 'utf8' });
+  const xmlsec = spawnSync('xmlsec1', ['--version'], { encoding: 'utf8' });
+  if (check.status !== 0 || xmlsec.status !== 0) {
+    throw new Error(`the SAML peers are missing: apt-get install -y python3-pysaml2 xmlsec1 python3-onelogin-saml2\n${check.stderr ?? ''}`);
+  }
+}
+
+interface Sp extends Running {
+  url: string;
+}
+
+async function startSp(idpMetadataUrl: string, nameIdFormat?: string): Promise<Sp> {
+  requireSamlPeers();
+  const port = await freePort();
+  const child = spawn(PYTHON, [join(ROOT, 'test', 'e2e', 'saml', 'sp.py')], {
+    cwd: ROOT,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', LANG: 'C.UTF-8', PYTHONUNBUFFERED: '1', PYTHONDONTWRITEBYTECODE: '1', PORT: String(port), IDP_METADATA_URL: idpMetadataUrl, NAMEID_FORMAT: nameIdFormat ?? '' },
+  });
+  let output = '';
+  child.stdout?.on('data', (d) => (output += d));
+  child.stderr?.on('data', (d) => (output += d));
+  const stop = () => stopChild(child);
+  process.once('exit', () => child.exitCode === null && child.kill('SIGKILL'));
+  try {
+    await waitFor(`http://127.0.0.1:${port}/`, { child, timeoutMs: 30_000 });
+  } catch (error) {
+    await stop();
+    throw new Error(`the pysaml2 SP did not start: ${(error as Error).message}\n${output}`);
+  }
+  return { name: `pysaml2 SP (port ${port})`, url: `http://localhost:${port}`, output: () => output, stop };
+}
+
+/** What the SP's /acs page says each library concluded. */
+async function spVerdict(page: Page): Promise<Record<string, string>> {
+  const ids = await page.locator('dd').evaluateAll((els) => els.map((el) => [el.id, el.textContent ?? '']));
+  return Object.fromEntries(ids);
+}
+
+describe('pysaml2 and python3-saml sign in through edge-sso as a SAML IdP', () => {
+  let worker: LocalWorker;
+  let browser: Browser;
+  let sp: Sp;
+  let sp2: Sp;
+  let clientId: string;
+  let setupError: unknown;
+
+  beforeAll(async () => {
+    try {
+      browser = await launchChromium();
+      worker = await startLocalWorker();
+      await worker.api('POST', '/users', USER);
+      [sp, sp2] = await Promise.all([startSp(`${worker.url}/saml/metadata`), startSp(`${worker.url}/saml/metadata`, PERSISTENT_FORMAT)]);
+      for (const [which, name] of [
+        [sp, 'pysaml2 SP'],
+        [sp2, 'pysaml2 SP (persistent)'],
+      ] as const) {
+        const metadata = await (await fetch(`${which.url.replace('localhost', '127.0.0.1')}/metadata`)).text();
+        const app = await worker.api<{ client_id: string; saml: { requests_signed: boolean } }>('POST', '/apps', { name, type: 'saml', saml: { metadata_xml: metadata } });
+        expect(app.saml.requests_signed).toBe(true);
+        if (which === sp) clientId = app.client_id;
+      }
+    } catch (error) {
+      setupError = error;
+    }
+    // wrangler dev and two Python SPs: on a busy 2-core machine this can outlast the default hook timeout.
+  }, 300_000);
+
+  afterAll(async () => {
+    await stopAll();
+    await Promise.all([sp?.stop(), sp2?.stop()]);
+  });
+
+  it('SP-initiated: a signed AuthnRequest, the login page, and a Response both libraries accept; then IdP-initiated from My apps', async () => {
+    if (setupError) throw setupError;
+    const { page, close } = await newPage(browser);
+    try {
+      await withDiagnostics(
+        async () => {
+          const acs = (url: URL) => url.origin === sp.url && url.pathname === '/acs';
+          await arriveAt(page, (url) => url.origin === worker.url && url.pathname === '/login', () => page.goto(`${sp.url}/login?relay=%2Finbox`));
+          await signInAtLoginPage(page, worker.url, USER, acs);
+          const verdict = await spVerdict(page);
+          expect(verdict.pysaml2).toBe('valid');
+          expect(verdict.onelogin).toBe('valid');
+          expect(verdict.nameid).toBe(USER.email);
+          expect(verdict['nameid-format']).toBe(EMAIL_FORMAT);
+          expect(verdict['onelogin-nameid']).toBe(USER.email);
+          expect(verdict['in-response-to']).toMatch(/^id-/);
+          expect(verdict.relay).toBe('/inbox');
+          expect(verdict['authn-context']).toBe('urn:oasis:names:tc:SAML:2.0:ac:classes:PasswordProtectedTransport');
+          expect(verdict['attr-email']).toBe(USER.email);
+          expect(verdict['attr-groups']).toBe(USER.groups.join(','));
+          expect(verdict['attr-given_name']).toBe(USER.given_name);
+
+          // IdP-initiated: My apps links to the app; the unsolicited Response is accepted too.
+          await page.goto(`${worker.url}/my-apps`);
+          await arriveAt(page, acs, () => page.getByRole('link', { name: 'pysaml2 SP', exact: true }).click());
+          const unsolicited = await spVerdict(page);
+          expect(unsolicited.pysaml2).toBe('valid');
+          expect(unsolicited.onelogin).toBe('valid');
+          expect(unsolicited['in-response-to']).toBe('');
+          expect(clientId).toBeTruthy();
+        },
+        { sources: () => [worker, sp] },
+      );
+    } finally {
+      await close();
+    }
+  });
+
+  it('a second SP asking for persistent NameIDs gets a pseudonym, the same at every sign-in', async () => {
+    if (setupError) throw setupError;
+    const { page, close } = await newPage(browser);
+    try {
+      await withDiagnostics(
+        async () => {
+          const acs = (url: URL) => url.origin === sp2.url && url.pathname === '/acs';
+          await arriveAt(page, (url) => url.origin === worker.url && url.pathname === '/login', () => page.goto(`${sp2.url}/login`));
+          await signInAtLoginPage(page, worker.url, USER, acs);
+          const first = await spVerdict(page);
+          expect(first.pysaml2).toBe('valid');
+          expect(first.onelogin).toBe('valid');
+          expect(first['nameid-format']).toBe(PERSISTENT_FORMAT);
+          expect(first.nameid).not.toContain('@');
+          // Signed in already: straight back with the same pseudonym.
+          await arriveAt(page, acs, () => page.goto(`${sp2.url}/login`));
+          expect((await spVerdict(page)).nameid).toBe(first.nameid);
+        },
+        { sources: () => [worker, sp2] },
+      );
+    } finally {
+      await close();
+    }
+  });
+});
