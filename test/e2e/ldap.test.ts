@@ -580,7 +580,7 @@ describe('directory sign-in against OpenLDAP (slapd)', () => {
       await arriveAt(page, (u) => u.pathname === '/login', () => page.goto(`${worker.url}/admin`));
       await page.locator('#email').fill(admin.email);
       await page.locator('#password').fill(admin.password);
-      await arriveAt(page, (u) => u.pathname.startsWith('/admin/'), () => page.locator('button[type="submit"]').click());
+      await arriveAt(page, (u) => u.pathname === '/admin' || u.pathname.startsWith('/admin/'), () => page.locator('button[type="submit"]').click());
       await arriveAt(page, (u) => u.pathname === `/admin/identity-sources/${SLUG}`, () => page.goto(`${worker.url}/admin/identity-sources/${SLUG}`));
       await arriveAt(page, (u) => u.pathname.endsWith('/test'), () => page.getByRole('link', { name: 'Test connection' }).click());
       // The GET only shows the form: connecting is a CSRF-checked POST (another site cannot trigger binds).
