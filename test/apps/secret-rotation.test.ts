@@ -90,7 +90,7 @@ describe('secret rotation through the admin API', () => {
     expect(await pruneExpiredPreviousSecrets(database(env.DB))).toBe(1);
     const stored = (id: string) => env.DB.prepare('select previous_secret_encrypted as p from apps where client_id = ?').bind(id).first<{ p: string | null }>();
     expect((await stored(app.client_id))!.p).toBeNull();
-    expect((await stored(live.client_id))!.p).toMatch(/^v1\./);
+    expect((await stored(live.client_id))!.p).toMatch(/^v2\./);
     expect((await admin('DELETE', `/apps/${app.client_id}/secret/previous`)).status).toBe(404);
   });
 

@@ -85,7 +85,7 @@ describe('the JWKS', () => {
     expect(results.map((r) => r.kid).sort()).toEqual(keys.map((k) => k.kid).sort());
     for (const row of results) {
       expect(row.private_jwk_encrypted).not.toMatch(/"d"\s*:/);
-      expect(row.private_jwk_encrypted).toMatch(/^v1\./);
+      expect(row.private_jwk_encrypted).toMatch(/^v2\./);
     }
   });
 

@@ -165,9 +165,10 @@ describe('POST /api/admin/users/import', () => {
     expect(await findUser('a@example.com')).toBeUndefined();
   });
 
-  it('refuses a body that is not CSV with 415, and needs the admin token', async () => {
+  it('refuses a body that is neither CSV nor JSON with 415, CSV labelled as JSON with 400, and needs the admin token', async () => {
     const t = unique('json');
-    expect((await importCsv(`email\n${t}@example.com`, 'application/json')).status).toBe(415);
+    expect((await importCsv(`email\n${t}@example.com`, 'application/xml')).status).toBe(415);
+    expect((await importCsv(`email\n${t}@example.com`, 'application/json')).status).toBe(400);
     const res = await call('/api/admin/users/import', { method: 'POST', headers: { 'content-type': 'text/csv' }, body: `email\n${t}@example.com` });
     expect(res.status).toBe(401);
     expect(await findUser(`${t}@example.com`)).toBeUndefined();
