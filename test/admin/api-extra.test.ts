@@ -43,7 +43,7 @@ describe('GET /api/admin/audit', () => {
     const page = await auditUntil(`user=${app.client_id}`, (p) => p.total >= 5);
     expect(page.events.map((e) => e.type)).toEqual(['app.delete', 'app.secret.rotate', 'app.secret.reveal', 'app.update', 'app.create']);
     for (const e of page.events) expect(e).toMatchObject({ actor: 'admin-api', target: app.client_id });
-    expect(page.events.find((e) => e.type === 'app.create')!.detail).toEqual({ name: 'Audited app' });
+    expect(page.events.find((e) => e.type === 'app.create')!.detail).toEqual({ name: 'Audited app', type: 'oidc' });
     expect(page.events.find((e) => e.type === 'app.update')!.detail).toEqual({ fields: ['name'] });
     for (const e of page.events) expect(Math.abs(new Date(e.at).getTime() - Date.now())).toBeLessThan(60_000);
     // The secret itself is never written to the log.
