@@ -1,6 +1,4 @@
-// The end of a SAML sign-in at the ACS (the same steps as the OIDC/OAuth2 callback in
-// routes.tsx, which main reshaped while this was written; folding that callback onto these
-// functions is a follow-up): map the profile, find or create the user by the source's rules, start the session (MFA after the
+// The end of every upstream sign-in (the OIDC/OAuth2 callback in routes.tsx and the SAML ACS): map the profile, find or create the user by the source's rules, start the session (MFA after the
 // upstream sign-in when required), audit, and resume the pending sign-in; or show the failure.
 import { audit } from '../audit/audit';
 import { database } from '../db/client';

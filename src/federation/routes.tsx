@@ -2,25 +2,14 @@
 // state, nonce and PKCE verifier (sealed in this browser's cookie); /federation/<slug>/callback
 // (GET, or POST for form_post) checks them, redeems the code, finds or creates the user by the
 // source's rules, starts the session and resumes the pending sign-in.
-import { sessionFacts, userWithFactor } from '../mfa/factors';
 import { Hono } from 'hono';
 import { audit } from '../audit/audit';
-import { database } from '../db/client';
-import { settingsFrom } from '../env';
 import { issuerOf, type AppContext, type AppEnv } from '../http/context';
 import { limitBody, readForm } from '../http/forms';
 import { readFlow } from '../sessions/flows';
-import { startSessionAndNotifyApps } from '../logout/backchannel';
-import { getUser } from '../users/store';
-import { profileClaims, type User } from '../users/user';
-import { answerUpstreamFailure } from '../oidc/authorize';
-import { claimInvitation } from '../onboarding/invite-sources';
-import { resolveAccount } from './accounts';
 import { newAttempt, takeAttempt, writeAttempt } from './attempt';
 import { clientFor, forceLoginParams } from './client';
-import { refusalMessage } from './linking';
-import { mapProfile } from './mapping';
-import { errorPage, EXPIRED_FLOW, NO_ATTEMPT, retryUrl, unknownSource } from './complete';
+import { completeUpstreamSignIn, errorPage, EXPIRED_FLOW, NO_ATTEMPT, retryUrl, testerOf, unknownSource, upstreamFailed } from './complete';
 import { presetFor } from './registry';
 import { startSaml } from './saml/start';
 import { loadServedSource } from './store';
@@ -82,67 +71,15 @@ async function callback(c: AppContext, params: URLSearchParams, testResultPage: 
     return errorPage(c, 400, 'Sign-in could not be completed', NO_ATTEMPT);
   }
   const { source, secrets } = found;
-  const retry = retryUrl(slug, attempt.flow);
-  let tester: User | null = null;
-  if (attempt.test_by) {
-    // Test connection: the result is for the admin who started it, in this browser. The sealed
-    // attempt proves that; the session cookie may be missing (a form_post callback is a cross-site
-    // POST, which carries no SameSite=Lax cookie), so the admin is read again from D1.
-    tester = await getUser(database(c.env.DB), attempt.test_by);
-    if (!tester || tester.disabled || !tester.roles.includes('admin')) {
-      return errorPage(c, 403, 'Admins only', 'Test connection results are shown only to the admin who started the test.');
-    }
-  }
+  const tester = await testerOf(c, attempt);
+  if (tester instanceof Response) return tester;
 
   let upstream;
   try {
     upstream = await clientFor(source, secrets, issuerOf(c)).finish(params, attempt);
   } catch (error) {
     const failure = error instanceof UpstreamError ? error : new UpstreamError('failed', `Signing in with ${source.name} failed.`, String(error));
-    if (tester) {
-      // An admin's test, not a sign-in: audited as the admin's source.test, like a test that fails to start.
-      audit(c, { type: 'source.test', actor: tester.id, target: slug, detail: { ok: false, reason: failure.code, upstream: failure.detail } });
-      return testResultPage(c, tester, source, { error: failure });
-    }
-    audit(c, { type: 'login.failure', actor: 'anonymous', target: '', detail: { source: slug, reason: failure.code, upstream: failure.detail } });
-    // An OIDC app's sign-in: the app is told (error, state, iss at its redirect URI).
-    const pending = attempt.flow ? await readFlow(c.env, attempt.flow) : null;
-    const answered = pending ? await answerUpstreamFailure(c, pending.returnTo, failure) : null;
-    if (answered) return answered;
-    const title = failure.code === 'access_denied' ? 'Sign-in cancelled' : `Signing in with ${source.name} did not work`;
-    return errorPage(c, failure.code === 'unreachable' ? 502 : 400, title, failure.message, retry);
+    return upstreamFailed(c, source, attempt, failure, tester, testResultPage);
   }
-  const mapped = mapProfile(upstream, source.claim_map, source.group_map);
-
-  if (tester) {
-    audit(c, { type: 'source.test', actor: tester.id, target: slug, detail: { ok: true } });
-    return testResultPage(c, tester, source, { upstream, mapped });
-  }
-
-  // An invitation accepted with this source links the upstream account first (src/onboarding/).
-  await claimInvitation(c, slug, upstream.subject, mapped.email);
-  const outcome = await resolveAccount(c.env, source, upstream, mapped);
-  if (!outcome.ok) {
-    audit(c, { type: 'login.failure', actor: 'anonymous', target: mapped.email, detail: { source: slug, reason: outcome.reason, subject: upstream.subject } });
-    return errorPage(c, 403, 'You cannot sign in this way', refusalMessage(outcome.reason, source.name));
-  }
-  const { user } = outcome;
-  // The session records whether the user has a second factor: unless the upstream reports `mfa`,
-  // each app's assurance decision asks for it on the way back (src/mfa/assurance.ts).
-  const hasFactor = (await userWithFactor(database(c.env.DB), user.id))?.hasFactor ?? false;
-  const session = await startSessionAndNotifyApps(
-    c,
-    { userId: user.id, amr: upstream.amr ?? ['fed'], ...sessionFacts(user, hasFactor), source: slug, profile: profileClaims(user), roles: user.roles },
-    settingsFrom(c.env).sessionTtlSeconds,
-  );
-  if (!session) {
-    // The account was disabled or deleted while the upstream sign-in was checked.
-    audit(c, { type: 'login.failure', actor: 'anonymous', target: user.email, detail: { source: slug, reason: 'account changed' } });
-    return errorPage(c, 403, 'You cannot sign in this way', refusalMessage('disabled', source.name));
-  }
-  const flow = attempt.flow ? await readFlow(c.env, attempt.flow) : null;
-  audit(c, { type: 'login.success', actor: user.id, target: user.email, detail: { source: slug, client_id: flow?.clientId, account: outcome.decision } });
-  if (!flow || !attempt.flow) return c.redirect('/login', 303);
-  if (flow.targetOrigin) c.set('formActionOrigins', [flow.targetOrigin]);
-  return c.redirect(flow.returnTo, 303);
+  return completeUpstreamSignIn(c, source, attempt, upstream, tester, testResultPage);
 }
