@@ -185,7 +185,9 @@ describe('admin console in a real browser', () => {
       async () => {
         const { page } = admin;
         await arriveAt(page, (u) => isPath('/login')(u) && u.searchParams.has('flow'), () => page.goto(at('/admin')));
-        expect(await heading(page).innerText()).toBe('Sign in');
+        // The console's own sign-in page says so (an app's or the plain login page just says "Sign in").
+        expect(await heading(page).innerText()).toBe('Sign in to the admin console');
+        expect(await page.title()).toMatch(/^Sign in to the admin console · /);
         expect(await page.evaluate(() => document.compatMode), 'the login page renders in standards mode').toBe('CSS1Compat');
         // The console's home is the dashboard.
         await arriveAt(page, isPath('/admin'), async () => (await signIn(page, ADMIN.email, ADMIN.password)).click());
@@ -196,6 +198,41 @@ describe('admin console in a real browser', () => {
         expect(await heading(page).innerText()).toBe('Applications');
         expect(await page.getByRole('navigation', { name: 'Sections' }).getByRole('link', { name: 'Applications' }).getAttribute('aria-current')).toBe('page');
         expect(await page.locator('header').innerText()).toContain(ADMIN.email);
+      },
+    ));
+
+  it('the sidebar groups the sections by task beside the page, and collapses behind Menu on a phone', () =>
+    step(
+      () => admin.page,
+      async () => {
+        const { page } = admin;
+        const nav = page.getByRole('navigation', { name: 'Sections' });
+        const menu = page.locator('details.console-menu');
+        // Wide screen: the headings and every link are visible with no toggle, left of the page.
+        expect(await nav.locator('h2').allTextContents()).toEqual(['People', 'Sign-in', 'Settings']);
+        expect(await nav.getByRole('link', { name: 'Audit log' }).isVisible()).toBe(true);
+        expect(await menu.locator('summary').isVisible(), 'no Menu toggle on a wide screen').toBe(false);
+        const sidebarBox = (await nav.boundingBox())!;
+        const mainBox = (await page.locator('main').boundingBox())!;
+        expect(sidebarBox.x + sidebarBox.width).toBeLessThanOrEqual(mainBox.x);
+        await page.screenshot({ path: join(SHOTS, 'admin-nav-1280.png') });
+
+        await page.setViewportSize(MOBILE);
+        try {
+          expect(await nav.getByRole('link', { name: 'Users' }).isVisible(), 'collapsed on a phone').toBe(false);
+          expect(await menu.locator('summary').innerText()).toBe('Menu · Applications');
+          await menu.locator('summary').click();
+          await nav.getByRole('link', { name: 'Users' }).waitFor({ state: 'visible' });
+          await page.screenshot({ path: join(SHOTS, 'admin-nav-390.png'), fullPage: true });
+          expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(MOBILE.width + 1);
+          await arriveAt(page, isPath('/admin/users'), () => nav.getByRole('link', { name: 'Users' }).click());
+          // Collapsed again on the next page (so out of the accessibility tree until Menu opens it), Users marked current.
+          const users = nav.getByRole('link', { name: 'Users', includeHidden: true });
+          expect(await users.isVisible(), 'collapsed again on the next page').toBe(false);
+          expect(await users.getAttribute('aria-current')).toBe('page');
+        } finally {
+          await page.setViewportSize(DESKTOP);
+        }
       },
     ));
 
@@ -512,7 +549,7 @@ describe('admin console in a real browser', () => {
 
         // The admin sees both locked addresses and unlocks the user's.
         const a = admin.page;
-        await arriveAt(a, isPath('/admin/protection'), () => a.getByRole('navigation', { name: 'Sections' }).getByRole('link', { name: 'Sign-in protection' }).click());
+        await arriveAt(a, isPath('/admin/protection'), () => a.getByRole('navigation', { name: 'Sections' }).getByRole('link', { name: 'Protection' }).click());
         expect(await a.locator('main').innerText()).toContain(`Every ${LOCKOUT_THRESHOLD} failed sign-ins`);
         const locked = a.getByRole('table');
         expect(await locked.getByRole('cell', { name: USER.email, exact: true }).count()).toBe(1);
@@ -569,6 +606,7 @@ describe('admin console in a real browser', () => {
           try {
             await visitor.page.setViewportSize(MOBILE);
             await arriveAt(visitor.page, isPath('/login'), () => visitor.page.goto(at('/login')));
+            expect(await heading(visitor.page).innerText(), 'the plain login page is not the console’s').toBe('Sign in');
             await visitor.page.screenshot({ path: join(SHOTS, 'login-390.png'), fullPage: true });
           } finally {
             await visitor.close();
