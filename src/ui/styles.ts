@@ -104,6 +104,10 @@ ul.codes { columns:2; list-style:none; padding:0; }
 form.passkey { margin:1rem 0; }
 fieldset { border:1px solid var(--line); border-radius:8px; margin:1.25rem 0 0; padding:.5rem 1rem 1rem; }
 legend { font-weight:600; padding:0 .25rem; }
+.choices .choice { display:grid; grid-template-columns:auto 1fr; gap:0 .6rem; align-items:baseline; padding:.6rem 0; border-bottom:1px solid var(--line); }
+.choices .choice:last-child { border-bottom:0; }
+.choices .choice label { margin:0; }
+.choices .choice .hint { grid-column:2; }
 h2 { font-size:1.15rem; margin:1.5rem 0 .75rem; }
 .card h2:first-child, .toolbar h2 { margin-top:0; }
 .pager { display:flex; gap:1rem; justify-content:flex-end; margin-top:1rem; }

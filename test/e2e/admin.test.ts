@@ -256,6 +256,14 @@ describe('admin console in a real browser', () => {
         const { page } = admin;
         await arriveAt(page, isPath('/admin/apps/new'), () => page.getByRole('link', { name: 'Add application' }).click());
         expect(await heading(page).innerText()).toBe('Add application');
+        // Step one: the kind of app (a GET form, no script needed); then only that kind's fields.
+        const kinds = page.getByRole('group', { name: 'What kind of application is it?' });
+        expect(await kinds.getByRole('radio').count()).toBe(4);
+        await page.screenshot({ path: join(SHOTS, 'admin-add-app-kind-1280.png'), fullPage: true });
+        await kinds.getByLabel('JWT SSO (Flask and similar)').check();
+        await arriveAt(page, (u) => isPath('/admin/apps/new')(u) && u.searchParams.get('type') === 'jwt_sso', () => page.getByRole('button', { name: 'Continue' }).click());
+        expect(await heading(page).innerText()).toBe('Add application: JWT SSO (Flask and similar)');
+        expect(await page.getByLabel('Token endpoint authentication').count(), 'no OIDC fields for JWT SSO').toBe(0);
 
         // 1. A plain-http, non-loopback redirect URL is refused, next to the field, keeping what was typed.
         await page.getByLabel('Name', { exact: true }).fill(APP_NAME);
@@ -294,6 +302,9 @@ describe('admin console in a real browser', () => {
         const urls = await page.locator('ul.urls li').allInnerTexts();
         expect(urls).toEqual(redirectUrls);
         expect(await page.locator('main').innerText()).toContain('ES256');
+        expect(await page.locator('#app-kind').innerText()).toBe('JWT SSO (Flask and similar)');
+        expect(await page.locator('#flask-snippet').innerText()).toContain(`client_id=${JSON.stringify(clientId)}`);
+        await page.screenshot({ path: join(SHOTS, 'admin-app-overview-1280.png'), fullPage: true });
       },
     ));
 
@@ -596,6 +607,9 @@ describe('admin console in a real browser', () => {
           const overflow = () => page.evaluate(() => document.documentElement.scrollWidth);
           await arriveAt(page, isPath('/admin/apps'), () => page.goto(at('/admin/apps')));
           await page.screenshot({ path: join(SHOTS, 'admin-apps-390.png'), fullPage: true });
+          await arriveAt(page, isPath('/admin/apps/new'), () => page.goto(at('/admin/apps/new')));
+          expect(await overflow(), '/admin/apps/new scrollWidth').toBeLessThanOrEqual(MOBILE.width + 1);
+          await page.screenshot({ path: join(SHOTS, 'admin-add-app-kind-390.png'), fullPage: true });
           await arriveAt(page, isPath('/admin/users'), () => page.goto(at('/admin/users')));
           expect(await overflow(), '/admin/users scrollWidth').toBeLessThanOrEqual(MOBILE.width + 1);
           await arriveAt(page, isPath(`/admin/apps/${encodeURIComponent(id)}`), () => page.goto(at(`/admin/apps/${encodeURIComponent(id)}`)));
