@@ -61,7 +61,7 @@ export const consoleStylesheet = `
   .console-menu[open] nav ul { break-inside:avoid; }
   .console-menu .nav-heading { break-after:avoid; }
 }
-.console-main { min-width:0; margin:1.5rem 0; }
+.console-main { max-width:none; min-width:0; margin:1.5rem 0; padding:0; }
 .console-main .card { margin-bottom:1.25rem; }
 .toolbar { display:flex; flex-wrap:wrap; gap:.5rem; align-items:center; justify-content:space-between; margin-bottom:1rem; }
 .toolbar form { display:flex; gap:.5rem; align-items:center; }
