@@ -7,6 +7,8 @@ export default defineConfig(async () => {
   const migrations = await readD1Migrations(new URL('./migrations', import.meta.url).pathname);
   return {
     test: {
+      // The default output, then each project's wall time and slowest files (scripts/timing-reporter.mjs).
+      reporters: ['default', './scripts/timing-reporter.mjs'],
       projects: [
         {
           plugins: [
