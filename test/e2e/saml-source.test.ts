@@ -5,14 +5,14 @@
 // browser-binding attempt cookie must survive it (a SameSite=Lax cookie would not be sent).
 // The source is registered from the IdP's metadata URL through the admin API; an app whose
 // primary source it is receives a token whose claims come from the SAML attributes.
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { join } from 'node:path';
 import { jwtVerify } from 'jose';
 import type { Browser, Page, Request } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startPythonPeer, type PythonPeer } from './python-peer';
 import { totp } from './totp';
-import { arriveAt, describePage, freePort, launchChromium, newPage, PYTHON, ROOT, startLocalWorker, startStubApp, stopAll, stopChild, waitFor, withDiagnostics, type LocalWorker, type Running, type StubApp } from './support';
+import { arriveAt, describePage, launchChromium, newPage, PYTHON, startLocalWorker, startStubApp, stopAll, withDiagnostics, type LocalWorker, type StubApp } from './support';
 
 const run = randomBytes(4).toString('hex');
 const SLUG = 'pysaml';
@@ -23,41 +23,14 @@ const ACCOUNTS = {
 };
 type Account = keyof typeof ACCOUNTS;
 
-interface Idp extends Running {
-  url: string;
-}
+type Idp = PythonPeer;
 
-async function startIdp(spMetadataUrl: string): Promise<Idp> {
+function startIdp(spMetadataUrl: string): Promise<Idp> {
   const check = spawnSync(PYTHON, ['-c', 'import saml2, cryptography'], { encoding: 'utf8' });
   if (check.status !== 0 || spawnSync('xmlsec1', ['--version']).status !== 0) {
     throw new Error(`the SAML IdP needs: apt-get install -y python3-pysaml2 xmlsec1\n${check.stderr ?? ''}`);
   }
-  const port = await freePort();
-  const child = spawn(PYTHON, [join(ROOT, 'test', 'e2e', 'saml', 'idp.py')], {
-    cwd: ROOT,
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: {
-      PATH: process.env.PATH ?? '/usr/bin:/bin',
-      LANG: 'C.UTF-8',
-      PYTHONUNBUFFERED: '1',
-      PYTHONDONTWRITEBYTECODE: '1',
-      PORT: String(port),
-      SP_METADATA_URL: spMetadataUrl,
-      ACCOUNTS: JSON.stringify(ACCOUNTS),
-    },
-  });
-  let output = '';
-  child.stdout?.on('data', (d) => (output += d));
-  child.stderr?.on('data', (d) => (output += d));
-  const stop = () => stopChild(child);
-  process.once('exit', () => child.exitCode === null && child.kill('SIGKILL'));
-  try {
-    await waitFor(`http://127.0.0.1:${port}/`, { child, timeoutMs: 30_000 });
-  } catch (error) {
-    await stop();
-    throw new Error(`the pysaml2 IdP did not start: ${(error as Error).message}\n${output}`);
-  }
-  return { name: `pysaml2 IdP (port ${port})`, url: `http://127.0.0.1:${port}`, output: () => output, stop };
+  return startPythonPeer({ script: 'test/e2e/saml/idp.py', label: 'pysaml2 IdP', host: '127.0.0.1', env: { SP_METADATA_URL: spMetadataUrl, ACCOUNTS: JSON.stringify(ACCOUNTS) } });
 }
 
 describe('pysaml2 as a SAML identity source, in Chromium', () => {
@@ -81,7 +54,6 @@ describe('pysaml2 as a SAML identity source, in Chromium', () => {
   }, 300_000);
 
   afterAll(async () => {
-    await idp?.stop();
     await stopAll();
   });
 

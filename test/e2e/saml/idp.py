@@ -11,7 +11,6 @@ Routes: /metadata, /sso/redirect (GET), /sso/post (POST), /login (POST, the form
 response posted again, as an attacker holding it would), /requests (JSON: what it verified).
 """
 import base64
-import datetime
 import html
 import json
 import os
@@ -22,10 +21,6 @@ import urllib.request
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlparse
 
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
-from cryptography.x509.oid import NameOID
 
 from saml2 import BINDING_HTTP_POST, BINDING_HTTP_REDIRECT
 from saml2.authn_context import PASSWORD
@@ -36,6 +31,8 @@ from saml2.server import Server
 from saml2.sigver import verify_redirect_signature
 from saml2.xmldsig import DIGEST_SHA256, SIG_RSA_SHA256
 
+from keys import self_signed
+
 PORT = int(os.environ["PORT"])
 BASE = f"http://127.0.0.1:{PORT}"
 SP_METADATA_URL = os.environ["SP_METADATA_URL"]
@@ -44,24 +41,7 @@ WANT_SIGNED = os.environ.get("WANT_SIGNED") == "1"
 WORK = tempfile.mkdtemp(prefix="edge-sso-idp-")
 
 
-def self_signed():
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "pysaml2 test IdP")])
-    now = datetime.datetime.now(datetime.timezone.utc)
-    cert = (
-        x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
-        .serial_number(x509.random_serial_number()).not_valid_before(now - datetime.timedelta(days=1))
-        .not_valid_after(now + datetime.timedelta(days=30)).sign(key, hashes.SHA256())
-    )
-    key_file, cert_file = os.path.join(WORK, "idp.key"), os.path.join(WORK, "idp.crt")
-    with open(key_file, "wb") as f:
-        f.write(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.TraditionalOpenSSL, serialization.NoEncryption()))
-    with open(cert_file, "wb") as f:
-        f.write(cert.public_bytes(serialization.Encoding.PEM))
-    return key_file, cert_file
-
-
-KEY_FILE, CERT_FILE = self_signed()
+KEY_FILE, CERT_FILE = self_signed(WORK, "pysaml2 test IdP", "idp")
 
 
 def idp_server(with_sp=True):
