@@ -6,7 +6,7 @@ import { RESPONSE_MODES, SIGNING_ALGS, TOKEN_ENDPOINT_AUTH_METHODS } from '../..
 import type { AppKind } from '../../../db/schema';
 import { hiddenFieldsOf, kindAlgs } from './kinds';
 import { ATTRIBUTE_SOURCES, formatAttributeLines, parseAttributeLines } from '../../../apps/attributes';
-import { BRANDING_FIELDS, brandingToJson } from '../../../branding/branding';
+import { BRANDING_FIELDS, brandingToJson } from '../../../policy/branding';
 import { csrfToken } from '../../../http/csrf';
 import { ConflictError, ValidationError } from '../../../lib/errors';
 import { Checkbox, ErrorSummary, Field, PostForm, Select, TextArea, type Errors } from '../../../ui/components';
