@@ -62,8 +62,6 @@ export class LdapConnection {
   private closed = false;
   /** Set when a search stopped reading mid-answer: the rest of that answer is unread, so nothing more can be asked. */
   private abandoned = false;
-  /** Entries the directory has sent over this connection (for tests: how far a search read). */
-  entriesRead = 0;
 
   private constructor(
     private socket: Socket,
@@ -198,7 +196,6 @@ export class LdapConnection {
         throw error;
       }
       if (response) {
-        if (response.kind === 'entry') this.entriesRead++;
         if (response.id === 0) throw new LdapError('unreachable', `${what}: the directory ended the connection`);
         if (response.id !== id) continue;
         return response;
