@@ -690,11 +690,15 @@ describe('directory sign-in against OpenLDAP (slapd)', () => {
   });
 
   it('lockout by account: wrong passwords spread over spellings of one entry (uid, mail) lock that entry and the user linked to it, local form included', async () => {
+    const first = await newPage(browser);
+    await step(first.page, async () => {
+      // Joan signs in once: her user is linked to her entry (by its entryUUID).
+      await signIn(first.page, 'joan', 'joan-pass-1');
+      await first.page.waitForURL(atApp);
+    });
+    await first.close();
     const { page, close } = await newPage(browser);
     await step(page, async () => {
-      // Joan signs in once: her user is linked to her entry (by its entryUUID).
-      await signIn(page, 'joan', 'joan-pass-1');
-      await page.waitForURL(atApp);
       // Five wrong passwords, none of the spellings reaching the threshold on its own (3 + 2).
       for (const login of ['joan', 'JOAN', 'joan', 'joan@example.com', 'Joan@Example.COM']) await expectRefused(page, login, 'not-joans');
       // Locked whatever the spelling, even with the right password, and on the default login form too.
