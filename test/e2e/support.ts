@@ -58,7 +58,7 @@ process.once('exit', () => {
   for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
 });
 
-function track<T extends Running>(item: T, child?: ChildProcess): T {
+export function track<T extends Running>(item: T, child?: ChildProcess): T {
   running.add(item);
   if (child) {
     children.add(child);
@@ -115,7 +115,7 @@ export async function withDiagnostics<T>(
   }
 }
 
-function captureOutput(child: ChildProcess): () => string {
+export function captureOutput(child: ChildProcess): () => string {
   let output = '';
   const add = (chunk: Buffer) => {
     output += chunk.toString();
