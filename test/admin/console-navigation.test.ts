@@ -38,6 +38,7 @@ describe('console navigation', () => {
       'Signing keys /admin/keys',
       'Branding /admin/branding',
       'Email /admin/email',
+      'Backup and move /admin/backup',
       'Audit log /admin/audit',
     ]);
     // The sidebar collapses behind "Menu" on a phone: a <details> that needs no script.

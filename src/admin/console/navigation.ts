@@ -10,7 +10,7 @@ export const NAVIGATION: readonly NavGroup[] = [
   { links: [['/admin', 'Dashboard'], ['/admin/apps', 'Applications']] },
   { heading: 'People', links: [['/admin/users', 'Users'], ['/admin/groups', 'Groups'], ['/admin/onboarding', 'Onboarding'], ['/admin/provisioning', 'Provisioning']] },
   { heading: 'Sign-in', links: [['/admin/identity-sources', 'Identity sources'], ['/admin/security', 'Multi-factor'], ['/admin/protection', 'Protection']] },
-  { heading: 'Settings', links: [['/admin/keys', 'Signing keys'], ['/admin/branding', 'Branding'], ['/admin/email', 'Email']] },
+  { heading: 'Settings', links: [['/admin/keys', 'Signing keys'], ['/admin/branding', 'Branding'], ['/admin/email', 'Email'], ['/admin/backup', 'Backup and move']] },
   { links: [['/admin/audit', 'Audit log']] },
 ];
 
