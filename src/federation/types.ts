@@ -274,6 +274,8 @@ export class UpstreamError extends Error {
     readonly code: string,
     message: string,
     readonly detail?: string,
+    /** host:port that could not be reached or refused, when one request is to blame (for the admin). */
+    readonly host?: string,
   ) {
     super(message);
     this.name = 'UpstreamError';

@@ -4,7 +4,8 @@ import { callbackUrl } from '../../../federation/client';
 import { listIdentities } from '../../../federation/accounts';
 import { listSources } from '../../../federation/store';
 import type { TestOutcome, TestResultPage } from '../../../federation/test-result';
-import type { IdentitySource } from '../../../federation/types';
+import { diagnose, type Diagnosis } from '../../../federation/diagnosis';
+import type { IdentitySource, UpstreamError } from '../../../federation/types';
 import { dbOf, issuerOf, type AppContext } from '../../../http/context';
 import { readSession } from '../../../sessions/sessions';
 import { profileClaims } from '../../../users/user';
@@ -22,26 +23,31 @@ function Json(props: { value: unknown; id?: string }) {
   return <pre id={props.id}>{JSON.stringify(props.value, null, 2)}</pre>;
 }
 
+/** A failed test: what failed in plain words (naming the host), what to check, and the raw detail. */
+function TestFailure(props: { failure: UpstreamError; diagnosis: Diagnosis }) {
+  return (
+    <>
+      <h2>The test failed</h2>
+      <div class="alert" role="alert" id="test-failure">
+        {props.diagnosis.what}
+      </div>
+      <p id="test-check">{props.diagnosis.check}</p>
+      {props.failure.detail && (
+        <p class="muted">
+          Detail: <code>{props.failure.detail}</code>
+        </p>
+      )}
+    </>
+  );
+}
+
 /** The Test connection result page: what the provider sent, and what edge-sso makes of it. `admin` must be set on the context. */
 export function renderTestResult(c: AppContext, source: IdentitySource, result: TestOutcome) {
   return c.html(
     <ConsolePage c={c} title={`Test connection: ${source.name}`}>
       <div class="card" id="test-result">
         {'error' in result ? (
-          <>
-            <h2>The test failed</h2>
-            <div class="alert" role="alert">
-              {result.error.message}
-            </div>
-            {result.error.detail && (
-              <p>
-                Detail: <code>{result.error.detail}</code>
-              </p>
-            )}
-            <p class="muted">
-              Check the client ID and secret, and that <code>{callbackUrl(issuerOf(c), source.slug)}</code> is registered at the provider as a redirect URI.
-            </p>
-          </>
+          <TestFailure failure={result.error} diagnosis={diagnose(result.error, source, callbackUrl(issuerOf(c), source.slug))} />
         ) : (
           <>
             <h2>
