@@ -14,6 +14,7 @@ import { Checkbox, ErrorSummary, Field, PostForm, Select, TextArea, type Errors 
 import { splitGroupLines } from '../../users/changes';
 import { actorOf, formText, type ConsoleContext, type ConsoleEnv } from './context';
 import { ConsolePage } from './layout';
+import { fieldChanges } from '../../audit/changes';
 
 export const onboardingPages = new Hono<ConsoleEnv>();
 
@@ -165,8 +166,9 @@ onboardingPages.post('/signup', async (c) => {
   const parsed = parseDomainList(domainsText);
   const settings: SignupSettings = { enabled: formText(c, 'enabled') === 'on', allowedDomains: parsed.domains, requireApproval: formText(c, 'require_approval') === 'on' };
   if (parsed.problem) return page(c, { signup: { settings, domains: domainsText, errors: { allowed_domains: parsed.problem } } }, 400);
+  const previous = await loadSignupSettings(c.env);
   await saveSignupSettings(c.env, settings);
-  audit(c, { type: 'signup.settings', actor: actorOf(c), detail: signupSettingsToJson(settings) });
+  audit(c, { type: 'signup.settings', actor: actorOf(c), detail: { changes: fieldChanges(signupSettingsToJson(previous), signupSettingsToJson(settings)) } });
   return c.redirect('/admin/onboarding?notice=signup_saved', 303);
 });
 

@@ -20,6 +20,7 @@ import { LinkedIdentities } from '../identity-sources/parts';
 import { UserFactors } from '../mfa';
 import { ConfirmPage, ConsolePage, noticeFrom } from '../layout';
 import { userPath, utc, SESSION_HASH, findUser, refuseSelf, UserForm, valuesOf, submitted, toApiInput, fieldErrors, type UserFormValues } from './form';
+import { fieldChanges, secretChanges } from '../../../audit/changes';
 
 export const oneUserPages = new Hono<ConsoleEnv>();
 
@@ -145,7 +146,7 @@ oneUserPages.post('/:id', async (c) => {
     if (isEmpty(changes)) return c.redirect(`${userPath(user.id)}?notice=no_changes`, 303);
     const updated = await updateUser(dbOf(c), user.id, changes);
     await applyUserChange(c, user, updated, { passwordChanged: false });
-    audit(c, { type: 'user.update', actor: actorOf(c), target: user.id, detail: { fields: Object.keys(changes) } });
+    audit(c, { type: 'user.update', actor: actorOf(c), target: user.id, detail: { changes: fieldChanges(user, changes, ['password', 'passwordHash']) } });
     return c.redirect(`${userPath(user.id)}?notice=saved`, 303);
   } catch (error) {
     const errors = fieldErrors(error);
@@ -160,7 +161,7 @@ oneUserPages.post('/:id/password', async (c) => {
     const changes = parseUserChanges({ password: rawText(c, 'new_password') });
     const updated = await updateUser(dbOf(c), user.id, changes);
     await applyUserChange(c, user, updated, { passwordChanged: true });
-    audit(c, { type: 'user.update', actor: actorOf(c), target: user.id, detail: { fields: ['password'] } });
+    audit(c, { type: 'user.update', actor: actorOf(c), target: user.id, detail: { changes: secretChanges(['password']) } });
     return c.redirect(`${userPath(user.id)}?notice=password_set`, 303);
   } catch (error) {
     if (!(error instanceof ValidationError)) throw error;
@@ -177,7 +178,7 @@ for (const [action, disabled] of [
     if (disabled) refuseSelf(c, user, 'disable');
     const updated = await updateUser(dbOf(c), user.id, { disabled });
     await applyUserChange(c, user, updated, { passwordChanged: false });
-    audit(c, { type: 'user.update', actor: actorOf(c), target: user.id, detail: { fields: ['disabled'], disabled } });
+    audit(c, { type: 'user.update', actor: actorOf(c), target: user.id, detail: { changes: fieldChanges(user, { disabled }) } });
     return c.redirect(`${userPath(user.id)}?notice=${disabled ? 'disabled' : 'enabled'}`, 303);
   });
 }
