@@ -26,6 +26,7 @@ import { renderTestResult, sourcePath, unlinkPath } from './parts';
 import { ConfirmPage, ConsolePage, noticeFrom } from '../layout';
 import { keyring } from '../../../lib/secret-box';
 import { fieldChanges, secretChanges } from '../../../audit/changes';
+import { DataTable } from '../../../ui/table';
 
 export const identitySourcePages = new Hono<ConsoleEnv>();
 
@@ -58,38 +59,17 @@ identitySourcePages.get('/', async (c) => {
           </button>
         </form>
       </div>
-      <div class="card table-wrap" role="region" aria-label="Identity sources" tabindex={0}>
-        {sources.length === 0 ? (
-          <p>No identity sources yet. Users sign in with edge-sso’s own passwords.</p>
-        ) : (
-          <table>
-            <thead>
-              <tr>
-                <th>Name</th>
-                <th>Slug</th>
-                <th class="optional">Type</th>
-                <th>Status</th>
-              </tr>
-            </thead>
-            <tbody>
-              {sources.map((s) => (
-                <tr>
-                  <td>
-                    <a href={base(s.slug)}>{s.name}</a>
-                  </td>
-                  <td>
-                    <code>{s.slug}</code>
-                  </td>
-                  <td class="optional">{presetFor(s.type).label}</td>
-                  <td>
-                    <span class={`badge ${s.enabled ? 'ok' : 'off'}`}>{s.enabled ? 'enabled' : 'disabled'}</span>
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        )}
-      </div>
+      <DataTable
+        label="Identity sources"
+        rows={sources}
+        empty="No identity sources yet. Users sign in with edge-sso’s own passwords."
+        columns={[
+          { header: 'Name', cell: (s) => <a href={base(s.slug)}>{s.name}</a> },
+          { header: 'Slug', cell: (s) => <code>{s.slug}</code> },
+          { header: 'Type', optional: true, cell: (s) => presetFor(s.type).label },
+          { header: 'Status', cell: (s) => <span class={`badge ${s.enabled ? 'ok' : 'off'}`}>{s.enabled ? 'enabled' : 'disabled'}</span> },
+        ]}
+      />
     </ConsolePage>,
   );
 });

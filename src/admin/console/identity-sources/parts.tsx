@@ -13,6 +13,7 @@ import { Copyable, Select, type Errors } from '../../../ui/components';
 import type { ConsoleContext } from '../context';
 import { ConsolePage } from '../layout';
 import { keyring } from '../../../lib/secret-box';
+import { DataTable, RowLink } from '../../../ui/table';
 
 export const sourcePath = (slug: string) => `/admin/identity-sources/${encodeURIComponent(slug)}`;
 const base = sourcePath;
@@ -137,36 +138,24 @@ export async function LinkedIdentities(props: { c: ConsoleContext; userId: strin
   return (
     <>
       <h2>Linked identities</h2>
-      <div class="card table-wrap" role="region" aria-label="Linked identities" tabindex={0}>
-        <table id="linked-identities">
-          <thead>
-            <tr>
-              <th>Source</th>
-              <th>Upstream account</th>
-              <th class="optional">Last sign-in</th>
-              <th></th>
-            </tr>
-          </thead>
-          <tbody>
-            {identities.map((i) => (
-              <tr>
-                <td>
-                  <a href={base(i.source)}>{i.source}</a>
-                </td>
-                <td>
-                  {i.email || <span class="muted">no email</span>} <code>{i.subject}</code>
-                </td>
-                <td class="optional">{i.lastSignInAt === 0 ? 'Never (linked by SCIM provisioning)' : date(i.lastSignInAt)}</td>
-                <td>
-                  <a class="button secondary small" href={unlinkPath(i.source, i.userId, i.subject)}>
-                    Unlink
-                  </a>
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
+      <DataTable
+        label="Linked identities"
+        id="linked-identities"
+        rows={identities}
+        columns={[
+          { header: 'Source', cell: (i) => <a href={base(i.source)}>{i.source}</a> },
+          {
+            header: 'Upstream account',
+            cell: (i) => (
+              <>
+                {i.email || <span class="muted">no email</span>} <code>{i.subject}</code>
+              </>
+            ),
+          },
+          { header: 'Last sign-in', optional: true, cell: (i) => (i.lastSignInAt === 0 ? 'Never (linked by SCIM provisioning)' : date(i.lastSignInAt)) },
+          { header: '', cell: (i) => <RowLink href={unlinkPath(i.source, i.userId, i.subject)} text="Unlink" /> },
+        ]}
+      />
     </>
   );
 }

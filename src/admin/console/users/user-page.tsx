@@ -21,6 +21,7 @@ import { UserFactors } from '../mfa';
 import { ConfirmPage, ConsolePage, noticeFrom } from '../layout';
 import { userPath, utc, SESSION_HASH, findUser, refuseSelf, UserForm, valuesOf, submitted, toApiInput, fieldErrors, type UserFormValues } from './form';
 import { fieldChanges, secretChanges } from '../../../audit/changes';
+import { DataTable, RowButton } from '../../../ui/table';
 
 export const oneUserPages = new Hono<ConsoleEnv>();
 
@@ -29,39 +30,25 @@ export const oneUserPages = new Hono<ConsoleEnv>();
 function SessionList(props: { c: ConsoleContext; user: User; sessions: LiveSession[]; lastSignIn: number | null }) {
   const csrf = csrfToken(props.c);
   return (
-    <div class="card table-wrap" role="region" aria-label="Sessions" tabindex={0} id="sessions">
-      <p>
-        Last sign-in: <strong>{props.lastSignIn ? utc(props.lastSignIn) : 'never'}</strong>. {props.sessions.length === 0 ? 'No active sessions.' : `${props.sessions.length} active session${props.sessions.length === 1 ? '' : 's'}.`}
-      </p>
-      {props.sessions.length > 0 && (
-        <table>
-          <thead>
-            <tr>
-              <th>Signed in</th>
-              <th>Expires</th>
-              <th>
-                <span class="visually-hidden">Action</span>
-              </th>
-            </tr>
-          </thead>
-          <tbody>
-            {props.sessions.map((s) => (
-              <tr data-session={s.idHash}>
-                <td>{utc(s.createdAt)}</td>
-                <td>{utc(s.expiresAt)}</td>
-                <td>
-                  <PostForm action={`${userPath(props.user.id)}/sessions/${s.idHash}/end`} csrf={csrf}>
-                    <button type="submit" class="secondary small" aria-label={`End the session that signed in ${utc(s.createdAt)}`}>
-                      End session
-                    </button>
-                  </PostForm>
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      )}
-    </div>
+    <DataTable
+      label="Sessions"
+      regionId="sessions"
+      rows={props.sessions}
+      rowAttributes={(s) => ({ 'data-session': s.idHash })}
+      before={
+        <p>
+          Last sign-in: <strong>{props.lastSignIn ? utc(props.lastSignIn) : 'never'}</strong>. {props.sessions.length === 0 ? 'No active sessions.' : `${props.sessions.length} active session${props.sessions.length === 1 ? '' : 's'}.`}
+        </p>
+      }
+      columns={[
+        { header: 'Signed in', cell: (s) => utc(s.createdAt) },
+        { header: 'Expires', cell: (s) => utc(s.expiresAt) },
+        {
+          header: <span class="visually-hidden">Action</span>,
+          cell: (s) => <RowButton action={`${userPath(props.user.id)}/sessions/${s.idHash}/end`} csrf={csrf} text="End session" label={`End the session that signed in ${utc(s.createdAt)}`} />,
+        },
+      ]}
+    />
   );
 }
 
