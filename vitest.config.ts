@@ -7,6 +7,8 @@ export default defineConfig(async () => {
   const migrations = await readD1Migrations(new URL('./migrations', import.meta.url).pathname);
   return {
     test: {
+      // The default output, then each project's wall time and slowest files (scripts/timing-reporter.mjs).
+      reporters: ['default', './scripts/timing-reporter.mjs'],
       projects: [
         {
           plugins: [
@@ -21,7 +23,13 @@ export default defineConfig(async () => {
                   KEY_ACTIVATION_DELAY_SECONDS: '0',
                   // No mail transport unless a test binds one, whatever a developer's .dev.vars says.
                   SMTP_URL: '',
+                  // No JSON line per request in the test output (test/stats/stats.test.ts turns it on for its check).
+                  REQUEST_LOG: 'off',
                 },
+                // A second, empty deployment's storage, for tests that move data between deployments
+                // (test/portability/): the Worker is called with these in place of DB and KV.
+                d1Databases: { FRESH_DB: 'fresh-deployment-db' },
+                kvNamespaces: { FRESH_KV: 'fresh-deployment-kv' },
                 // Miniflare's local Email Service, under another name so tests choose when mail uses it
                 // (test/email/send.test.ts binds it as EMAIL); without EMAIL, mail goes to SMTP_URL.
                 email: { send_email: [{ name: 'TEST_SEND_EMAIL' }] },
@@ -33,8 +41,6 @@ export default defineConfig(async () => {
             include: ['test/**/*.test.ts', 'test/**/*.test.tsx'],
             exclude: ['test/e2e/**'],
             setupFiles: ['./test/setup.ts'],
-            // Every request writes a JSON log line (src/http/request-log.ts): kept out of the test output.
-            onConsoleLog: (log: string) => !log.startsWith('{"type":"request"'),
           },
         },
         {

@@ -30,6 +30,8 @@ export interface Bindings {
   SMTP_URL?: string;
   /** The sender: `address` or `Name <address>`; empty: no-reply@ the issuer's host, named after the branding. */
   EMAIL_FROM?: string;
+  /** "off" stops the JSON line per request (src/http/request-log.ts); anything else, or unset, keeps it. */
+  REQUEST_LOG?: string;
   /** Local benchmarks only (src/db/dev-latency.ts): milliseconds added to every D1 call; ignored off loopback. */
   DEV_D1_LATENCY_MS?: string;
 }

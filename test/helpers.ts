@@ -53,10 +53,13 @@ export async function createUser(fields: Record<string, unknown> = {}): Promise<
 export class Browser {
   readonly cookies = new Map<string, string>();
 
+  /** `send` reaches the deployment (another one than the test's default in test/portability/). */
+  constructor(private readonly send: (path: string, init?: RequestInit) => Promise<Response> = call) {}
+
   async fetch(path: string, init: RequestInit = {}): Promise<Response> {
     const headers = new Headers(init.headers);
     if (this.cookies.size) headers.set('cookie', [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; '));
-    const res = await call(path, { ...init, headers });
+    const res = await this.send(path, { ...init, headers });
     for (const line of res.headers.getSetCookie()) {
       const [pair, ...attributes] = line.split(';');
       const [name, value] = pair!.split('=') as [string, string];

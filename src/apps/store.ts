@@ -1,5 +1,5 @@
 // The app registry in D1: apps, their redirect URLs, and their encrypted client secrets.
-import { and, asc, desc, eq, inArray, or, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, inArray, or, sql, type SQL } from 'drizzle-orm';
 import { containsText } from '../db/search';
 import { slices } from '../db/limits';
 import { isForeignKeyViolation, isUniqueViolation } from '../db/errors';
@@ -213,4 +213,20 @@ export function openClientSecret(kek: Keyring, clientId: string, sealed: string)
 export async function groupsNamedByApps(db: Database): Promise<{ clientId: string; name: string; groups: string[] }[]> {
   const rows = await db.select({ clientId: apps.clientId, name: apps.name, access: apps.access }).from(apps).orderBy(asc(apps.name)).limit(1000);
   return rows.flatMap((r) => (r.access?.groups?.length ? [{ clientId: r.clientId, name: r.name, groups: r.access.groups }] : []));
+}
+
+/**
+ * The statement that renames a group in every access rule naming it (a rule that names both
+ * names keeps one), returning the client IDs changed: for the caller's batch with the group's own
+ * rename, so a rename never leaves a rule naming a group no one has (src/scim/groups.ts). The
+ * caller forgets the changed apps in this isolate's cache (forgetApp) once the batch ran; `when`
+ * makes it depend on an earlier statement of the batch.
+ */
+export function renameGroupInAccessRules(db: Database, from: string, to: string, when?: SQL) {
+  const groups = sql`(select json_group_array(distinct case when value = ${from} then ${to} else value end) from json_each(${apps.access}, '$.groups'))`;
+  return db
+    .update(apps)
+    .set({ access: sql`json_set(${apps.access}, '$.groups', json(${groups}))`, updatedAt: nowSeconds() })
+    .where(and(sql`exists (select 1 from json_each(${apps.access}, '$.groups') where value = ${from})`, when))
+    .returning({ clientId: apps.clientId });
 }

@@ -3,6 +3,8 @@
 // tokens, codes or email addresses), the status, what happened (the last audit event's type, e.g.
 // `login.failure`, else a class of the status), the duration and the request id (Cloudflare's
 // cf-ray). Nothing a user typed, no token, secret or address is ever in it.
+// On unless the variable REQUEST_LOG is "off" (the workers test project sets it in vitest.config.ts,
+// so the test output is not one line per request).
 import type { MiddlewareHandler } from 'hono';
 import { routePath } from 'hono/route';
 import type { AppEnv } from './context';
@@ -21,6 +23,7 @@ const statusClass = (status: number) => (status >= 500 ? 'error' : status >= 400
 
 export function requestLog(write: (line: string) => void = (line) => console.log(line)): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
+    if (c.env.REQUEST_LOG === 'off') return next();
     const started = Date.now();
     await next();
     const route = routePath(c);

@@ -67,6 +67,8 @@ async function logout(c: AppContext, params: Record<string, string>, confirmed: 
   // Proof that the app of the signed-in person asks: a hint for that same user. Otherwise ask.
   const proven = session === null || (hint !== null && hint.sub === session.userId);
   if (!proven && !confirmed) {
+    // The confirmation's POST ends in a redirect to the app: the page's CSP form-action must allow it.
+    if (target) c.set('formActionOrigins', [new URL(target).origin]);
     const fields = Object.fromEntries(LOGOUT_PARAMETERS.filter((name) => params[name] !== undefined).map((name) => [name, params[name]!]));
     return confirmSignOut(c, fields, app?.name);
   }

@@ -1,16 +1,22 @@
 // The export document (version 1): one JSON object with the deployment's configuration and users,
-// table by table, as rows named like the drizzle schema (camelCase). Sessions, OIDC grants,
-// throttling and the audit log are left out. Every secret (app secrets, private keys, source
-// secrets, TOTP secrets, password hashes, recovery-code hashes) is sealed with the passphrase key
-// (./passphrase.ts), bound to its record; the rest is readable, so an export can be inspected.
+// table by table, as rows named like the drizzle schema (camelCase). Every table of the schema is
+// either in TABLES or in LEFT_OUT with the reason (test/portability/tables.test.ts holds both
+// lists to the schema, so a new table cannot be forgotten). Every secret (app secrets, private
+// keys, source secrets, TOTP secrets, password hashes, recovery-code hashes, SCIM token hashes,
+// SAML pseudonym keys) is sealed with the passphrase key (./passphrase.ts), bound to its record;
+// the rest is readable, so an export can be inspected.
 import type { SQLiteColumn, SQLiteTable } from 'drizzle-orm/sqlite-core';
 import {
   appRedirectUris,
   apps,
   brandingImages,
+  groups,
   identitySources,
   mfaTotp,
   recoveryCodes,
+  samlApps,
+  scimTokens,
+  scimUsers,
   settings,
   signingKeys,
   userIdentities,
@@ -21,6 +27,8 @@ import { SEALED_COLUMNS } from '../encryption/sealed-columns';
 import type { Argon2Params } from '../users/argon2';
 
 export const FORMAT = 'edge-sso-export';
+/** An import carries every user and app: far more than a form's or the API's usual body. */
+export const MAX_IMPORT_BYTES = 50 * 1024 * 1024;
 export const VERSION = 1;
 /** Sealed with the passphrase key: opening it proves the passphrase before anything is written. */
 export const CHECK_TEXT = 'edge-sso export passphrase check';
@@ -32,14 +40,38 @@ export const TABLES = {
   identity_sources: identitySources,
   signing_keys: signingKeys,
   users,
+  groups,
   apps,
   app_redirect_uris: appRedirectUris,
+  saml_apps: samlApps,
   user_identities: userIdentities,
   mfa_totp: mfaTotp,
   webauthn_credentials: webauthnCredentials,
   recovery_codes: recoveryCodes,
+  scim_tokens: scimTokens,
+  scim_users: scimUsers,
 } as const satisfies Record<string, SQLiteTable>;
 export type TableName = keyof typeof TABLES;
+
+/**
+ * The tables an export deliberately leaves out, and why: what lives only as long as a sign-in or
+ * a link, what counts attempts against this deployment, and this deployment's own history. After
+ * a move users sign in again; nothing here is needed for that.
+ */
+export const LEFT_OUT: Record<string, string> = {
+  audit_events: "this deployment's history: it can be large and stays here (the console's Audit page exports it as CSV; D1 Time Travel restores it)",
+  daily_counts: "this deployment's sign-in figures, pruned with the audit log they count; the new deployment counts its own",
+  user_sessions: 'sessions live in KV under cookies of this origin; people sign in again on the new deployment',
+  session_apps: 'which apps a session signed in to: ends with its session',
+  oauth_grants: 'OIDC grants are live credentials of sessions that do not move; apps get new ones at the next sign-in',
+  oauth_codes: 'single-use authorization codes that live a minute',
+  oauth_refresh_tokens: 'live credentials: carried over they could be used on both deployments; apps get new ones at the next sign-in',
+  oauth_revoked_jtis: 'revoked access tokens, kept only until they expire (minutes to hours)',
+  one_time_links: 'single-use emailed links: carried over, one link could be used once on each deployment',
+  onboarding_rate_limits: 'throttling windows of anonymous requests, forgotten within the hour',
+  login_throttle: 'failed sign-in counters and lockouts against this deployment, forgotten within hours',
+  saml_assertions_seen: 'the replay cache of SAML assertions, each kept only for minutes',
+};
 
 export type Row = Record<string, unknown>;
 
@@ -78,4 +110,13 @@ export const SECRET_FIELDS: SecretField[] = [
   }),
   { table: 'users', field: 'passwordHash', atRest: null, keyField: 'id', purpose: (row) => `users.passwordHash:${String(row.id)}` },
   { table: 'recovery_codes', field: 'codeHash', atRest: null, keyField: 'userId', purpose: (row) => `recovery_codes.codeHash:${String(row.userId)}` },
+  // A SCIM token is 256 random bits, so its hash is no dictionary target; sealed anyway, as every credential.
+  { table: 'scim_tokens', field: 'tokenHash', atRest: null, keyField: 'id', purpose: (row) => `scim_tokens.tokenHash:${String(row.id)}` },
+  // Kept in clear in D1: it makes the app's persistent NameIDs, which must stay the same after a move.
+  { table: 'saml_apps', field: 'pseudonymKey', atRest: null, keyField: 'clientId', purpose: (row) => `saml_apps.pseudonymKey:${String(row.clientId)}` },
 ];
+
+/** How many rows of each table a document holds, for the audit trail. */
+export function tableCounts(tables: Record<string, Row[]>): Record<string, number> {
+  return Object.fromEntries(Object.entries(tables).map(([name, rows]) => [name, rows.length]));
+}

@@ -1,14 +1,15 @@
 // Imports an export document (./document.ts) into this deployment. The passphrase is proved and
 // every secret opened before anything is written: a wrong passphrase or a damaged document is a
 // 400 that writes nothing. Records that already exist here (same client ID, same email or user id,
-// same slug, key id or setting) are reported and left alone, with everything that hangs off them
+// same slug, key id or setting, a SAML app whose entity ID another app here has, a SCIM token or a
+// group of the same id or name) are reported and left alone, with everything that hangs off them
 // in the document. The rest arrives as it was: users keep their id (`sub`) and password hash,
 // apps their client ID and secrets. All writes are one D1 batch, so one transaction.
 import { inArray, or } from 'drizzle-orm';
 import { MAX_TOKEN_TTL_SECONDS } from '../apps/app';
 import type { Database } from '../db/client';
 import { slices } from '../db/limits';
-import { apps, identitySources, settings, signingKeys, users } from '../db/schema';
+import { apps, groups, identitySources, samlApps, scimTokens, settings, signingKeys, users } from '../db/schema';
 import { fromBase64url } from '../lib/encoding';
 import { RequestError } from '../lib/errors';
 import { seal, type Keyring } from '../lib/secret-box';
@@ -20,7 +21,7 @@ import { openFor, passphraseKey } from './passphrase';
 export interface ImportReport {
   imported: Record<TableName, number>;
   /** Left alone because this deployment already has them. */
-  existing: { apps: string[]; users: string[]; identity_sources: string[]; signing_keys: string[]; settings: string[] };
+  existing: { apps: string[]; users: string[]; identity_sources: string[]; signing_keys: string[]; settings: string[]; scim_tokens: string[]; groups: string[] };
 }
 
 const bad = (message: string) => new RequestError(400, 'invalid_document', message);
@@ -69,18 +70,25 @@ export async function importDeployment(db: Database, ring: Keyring, passphrase: 
   const existing = await findExisting(db, t);
   const newUsers = new Set(t.users.filter((u) => !existing.userIds.has(String(u.id))).map((u) => String(u.id)));
   const newApps = new Set(t.apps.filter((a) => !existing.apps.has(String(a.clientId))).map((a) => String(a.clientId)));
+  const newTokens = t.scim_tokens.filter((r) => !existing.scimTokens.has(String(r.id)));
+  // A provisioned user keeps the token that last wrote it if that token is (or already was) here.
+  const tokenIds = new Set([...newTokens.map((r) => String(r.id)), ...existing.scimTokenIds]);
   const take: Record<TableName, Row[]> = {
     settings: t.settings.filter((r) => !existing.settings.has(String(r.key))),
     branding_images: t.branding_images,
     identity_sources: t.identity_sources.filter((r) => !existing.sources.has(String(r.slug))),
     signing_keys: t.signing_keys.filter((r) => !existing.keys.has(String(r.kid))).map((r) => keyState(r, existing.slots)),
     users: t.users.filter((r) => newUsers.has(String(r.id))),
+    groups: t.groups.filter((r) => !existing.groups.has(String(r.id))),
     apps: t.apps.filter((r) => newApps.has(String(r.clientId))),
     app_redirect_uris: t.app_redirect_uris.filter((r) => newApps.has(String(r.clientId))).map(({ id: _id, ...r }) => r),
+    saml_apps: t.saml_apps.filter((r) => newApps.has(String(r.clientId))),
     user_identities: t.user_identities.filter((r) => newUsers.has(String(r.userId))),
     mfa_totp: t.mfa_totp.filter((r) => newUsers.has(String(r.userId))),
     webauthn_credentials: t.webauthn_credentials.filter((r) => newUsers.has(String(r.userId))),
     recovery_codes: t.recovery_codes.filter((r) => newUsers.has(String(r.userId))),
+    scim_tokens: newTokens,
+    scim_users: t.scim_users.filter((r) => newUsers.has(String(r.userId))).map((r) => (r.tokenId !== null && !tokenIds.has(String(r.tokenId)) ? { ...r, tokenId: null } : r)),
   };
   // Sealed again under this deployment's key-encryption key.
   for (const secret of SECRET_FIELDS) {
@@ -112,6 +120,8 @@ export async function importDeployment(db: Database, ring: Keyring, passphrase: 
       identity_sources: [...existing.sources],
       signing_keys: [...existing.keys],
       settings: [...existing.settings],
+      scim_tokens: t.scim_tokens.filter((r) => existing.scimTokens.has(String(r.id))).map((r) => String(r.name)),
+      groups: t.groups.filter((r) => existing.groups.has(String(r.id))).map((r) => String(r.name)),
     },
   };
 }
@@ -120,8 +130,9 @@ export async function importDeployment(db: Database, ring: Keyring, passphrase: 
 async function findExisting(db: Database, t: Record<TableName, Row[]>) {
   const ids = (rows: Row[], field: string) => rows.map((r) => String(r[field]));
   const inChunks = async <T>(values: string[], query: (chunk: string[]) => Promise<T[]>) => (await Promise.all(slices(values, 2).map(query))).flat();
-  const [appRows, userRows, sourceRows, keyRows, settingRows, slotRows] = await Promise.all([
+  const [appRows, entityRows, userRows, sourceRows, keyRows, settingRows, slotRows, tokenRows, groupRows] = await Promise.all([
     inChunks(ids(t.apps, 'clientId'), (c) => db.select({ v: apps.clientId }).from(apps).where(inArray(apps.clientId, c))),
+    inChunks(ids(t.saml_apps, 'entityId'), (c) => db.select({ v: samlApps.entityId }).from(samlApps).where(inArray(samlApps.entityId, c))),
     inChunks(ids(t.users, 'id'), (c) =>
       db.select({ id: users.id, email: users.email }).from(users).where(or(inArray(users.id, c), inArray(users.email, t.users.filter((u) => c.includes(String(u.id))).map((u) => String(u.email))))),
     ),
@@ -129,17 +140,32 @@ async function findExisting(db: Database, t: Record<TableName, Row[]>) {
     inChunks(ids(t.signing_keys, 'kid'), (c) => db.select({ v: signingKeys.kid }).from(signingKeys).where(inArray(signingKeys.kid, c))),
     inChunks(ids(t.settings, 'key'), (c) => db.select({ v: settings.key }).from(settings).where(inArray(settings.key, c))),
     db.select({ alg: signingKeys.alg, state: signingKeys.state }).from(signingKeys).where(inArray(signingKeys.state, ['active', 'next'])),
+    // Token hashes are opened by now (the import opens every secret first).
+    inChunks(ids(t.scim_tokens, 'id'), (c) =>
+      db.select({ id: scimTokens.id, hash: scimTokens.tokenHash }).from(scimTokens).where(or(inArray(scimTokens.id, c), inArray(scimTokens.tokenHash, t.scim_tokens.filter((r) => c.includes(String(r.id))).map((r) => String(r.tokenHash))))),
+    ),
+    inChunks(ids(t.groups, 'id'), (c) =>
+      db.select({ id: groups.id, name: groups.name }).from(groups).where(or(inArray(groups.id, c), inArray(groups.name, t.groups.filter((r) => c.includes(String(r.id))).map((r) => String(r.name))))),
+    ),
   ]);
   const takenIds = new Set(userRows.map((r) => r.id));
   const takenEmails = new Set(userRows.map((r) => r.email));
+  const takenEntities = new Set(entityRows.map((r) => r.v));
+  const takenTokens = new Set(tokenRows.flatMap((r) => [r.id, r.hash]));
+  const takenGroups = new Set(groupRows.flatMap((r) => [r.id, r.name]));
   return {
-    apps: new Set(appRows.map((r) => r.v)),
+    // An app is "existing" when this deployment has its client ID, or a SAML app here has its entity ID.
+    apps: new Set([...appRows.map((r) => r.v), ...t.saml_apps.filter((s) => takenEntities.has(String(s.entityId))).map((s) => String(s.clientId))]),
     // A user is "existing" when this deployment has the same id or the same email.
     userIds: new Set(t.users.filter((u) => takenIds.has(String(u.id)) || takenEmails.has(String(u.email))).map((u) => String(u.id))),
     sources: new Set(sourceRows.map((r) => r.v)),
     keys: new Set(keyRows.map((r) => r.v)),
     settings: new Set(settingRows.map((r) => r.v)),
     slots: new Set(slotRows.map((r) => `${r.alg}:${r.state}`)),
+    // A SCIM token is "existing" when its id or its hash is here; a group when its id or its name is.
+    scimTokens: new Set(t.scim_tokens.filter((r) => takenTokens.has(String(r.id)) || takenTokens.has(String(r.tokenHash))).map((r) => String(r.id))),
+    scimTokenIds: new Set(tokenRows.map((r) => r.id)),
+    groups: new Set(t.groups.filter((r) => takenGroups.has(String(r.id)) || takenGroups.has(String(r.name))).map((r) => String(r.id))),
   };
 }
 
@@ -156,3 +182,8 @@ function keyState(row: Row, slots: Set<string>): Row {
   return row;
 }
 
+
+/** What the audit trail keeps of an import: how many rows of each table arrived, how many records were already here. */
+export function importAuditDetail(report: ImportReport): Record<string, unknown> {
+  return { imported: report.imported, existing: Object.fromEntries(Object.entries(report.existing).map(([kind, list]) => [kind, list.length])) };
+}

@@ -1,17 +1,19 @@
 // SCIM Groups. A group's displayName is an edge-sso group name: membership is the members'
 // `groups` lists (src/users/groups.ts), so access rules name it and tokens carry it, and every
 // change reaches the members' live sessions as an admin's change does.
-import { asc, eq, sql } from 'drizzle-orm';
+import { and, asc, eq, sql } from 'drizzle-orm';
+import { forgetApp } from '../apps/cache';
+import { renameGroupInAccessRules } from '../apps/store';
 import { audit } from '../audit/audit';
 import type { Database } from '../db/client';
 import { isUniqueViolation } from '../db/errors';
-import { groups, type GroupRow } from '../db/schema';
+import { groups, type GroupRow, type UserRow } from '../db/schema';
 import { dbOf } from '../http/context';
 import { identifierProblem } from '../lib/validation';
 import { nowSeconds } from '../lib/time';
 import { refreshUserSessions } from '../sessions/sessions';
 import { addUsersToGroup, existingUserIds, groupMembers, removeUsersFromGroup, renameGroupOnUsers } from '../users/groups';
-import { profileClaims, type User } from '../users/user';
+import { profileClaims, toUser, type User } from '../users/user';
 import { app, scimActor, type ScimContext } from './context';
 import { invalidValue, ScimError } from './errors';
 import { attrOf, type Filter } from './filter';
@@ -106,7 +108,7 @@ async function requireUsers(db: Database, ids: string[]): Promise<void> {
 interface Tally {
   added: number;
   removed: number;
-  renamed?: { from: string; to: string };
+  renamed?: { from: string; to: string; access_rules?: string[] };
 }
 
 async function addMembers(c: ScimContext, name: string, ids: string[], tally: Tally): Promise<void> {
@@ -132,19 +134,34 @@ async function replaceMembers(c: ScimContext, name: string, ids: string[], tally
   await addMembers(c, name, ids, tally);
 }
 
+/**
+ * Renames the group everywhere it is named, in one batch (one transaction): its row, its members'
+ * `groups` lists and the access rules of apps, so the same people keep the same apps. Then the
+ * members' live sessions carry the new name and this isolate forgets the changed apps, as an
+ * admin's change does (other isolates re-read apps within CONFIG_CACHE_SECONDS).
+ */
 async function rename(c: ScimContext, row: GroupRow, to: string, tally: Tally): Promise<GroupRow> {
   if (to === row.name) return row;
   const db = dbOf(app(c));
-  let updated: GroupRow | undefined;
+  // Members and rules follow only if the group's row was renamed (it still had the name read: a
+  // concurrent rename or delete is not undone by this one).
+  const renamedRow = sql`exists (select 1 from ${groups} where ${groups.id} = ${row.id} and ${groups.name} = ${to})`;
+  let result: [GroupRow[], UserRow[], { clientId: string }[]];
   try {
-    [updated] = await db.update(groups).set({ name: to, updatedAt: nowSeconds() }).where(eq(groups.id, row.id)).returning();
+    result = await db.batch([
+      db.update(groups).set({ name: to, updatedAt: nowSeconds() }).where(and(eq(groups.id, row.id), eq(groups.name, row.name))).returning(),
+      renameGroupOnUsers(db, row.name, to, renamedRow),
+      renameGroupInAccessRules(db, row.name, to, renamedRow),
+    ]);
   } catch (error) {
     if (isUniqueViolation(error)) throw nameTaken(to);
     throw error;
   }
-  if (!updated) throw notFound(row.id);
-  await refreshSessions(c, await renameGroupOnUsers(db, row.name, to));
-  tally.renamed = { from: row.name, to };
+  const [[updated], members, ruleApps] = result;
+  if (!updated) throw new ScimError(409, 'The group was changed by another request; read it again.');
+  for (const { clientId } of ruleApps) forgetApp(clientId);
+  await refreshSessions(c, members.map(toUser));
+  tally.renamed = { from: row.name, to, ...(ruleApps.length ? { access_rules: ruleApps.map((a) => a.clientId) } : {}) };
   return updated;
 }
 

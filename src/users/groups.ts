@@ -66,12 +66,14 @@ export async function removeUsersFromGroup(db: Database, name: string, userIds: 
   return changed;
 }
 
-/** Renames the group on every member (a member who already had the new name keeps it once). Returns the users changed. */
-export async function renameGroupOnUsers(db: Database, from: string, to: string): Promise<User[]> {
-  if (from === to) return [];
+/**
+ * The statement that renames the group on every member (a member who already had the new name
+ * keeps it once), returning the changed rows (toUser them): for the caller's batch, so the group
+ * is renamed everywhere at once (src/scim/groups.ts); `when` makes it depend on an earlier statement.
+ */
+export function renameGroupOnUsers(db: Database, from: string, to: string, when?: SQL) {
   const renamed = sql`(select json_group_array(distinct case when value = ${from} then ${to} else value end) from json_each(${users.groups}))`;
-  const rows = await db.update(users).set({ groups: renamed, updatedAt: nowSeconds() }).where(hasGroup(from)).returning();
-  return rows.map(toUser);
+  return db.update(users).set({ groups: renamed, updatedAt: nowSeconds() }).where(and(hasGroup(from), when)).returning();
 }
 
 /** Every group name some user has, with how many users have it. */

@@ -14,14 +14,13 @@
 // - https://developer.apple.com/documentation/signinwithapple/authenticating-users-with-sign-in-with-apple (ID token claims)
 // - Discovery: https://appleid.apple.com/.well-known/openid-configuration
 import { randomBytes } from 'node:crypto';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { decodeProtectedHeader, exportJWK, exportPKCS8, generateKeyPair, jwtVerify, SignJWT, type JWK } from 'jose';
 import * as oauth from 'oauth4webapi';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { oidcClient } from '../../src/federation/oidc';
 import { apple } from '../../src/federation/presets/apple';
 import type { IdentitySource, OidcProtocol, Preset, UpstreamAttempt } from '../../src/federation/types';
+import { identitySource, standInForFile } from './stand-in';
 
 const TEAM_ID = 'A1B2C3D4E5';
 const KEY_ID = 'KEY1234567';
@@ -34,7 +33,6 @@ const TEAM_PEM = await exportPKCS8(teamKey.privateKey);
 const appleSigning = await generateKeyPair('RS256');
 const appleJwk: JWK = { ...(await exportJWK(appleSigning.publicKey)), kid: 'apple-1', use: 'sig', alg: 'RS256' };
 
-let base: string;
 const seenSecrets: string[] = [];
 const tokenRequests: Record<string, string>[] = [];
 const authorizeRequests: URLSearchParams[] = [];
@@ -42,21 +40,16 @@ const authorizeRequests: URLSearchParams[] = [];
 let firstSignIn = true;
 const codes = new Map<string, { nonce?: string }>();
 
-const server = createServer(async (req, res) => {
-  const url = new URL(req.url ?? '/', 'http://127.0.0.1');
-  const chunks: Buffer[] = [];
-  for await (const chunk of req) chunks.push(chunk as Buffer);
-  const json = (status: number, body: unknown) => {
-    res.writeHead(status, { 'content-type': 'application/json;charset=UTF-8' });
-    res.end(JSON.stringify(body));
-  };
+const provider = standInForFile(async (req, reply) => {
+  const { url } = req;
+  const json = (status: number, body: unknown) => reply.json(status, body, 'application/json;charset=UTF-8');
   if (url.pathname === '/.well-known/openid-configuration') {
     return json(200, {
-      issuer: base,
-      authorization_endpoint: `${base}/auth/authorize`,
-      token_endpoint: `${base}/auth/token`,
-      revocation_endpoint: `${base}/auth/revoke`,
-      jwks_uri: `${base}/auth/keys`,
+      issuer: provider.base,
+      authorization_endpoint: `${provider.base}/auth/authorize`,
+      token_endpoint: `${provider.base}/auth/token`,
+      revocation_endpoint: `${provider.base}/auth/revoke`,
+      jwks_uri: `${provider.base}/auth/keys`,
       response_types_supported: ['code'],
       response_modes_supported: ['query', 'fragment', 'form_post'],
       subject_types_supported: ['pairwise'],
@@ -80,8 +73,9 @@ const server = createServer(async (req, res) => {
     const fields: Record<string, string> = { state: q.get('state') ?? '', code };
     if (firstSignIn && scopes.includes('name')) fields.user = JSON.stringify({ name: { firstName: 'Jane', lastName: 'Appleseed' }, email: 'x7y8z9@privaterelay.appleid.com' });
     // Apple's answer: a page that POSTs the fields to the redirect URI.
-    res.writeHead(200, { 'content-type': 'text/html' });
-    return res.end(
+    return reply.html(
+      200,
+      
       `<!doctype html><form method="post" action="${REDIRECT}">` +
         Object.entries(fields)
           .map(([k, v]) => `<input type="hidden" name="${k}" value="${v.replace(/&/g, '&amp;').replace(/"/g, '&quot;')}">`)
@@ -90,7 +84,7 @@ const server = createServer(async (req, res) => {
     );
   }
   if (url.pathname === '/auth/token' && req.method === 'POST') {
-    const form = Object.fromEntries(new URLSearchParams(Buffer.concat(chunks).toString()));
+    const form = (req.form ?? {});
     tokenRequests.push(form);
     if (req.headers.authorization) return json(400, { error: 'invalid_client' });
     if (form.client_id !== SERVICES_ID || !form.client_secret) return json(400, { error: 'invalid_client' });
@@ -116,7 +110,7 @@ const server = createServer(async (req, res) => {
       ...(pending.nonce ? { nonce: pending.nonce } : {}),
     })
       .setProtectedHeader({ alg: 'RS256', kid: 'apple-1' })
-      .setIssuer(base)
+      .setIssuer(provider.base)
       .setAudience(SERVICES_ID)
       .setSubject(APPLE_SUB)
       .setIssuedAt(now)
@@ -127,16 +121,6 @@ const server = createServer(async (req, res) => {
   return json(404, {});
 });
 
-beforeAll(async () => {
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-});
-
-afterAll(async () => {
-  server.closeAllConnections();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-});
-
 beforeEach(() => {
   seenSecrets.length = 0;
   tokenRequests.length = 0;
@@ -145,27 +129,18 @@ beforeEach(() => {
 });
 
 /** The Apple preset, unchanged but for the issuer, which points at the stand-in. */
-const localApple = (): Preset => ({ ...apple, protocol: { ...(apple.protocol as OidcProtocol), issuer: () => base } });
+const localApple = (): Preset => ({ ...apple, protocol: { ...(apple.protocol as OidcProtocol), issuer: () => provider.base } });
 
 function source(): IdentitySource {
-  return {
+  return identitySource({
     slug: `apple-${randomBytes(3).toString('hex')}`,
     type: 'apple',
     name: 'Apple',
-    enabled: true,
-    show_on_login_page: true,
-    provisioning: 'create',
-    allowed_domains: [],
-    claim_map: {},
-    group_map: { claim: 'groups', prefix: '', rename: {} },
-    trust_email_for_linking: false,
     client_id: SERVICES_ID,
     scopes: apple.default_scopes,
     config: { team_id: TEAM_ID, key_id: KEY_ID },
     secrets_set: ['private_key'],
-    created_at: 0,
-    updated_at: 0,
-  };
+  });
 }
 
 /** Authorize, then read the auto-submitting form Apple answers with: the fields the browser would POST to the callback. */

@@ -15,14 +15,14 @@
 // - ID token claims (iss, tid, oid, roles, email, preferred_username): https://learn.microsoft.com/en-us/entra/identity-platform/id-token-claims-reference
 // - Authorization code flow (authorize, token, PKCE): https://learn.microsoft.com/en-us/entra/identity-platform/v2-oauth2-auth-code-flow
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import { createServer, type IncomingMessage } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage } from 'node:http';
 import { exportJWK, generateKeyPair, SignJWT, type JWK } from 'jose';
 import * as oauth from 'oauth4webapi';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { oidcClient } from '../../src/federation/oidc';
 import { entra } from '../../src/federation/presets/entra';
 import { type IdentitySource, type UpstreamAttempt } from '../../src/federation/types';
+import { identitySource, standInForFile } from './stand-in';
 
 const CONTOSO = randomUUID();
 const FABRIKAM = randomUUID();
@@ -43,7 +43,6 @@ interface EntraUser {
 /** How the stand-in misbehaves for one test: an `iss` naming another tenant, or a token signed by a key it does not publish. */
 let tamper: { iss?: (tid: string) => string; foreignKey?: boolean } = {};
 let user: EntraUser;
-let base: string;
 const requests: { method: string; path: string; form?: Record<string, string>; headers: IncomingMessage['headers'] }[] = [];
 
 const signing = await generateKeyPair('RS256');
@@ -53,16 +52,11 @@ const publicJwk: JWK = { ...(await exportJWK(signing.publicKey)), kid: KID, use:
 const codes = new Map<string, { user: EntraUser; nonce?: string; challenge?: string; tenantPath: string }>();
 const tokens = new Map<string, EntraUser>();
 
-const server = createServer(async (req, res) => {
-  const url = new URL(req.url ?? '/', 'http://127.0.0.1');
-  const chunks: Buffer[] = [];
-  for await (const chunk of req) chunks.push(chunk as Buffer);
-  const form = req.method === 'POST' ? Object.fromEntries(new URLSearchParams(Buffer.concat(chunks).toString())) : undefined;
+const provider = standInForFile(async (req, reply) => {
+  const { url } = req;
+  const form = req.form;
   requests.push({ method: req.method ?? 'GET', path: url.pathname, form, headers: req.headers });
-  const json = (status: number, body: unknown) => {
-    res.writeHead(status, { 'content-type': 'application/json' });
-    res.end(JSON.stringify(body));
-  };
+  const json = (status: number, body: unknown) => reply.json(status, body);
   const [, tenantPath, ...rest] = url.pathname.split('/');
   const path = `/${rest.join('/')}`;
   const multi = tenantPath === 'organizations' || tenantPath === 'common';
@@ -70,11 +64,11 @@ const server = createServer(async (req, res) => {
 
   if (path === '/v2.0/.well-known/openid-configuration') {
     return json(200, {
-      issuer: `${base}/${multi ? '{tenantid}' : tenantPath}/v2.0`,
-      authorization_endpoint: `${base}/${tenantPath}/oauth2/v2.0/authorize`,
-      token_endpoint: `${base}/${tenantPath}/oauth2/v2.0/token`,
-      jwks_uri: `${base}/${tenantPath}/discovery/v2.0/keys`,
-      userinfo_endpoint: `${base}/oidc/userinfo`,
+      issuer: `${provider.base}/${multi ? '{tenantid}' : tenantPath}/v2.0`,
+      authorization_endpoint: `${provider.base}/${tenantPath}/oauth2/v2.0/authorize`,
+      token_endpoint: `${provider.base}/${tenantPath}/oauth2/v2.0/token`,
+      jwks_uri: `${provider.base}/${tenantPath}/discovery/v2.0/keys`,
+      userinfo_endpoint: `${provider.base}/oidc/userinfo`,
       response_types_supported: ['code', 'id_token', 'code id_token', 'id_token token'],
       subject_types_supported: ['pairwise'],
       id_token_signing_alg_values_supported: ['RS256'],
@@ -93,8 +87,7 @@ const server = createServer(async (req, res) => {
     const back = new URL(REDIRECT);
     back.searchParams.set('code', code);
     back.searchParams.set('state', url.searchParams.get('state') ?? '');
-    res.writeHead(302, { location: back.href });
-    return res.end();
+    return reply.redirect(back.href);
   }
   if (path === '/oauth2/v2.0/token' && req.method === 'POST') {
     const basic = /^Basic (.+)$/.exec(String(req.headers.authorization ?? ''));
@@ -120,7 +113,7 @@ const server = createServer(async (req, res) => {
       ...(pending.nonce ? { nonce: pending.nonce } : {}),
     })
       .setProtectedHeader({ alg: 'RS256', kid: KID, typ: 'JWT' })
-      .setIssuer(tamper.iss ? tamper.iss(u.tid) : `${base}/${u.tid}/v2.0`)
+      .setIssuer(tamper.iss ? tamper.iss(u.tid) : `${provider.base}/${u.tid}/v2.0`)
       .setSubject(`pairwise-${u.oid.slice(0, 8)}`)
       .setAudience(CLIENT_ID)
       .setIssuedAt(now)
@@ -139,16 +132,6 @@ const server = createServer(async (req, res) => {
   return json(404, { error: 'not_found' });
 });
 
-beforeAll(async () => {
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-});
-
-afterAll(async () => {
-  server.closeAllConnections();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-});
-
 beforeEach(() => {
   tamper = {};
   requests.length = 0;
@@ -158,25 +141,17 @@ const CONTOSO_USER = (): EntraUser => ({ tid: CONTOSO, oid: randomUUID(), email:
 const FABRIKAM_USER = (): EntraUser => ({ tid: FABRIKAM, oid: randomUUID(), email: 'adele@contoso.example', name: 'Mallory Fabrikam', roles: ['Admins'] });
 
 function source(config: IdentitySource['config']): IdentitySource {
-  return {
+  return identitySource({
     // A distinct slug per source keeps the client's discovery cache honest.
     slug: `entra-${randomBytes(3).toString('hex')}`,
     type: 'entra',
     name: 'Contoso (Microsoft)',
-    enabled: true,
-    show_on_login_page: true,
-    provisioning: 'create',
-    allowed_domains: [],
-    claim_map: {},
     group_map: { claim: entra.default_group_claim ?? 'groups', prefix: '', rename: {} },
     trust_email_for_linking: true,
     client_id: CLIENT_ID,
     scopes: entra.default_scopes,
-    config: { authority: base, ...config },
-    secrets_set: ['client_secret'],
-    created_at: 0,
-    updated_at: 0,
-  };
+    config: { authority: provider.base, ...config },
+  });
 }
 
 /** Runs a whole sign-in for `who` through a client of `src`: authorize (answered at once), then the callback. */
@@ -195,7 +170,7 @@ describe('Entra ID, multi-tenant (organizations) with an allow-list', () => {
   it('accepts a user of an allowed tenant: discovery under /organizations, iss with the user’s own tid, subject tid:oid', async () => {
     const who = CONTOSO_USER();
     const { authorize, profile } = await signIn(source({ tenant: 'organizations', allowed_tenants: [CONTOSO] }), who);
-    expect(authorize.origin + authorize.pathname).toBe(`${base}/organizations/oauth2/v2.0/authorize`);
+    expect(authorize.origin + authorize.pathname).toBe(`${provider.base}/organizations/oauth2/v2.0/authorize`);
     expect(authorize.searchParams.get('code_challenge_method')).toBe('S256');
     expect(authorize.searchParams.get('nonce')).toBeTruthy();
     expect(authorize.searchParams.get('scope')).toBe('openid email profile');
@@ -221,13 +196,13 @@ describe('Entra ID, multi-tenant (organizations) with an allow-list', () => {
   });
 
   it('refuses a token whose iss names another tenant than its tid', async () => {
-    tamper = { iss: () => `${base}/${FABRIKAM}/v2.0` };
+    tamper = { iss: () => `${provider.base}/${FABRIKAM}/v2.0` };
     const error = await signIn(source({ tenant: 'organizations', allowed_tenants: [CONTOSO, FABRIKAM] }), CONTOSO_USER()).catch((e: unknown) => e);
     expect(error).toMatchObject({ code: 'invalid_response', detail: expect.stringContaining('iss') });
   });
 
   it('refuses a token that carries the unreplaced {tenantid} template as its issuer', async () => {
-    tamper = { iss: () => `${base}/{tenantid}/v2.0` };
+    tamper = { iss: () => `${provider.base}/{tenantid}/v2.0` };
     await expect(signIn(source({ tenant: 'organizations' }), CONTOSO_USER())).rejects.toMatchObject({ code: 'invalid_response' });
   });
 

@@ -14,14 +14,13 @@
 // - https://learn.microsoft.com/en-us/linkedin/shared/authentication/authorization-code-flow-native
 //   (PKCE only for native apps LinkedIn has enabled it for)
 import { randomBytes } from 'node:crypto';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { exportJWK, generateKeyPair, SignJWT, type JWK } from 'jose';
 import * as oauth from 'oauth4webapi';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { oidcClient } from '../../src/federation/oidc';
 import { linkedin } from '../../src/federation/presets/linkedin';
 import type { IdentitySource, OidcProtocol, Preset, UpstreamAttempt } from '../../src/federation/types';
+import { identitySource, standInForFile } from './stand-in';
 
 const CLIENT_ID = '86abcdefghij12';
 const CLIENT_SECRET = `WPL_AP1.${randomBytes(12).toString('hex')}`;
@@ -30,28 +29,22 @@ const SUB = '782bbtaQ';
 
 const signing = await generateKeyPair('RS256');
 const jwk: JWK = { ...(await exportJWK(signing.publicKey)), kid: 'd929668a-bab1-4c69-9598-4373149723ff', alg: 'RS256', use: 'sig' };
-let base: string;
 const authorizeRequests: URLSearchParams[] = [];
 const tokenRequests: { form: Record<string, string>; authorization?: string }[] = [];
 const codes = new Set<string>();
 const accessTokens = new Set<string>();
 
-const server = createServer(async (req, res) => {
-  const url = new URL(req.url ?? '/', 'http://127.0.0.1');
-  const chunks: Buffer[] = [];
-  for await (const chunk of req) chunks.push(chunk as Buffer);
-  const json = (status: number, body: unknown) => {
-    res.writeHead(status, { 'content-type': 'application/json' });
-    res.end(JSON.stringify(body));
-  };
+const provider = standInForFile(async (req, reply) => {
+  const { url } = req;
+  const json = (status: number, body: unknown) => reply.json(status, body);
   switch (url.pathname) {
     case '/oauth/.well-known/openid-configuration':
       return json(200, {
-        issuer: `${base}/oauth`,
-        authorization_endpoint: `${base}/oauth/v2/authorization`,
-        token_endpoint: `${base}/oauth/v2/accessToken`,
-        userinfo_endpoint: `${base}/v2/userinfo`,
-        jwks_uri: `${base}/oauth/openid/jwks`,
+        issuer: `${provider.base}/oauth`,
+        authorization_endpoint: `${provider.base}/oauth/v2/authorization`,
+        token_endpoint: `${provider.base}/oauth/v2/accessToken`,
+        userinfo_endpoint: `${provider.base}/v2/userinfo`,
+        jwks_uri: `${provider.base}/oauth/openid/jwks`,
         response_types_supported: ['code'],
         subject_types_supported: ['pairwise'],
         id_token_signing_alg_values_supported: ['RS256'],
@@ -68,11 +61,10 @@ const server = createServer(async (req, res) => {
       const back = new URL(REDIRECT);
       back.searchParams.set('code', code);
       back.searchParams.set('state', url.searchParams.get('state') ?? '');
-      res.writeHead(302, { location: back.href });
-      return res.end();
+      return reply.redirect(back.href);
     }
     case '/oauth/v2/accessToken': {
-      const form = Object.fromEntries(new URLSearchParams(Buffer.concat(chunks).toString()));
+      const form = (req.form ?? {});
       tokenRequests.push({ form, authorization: req.headers.authorization });
       // Client credentials only in the body; a PKCE verifier from a web app is refused.
       if (form.client_id !== CLIENT_ID || form.client_secret !== CLIENT_SECRET || form.code_verifier !== undefined) {
@@ -82,7 +74,7 @@ const server = createServer(async (req, res) => {
       const now = Math.floor(Date.now() / 1000);
       const idToken = await new SignJWT({ email: 'ada@example.com', email_verified: true, name: 'Ada Lovelace', given_name: 'Ada', family_name: 'Lovelace', locale: 'en_US' })
         .setProtectedHeader({ alg: 'RS256', kid: jwk.kid!, typ: 'JWT' })
-        .setIssuer(`${base}/oauth`)
+        .setIssuer(`${provider.base}/oauth`)
         .setAudience(CLIENT_ID)
         .setSubject(SUB)
         .setIssuedAt(now)
@@ -100,39 +92,13 @@ const server = createServer(async (req, res) => {
   }
 });
 
-beforeAll(async () => {
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-});
-
-afterAll(async () => {
-  server.closeAllConnections();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-});
-
-const source = (): IdentitySource => ({
-  slug: 'linkedin',
-  type: 'linkedin',
-  name: 'LinkedIn',
-  enabled: true,
-  show_on_login_page: true,
-  provisioning: 'create',
-  allowed_domains: [],
-  claim_map: {},
-  group_map: { claim: 'groups', prefix: '', rename: {} },
-  trust_email_for_linking: false,
-  client_id: CLIENT_ID,
-  scopes: linkedin.default_scopes,
-  config: {},
-  secrets_set: ['client_secret'],
-  created_at: 0,
-  updated_at: 0,
-});
+const source = (): IdentitySource =>
+  identitySource({ slug: 'linkedin', type: 'linkedin', name: 'LinkedIn', client_id: CLIENT_ID, scopes: linkedin.default_scopes });
 
 describe('LinkedIn (OpenID Connect)', () => {
   it('signs in without PKCE or nonce, with the client secret in the body, and reads the profile', async () => {
     // The preset as it is, but for the issuer.
-    const preset: Preset = { ...linkedin, protocol: { ...(linkedin.protocol as OidcProtocol), issuer: () => `${base}/oauth` } };
+    const preset: Preset = { ...linkedin, protocol: { ...(linkedin.protocol as OidcProtocol), issuer: () => `${provider.base}/oauth` } };
     const client = oidcClient(preset, source(), { client_secret: CLIENT_SECRET }, { redirect_uri: REDIRECT, allow_insecure: true });
     const attempt: UpstreamAttempt = { state: oauth.generateRandomState(), nonce: oauth.generateRandomNonce(), code_verifier: oauth.generateRandomCodeVerifier() };
     const answer = await fetch(await client.authorizationUrl(attempt), { redirect: 'manual' });
@@ -151,7 +117,7 @@ describe('LinkedIn (OpenID Connect)', () => {
   });
 
   it('is exactly what LinkedIn needs: the same flow with PKCE is refused by the stand-in', async () => {
-    const withPkce: Preset = { ...linkedin, protocol: { ...(linkedin.protocol as OidcProtocol), issuer: () => `${base}/oauth`, pkce: true } };
+    const withPkce: Preset = { ...linkedin, protocol: { ...(linkedin.protocol as OidcProtocol), issuer: () => `${provider.base}/oauth`, pkce: true } };
     const client = oidcClient(withPkce, source(), { client_secret: CLIENT_SECRET }, { redirect_uri: REDIRECT, allow_insecure: true });
     const attempt: UpstreamAttempt = { state: oauth.generateRandomState(), nonce: oauth.generateRandomNonce(), code_verifier: oauth.generateRandomCodeVerifier() };
     const answer = await fetch(await client.authorizationUrl(attempt), { redirect: 'manual' });

@@ -27,8 +27,8 @@
 //   https://docs.x.com/fundamentals/authentication/oauth-2-0/authorization-code (scopes, users.email)
 //   https://docs.x.com/x-api/users/get-my-user (GET /2/users/me, user.fields=confirmed_email)
 import { createHash, createHmac, randomBytes } from 'node:crypto';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingHttpHeaders, ServerResponse } from 'node:http';
+import { startStandIn } from './stand-in';
 
 export type Provider = 'github' | 'facebook' | 'x';
 
@@ -106,12 +106,6 @@ const html = (body: string) => `<!doctype html><html lang="en"><head><meta chars
 const esc = (s: string) => s.replace(/[&<>"']/g, (ch) => `&#${ch.charCodeAt(0)};`);
 const s256 = (verifier: string) => createHash('sha256').update(verifier).digest('base64url');
 
-async function readBody(req: IncomingMessage): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of req) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
-}
-
 function json(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) {
   res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', ...headers });
   res.end(JSON.stringify(body));
@@ -122,7 +116,7 @@ function redirect(res: ServerResponse, location: string) {
   res.end();
 }
 
-function bearer(req: IncomingMessage): string | undefined {
+function bearer(req: { headers: IncomingHttpHeaders }): string | undefined {
   const header = req.headers.authorization;
   const match = typeof header === 'string' ? /^(?:Bearer|token) (.+)$/i.exec(header) : null;
   return match?.[1];
@@ -136,10 +130,11 @@ export async function startLocalProviders(options: { apps: Record<Provider, Prov
   const users = { ...options.users };
   const apps = options.apps;
 
-  const server = createServer(async (req, res) => {
+  const server = await startStandIn(async (req, reply) => {
+    const res = reply.raw;
     try {
-      const local = new URL(req.url ?? '/', 'http://127.0.0.1');
-      const body = req.method === 'POST' ? await readBody(req) : '';
+      const local = req.url;
+      const body = req.body;
       const form = req.method === 'POST' ? Object.fromEntries(new URLSearchParams(body)) : undefined;
       const prefixEntry = Object.entries(LOCAL_PREFIX).find(([, prefix]) => local.pathname.startsWith(`${prefix}/`));
       const provider: Provider | undefined = local.pathname.startsWith('/ghes/') ? 'github' : prefixEntry?.[1].startsWith('/facebook') ? 'facebook' : prefixEntry ? 'x' : undefined;
@@ -303,11 +298,7 @@ export async function startLocalProviders(options: { apps: Record<Provider, Prov
     }
   });
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
-  });
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const url = server.base;
   const ghesUrl = `${url}/ghes`;
 
   const localUrl = (target: string): string => {
@@ -346,10 +337,6 @@ export async function startLocalProviders(options: { apps: Record<Provider, Prov
       if (answer.status !== 302 || !location) throw new Error(`the consent form answered ${answer.status} without a redirect`);
       return new URL(location);
     },
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
+    close: () => server.close(),
   };
 }

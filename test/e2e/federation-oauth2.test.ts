@@ -25,6 +25,7 @@ import { github } from '../../src/federation/presets/github';
 import { x } from '../../src/federation/presets/x';
 import { UpstreamError, type IdentitySource, type Preset, type UpstreamAttempt } from '../../src/federation/types';
 import { startLocalProviders, type LocalProviders, type ProviderUser } from './federation-oauth2-providers';
+import { identitySource } from './stand-in';
 
 const EDGE = 'https://sso.example.com';
 const callback = (slug: string) => `${EDGE}/federation/${slug}/callback`;
@@ -67,25 +68,7 @@ beforeEach(() => {
 
 function sourceFor(preset: Preset, overrides: Partial<IdentitySource> = {}): IdentitySource {
   const app = providers.apps[preset.type as 'github' | 'facebook' | 'x'];
-  return {
-    slug: preset.type,
-    type: preset.type,
-    name: preset.label,
-    enabled: true,
-    show_on_login_page: true,
-    provisioning: 'create',
-    allowed_domains: [],
-    claim_map: {},
-    group_map: { claim: 'groups', prefix: '', rename: {} },
-    trust_email_for_linking: false,
-    client_id: app.client_id,
-    scopes: preset.default_scopes,
-    config: {},
-    secrets_set: ['client_secret'],
-    created_at: 0,
-    updated_at: 0,
-    ...overrides,
-  };
+  return identitySource({ slug: preset.type, type: preset.type, name: preset.label, client_id: app.client_id, scopes: preset.default_scopes, ...overrides });
 }
 
 function clientFor(preset: Preset, overrides: Partial<IdentitySource> = {}) {

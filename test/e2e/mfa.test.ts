@@ -3,10 +3,11 @@
 // code), a passkey registered and used to sign in without a password through Chrome's virtual
 // authenticator (CDP WebAuthn domain), an app that requires MFA forcing enrolment, and a
 // password-only session from an `mfa: "off"` app stepped up (code, not password) by the next app.
-import { createHmac, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { totp } from './totp';
 import { arriveAt, describePage, launchChromium, newPage, ROOT, startLocalWorker, startStubApp, stopAll, withDiagnostics, type LocalWorker, type StubApp } from './support';
 
 const AXE = join(ROOT, 'node_modules', 'axe-core', 'axe.min.js');
@@ -17,19 +18,6 @@ const TOTP_USER = { email: `totp-${run}@example.com`, password, name: 'Tess Otp'
 const PASSKEY_USER = { email: `passkey-${run}@example.com`, password, name: 'Pat Key' };
 const ENROL_USER = { email: `enrol-${run}@example.com`, password, name: 'Eno Rol' };
 const ACROSS_USER = { email: `across-${run}@example.com`, password, name: 'Ace Ross' };
-
-/** RFC 6238 as an authenticator app computes it: base32 secret, HMAC-SHA-1, 30 s, 6 digits. */
-function totp(secret: string, offsetSteps = 0): string {
-  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
-  let bits = '';
-  for (const ch of secret) bits += alphabet.indexOf(ch).toString(2).padStart(5, '0');
-  const key = Buffer.from((bits.match(/.{8}/g) ?? []).map((b) => parseInt(b, 2)));
-  const counter = Buffer.alloc(8);
-  counter.writeBigUInt64BE(BigInt(Math.floor(Date.now() / 1000 / 30) + offsetSteps));
-  const mac = createHmac('sha1', key).update(counter).digest();
-  const offset = mac[mac.length - 1]! & 0x0f;
-  return String((mac.readUInt32BE(offset) & 0x7fffffff) % 1_000_000).padStart(6, '0');
-}
 
 function claimsOf(url: string): Record<string, unknown> {
   const token = new URL(url).searchParams.get('id_token')!;

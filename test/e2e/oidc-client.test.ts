@@ -228,6 +228,20 @@ describe('openid-client v6 against edge-sso', () => {
     });
   });
 
+  it('without an id_token_hint the person confirms "Sign out?", and one click ends at the registered URL (CSP form-action lets the redirect through)', async () => {
+    await run(async (page) => {
+      const app = await register('logout-confirm', {});
+      const config = await discover(app.client_id, client.ClientSecretBasic(app.client_secret!));
+      await codeFlow(page, config, app.redirectUri, true);
+      const end = new URL(`${worker.url}/oauth2/logout`);
+      end.search = new URLSearchParams({ client_id: app.client_id, post_logout_redirect_uri: app.signedOutUri, state: 'after-confirm' }).toString();
+      await page.goto(end.href);
+      await page.getByRole('heading', { name: 'Sign out?' }).waitFor();
+      await arriveAt(page, (u) => u.href.startsWith(`${app.signedOutUri}?`), () => page.getByRole('button', { name: 'Sign out' }).click());
+      expect(new URL(page.url()).searchParams.get('state')).toBe('after-confirm');
+    });
+  });
+
   it('an unregistered post_logout_redirect_uri is never followed', async () => {
     await run(async (page) => {
       const app = await register('logout-bad', {});

@@ -3,12 +3,12 @@
 // Redirect, RSA-SHA256) and verifies edge-sso's Response; python3-onelogin-saml2 verifies the
 // same Response independently. SP-initiated and IdP-initiated (My apps), in headless Chromium
 // against one `wrangler dev`.
-import { spawn, spawnSync } from 'node:child_process';
-import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signInAtLoginPage, testUser } from './oidc-support';
-import { arriveAt, freePort, launchChromium, newPage, PYTHON, ROOT, startLocalWorker, stopAll, stopChild, waitFor, withDiagnostics, type LocalWorker, type Running } from './support';
+import { startPythonPeer, type PythonPeer } from './python-peer';
+import { arriveAt, launchChromium, newPage, PYTHON, startLocalWorker, stopAll, withDiagnostics, type LocalWorker } from './support';
 
 const USER = testUser();
 const EMAIL_FORMAT = 'urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress';
@@ -22,30 +22,11 @@ function requireSamlPeers(): void {
   }
 }
 
-interface Sp extends Running {
-  url: string;
-}
+type Sp = PythonPeer;
 
-async function startSp(idpMetadataUrl: string, nameIdFormat?: string): Promise<Sp> {
+function startSp(idpMetadataUrl: string, nameIdFormat?: string): Promise<Sp> {
   requireSamlPeers();
-  const port = await freePort();
-  const child = spawn(PYTHON, [join(ROOT, 'test', 'e2e', 'saml', 'sp.py')], {
-    cwd: ROOT,
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', LANG: 'C.UTF-8', PYTHONUNBUFFERED: '1', PYTHONDONTWRITEBYTECODE: '1', PORT: String(port), IDP_METADATA_URL: idpMetadataUrl, NAMEID_FORMAT: nameIdFormat ?? '' },
-  });
-  let output = '';
-  child.stdout?.on('data', (d) => (output += d));
-  child.stderr?.on('data', (d) => (output += d));
-  const stop = () => stopChild(child);
-  process.once('exit', () => child.exitCode === null && child.kill('SIGKILL'));
-  try {
-    await waitFor(`http://127.0.0.1:${port}/`, { child, timeoutMs: 30_000 });
-  } catch (error) {
-    await stop();
-    throw new Error(`the pysaml2 SP did not start: ${(error as Error).message}\n${output}`);
-  }
-  return { name: `pysaml2 SP (port ${port})`, url: `http://localhost:${port}`, output: () => output, stop };
+  return startPythonPeer({ script: 'test/e2e/saml/sp.py', label: 'pysaml2 SP', env: { IDP_METADATA_URL: idpMetadataUrl, NAMEID_FORMAT: nameIdFormat ?? '' } });
 }
 
 /** What the SP's /acs page says each library concluded. */
@@ -85,7 +66,6 @@ describe('pysaml2 and python3-saml sign in through edge-sso as a SAML IdP', () =
 
   afterAll(async () => {
     await stopAll();
-    await Promise.all([sp?.stop(), sp2?.stop()]);
   });
 
   it('SP-initiated: a signed AuthnRequest, the login page, and a Response both libraries accept; then IdP-initiated from My apps', async () => {

@@ -9,7 +9,8 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:http';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync } from 'node:fs';
+import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page, type Response } from 'playwright-core';
 // @ts-ignore -- plain ESM script without type declarations (shared with `npm run dev`)
@@ -57,7 +58,7 @@ process.once('exit', () => {
   for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
 });
 
-function track<T extends Running>(item: T, child?: ChildProcess): T {
+export function track<T extends Running>(item: T, child?: ChildProcess): T {
   running.add(item);
   if (child) {
     children.add(child);
@@ -114,7 +115,7 @@ export async function withDiagnostics<T>(
   }
 }
 
-function captureOutput(child: ChildProcess): () => string {
+export function captureOutput(child: ChildProcess): () => string {
   let output = '';
   const add = (chunk: Buffer) => {
     output += chunk.toString();
@@ -153,6 +154,33 @@ export interface LocalWorker extends Running {
 }
 
 /**
+ * Fills persistTo with a D1 database that has every migration applied, copied from a template
+ * made once per set of migrations. `wrangler d1 migrations apply` takes 20-50 s on a busy 2-core
+ * machine, and each e2e file starts at least one worker; a copy takes milliseconds. The template
+ * is built under a temporary name and renamed, so two processes never see half of one.
+ */
+function copyMigratedDatabase(persistTo: string): void {
+  const migrationsDir = join(ROOT, 'migrations');
+  const digest = createHash('sha256');
+  for (const name of readdirSync(migrationsDir).filter((n) => n.endsWith('.sql')).sort()) {
+    digest.update(name).update(readFileSync(join(migrationsDir, name)));
+  }
+  const template = join(ROOT, '.wrangler', `e2e-template-${digest.digest('hex').slice(0, 16)}`);
+  if (!existsSync(template)) {
+    const building = `${template}.building-${process.pid}-${randomBytes(4).toString('hex')}`;
+    mkdirSync(building, { recursive: true });
+    try {
+      lw.applyMigrations({ persistTo: building });
+      renameSync(building, template);
+    } catch (error) {
+      rmSync(building, { recursive: true, force: true });
+      if (!existsSync(template)) throw error; // another process won the race: use its template
+    }
+  }
+  cpSync(template, persistTo, { recursive: true });
+}
+
+/**
  * Starts `wrangler dev` on a free port with its own D1/KV under `.wrangler/e2e-<pid>-<n>`
  * (migrations applied first), ISSUER set to its URL. stop() ends it and removes the directory.
  */
@@ -171,7 +199,7 @@ export async function startLocalWorker(options: { vars?: Record<string, string>;
   const removeDir = () => rmSync(persistTo, { recursive: true, force: true });
   let started: StartedWorker;
   try {
-    lw.applyMigrations({ persistTo });
+    if (!options.restartOf) copyMigratedDatabase(persistTo);
     const port = await freePort();
     started = await lw.startWorker({ port, persistTo, vars: { ISSUER: `http://localhost:${port}`, ...options.vars } });
   } catch (error) {

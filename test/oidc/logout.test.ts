@@ -67,6 +67,8 @@ describe('RP-initiated logout', () => {
     const html = await ask.text();
     expect(html).toContain('Sign out?');
     expect(await hasSession(browser, app)).toBe(true);
+    // The POST ends in a redirect to the app: browsers check it against this page's form-action.
+    expect(ask.headers.get('content-security-policy')).toContain(`form-action 'self' ${new URL(SIGNED_OUT).origin}`);
 
     const fields = hiddenFields(html);
     expect(fields).toMatchObject({ confirm: 'yes', client_id: app.client_id, post_logout_redirect_uri: SIGNED_OUT, state: 's' });

@@ -1,12 +1,14 @@
 // The figures: each sign-in and failure counts toward its UTC day, each session's first token for
 // an app toward the app; GET /api/admin/stats and the console's dashboard show exactly what a test
 // did; every request writes one JSON log line without tokens or addresses.
+import { createExecutionContext, waitOnExecutionContext } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { utcDay } from '../../src/lib/time';
 import { readStats } from '../../src/stats/stats';
 import { database } from '../../src/db/client';
-import { admin, Browser, createApp, createUser, delivered, PASSWORD } from '../helpers';
+import worker from '../../src/index';
+import { admin, Browser, createApp, createUser, delivered, ORIGIN, PASSWORD } from '../helpers';
 
 interface StatsBody {
   days: { date: string; sign_ins: number; failures: number }[];
@@ -89,12 +91,21 @@ describe('sign-in figures', () => {
 });
 
 describe('request log', () => {
+  /** A browser on the Worker with REQUEST_LOG as given (the test project sets it "off"). */
+  const browserWith = (REQUEST_LOG: string | undefined) =>
+    new Browser(async (path, init) => {
+      const ctx = createExecutionContext();
+      const res = await worker.fetch(new Request(new URL(path, ORIGIN), { redirect: 'manual', ...init }), { ...env, REQUEST_LOG }, ctx);
+      await waitOnExecutionContext(ctx);
+      return res;
+    });
+
   it('one JSON line per request: the route pattern, status, outcome, duration and request id; no email, password or token', async () => {
     const app = await createApp();
     const user = await createUser();
     const lines: string[] = [];
     vi.spyOn(console, 'log').mockImplementation((line: unknown) => void lines.push(String(line)));
-    const browser = new Browser();
+    const browser = browserWith(undefined); // unset: on, as in production
     await browser.signInThrough(`/sso/jwt/${app.client_id}`, user.email, 'a wrong password');
     const requests = lines.filter((l) => l.startsWith('{"type":"request"')).map((l) => JSON.parse(l));
     expect(requests.map((r) => [r.method, r.route, r.status, r.outcome])).toEqual([
@@ -110,5 +121,14 @@ describe('request log', () => {
     expect(all).not.toContain(user.email.split('@')[0]);
     expect(all).not.toContain('a wrong password');
     expect(all).not.toContain(app.client_id);
+  });
+
+  it('REQUEST_LOG=off writes no line', async () => {
+    const app = await createApp();
+    const lines: string[] = [];
+    vi.spyOn(console, 'log').mockImplementation((line: unknown) => void lines.push(String(line)));
+    await browserWith('off').fetch(`/sso/jwt/${app.client_id}`);
+    await browserWith('on').fetch(`/sso/jwt/${app.client_id}`);
+    expect(lines.filter((l) => l.startsWith('{"type":"request"'))).toHaveLength(1);
   });
 });

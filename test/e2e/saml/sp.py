@@ -14,11 +14,6 @@ import urllib.request
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlparse
 
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
-from cryptography.x509.oid import NameOID
-import datetime
 
 from saml2 import BINDING_HTTP_POST, BINDING_HTTP_REDIRECT
 from saml2.client import Saml2Client
@@ -30,6 +25,8 @@ from onelogin.saml2.idp_metadata_parser import OneLogin_Saml2_IdPMetadataParser
 from onelogin.saml2.response import OneLogin_Saml2_Response
 from onelogin.saml2.settings import OneLogin_Saml2_Settings
 
+from keys import self_signed
+
 PORT = int(os.environ["PORT"])
 BASE = f"http://localhost:{PORT}"
 IDP_METADATA_URL = os.environ["IDP_METADATA_URL"]
@@ -37,24 +34,7 @@ NAMEID_FORMAT = os.environ.get("NAMEID_FORMAT") or None
 WORK = tempfile.mkdtemp(prefix="edge-sso-sp-")
 
 
-def self_signed():
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "pysaml2 test SP")])
-    now = datetime.datetime.now(datetime.timezone.utc)
-    cert = (
-        x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
-        .serial_number(x509.random_serial_number()).not_valid_before(now - datetime.timedelta(days=1))
-        .not_valid_after(now + datetime.timedelta(days=30)).sign(key, hashes.SHA256())
-    )
-    key_file, cert_file = os.path.join(WORK, "sp.key"), os.path.join(WORK, "sp.crt")
-    with open(key_file, "wb") as f:
-        f.write(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.TraditionalOpenSSL, serialization.NoEncryption()))
-    with open(cert_file, "wb") as f:
-        f.write(cert.public_bytes(serialization.Encoding.PEM))
-    return key_file, cert_file
-
-
-KEY_FILE, CERT_FILE = self_signed()
+KEY_FILE, CERT_FILE = self_signed(WORK, "pysaml2 test SP", "sp")
 
 
 def fetch_idp_metadata():

@@ -4,7 +4,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { base64Encode, certificateDer, spkiOfCertificate } from '../../../src/lib/xml';
 import { Browser, admin, auditUntil, call, ORIGIN, unique } from '../../helpers';
-import { IDP_ENTITY, assertionXml, b64, idpMetadata, responseXml, signById, testKey, type AssertionParts, type TestKey } from './idp';
+import { IDP_ENTITY, assertionXml, createSource, idpMetadata, postResponse, responseXml, signById, startSignIn, testKey, type AssertionParts, type TestKey } from './idp';
 
 const SESSION = '__Host-edge-sso-session';
 let idp: TestKey;
@@ -14,17 +14,7 @@ let slug: string;
 let acs: string;
 let audience: string;
 
-async function createSamlSource(fields: Record<string, unknown> = {}) {
-  const res = await admin('POST', '/identity-sources', {
-    type: 'saml',
-    name: 'Test SAML IdP',
-    slug: unique('saml').toLowerCase().replace(/[^a-z0-9-]/g, '-').slice(0, 40),
-    metadata_xml: idpMetadata([idp.certificate, rolled.certificate]),
-    ...fields,
-  });
-  expect(res.status, await res.clone().text()).toBe(201);
-  return (await res.json()) as Record<string, any>;
-}
+const createSamlSource = (fields: Record<string, unknown> = {}) => createSource([idp.certificate, rolled.certificate], fields);
 
 beforeAll(async () => {
   [idp, rolled, attacker] = await Promise.all([testKey('idp'), testKey('idp next'), testKey('attacker')]);
@@ -34,23 +24,8 @@ beforeAll(async () => {
   audience = source.sp_entity_id;
 });
 
-/** Starts a sign-in in a fresh browser: the AuthnRequest ID and RelayState the IdP would echo. */
-async function start(forSlug = slug) {
-  const browser = new Browser();
-  const res = await browser.fetch(`/federation/${forSlug}/start`);
-  expect(res.status).toBe(303);
-  const location = new URL(res.headers.get('location')!);
-  const deflated = Uint8Array.from(atob(location.searchParams.get('SAMLRequest')!), (c) => c.charCodeAt(0));
-  const request = await new Response(new Blob([deflated]).stream().pipeThrough(new DecompressionStream('deflate-raw'))).text();
-  return { browser, location, request, requestId: /ID="([^"]+)"/.exec(request)![1]!, relayState: location.searchParams.get('RelayState')! };
-}
-
-const post = (browser: Browser, xml: string, relayState: string, toAcs = acs) =>
-  browser.fetch(new URL(toAcs).pathname, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded', origin: 'https://idp.example.org' },
-    body: new URLSearchParams({ SAMLResponse: b64(xml), RelayState: relayState }),
-  });
+const start = (forSlug = slug) => startSignIn(forSlug);
+const post = (browser: Browser, xml: string, relayState: string, toAcs = acs) => postResponse(browser, toAcs, xml, relayState);
 
 /** Shibboleth-style OID email attribute: a fresh address, so provisioning creates a fresh user. */
 const mailAttribute = () => ({ 'urn:oid:0.9.2342.19200300.100.1.3': [`${unique('u')}@example.org`] });

@@ -1,7 +1,9 @@
 // A test IdP inside workerd: signing keys, metadata, and SAML responses built from parts, signed
 // with the XML core's signer (itself checked against xmlsec1 in test/e2e/xml-xmlsec.test.ts).
 // The hostile corpus starts from these and rearranges them.
-import { NS, base64Encode, parseXml, selfSignedCertificate, serializeXml, signEnveloped, type XmlElement } from '../../../src/lib/xml';
+import { expect } from 'vitest';
+import { NS, base64Encode, canonicalize, parseXml, selfSignedCertificate, serializeXml, signEnveloped, type XmlElement } from '../../../src/lib/xml';
+import { admin, Browser, unique } from '../../helpers';
 
 export const IDP_ENTITY = 'https://idp.example.org/saml/metadata';
 export const IDP_SSO = 'https://idp.example.org/saml/sso';
@@ -97,3 +99,62 @@ export async function signById(xml: string, id: string, key: TestKey): Promise<s
 }
 
 export const b64 = (xml: string) => base64Encode(new TextEncoder().encode(xml));
+
+/** A SAML source made through the admin API from metadata XML listing `certificates`. */
+export async function createSource(certificates: string[], fields: Record<string, unknown> = {}) {
+  const res = await admin('POST', '/identity-sources', {
+    type: 'saml',
+    name: 'Test SAML IdP',
+    slug: unique('saml').toLowerCase().replace(/[^a-z0-9-]/g, '-').slice(0, 40),
+    metadata_xml: idpMetadata(certificates),
+    ...fields,
+  });
+  expect(res.status, await res.clone().text()).toBe(201);
+  return (await res.json()) as Record<string, any>;
+}
+
+/** Starts a sign-in in a fresh browser: the AuthnRequest ID and RelayState the IdP would echo. */
+export async function startSignIn(slug: string) {
+  const browser = new Browser();
+  const res = await browser.fetch(`/federation/${slug}/start`);
+  expect(res.status).toBe(303);
+  const location = new URL(res.headers.get('location')!);
+  const deflated = Uint8Array.from(atob(location.searchParams.get('SAMLRequest')!), (c) => c.charCodeAt(0));
+  const request = await new Response(new Blob([deflated]).stream().pipeThrough(new DecompressionStream('deflate-raw'))).text();
+  return { browser, location, request, requestId: /ID="([^"]+)"/.exec(request)![1]!, relayState: location.searchParams.get('RelayState')! };
+}
+
+/** The IdP's HTTP-POST of a response to the ACS, from this browser. */
+export const postResponse = (browser: Browser, acs: string, xml: string, relayState: string) =>
+  browser.fetch(new URL(acs).pathname, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', origin: 'https://idp.example.org' },
+    body: new URLSearchParams({ SAMLResponse: b64(xml), RelayState: relayState }),
+  });
+
+const RSA_SHA1 = 'http://www.w3.org/2000/09/xmldsig#rsa-sha1';
+const SHA1 = 'http://www.w3.org/2000/09/xmldsig#sha1';
+
+/**
+ * Signs the element with this ID with RSA-SHA1 and a SHA-1 digest (what an old IdP sends): our
+ * signer makes only RSA-SHA256, so its signature is redone here with SHA-1, digest and all.
+ */
+export async function signByIdSha1(xml: string, id: string, key: TestKey): Promise<string> {
+  const doc = parseXml(await signById(xml, id, key));
+  const target = Array.from(doc.getElementsByTagName('*')).find((e) => e.getAttribute('ID') === id) as XmlElement;
+  const signature = Array.from(target.childNodes).find((n) => (n as XmlElement).localName === 'Signature') as XmlElement;
+  const ds = (name: string) => signature.getElementsByTagNameNS(NS.ds, name)[0] as XmlElement;
+  ds('SignatureMethod').setAttribute('Algorithm', RSA_SHA1);
+  ds('DigestMethod').setAttribute('Algorithm', SHA1);
+  // The enveloped-signature transform: the digest is of the element without its Signature.
+  const next = signature.nextSibling;
+  target.removeChild(signature);
+  const digest = await crypto.subtle.digest('SHA-1', new TextEncoder().encode(canonicalize(target)));
+  target.insertBefore(signature, next);
+  ds('DigestValue').textContent = base64Encode(new Uint8Array(digest));
+  const pkcs8 = await crypto.subtle.exportKey('pkcs8', key.privateKey);
+  const sha1Key = await crypto.subtle.importKey('pkcs8', pkcs8, { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-1' }, false, ['sign']);
+  const value = await crypto.subtle.sign('RSASSA-PKCS1-v1_5', sha1Key, new TextEncoder().encode(canonicalize(ds('SignedInfo'))));
+  ds('SignatureValue').textContent = base64Encode(new Uint8Array(value));
+  return serializeXml(doc);
+}
