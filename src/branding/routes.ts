@@ -4,7 +4,7 @@
 import { Hono } from 'hono';
 import type { AppEnv } from '../http/context';
 import { readLogo } from './images';
-import { LOGO_PATH_PATTERN } from './logo';
+import { LOGO_PATH_PATTERN } from '../policy/logo';
 import { loadGlobalBranding } from './store';
 
 /** edge-sso's default icon: a key on the accent colour, as SVG (every current browser takes an SVG favicon). */
