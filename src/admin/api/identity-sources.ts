@@ -33,7 +33,7 @@ identitySourcesApi.patch('/:slug', async (c) => {
   const changes = parseSourceChanges(await readJson(c), current);
   if (changes.fields.config && providerChanged(current, changes.fields.config)) await checkProvider(current.type, changes.fields.config);
   const { source } = await updateSource(db(c), keyring(c.env), current.slug, changes);
-  audit(c, { type: 'source.update', actor: ACTOR, target: source.slug, detail: { changes: { ...fieldChanges(source, changes.fields), ...secretChanges(Object.keys(changes.secrets)) } } });
+  audit(c, { type: 'source.update', actor: ACTOR, target: source.slug, detail: { changes: { ...fieldChanges(current, changes.fields), ...secretChanges(Object.keys(changes.secrets)) } } });
   return c.json(sourceToJson(source, issuer(c)));
 });
 
