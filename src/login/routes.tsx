@@ -20,6 +20,7 @@ import { enrolUrl, factorsByEmail, startPasswordSession } from '../mfa/sign-in';
 import { signupSettingsShown } from '../onboarding/settings';
 import { LoginPage, type LoginPageProps } from './pages';
 import { auditableEmail, checkSignIn } from './sign-in';
+import { tooManyFailures } from './anonymous';
 
 // One message for every refusal, so the page never says whether an account exists.
 const INVALID_CREDENTIALS = 'The email or password is not correct.';
@@ -28,14 +29,14 @@ const ACCOUNT_DISABLED = 'This account is disabled. Contact your administrator.'
 const EXPIRED_FLOW = 'This sign-in request has expired. Go back to the application and start again.';
 const EXPIRED_FORM = 'This sign-in form has expired or was sent from another site. Sign in again below.';
 const BUSY = 'Too many sign-ins for this account at once. Try again in a moment.';
-const plural = (n: number, unit: string) => `${n} ${unit}${n === 1 ? '' : 's'}`;
-const tooManyFailures = (seconds: number) =>
-  `Too many failed sign-ins. Try again in ${seconds < 60 ? plural(seconds, 'second') : plural(Math.ceil(seconds / 60), 'minute')}.`;
 
 /** Where "Start again" leads: the request the flow was for (its SSO URL makes a fresh flow), else the login page. */
 const startAgain = (flow: Flow | null | undefined) => (flow ? { href: flow.returnTo, label: 'Start again' } : { href: '/login', label: 'Back to sign-in' });
 
 export const loginRoutes = new Hono<AppEnv>();
+
+/** A flow the admin console started (its gate, src/admin/console/auth.tsx, returns to a console page). */
+const startedByConsole = (flow: Flow | null) => !!flow && !flow.clientId && /^\/admin(?:[/?#]|$)/.test(flow.returnTo);
 
 /** Renders the login page for a flow, with the app's name and branding, and lets its target in CSP. */
 async function loginPage(c: AppContext, flow: Flow | null, props: Omit<LoginPageProps, 'branding' | 'nonce' | 'csrf' | 'appName'>, status = 200) {
@@ -50,7 +51,7 @@ async function loginPage(c: AppContext, flow: Flow | null, props: Omit<LoginPage
   if (flow?.targetOrigin) c.set('formActionOrigins', [flow.targetOrigin]);
   const branding = resolveBranding(globalBranding, app?.branding);
   return c.html(
-    <LoginPage {...props} branding={branding} nonce={c.get('cspNonce')} csrf={csrfToken(c)} appName={app?.name} sources={sources} signupOpen={signup.enabled} directory={loginDirectoryOf(c)} />,
+    <LoginPage {...props} branding={branding} nonce={c.get('cspNonce')} csrf={csrfToken(c)} appName={app?.name} forConsole={startedByConsole(flow)} sources={sources} signupOpen={signup.enabled} directory={loginDirectoryOf(c)} />,
     status as 200,
   );
 }
@@ -117,7 +118,7 @@ loginRoutes.post('/login', limitBody(16 * 1024), async (c) => {
   }
 
   if (outcome.kind === 'directory') {
-    const problem = directoryProblem(c, outcome, detail);
+    const problem = await directoryProblem(c, outcome, detail);
     return loginPage(c, flow, { flow: flowValue, email, error: problem.error }, problem.status);
   }
 
