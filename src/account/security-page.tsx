@@ -4,6 +4,7 @@ import type { Branding } from '../policy/branding';
 import { PasskeyForm } from '../mfa/pages';
 import type { Passkey } from '../mfa/webauthn';
 import { PostForm } from '../ui/components';
+import { CopyScript } from '../ui/copy-script';
 import { Page } from '../ui/layout';
 
 export interface TotpEnrolment {
@@ -186,11 +187,24 @@ export function AccountPage(props: AccountPageProps) {
   );
 }
 
-export function RecoveryCodesPage(props: { branding: Branding; nonce: string; codes: string[] }) {
+const ADDED = { totp: 'The authenticator app is on.', passkey: 'The passkey was added.' } as const;
+const fileName = (product: string) => `${product.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '') || 'edge-sso'}-recovery-codes.txt`;
+
+/** A new set of recovery codes, shown once, to copy or download; then on to `next`. */
+export function RecoveryCodesPage(props: { branding: Branding; nonce: string; codes: string[]; next: string; added?: 'totp' | 'passkey' }) {
+  const text = props.codes.join('\n');
   return (
     <Page title="Recovery codes" branding={props.branding} nonce={props.nonce}>
+      {props.added && (
+        <div class="notice" role="status">
+          {ADDED[props.added]} Now save your recovery codes.
+        </div>
+      )}
       <h1>Your recovery codes</h1>
-      <p>Each code signs you in once when you cannot use your authenticator app or passkey. Save them somewhere safe now: they are not shown again.</p>
+      <p>
+        Each code signs you in once when you cannot use your authenticator app or passkey (a lost phone, a broken key). Save them somewhere safe now, away from this device: they are not shown
+        again.
+      </p>
       <ul class="codes" aria-label="Recovery codes">
         {props.codes.map((code) => (
           <li>
@@ -198,11 +212,20 @@ export function RecoveryCodesPage(props: { branding: Branding; nonce: string; co
           </li>
         ))}
       </ul>
+      <div class="actions">
+        <a class="button secondary inline" href={`data:text/plain;charset=utf-8,${encodeURIComponent(`${props.branding.productName} recovery codes\n\n${text}\n`)}`} download={fileName(props.branding.productName)}>
+          Download
+        </a>
+        <button type="button" class="secondary inline" data-copy={text}>
+          Copy
+        </button>
+      </div>
       <p>
-        <a class="button" href="/account">
+        <a class="button" href={props.next}>
           I have saved them
         </a>
       </p>
+      <CopyScript nonce={props.nonce} />
     </Page>
   );
 }

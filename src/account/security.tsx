@@ -14,14 +14,12 @@ import { limitBody, readForm, type FormBody } from '../http/forms';
 import { beginAttempt, recordFailure, recordSuccess, throttleKeys } from '../login/throttle';
 import { hasMfa, withSecondFactor } from '../mfa/assurance';
 import { recoveryCodeCounts, generateRecoveryCodes } from '../mfa/recovery';
-import { openValue, sealValue } from '../mfa/sealed';
 import { factorsChanged, hasSecondFactor, sessionFacts, userFactors } from '../mfa/factors';
 import { enrolUrl, finishSignIn, secondFactorUrl, stepUpCredential } from '../mfa/sign-in';
 import { requireRecentProof } from '../mfa/step-up';
 import { normaliseCode, otpauthUri } from '../mfa/totp';
 import { confirmTotp, pendingTotpSecret, removeTotp, totpStatus } from '../mfa/totp-store';
 import { finishRegistration, listPasskeys, registrationOptions, removePasskey } from '../mfa/webauthn';
-import { clearCookie, readCookie, writeCookie } from '../http/cookies';
 import { flowField, readFlow } from '../sessions/flows';
 import { startSessionAndNotifyApps } from '../logout/backchannel';
 import { signOutEverywhere } from '../onboarding/recovery';
@@ -30,12 +28,10 @@ import { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from '../users/input';
 import { authenticate, getUser, updateUser } from '../users/store';
 import { profileClaims } from '../users/user';
 import { AccountPage, RecoveryCodesPage } from './security-page';
+import { offerCodesAfterEnrolment, RECOVERY_CODES_PATH, showCodesNext, takeCodesToShow } from './recovery-codes';
 import { keyring } from '../lib/secret-box';
 
 export const accountSecurityRoutes = new Hono<AppEnv>();
-
-const CODES_COOKIE = 'edge-sso-recovery';
-const CODES_KIND = 'recovery-codes';
 
 async function requireSession(c: AppContext): Promise<Session | Response> {
   const session = await readSession(c);
@@ -145,6 +141,8 @@ accountSecurityRoutes.post('/account/totp', limitBody(8 * 1024), async (c) => {
     }
   }
   const flow = flowValue ? await readFlow(c.env, flowValue) : null;
+  // A first factor comes with recovery codes, shown before going on (to the sign-in, or back here).
+  if (await offerCodesAfterEnrolment(c, session.userId, 'totp', flow ? flow.returnTo : '/account?done=totp')) return c.redirect(RECOVERY_CODES_PATH, 303);
   if (flow) {
     if (flow.targetOrigin) c.set('formActionOrigins', [flow.targetOrigin]);
     return c.redirect(flow.returnTo, 303);
@@ -171,8 +169,9 @@ accountSecurityRoutes.post('/account/passkeys', limitBody(64 * 1024), async (c) 
   audit(c, { type: 'mfa.enrol', actor: session.userId, target: session.userId, detail: { factor: 'passkey' } });
   await factorsChanged(c, session.userId, { factor: 'passkey', action: 'added' });
   // During a sign-in that requires a second factor: use the new passkey once to complete it.
-  if (flowValue && !hasMfa(session.amr)) return c.redirect(secondFactorUrl(flowValue), 303);
-  return c.redirect('/account?done=passkey', 303);
+  const next = flowValue && !hasMfa(session.amr) ? secondFactorUrl(flowValue) : '/account?done=passkey';
+  if (await offerCodesAfterEnrolment(c, session.userId, 'passkey', next)) return c.redirect(RECOVERY_CODES_PATH, 303);
+  return c.redirect(next, 303);
 });
 
 accountSecurityRoutes.post('/account/passkeys/remove', limitBody(8 * 1024), async (c) => {
@@ -192,17 +191,16 @@ accountSecurityRoutes.post('/account/recovery-codes', limitBody(8 * 1024), async
   const codes = await generateRecoveryCodes(dbOf(c), p.session.userId);
   audit(c, { type: 'mfa.enrol', actor: p.session.userId, target: p.session.userId, detail: { factor: 'recovery-codes' } });
   await factorsChanged(c, p.session.userId, { factor: 'recovery-codes', action: 'added' });
-  writeCookie(c, CODES_COOKIE, await sealValue(keyring(c.env), `${CODES_KIND}:${p.session.userId}`, { codes }, 60), 60);
-  return c.redirect('/account/recovery-codes', 303);
+  await showCodesNext(c, p.session.userId, { codes, next: '/account' });
+  return c.redirect(RECOVERY_CODES_PATH, 303);
 });
 
-accountSecurityRoutes.get('/account/recovery-codes', async (c) => {
+accountSecurityRoutes.get(RECOVERY_CODES_PATH, async (c) => {
   const session = await requireSession(c);
   if (session instanceof Response) return session;
-  const value = await openValue<{ codes: string[] }>(keyring(c.env), `${CODES_KIND}:${session.userId}`, readCookie(c, CODES_COOKIE));
-  clearCookie(c, CODES_COOKIE);
-  if (!value) return c.redirect('/account', 303);
-  return c.html(<RecoveryCodesPage branding={await brandingFor(c.env)} nonce={c.get('cspNonce')} codes={value.codes} />);
+  const shown = await takeCodesToShow(c, session.userId);
+  if (!shown) return c.redirect('/account', 303);
+  return c.html(<RecoveryCodesPage branding={await brandingFor(c.env)} nonce={c.get('cspNonce')} {...shown} />);
 });
 
 accountSecurityRoutes.post('/account/sessions/end', limitBody(8 * 1024), async (c) => {

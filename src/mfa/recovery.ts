@@ -33,6 +33,25 @@ export async function generateRecoveryCodes(db: Database, userId: string): Promi
   return codes;
 }
 
+/**
+ * A first set, for a user with no unused codes (a first factor, or every code used up): checked and
+ * written in one D1 batch (a transaction), so two enrolments racing cannot both make a set and
+ * leave the one shown first dead. Null when the user still has codes: those stay as they are.
+ */
+export async function generateFirstRecoveryCodes(db: Database, userId: string): Promise<string[] | null> {
+  const codes = Array.from({ length: RECOVERY_CODE_COUNT }, newCode);
+  const hashes = await Promise.all(codes.map(sha256Hex));
+  const noneUnused = sql`not exists (select 1 from ${recoveryCodes} where ${recoveryCodes.userId} = ${userId} and ${recoveryCodes.usedAt} is null)`;
+  const [, inserted] = await db.batch([
+    db.delete(recoveryCodes).where(and(eq(recoveryCodes.userId, userId), noneUnused)),
+    db
+      .insert(recoveryCodes)
+      .select(sql`select json_each.value, ${userId}, ${nowSeconds()}, null from json_each(${JSON.stringify(hashes)}) where ${noneUnused}`)
+      .returning({ codeHash: recoveryCodes.codeHash }),
+  ]);
+  return inserted.length === RECOVERY_CODE_COUNT ? codes : null;
+}
+
 /** Uses a recovery code: true exactly once per code, however many requests race with it. */
 export async function consumeRecoveryCode(db: Database, userId: string, input: string, now = nowSeconds()): Promise<boolean> {
   const code = normaliseRecoveryCode(input);

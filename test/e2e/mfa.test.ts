@@ -84,10 +84,20 @@ describe('multi-factor sign-in in a real browser', () => {
       await arriveAt(page, isPath('/account'), () => page.getByRole('link', { name: 'Account and security' }).click());
       expect(await page.locator('.qr svg').count()).toBe(1);
       const secret = (await page.locator('#totp-secret').innerText()).trim();
-      expect(await page.getByRole('link', { name: 'Open in an authenticator or password manager' }).getAttribute('href')).toContain(`secret=${secret}`);
+      const otpauth = (await page.getByRole('link', { name: 'Open in an authenticator or password manager' }).getAttribute('href'))!;
+      expect(otpauth).toContain(`secret=${secret}`);
+      // The entry is named after the product (the branding's name), not the host and port.
+      expect(otpauth).toMatch(/^otpauth:\/\/totp\/edge-sso:/);
+      expect(otpauth).toContain('issuer=edge-sso');
+      expect(otpauth).not.toContain('localhost');
       await page.getByLabel('Code from the app').fill(totp(secret));
-      await arriveAt(page, isPath('/account'), () => page.getByRole('button', { name: 'Turn on' }).click());
+      // A first factor comes with recovery codes, shown once right away, to download or copy.
+      await arriveAt(page, isPath('/account/recovery-codes'), () => page.getByRole('button', { name: 'Turn on' }).click());
       expect(await page.getByRole('status').first().innerText()).toContain('The authenticator app is on');
+      expect(await page.getByRole('list', { name: 'Recovery codes' }).getByRole('listitem').count()).toBe(10);
+      expect(await page.getByRole('link', { name: 'Download' }).getAttribute('download')).toBe('edge-sso-recovery-codes.txt');
+      await page.screenshot({ path: join(ROOT, 'test-results', 'recovery-codes-1280.png'), fullPage: true });
+      await arriveAt(page, isPath('/account'), () => page.getByRole('link', { name: 'I have saved them' }).click());
 
       await page.context().clearCookies();
       await arriveAt(page, isPath('/login'), () => page.goto(sso(clientId)));
@@ -111,7 +121,7 @@ describe('multi-factor sign-in in a real browser', () => {
       await arriveAt(page, isPath('/account'), () => page.goto(at('/account')));
       const secret = (await page.locator('#totp-secret').innerText()).trim();
       await page.getByLabel('Code from the app').fill(totp(secret));
-      await arriveAt(page, isPath('/account'), () => page.getByRole('button', { name: 'Turn on' }).click());
+      await arriveAt(page, isPath('/account/recovery-codes'), () => page.getByRole('button', { name: 'Turn on' }).click());
 
       // A fresh browser signs in with the password alone through the off app: fine for that app.
       await page.context().clearCookies();
@@ -143,7 +153,9 @@ describe('multi-factor sign-in in a real browser', () => {
       await typePassword(page, PASSKEY_USER, isPath('/my-apps'));
       await arriveAt(page, isPath('/account'), () => page.goto(at('/account')));
       await page.getByLabel('Name for the new passkey').fill('Virtual key');
-      await arriveAt(page, (u) => isPath('/account')(u) && u.search === '?done=passkey', () => page.getByRole('button', { name: 'Add a passkey' }).click());
+      await arriveAt(page, isPath('/account/recovery-codes'), () => page.getByRole('button', { name: 'Add a passkey' }).click());
+      expect(await page.getByRole('status').first().innerText()).toContain('The passkey was added');
+      await arriveAt(page, (u) => isPath('/account')(u) && u.search === '?done=passkey', () => page.getByRole('link', { name: 'I have saved them' }).click());
       expect(await page.locator('main').innerText()).toContain('Virtual key');
       // A discoverable credential for this host, held by the virtual authenticator.
       const { credentials } = await cdp.send('WebAuthn.getCredentials', { authenticatorId });
@@ -174,7 +186,13 @@ describe('multi-factor sign-in in a real browser', () => {
       const secret = (await page.locator('#totp-secret').innerText()).trim();
       enrolledSecret = secret;
       await page.getByLabel('Code from the app').fill(totp(secret));
-      await arriveAt(page, atApp, () => page.getByRole('button', { name: 'Turn on' }).click());
+      // The codes first (at a phone's width here), then on to the app.
+      await page.setViewportSize({ width: 390, height: 844 });
+      await arriveAt(page, isPath('/account/recovery-codes'), () => page.getByRole('button', { name: 'Turn on' }).click());
+      expect(await page.getByRole('list', { name: 'Recovery codes' }).getByRole('listitem').count()).toBe(10);
+      await page.screenshot({ path: join(ROOT, 'test-results', 'recovery-codes-390.png'), fullPage: true });
+      expect(stub.requests.length, 'the app received nothing before the codes were shown').toBe(before);
+      await arriveAt(page, atApp, () => page.getByRole('link', { name: 'I have saved them' }).click());
       const claims = claimsOf(page.url());
       expect(claims.amr).toEqual(['pwd', 'otp', 'mfa']);
     });

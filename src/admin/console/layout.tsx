@@ -1,19 +1,10 @@
 // The console's page shell: navigation, the signed-in admin, and the copy-button script.
-import { raw } from 'hono/html';
 import type { Child } from 'hono/jsx';
 import { CSRF_FIELD } from '../../http/csrf';
+import { CopyScript } from '../../ui/copy-script';
 import { DocumentHead, HtmlDocument } from '../../ui/layout';
 import type { ConsoleContext } from './context';
 import { isCurrentSection, NAVIGATION } from './navigation';
-
-// Progressive enhancement only: everything works without it, copying is just quicker with it.
-const COPY_SCRIPT = `document.addEventListener('click', function (e) {
-  var b = e.target.closest && e.target.closest('[data-copy]');
-  if (!b || !navigator.clipboard) return;
-  navigator.clipboard.writeText(b.getAttribute('data-copy')).then(function () {
-    var t = b.textContent; b.textContent = 'Copied'; setTimeout(function () { b.textContent = t; }, 1500);
-  });
-});`;
 
 /**
  * The sidebar: sections grouped by task, the current one marked (aria-current). It sits in a
@@ -78,8 +69,7 @@ export function ConsolePage(props: { c: ConsoleContext; title: string; notice?: 
             {props.children}
           </main>
         </div>
-        {/* raw: a script is not HTML-decoded, so JSX escaping would break it. The text is a constant. */}
-        <script nonce={props.c.get('cspNonce')}>{raw(COPY_SCRIPT)}</script>
+        <CopyScript nonce={props.c.get('cspNonce')} />
       </body>
     </HtmlDocument>
   );
