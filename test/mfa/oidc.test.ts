@@ -4,7 +4,7 @@ import { decodeJwt } from 'jose';
 import { describe, expect, it } from 'vitest';
 import { ORIGIN } from '../helpers';
 import { authorizePath, challengeOf, codeFor, oidcApp, redeem, responseParams, signedIn as oidcSignedIn, VERIFIER, type TokenResponse } from '../oidc/support';
-import { enrolTotp } from './support';
+import { enrolTotp, throughRecoveryCodes } from './support';
 
 describe('OIDC and MFA', () => {
   it('a password-only ID token says amr [pwd] and acr urn:edge-sso:pwd', async () => {
@@ -26,8 +26,10 @@ describe('OIDC and MFA', () => {
     const enrolAt = first.headers.get('location')!;
     const flow = new URL(enrolAt, ORIGIN).searchParams.get('flow')!;
     const { secret, res } = await enrolTotp(browser, flow);
-    // Back at the authorization request, which now issues a code.
-    const back = await browser.fetch(res.headers.get('location')!);
+    // The recovery codes first, then back at the authorization request, which now issues a code.
+    const { onward } = await throughRecoveryCodes(browser, res);
+    expect(onward.startsWith(`/oauth2/authorize?client_id=${app.client_id}&`)).toBe(true);
+    const back = await browser.fetch(onward);
     const code = responseParams(back).code!;
     const claims = decodeJwt(((await (await redeem(app, code)).json()) as TokenResponse).id_token);
     expect(claims.amr).toEqual(['pwd', 'otp', 'mfa']);

@@ -8,7 +8,7 @@ import { MAX_PASSKEYS } from '../../src/mfa/webauthn';
 import { Browser, createApp, createUser, hiddenFields, ORIGIN } from '../helpers';
 import { mailsTo, Person } from '../onboarding/support';
 import { pageOptions, SoftAuthenticator, type CreationOptions, type RequestOptions } from './authenticator';
-import { codeFor, enrolTotp, form, signedIn } from './support';
+import { codeFor, enrolTotp, form, signedIn, throughRecoveryCodes } from './support';
 
 const sso = (clientId: string) => `/sso/jwt/${clientId}?redirect_uri=${encodeURIComponent('https://app.example.com/callback')}&state=s1`;
 
@@ -101,7 +101,7 @@ describe('a factor change is emailed to the user', () => {
     const html = await (await person.fetch('/account')).text();
     const secret = /<code id="totp-secret">([A-Z2-7]+)<\/code>/.exec(html)![1]!;
     const added = await person.post('/account/totp', { csrf: hiddenFields(html).csrf!, code: await codeFor(secret) });
-    expect(added.headers.get('location')).toBe('/account?done=totp');
+    await throughRecoveryCodes(person, added, '/account?done=totp');
     expect(mailsTo(user.email).map((m) => m.subject)).toContain('Security alert: an authenticator app added');
     const removed = await person.submit('/account', '/account/totp/remove', {});
     expect(removed.headers.get('location')).toBe('/account?done=totp-removed');

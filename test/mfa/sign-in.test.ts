@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { database } from '../../src/db/client';
 import { consumeRecoveryCode, generateRecoveryCodes } from '../../src/mfa/recovery';
 import { admin, Browser, createApp, createUser, delivered, hiddenFields, PASSWORD } from '../helpers';
-import { codeFor, enrolTotp, form, signedIn, submitSecondFactor } from './support';
+import { codeFor, enrolTotp, form, signedIn, submitSecondFactor, throughRecoveryCodes } from './support';
 
 const ssoPath = (clientId: string) => `/sso/jwt/${clientId}?redirect_uri=${encodeURIComponent('https://app.example.com/callback')}&state=s1`;
 
@@ -14,8 +14,7 @@ async function userWithTotp() {
   const user = await createUser();
   const browser = await signedIn(user.email);
   const { secret, res } = await enrolTotp(browser);
-  expect(res.status).toBe(303);
-  expect(res.headers.get('location')).toBe('/account?done=totp');
+  await throughRecoveryCodes(browser, res, '/account?done=totp');
   return { user, secret };
 }
 
@@ -162,8 +161,10 @@ describe('MFA policy', () => {
     const page = await browser.fetch(next);
     expect(await page.text()).toContain('Your administrator requires a second factor');
     const { res } = await enrolTotp(browser, flow);
-    expect(res.status).toBe(303);
-    const { params } = await delivered(await browser.fetch(res.headers.get('location')!));
+    // The recovery codes first, then back to the SSO URL, which now hands out the token.
+    const { onward } = await throughRecoveryCodes(browser, res);
+    expect(onward.startsWith(`/sso/jwt/${app.client_id}?`)).toBe(true);
+    const { params } = await delivered(await browser.fetch(onward));
     const claims = decodeJwt(params.id_token!);
     expect(claims.amr).toEqual(['pwd', 'otp', 'mfa']);
     expect(claims.acr).toBe('urn:edge-sso:mfa');

@@ -47,3 +47,18 @@ export async function stepUpWithCode(browser: Browser, secret: string, offsetSte
   const res = await submitSecondFactor(browser, '/login/mfa', await codeFor(secret, offsetSteps));
   expect(res.status).toBe(303);
 }
+
+/**
+ * The step a first factor leads to: `res` sends the browser to the recovery codes, shown once
+ * (ten of them), whose "I have saved them" goes on to `next` (when given). Returns the codes and where that link goes.
+ */
+export async function throughRecoveryCodes(browser: { fetch(path: string): Promise<Response> }, res: Response, next?: string): Promise<{ codes: string[]; onward: string }> {
+  expect(res.status).toBe(303);
+  expect(res.headers.get('location')).toBe('/account/recovery-codes');
+  const page = await (await browser.fetch('/account/recovery-codes')).text();
+  const codes = [...page.matchAll(/<li><code>([^<]+)<\/code><\/li>/g)].map((m) => m[1]!);
+  expect(codes).toHaveLength(10);
+  const onward = /<a class="button" href="([^"]+)">/.exec(page)?.[1]?.replace(/&amp;/g, '&') ?? '';
+  if (next !== undefined) expect(onward).toBe(next);
+  return { codes, onward };
+}
