@@ -8,7 +8,7 @@ import { brandingRoutes } from './branding/routes';
 import { withDevLatency } from './db/dev-latency';
 import type { Bindings } from './env';
 import type { AppEnv } from './http/context';
-import { notFound, onError } from './http/errors';
+import { errorHandlers } from './http/errors';
 import { requestLog } from './http/request-log';
 import { securityHeaders } from './http/security-headers';
 import { federationRoutes } from './federation/routes';
@@ -24,11 +24,13 @@ import { ssoRoutes } from './sso/routes';
 import { samlIdpRoutes } from './saml/routes';
 import { tokenRoutes } from './tokens/routes';
 import { uiRoutes } from './ui/routes';
+import { brandedErrorPage } from './ui/error-page';
 
 const app = new Hono<AppEnv>();
 
 app.use('*', requestLog());
 app.use('*', securityHeaders);
+const { onError, notFound } = errorHandlers(brandedErrorPage);
 app.onError(onError);
 app.notFound(notFound);
 

@@ -1,6 +1,6 @@
 // The Account page's view: second factors, recovery codes, sessions and password.
 import { raw } from 'hono/html';
-import type { Branding } from '../branding/branding';
+import type { Branding } from '../policy/branding';
 import { PasskeyForm } from '../mfa/pages';
 import type { Passkey } from '../mfa/webauthn';
 import { PostForm } from '../ui/components';

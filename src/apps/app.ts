@@ -2,7 +2,7 @@
 import { RequestError } from '../lib/errors';
 import type { AppProtocol, Branding, ResponseMode, SigningAlg, TokenEndpointAuthMethod } from '../db/schema';
 import { samlEndpoints, samlToJson, SAML_PATHS, type SamlSettings } from './saml';
-import { brandingToJson } from '../branding/branding';
+import { brandingToJson } from '../policy/branding';
 import type { AttributeMap } from './attributes';
 import { accessToJson, type AccessRule } from '../policy/access';
 import type { MfaPolicy } from '../policy/mfa';

@@ -8,7 +8,7 @@ import { SLUG_PATTERN } from '../lib/slug';
 import { readAccess } from '../policy/access-input';
 import type { AccessRule } from '../policy/access';
 import { MFA_POLICIES, type MfaPolicy } from '../policy/mfa';
-import { checkBranding, compactBranding, type Branding } from '../branding/branding';
+import { checkBranding, compactBranding, type Branding } from '../policy/branding';
 import type { SamlSettingsInput } from './saml';
 
 export const CLIENT_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{2,63}$/;

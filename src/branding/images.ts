@@ -5,7 +5,7 @@ import { brandingImages } from '../db/schema';
 import type { Bindings } from '../env';
 import { base64url, fromBase64url } from '../lib/encoding';
 import { nowSeconds } from '../lib/time';
-import { LOGO_PATH_PATTERN, logoPath } from './logo';
+import { LOGO_PATH_PATTERN, logoPath } from '../policy/logo';
 
 async function sha256HexOf(bytes: Uint8Array<ArrayBuffer>): Promise<string> {
   const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', bytes));

@@ -2,7 +2,7 @@
 // one app. Every page a person meets (login, signed in, My apps, signed out, errors, confirmations)
 // takes its look from here.
 import type { Bindings } from '../env';
-import { DEFAULT_BRANDING, resolveBranding, type Branding } from './branding';
+import { DEFAULT_BRANDING, resolveBranding, type Branding } from '../policy/branding';
 import { loadGlobalBranding } from './store';
 
 /** Global branding merged with the app's; the defaults if the settings cannot be read (an error page must still render). */

@@ -5,7 +5,7 @@ import { replicaDb } from '../db/replica';
 import { settings } from '../db/schema';
 import { settingsFrom, type Bindings } from '../env';
 import { TtlCache } from '../lib/ttl-cache';
-import type { Branding } from './branding';
+import type { Branding } from '../policy/branding';
 
 const KEY = 'branding';
 const cache = new TtlCache<'branding', Promise<Partial<Branding>>>();

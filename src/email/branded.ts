@@ -1,7 +1,7 @@
 // Branded email bodies: one layout for every message (invitation, verification, reset, test),
 // in the global branding or the app's. Pure: strings in, text and HTML out. Every value is
 // escaped; the action link is the only URL and must be http(s).
-import { DEFAULT_BRANDING, type Branding } from '../branding/branding';
+import { DEFAULT_BRANDING, type Branding } from '../policy/branding';
 
 export interface MessageContent {
   /** The heading, also a good subject line. */

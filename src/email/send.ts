@@ -3,7 +3,7 @@
 // (`email.sent` without the body, which may hold a one-time link; `email.failed` with the reason).
 import { loadServedApp } from '../apps/served';
 import { audit } from '../audit/audit';
-import type { Branding } from '../branding/branding';
+import type { Branding } from '../policy/branding';
 import { brandingFor } from '../branding/page';
 import type { Bindings } from '../env';
 import { issuerOf, type AppContext } from '../http/context';

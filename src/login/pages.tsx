@@ -1,5 +1,5 @@
 // The pages a person signing in sees.
-import type { Branding } from '../branding/branding';
+import type { Branding } from '../policy/branding';
 import { CSRF_FIELD } from '../http/csrf';
 import { Page } from '../ui/layout';
 

@@ -3,7 +3,7 @@
 import { Hono } from 'hono';
 import { loadServedApp } from '../apps/served';
 import { audit } from '../audit/audit';
-import { resolveBranding } from '../branding/branding';
+import { resolveBranding } from '../policy/branding';
 import { loadGlobalBranding } from '../branding/store';
 import { database } from '../db/client';
 import { directoryAuditDetail, directoryPasswordCheck, directoryProblem, loginDirectoryOf, readLoginDirectory } from '../federation/ldap/login';

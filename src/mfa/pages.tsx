@@ -1,6 +1,6 @@
 // The pages of the second factor: the code form, and the passkey button (./browser-script.ts).
 import { raw } from 'hono/html';
-import type { Branding } from '../branding/branding';
+import type { Branding } from '../policy/branding';
 import { CSRF_FIELD } from '../http/csrf';
 import { Page } from '../ui/layout';
 import { WEBAUTHN_SCRIPT } from './browser-script';

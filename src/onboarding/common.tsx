@@ -4,7 +4,7 @@ import type { JSX } from 'hono/jsx/jsx-runtime';
 import { loadServedApp } from '../apps/served';
 import { audit } from '../audit/audit';
 import { brandingFor } from '../branding/page';
-import type { Branding } from '../branding/branding';
+import type { Branding } from '../policy/branding';
 import { dbOf, type AppContext } from '../http/context';
 import { checkCsrf } from '../http/csrf';
 import { readForm, type FormBody } from '../http/forms';

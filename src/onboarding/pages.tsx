@@ -1,5 +1,5 @@
 // The pages people meet through onboarding links and forms. Every form posts with a CSRF token.
-import type { Branding } from '../branding/branding';
+import type { Branding } from '../policy/branding';
 import { Checkbox, Field, PostForm, type Errors } from '../ui/components';
 import { DocumentHead, HtmlDocument, Page } from '../ui/layout';
 import { TURNSTILE_SCRIPT } from './turnstile';

@@ -27,6 +27,8 @@ import { SEALED_COLUMNS } from '../encryption/sealed-columns';
 import type { Argon2Params } from '../users/argon2';
 
 export const FORMAT = 'edge-sso-export';
+/** An import carries every user and app: far more than a form's or the API's usual body. */
+export const MAX_IMPORT_BYTES = 50 * 1024 * 1024;
 export const VERSION = 1;
 /** Sealed with the passphrase key: opening it proves the passphrase before anything is written. */
 export const CHECK_TEXT = 'edge-sso export passphrase check';
@@ -113,3 +115,8 @@ export const SECRET_FIELDS: SecretField[] = [
   // Kept in clear in D1: it makes the app's persistent NameIDs, which must stay the same after a move.
   { table: 'saml_apps', field: 'pseudonymKey', atRest: null, keyField: 'clientId', purpose: (row) => `saml_apps.pseudonymKey:${String(row.clientId)}` },
 ];
+
+/** How many rows of each table a document holds, for the audit trail. */
+export function tableCounts(tables: Record<string, Row[]>): Record<string, number> {
+  return Object.fromEntries(Object.entries(tables).map(([name, rows]) => [name, rows.length]));
+}

@@ -182,3 +182,8 @@ function keyState(row: Row, slots: Set<string>): Row {
   return row;
 }
 
+
+/** What the audit trail keeps of an import: how many rows of each table arrived, how many records were already here. */
+export function importAuditDetail(report: ImportReport): Record<string, unknown> {
+  return { imported: report.imported, existing: Object.fromEntries(Object.entries(report.existing).map(([kind, list]) => [kind, list.length])) };
+}

@@ -9,6 +9,15 @@ import { argon2id, type Argon2Params } from '../users/argon2';
 
 export const EXPORT_KDF: Argon2Params = { memoryKiB: 65_536, passes: 3, parallelism: 1 };
 export const MIN_PASSPHRASE_LENGTH = 12;
+export const MAX_PASSPHRASE_LENGTH = 1024;
+
+/** What is wrong with a passphrase given for an export or import (completing "The passphrase …"), or null. */
+export function passphraseProblem(passphrase: unknown): string | null {
+  if (typeof passphrase !== 'string' || passphrase.length < MIN_PASSPHRASE_LENGTH || passphrase.length > MAX_PASSPHRASE_LENGTH) {
+    return `must be from ${MIN_PASSPHRASE_LENGTH} to ${MAX_PASSPHRASE_LENGTH} characters`;
+  }
+  return null;
+}
 
 export async function passphraseKey(passphrase: string, salt: Uint8Array, params: Argon2Params): Promise<CryptoKey> {
   const raw = await argon2id(utf8(passphrase), salt, params, 32);

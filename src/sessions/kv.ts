@@ -5,6 +5,8 @@
 export const kvKeys = {
   session: (idHash: string) => `session:${idHash}`,
   importReport: (id: string) => `import-report:${id}`,
+  /** The report of an import of an export document through the console (src/admin/console/backup.tsx). */
+  backupReport: (id: string) => `backup-report:${id}`,
 };
 
 /** KV refuses expirationTtl under 60 seconds; every put goes through here. */

@@ -9,7 +9,7 @@ import { matchRedirect } from '../apps/redirects';
 import { loadServedApp } from '../apps/served';
 import type { ServedApp } from '../apps/cache';
 import { audit } from '../audit/audit';
-import type { Branding } from '../branding/branding';
+import type { Branding } from '../policy/branding';
 import { brandingFor } from '../branding/page';
 import { issuerFor, settingsFrom } from '../env';
 import type { AppContext, AppEnv } from '../http/context';

@@ -1,7 +1,7 @@
 // The page shell shared by the login pages, error pages and the admin console.
 import { raw } from 'hono/html';
 import type { Child } from 'hono/jsx';
-import { DEFAULT_BRANDING, type Branding } from '../branding/branding';
+import { DEFAULT_BRANDING, type Branding } from '../policy/branding';
 import { STYLESHEET_PATH } from './styles';
 
 export interface PageProps {

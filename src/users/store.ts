@@ -91,6 +91,19 @@ async function checkPassword(password: string, stored: string): Promise<Password
   return { ok, needsRehash: ok };
 }
 
+/**
+ * When a parallel sign-in with the same password replaced the hash first (two tabs at a first
+ * sign-in after an import), the hash it wrote: the session binds to the user's current hash, so
+ * binding to the replaced one would refuse this sign-in as "account changed". Null when the hash
+ * now is another password's (a real change, which must win).
+ */
+async function upgradedMeanwhile(db: Database, userId: string, password: string): Promise<string | null> {
+  const [current] = await db.select({ passwordHash: users.passwordHash }).from(users).where(eq(users.id, userId)).limit(1);
+  const hash = current?.passwordHash;
+  if (!hash || isImportedHash(hash)) return null;
+  return (await verifyPassword(password, hash)).ok ? hash : null;
+}
+
 /** A correct password's account, and what a new session is bound to: the hash it matched and the session version. */
 export interface Authenticated {
   /** May be disabled: the caller says so only after the right password, so it reveals nothing to others. */
@@ -131,6 +144,7 @@ export async function authenticateRow(db: Database, row: UserRow | undefined, pa
       .where(and(eq(users.id, row.id), eq(users.passwordHash, row.passwordHash)))
       .returning({ id: users.id });
     if (updated.length) passwordHash = rehashed;
+    else passwordHash = (await upgradedMeanwhile(db, row.id, password)) ?? passwordHash;
   }
   return { user: toUser(row), passwordHash, sessionVersion: row.sessionVersion };
 }

@@ -2,7 +2,7 @@
 // 4.5:1 and says why (issue #8, item 16).
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { contrastRatio, relativeLuminance, whiteTextContrastProblem } from '../../src/branding/contrast';
+import { contrastRatio, relativeLuminance, whiteTextContrastProblem } from '../../src/policy/contrast';
 import { admin, Browser, createUser, hiddenFields, ORIGIN, PASSWORD } from '../helpers';
 
 const hexColor = fc.tuple(fc.integer({ min: 0, max: 255 }), fc.integer({ min: 0, max: 255 }), fc.integer({ min: 0, max: 255 })).map(

@@ -2,7 +2,7 @@
 // served from this origin under its content hash with a year-long immutable cache and nosniff.
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
-import { checkLogo, MAX_LOGO_BYTES } from '../../src/branding/logo';
+import { checkLogo, MAX_LOGO_BYTES } from '../../src/policy/logo';
 import { admin, ADMIN_TOKEN, Browser, call, createUser, hiddenFields, ORIGIN, PASSWORD } from '../helpers';
 
 // A real 1×1 PNG.

@@ -83,6 +83,7 @@ describe('accessibility (axe-core)', () => {
     ['Onboarding', () => '/admin/onboarding'],
     ['Groups', () => '/admin/groups'],
     ['Provisioning', () => '/admin/provisioning'],
+    ['Backup and move', () => '/admin/backup'],
     ['Forgot password (not the console)', () => '/password/forgot'],
     ['Change email (not the console)', () => '/account/email'],
   ])('the console page %s has no serious or critical violations', (_, path) =>

@@ -4,7 +4,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { brandedMessage } from '../../src/email/branded';
 import { buildMessage, encodeHeaderText, encodeMailbox, isMailAddress, senderFrom } from '../../src/email/message';
-import { DEFAULT_BRANDING } from '../../src/branding/branding';
+import { DEFAULT_BRANDING } from '../../src/policy/branding';
 
 const bytes = (b64: string) => Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
 /** Undoes RFC 2047 B-encoding the way a mail reader does: adjacent words join without the folding space. */

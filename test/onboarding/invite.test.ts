@@ -3,7 +3,7 @@
 import { env } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
 import { brandedMessage } from '../../src/email/send';
-import { DEFAULT_BRANDING } from '../../src/branding/branding';
+import { DEFAULT_BRANDING } from '../../src/policy/branding';
 import { inviteMail } from '../../src/onboarding/messages';
 import { createApp, createUser, unique } from '../helpers';
 import { adminCall, linkIn, mailsTo, Person } from './support';

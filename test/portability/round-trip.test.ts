@@ -53,7 +53,8 @@ async function samlNameId(browser: Browser, sp: { entityId: string; acs: string 
   return { target: posted.target, nameId: textOf(nameId), format: nameId.getAttribute('Format') ?? '' };
 }
 
-describe('export and import of SAML apps, SCIM tokens and users, and groups', () => {
+// Each export and import derives an Argon2id key (64 MiB, t=3): seconds on a busy machine.
+describe('export and import of SAML apps, SCIM tokens and users, and groups', { timeout: 60_000 }, () => {
   const group = unique('engineers');
   let document: any;
   let sp: Awaited<ReturnType<typeof samlApp>>;
@@ -79,7 +80,7 @@ describe('export and import of SAML apps, SCIM tokens and users, and groups', ()
 
     const res = await admin('POST', '/export', { passphrase: PASSPHRASE });
     document = await json(res);
-  });
+  }, 120_000);
 
   it('the export carries the new tables, their secrets sealed under the passphrase, never in clear', async () => {
     expect(document.tables.saml_apps.find((r: any) => r.clientId === sp.app.client_id)).toMatchObject({ entityId: sp.entityId, nameIdFormat: 'persistent' });

@@ -2,9 +2,9 @@
 // or remove it (DELETE). The logo is served from this origin; logo_url then points at it.
 import { Hono } from 'hono';
 import { audit } from '../../audit/audit';
-import { brandingToJson, compactBranding } from '../../branding/branding';
+import { brandingToJson, compactBranding } from '../../policy/branding';
 import { deleteLogoAt, storeLogo } from '../../branding/images';
-import { checkLogo, LOGO_PATH_PATTERN, MAX_LOGO_BYTES } from '../../branding/logo';
+import { checkLogo, LOGO_PATH_PATTERN, MAX_LOGO_BYTES } from '../../policy/logo';
 import { loadGlobalBranding, saveGlobalBranding } from '../../branding/store';
 import type { AppEnv } from '../../http/context';
 import { limitBody } from '../../http/forms';

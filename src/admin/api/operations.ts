@@ -2,7 +2,7 @@
 import { Hono } from 'hono';
 import { audit } from '../../audit/audit';
 import { parseAuditFilters, searchAuditEvents } from '../../audit/query';
-import { brandingToJson, checkBranding, compactBranding } from '../../branding/branding';
+import { brandingToJson, checkBranding, compactBranding } from '../../policy/branding';
 import { loadGlobalBranding, saveGlobalBranding } from '../../branding/store';
 import type { AppContext, AppEnv } from '../../http/context';
 import { NotFoundError, ValidationError } from '../../lib/errors';

@@ -2,9 +2,9 @@
 // override it on their own page. The logo can be an https URL or a PNG uploaded here.
 import { Hono } from 'hono';
 import { audit } from '../../audit/audit';
-import { BRANDING_FIELDS, brandingToJson, checkBranding, compactBranding } from '../../branding/branding';
+import { BRANDING_FIELDS, brandingToJson, checkBranding, compactBranding } from '../../policy/branding';
 import { deleteLogoAt, storeLogo } from '../../branding/images';
-import { checkLogo, LOGO_PATH_PATTERN, MAX_LOGO_BYTES } from '../../branding/logo';
+import { checkLogo, LOGO_PATH_PATTERN, MAX_LOGO_BYTES } from '../../policy/logo';
 import { loadGlobalBranding, saveGlobalBranding } from '../../branding/store';
 import { csrfToken } from '../../http/csrf';
 import { ErrorSummary, Field, PostForm, type Errors } from '../../ui/components';

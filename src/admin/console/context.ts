@@ -24,5 +24,11 @@ export function formText(c: ConsoleContext, name: string): string {
   return typeof value === 'string' ? value.trim() : '';
 }
 
+/** A form value exactly as typed (passwords and pasted CSV keep their spaces). */
+export function rawText(c: ConsoleContext, name: string): string {
+  const value = c.get('form')[name];
+  return typeof value === 'string' ? value : '';
+}
+
 /** The signed-in admin's user id, the actor of the console's audit events. */
 export const actorOf = (c: ConsoleContext) => c.get('admin').userId;

@@ -18,6 +18,7 @@ const SECTIONS = [
   ['/admin/keys', 'Signing keys'],
   ['/admin/branding', 'Branding'],
   ['/admin/email', 'Email'],
+  ['/admin/backup', 'Backup and move'],
   ['/admin/audit', 'Audit log'],
 ] as const;
 

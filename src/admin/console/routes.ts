@@ -1,10 +1,12 @@
 // The admin console at /admin: every page behind the admin-session gate.
 import { Hono } from 'hono';
 import { limitBody } from '../../http/forms';
+import { MAX_IMPORT_BYTES } from '../../portability/document';
 import { sessionReads } from '../../http/replica-reads';
 import { appPages } from './apps/routes';
 import { samlAppPages } from './apps/saml';
 import { auditPages } from './audit';
+import { backupPages, IMPORT_PATH } from './backup';
 import { requireAdminSession } from './auth';
 import { brandingPages } from './branding';
 import { dashboardPage } from './dashboard';
@@ -21,8 +23,10 @@ import { securityPages, userFactorPages } from './mfa';
 
 export const adminConsole = new Hono<ConsoleEnv>();
 
-// Forms are small; the CSV import allows files up to 1 MB.
-adminConsole.use('*', limitBody(1536 * 1024));
+// Forms are small; the CSV import allows files up to 1 MB, an export file as much as the API takes.
+const formLimit = limitBody(1536 * 1024);
+const exportFileLimit = limitBody(MAX_IMPORT_BYTES);
+adminConsole.use('*', (c, next) => (c.req.path === IMPORT_PATH ? exportFileLimit : formLimit)(c, next));
 // Console pages read from the nearest D1 replica, at the admin's own last write (src/http/replica-reads.ts).
 adminConsole.use('*', sessionReads('browser'));
 adminConsole.use('*', requireAdminSession);
@@ -40,4 +44,5 @@ adminConsole.route('/protection', protectionPages);
 adminConsole.route('/keys', keyPages);
 adminConsole.route('/branding', brandingPages);
 adminConsole.route('/email', emailPages);
+adminConsole.route('/backup', backupPages);
 adminConsole.route('/audit', auditPages);

@@ -4,7 +4,7 @@ import { AppMfaSelect } from './mfa';
 import type { App } from '../../../apps/app';
 import { RESPONSE_MODES, SIGNING_ALGS, TOKEN_ENDPOINT_AUTH_METHODS } from '../../../apps/app';
 import { ATTRIBUTE_SOURCES, formatAttributeLines, parseAttributeLines } from '../../../apps/attributes';
-import { BRANDING_FIELDS, brandingToJson } from '../../../branding/branding';
+import { BRANDING_FIELDS, brandingToJson } from '../../../policy/branding';
 import { csrfToken } from '../../../http/csrf';
 import { ConflictError, ValidationError } from '../../../lib/errors';
 import { Checkbox, ErrorSummary, Field, PostForm, Select, TextArea, type Errors } from '../../../ui/components';

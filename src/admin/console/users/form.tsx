@@ -7,8 +7,7 @@ import { PASSWORD_MIN_LENGTH } from '../../../users/input';
 import { getUser } from '../../../users/store';
 import type { User } from '../../../users/user';
 import { Checkbox, ErrorSummary, Field, PostForm, TextArea, type Errors } from '../../../ui/components';
-import { actorOf, formText, type ConsoleContext } from '../context';
-import { rawText } from './import';
+import { actorOf, formText, type ConsoleContext, rawText } from '../context';
 
 export const PAGE_SIZE = 50;
 export const userPath = (id: string) => `/admin/users/${encodeURIComponent(id)}`;

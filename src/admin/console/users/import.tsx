@@ -10,16 +10,10 @@ import { IMPORT_COLUMNS, MAX_IMPORT_ROWS } from '../../../users/csv';
 import { importUsersFromCsv, type ImportOutcome } from '../../../users/import';
 import { Checkbox, PostForm, TextArea } from '../../../ui/components';
 import { inviteImported } from '../../../onboarding/invites';
-import { actorOf, type ConsoleContext, type ConsoleEnv } from '../context';
+import { actorOf, rawText, type ConsoleContext, type ConsoleEnv } from '../context';
 import { ConsolePage } from '../layout';
 
 export const importPages = new Hono<ConsoleEnv>();
-
-/** A form value exactly as typed (passwords and pasted CSV keep their spaces). */
-export function rawText(c: ConsoleContext, name: string): string {
-  const value = c.get('form')[name];
-  return typeof value === 'string' ? value : '';
-}
 
 function ImportForm(props: { c: ConsoleContext; error?: string; csv?: string }) {
   return (

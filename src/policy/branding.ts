@@ -1,4 +1,5 @@
-// Branding: what the login page shows. Pure: validation and the merge of global and per-app values.
+// Branding fields: what the login page shows. Pure: validation and the merge of global and per-app
+// values, below the app registry (src/apps/) that stores an app's branding and src/branding/ that loads it.
 // Every value is checked here so no admin-supplied markup, script or CSS reaches a page.
 import type { Branding } from '../db/schema';
 import { whiteTextContrastProblem } from './contrast';
