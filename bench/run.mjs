@@ -1,4 +1,4 @@
-// `npm run bench [-- --duration S] [-- --connections N] [-- --quick] [-- --json]`
+// `npm run bench [-- --duration S] [-- --connections N] [-- --quick] [-- --json] [-- --d1-latency MS] [-- --openauth | --openauth-only]`
 //
 // Measures the SSO hot path against a bare route on the same local worker:
 //   1. GET /healthz                      the baseline (Hono routing + middleware, no I/O)
@@ -13,27 +13,29 @@
 //      The chains are seeded before measuring, each by a real authorization code flow.
 //   6. GET /oauth2/userinfo with a Bearer access token
 // `--d1-latency MS` then times each path of issue #19 with MS added to every D1 call (./far-region.mjs).
+// `--openauth` then compares the refresh grant with OpenAuth 0.4.3's (./openauth.mjs); `--openauth-only` runs just that.
 // The worker runs under `wrangler dev` with its own temporary persist dir, removed at the end.
 // `wrangler dev` puts a Node proxy in front of workerd, and the load generator shares the
 // machine's cores, so absolute numbers describe this machine only: compare the ratios.
-import { randomBytes } from 'node:crypto';
-import { readdirSync, readFileSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg } from 'node:os';
 import { join, relative } from 'node:path';
-import { adminClient, applyMigrations, ensureDevVars, freePort, ROOT, startWorker } from '../scripts/local-worker.mjs';
-import { authorizeCode, basicAuth, codeFlowTokens, decodeJwtHeader, REDIRECT, signIn } from './flows.mjs';
+import { applyMigrations, ensureDevVars, freePort, ROOT, startWorker } from '../scripts/local-worker.mjs';
+import { authorizeCode, basicAuth, codeFlowTokens, decodeJwtHeader, REDIRECT } from './flows.mjs';
 import { farRegion, farRegionTable } from './far-region.mjs';
+import { ALGS, setUpFixture } from './fixture.mjs';
+import { cpuBetween, serverCpuByPid } from './server-cpu.mjs';
+import { compareRefresh, refreshComparisonText, startOpenAuth } from './openauth.mjs';
 
 const GOAL_RATIO = 0.9;
 const GOAL_ALGS = ['HS256', 'ES256'];
-const ALGS = ['HS256', 'ES256', 'RS256'];
 const MAX_REQUESTS_PER_SEGMENT = 2_000_000; // a hard stop besides the clock
 const REQUEST_GRACE_MS = 10_000; // in-flight requests are aborted this long after a segment's end
 
 // --- Options ----------------------------------------------------------------------------------
 
 function parseArgs(argv) {
-  const opts = { duration: 5, connections: 16, quick: false, json: false, durationSet: false, d1Latency: null };
+  const opts = { duration: 5, connections: 16, quick: false, json: false, durationSet: false, d1Latency: null, openauth: false, routes: true };
   const value = (i, name) => {
     const arg = argv[i];
     if (arg.includes('=')) return [arg.slice(arg.indexOf('=') + 1), i];
@@ -45,6 +47,11 @@ function parseArgs(argv) {
     const name = arg.split('=')[0];
     if (name === '--quick') opts.quick = true;
     else if (name === '--json') opts.json = true;
+    else if (name === '--openauth') opts.openauth = true;
+    else if (name === '--openauth-only') {
+      opts.openauth = true;
+      opts.routes = false;
+    }
     else if (name === '--help' || name === '-h') usage();
     else if (name === '--duration') {
       const [raw, next] = value(i, name);
@@ -72,13 +79,16 @@ function parseArgs(argv) {
 
 function usage(error) {
   const text = [
-    'Usage: npm run bench -- [--duration S] [--connections N] [--quick] [--json] [--d1-latency MS]',
+    'Usage: npm run bench -- [--duration S] [--connections N] [--quick] [--json] [--d1-latency MS] [--openauth | --openauth-only]',
     '  --duration S     seconds of measurement per route (default 5; 1 with --quick)',
     '  --connections N  concurrent keep-alive connections (default 16)',
     '  --quick          a short run (~1 s per route, shorter warm-up)',
     '  --json           print the results as JSON instead of a table',
     '  --d1-latency MS  then, far-region mode: a second worker adds MS to every D1 call (a primary in',
     '                   another region); each path of issue #19 is timed and its sequential D1 round trips counted',
+    '  --openauth       then, the refresh grant against OpenAuth 0.4.3 (bench/openauth/) under wrangler dev: 8 chains',
+    '                   per server, each rotating its own refresh token, for --duration S each; refreshes/s and the ratio',
+    '  --openauth-only  only that comparison (no route table)',
   ].join('\n');
   if (error) {
     console.error(`bench: ${error}\n${text}`);
@@ -95,6 +105,7 @@ const log = (msg) => console.error(`[bench] ${msg}`);
 
 const persistTo = join(ROOT, '.wrangler', `bench-${process.pid}`);
 let starting = null; // the startWorker promise, so a signal during start-up still stops wrangler
+let openauthStarting = null; // the same for the OpenAuth issuer of --openauth
 let cleaning = null;
 let interrupted = false;
 
@@ -103,6 +114,7 @@ function cleanup() {
     try {
       const worker = await starting?.catch(() => null); // a failed start has killed its own child
       if (worker) await worker.stop();
+      await (await openauthStarting?.catch(() => null))?.stop();
     } finally {
       rmSync(persistTo, { recursive: true, force: true });
     }
@@ -116,54 +128,6 @@ for (const signal of ['SIGINT', 'SIGTERM']) {
     log(`${signal}: stopping the worker and removing ${relative(ROOT, persistTo)}`);
     cleanup().finally(() => process.exit(130));
   });
-}
-
-// --- Server CPU time -------------------------------------------------------------------------
-
-// CPU seconds used by wrangler and everything under it (the proxy and the worker's workerd), read
-// from /proc. Other load on the machine stretches wall-clock numbers but barely moves CPU time per
-// request, so this is the steadier way to compare routes. Null where /proc is not available.
-const CLOCK_TICKS = 100; // USER_HZ: 100 on every mainstream Linux
-
-function procStat(pid) {
-  try {
-    const text = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = text.slice(text.lastIndexOf(')') + 2).split(' '); // fields[0] is field 3 (state)
-    return { ppid: Number(fields[1]), cpu: (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS };
-  } catch {
-    return null;
-  }
-}
-
-/** CPU seconds of each process in the tree under rootPid, by pid. */
-function serverCpuByPid(rootPid) {
-  if (!rootPid || process.platform !== 'linux') return null;
-  let entries;
-  try {
-    entries = readdirSync('/proc').filter((name) => /^\d+$/.test(name));
-  } catch {
-    return null;
-  }
-  const stats = new Map();
-  for (const name of entries) {
-    const stat = procStat(name);
-    if (stat) stats.set(Number(name), stat);
-  }
-  if (!stats.has(rootPid)) return null;
-  const tree = new Set([rootPid]);
-  for (let grew = true; grew; ) {
-    grew = false;
-    for (const [pid, { ppid }] of stats) if (!tree.has(pid) && tree.has(ppid)) grew = tree.add(pid);
-  }
-  return new Map([...tree].map((pid) => [pid, stats.get(pid).cpu]));
-}
-
-/** CPU seconds the tree used between two snapshots (a process that exited meanwhile is left out). */
-function cpuBetween(before, after) {
-  if (!before || !after) return null;
-  let total = 0;
-  for (const [pid, cpu] of after) total += cpu - (before.get(pid) ?? 0);
-  return total;
 }
 
 // --- Load generation --------------------------------------------------------------------------
@@ -261,37 +225,7 @@ function summarize(segments) {
   };
 }
 
-// --- Setup through the real API and login form -----------------------------------------------
-
-async function setUp(base, token) {
-  const api = adminClient(base, token);
-  const email = `bench-${randomBytes(4).toString('hex')}@example.com`;
-  const password = randomBytes(18).toString('base64url');
-  await api('POST', '/users', { email, password, name: 'Bench User', given_name: 'Bench', family_name: 'User', email_verified: true });
-  const apps = {};
-  for (const alg of ALGS) {
-    const app = await api('POST', '/apps', {
-      client_id: `bench-${alg.toLowerCase()}`,
-      name: `Bench ${alg}`,
-      redirect_urls: [REDIRECT],
-      signing_alg: alg,
-      response_mode: 'query',
-    });
-    apps[alg] = app.client_id;
-  }
-  const cookie = await signIn(base, apps.HS256, email, password);
-  // The OIDC client: ES256 ID tokens, client_secret_basic (the default), a long access token
-  // lifetime so the userinfo route's token outlives the run.
-  const oidc = await api('POST', '/apps', {
-    client_id: 'bench-oidc',
-    name: 'Bench OIDC',
-    redirect_urls: [REDIRECT],
-    signing_alg: 'ES256',
-    token_ttl_seconds: 3600,
-    token_endpoint_auth_method: 'client_secret_basic',
-  });
-  return { apps, cookie, email, password, oidc: { clientId: oidc.client_id, secret: oidc.client_secret } };
-}
+// --- Routes with per-connection state -----------------------------------------------------
 
 /**
  * The refresh grant, honestly: refresh tokens rotate, so each connection follows its own chain,
@@ -446,31 +380,19 @@ function table(rows) {
 
 // --- Main -------------------------------------------------------------------------------------
 
-async function main() {
-  const { vars } = ensureDevVars();
-  const loadBefore = loadavg()[0];
+/** Each route against the bare route: the table, and the goal line. Returns the routes that failed entirely. */
+async function routeTable(base, fixture, serverPid, loadBefore) {
   // Short interleaved rounds: load from elsewhere on the machine hits the bare route and the
   // routes alike, and the per-round ratios' median shrugs off a stalled round.
   const rounds = Math.max(2, Math.min(10, Math.round(opts.duration)));
   const segmentSeconds = opts.duration / rounds;
   const warmupSeconds = opts.quick ? 0.3 : 1;
-
-  log(`applying migrations to ${relative(ROOT, persistTo)}`);
-  applyMigrations({ persistTo });
-  const port = await freePort();
-  const base = `http://127.0.0.1:${port}`;
-  log(`starting wrangler dev on ${base}`);
-  starting = startWorker({ port, persistTo, vars: { ISSUER: base } });
-  await starting;
-
-  log('creating a user and HS256/ES256/RS256 apps, signing in through the login form');
-  const fixture = await setUp(base, vars.ADMIN_API_TOKEN);
   log(`seeding ${opts.connections} refresh-token chains and a userinfo access token through the authorization code flow`);
   fixture.accessToken = (await codeFlowTokens(base, fixture.oidc, fixture.cookie)).access_token;
   const { bare, measured } = routes(base, fixture, opts.connections);
   for (const route of [bare, ...measured]) await preflight(route);
 
-  const load = { seconds: 0, connections: opts.connections, serverPid: (await starting).child.pid };
+  const load = { seconds: 0, connections: opts.connections, serverPid };
   log(`warming up (${warmupSeconds} s per route, ${opts.connections} connections)`);
   for (const route of [bare, ...measured]) {
     const w = await measure(route, { ...load, seconds: warmupSeconds });
@@ -583,6 +505,43 @@ async function main() {
         '',
       ].join('\n'),
     );
+  }
+
+  return failed;
+}
+
+async function main() {
+  const { vars } = ensureDevVars();
+  const loadBefore = loadavg()[0];
+
+  log(`applying migrations to ${relative(ROOT, persistTo)}`);
+  applyMigrations({ persistTo });
+  const port = await freePort();
+  const base = `http://127.0.0.1:${port}`;
+  log(`starting wrangler dev on ${base}`);
+  starting = startWorker({ port, persistTo, vars: { ISSUER: base } });
+  await starting;
+
+  log('creating a user and HS256/ES256/RS256 apps, signing in through the login form');
+  const fixture = await setUpFixture(base, vars.ADMIN_API_TOKEN);
+  const serverPid = (await starting).child.pid;
+  const failed = opts.routes ? await routeTable(base, fixture, serverPid, loadBefore) : [];
+
+  // Before the far-region mode, which restarts edge-sso with D1 latency.
+  if (opts.openauth) {
+    log('starting the OpenAuth 0.4.3 issuer (bench/openauth/) under wrangler dev');
+    openauthStarting = startOpenAuth();
+    const openauth = await openauthStarting;
+    try {
+      const edge = { base, pid: (await starting).child.pid, oidc: fixture.oidc, cookie: fixture.cookie };
+      const rounds = Math.max(2, Math.min(6, Math.round(opts.duration)));
+      const comparison = await compareRefresh(edge, openauth, { seconds: opts.duration, rounds, warmupSeconds: opts.quick ? 0.3 : 1, log });
+      if (opts.json) console.log(JSON.stringify({ refreshVsOpenAuth: { loadAverageBefore: loadBefore, ...comparison } }, null, 2));
+      else console.log(refreshComparisonText(comparison, loadBefore));
+    } finally {
+      openauthStarting = null;
+      await openauth.stop();
+    }
   }
 
   if (opts.d1Latency) {

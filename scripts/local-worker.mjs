@@ -94,9 +94,13 @@ export async function waitFor(url, { timeoutMs = 60_000, child } = {}) {
 /**
  * Starts `wrangler dev` on `port` and resolves once /healthz answers.
  * `inherit: true` shows wrangler's own output (for `npm run dev`); otherwise it is kept for errors.
+ * `config`: another worker's wrangler.toml (the bench's OpenAuth issuer); edge-sso's by default.
+ * `inspectorPort`: where DevTools (bench/profile.mjs) may connect to workerd.
  */
-export async function startWorker({ port, persistTo, vars = {}, inherit = false } = {}) {
+export async function startWorker({ port, persistTo, vars = {}, inherit = false, config, inspectorPort } = {}) {
   const args = [WRANGLER, 'dev', '--port', String(port), '--ip', '127.0.0.1', ...persistArgs(persistTo), '--show-interactive-dev-session=false'];
+  if (config) args.push('--config', config);
+  if (inspectorPort) args.push('--inspector-port', String(inspectorPort));
   for (const [name, value] of Object.entries(vars)) args.push('--var', `${name}:${value}`);
   const child = spawn(process.execPath, args, {
     cwd: ROOT,

@@ -69,7 +69,16 @@ function nonNegativeInt(raw: string | undefined, fallback: number): number {
   return raw !== undefined && raw.trim() !== '' && Number.isInteger(n) && n >= 0 ? n : fallback;
 }
 
+/** Settings parsed once per bindings object: the hot path asks for them several times a request. */
+const parsedSettings = new WeakMap<Bindings, Settings>();
+
 export function settingsFrom(env: Bindings): Settings {
+  let settings = parsedSettings.get(env);
+  if (!settings) parsedSettings.set(env, (settings = parseSettings(env)));
+  return settings;
+}
+
+function parseSettings(env: Bindings): Settings {
   return {
     sessionTtlSeconds: positiveInt(env.SESSION_TTL_SECONDS, 8 * 60 * 60),
     configCacheSeconds: positiveInt(env.CONFIG_CACHE_SECONDS, 30),

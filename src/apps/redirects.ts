@@ -38,6 +38,8 @@ export function checkRegisteredRedirect(input: string): RedirectCheck {
 /** The registered URL that `requested` designates, or null. `registered` holds normalised URLs. */
 export function matchRedirect(registered: readonly string[], requested: string): string | null {
   if (requested === '' || UNSAFE_CHARACTERS.test(requested)) return null;
+  // Registered URLs are stored parsed (checkRegisteredRedirect): one spelled exactly so needs no second parse.
+  if (registered.includes(requested)) return requested;
   let href: string;
   try {
     href = new URL(requested).href;

@@ -123,13 +123,14 @@ const COUNTED: Partial<Record<AuditType, 'signIns' | 'failures'>> = { 'login.suc
 
 /**
  * Writes the event after the response is sent; a failure to write is logged, never shown to the
- * user. A sign-in or a failure also counts toward the day's figures, in the same D1 call.
+ * user. A sign-in or a failure also counts toward the day's figures, in the same D1 call, unless
+ * `counted` says the caller has counted it already (src/login/anonymous.ts).
  */
-export function audit(c: AppContext, event: AuditEvent): void {
+export function audit(c: AppContext, event: AuditEvent, options: { counted?: boolean } = {}): void {
   c.set('outcome', event.type);
   const db = database(c.env.DB);
   const insert = db.insert(auditEvents).values({ at: nowSeconds(), ...cappedEvent(event, clientIp(c)) });
-  const counted = COUNTED[event.type];
+  const counted = options.counted ? undefined : COUNTED[event.type];
   const write = (counted ? db.batch([insert, incrementStatement(db, DEPLOYMENT, counted)]) : insert)
     .then(
       () => undefined,

@@ -28,6 +28,17 @@ async function findLinked(db: Database, source: string, subject: string) {
   return row ?? null;
 }
 
+/** The email of the user linked to (source, subject), if any: the throttle counts a directory sign-in against it too. */
+export async function linkedEmail(db: Database, source: string, subject: string): Promise<string | null> {
+  const [row] = await db
+    .select({ email: users.email })
+    .from(userIdentities)
+    .innerJoin(users, eq(users.id, userIdentities.userId))
+    .where(and(eq(userIdentities.source, source), eq(userIdentities.subject, subject)))
+    .limit(1);
+  return row?.email ?? null;
+}
+
 async function findByEmail(db: Database, email: string) {
   if (!email) return null;
   const [row] = await db.select({ id: users.id, disabled: users.disabled, roles: users.roles }).from(users).where(eq(users.email, email)).limit(1);

@@ -1,5 +1,6 @@
 // The end of every upstream sign-in (the OIDC/OAuth2 callback in routes.tsx and the SAML ACS): map the profile, find or create the user by the source's rules, start the session (MFA after the
 // upstream sign-in when required), audit, and resume the pending sign-in; or show the failure.
+import { anonymousFailure, anonymousRetryAfter } from '../login/anonymous';
 import { audit } from '../audit/audit';
 import { database } from '../db/client';
 import { settingsFrom } from '../env';
@@ -28,8 +29,19 @@ export interface UpstreamContext {
   test_by?: string;
 }
 
-export function errorPage(c: AppContext, status: 400 | 403 | 404 | 502, title: string, message: string, retry?: string) {
+export function errorPage(c: AppContext, status: 400 | 403 | 404 | 429 | 502, title: string, message: string, retry?: string) {
   return c.html(<FederationErrorPage title={title} message={message} retry={retry} />, status);
+}
+
+/**
+ * An address over its limit of anonymous failures (src/login/anonymous.ts): refused before any
+ * work, or null to go on.
+ */
+export async function limitedAddress(c: AppContext): Promise<Response | null> {
+  const retryAfter = await anonymousRetryAfter(c);
+  if (retryAfter === null) return null;
+  c.header('Retry-After', String(retryAfter));
+  return errorPage(c, 429, 'Too many failed sign-ins', 'Too many sign-ins from your network failed. Wait a few minutes, then start again from the app.');
 }
 
 export function unknownSource(c: AppContext) {
@@ -60,7 +72,8 @@ export async function upstreamFailed(c: AppContext, source: IdentitySource, atte
     audit(c, { type: 'source.test', actor: tester.id, target: source.slug, detail: { ok: false, reason: failure.code, upstream: failure.detail } });
     return testResultPage(c, tester, source, { error: failure });
   }
-  audit(c, { type: 'login.failure', actor: 'anonymous', target: '', detail: { source: source.slug, reason: failure.code, upstream: failure.detail } });
+  // Anyone can replay a callback with a sealed attempt and a bad code: counted per address, not a row each.
+  await anonymousFailure(c, { type: 'login.failure', actor: 'anonymous', target: '', detail: { source: source.slug, reason: failure.code, upstream: failure.detail } });
   // An OIDC app's sign-in: the app is told (error, state, iss at its redirect URI).
   const pending = attempt.flow ? await readFlow(c.env, attempt.flow) : null;
   const answered = pending ? await answerUpstreamFailure(c, pending.returnTo, failure) : null;

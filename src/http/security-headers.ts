@@ -56,12 +56,13 @@ export const securityHeaders = createMiddleware<AppEnv>(async (c, next) => {
   );
   // Console pages name their own path to this origin only, so an expired form can lead back to
   // it (src/http/errors.tsx); everything else sends no Referer at all.
-  const consolePage = /^\/admin(\/|$)/.test(new URL(c.req.url).pathname);
+  const url = new URL(c.req.url);
+  const consolePage = /^\/admin(\/|$)/.test(url.pathname);
   headers.set('Referrer-Policy', consolePage ? 'same-origin' : 'no-referrer');
   headers.set('X-Content-Type-Options', 'nosniff');
   headers.set('X-Frame-Options', 'DENY');
   headers.set('Cross-Origin-Opener-Policy', 'same-origin');
   headers.set('Permissions-Policy', PERMISSIONS_POLICY);
-  if (new URL(c.req.url).protocol === 'https:') headers.set('Strict-Transport-Security', STRICT_TRANSPORT_SECURITY);
+  if (url.protocol === 'https:') headers.set('Strict-Transport-Security', STRICT_TRANSPORT_SECURITY);
   if (!headers.has('Cache-Control')) headers.set('Cache-Control', 'no-store');
 });

@@ -25,9 +25,14 @@ export function randomToken(n = 32): string {
   return base64url(crypto.getRandomValues(new Uint8Array(n)));
 }
 
+/** Two hex digits per byte value: sha256Hex runs on every request with a session cookie. */
+const HEX_BYTES = Array.from({ length: 256 }, (_, b) => b.toString(16).padStart(2, '0'));
+
 export async function sha256Hex(text: string): Promise<string> {
   const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', utf8(text)));
-  return Array.from(digest, (b) => b.toString(16).padStart(2, '0')).join('');
+  let hex = '';
+  for (const b of digest) hex += HEX_BYTES[b];
+  return hex;
 }
 
 /** Compares two strings without leaking where they differ: both are hashed to equal length first. */

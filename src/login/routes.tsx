@@ -20,6 +20,7 @@ import { enrolUrl, factorsByEmail, startPasswordSession } from '../mfa/sign-in';
 import { signupSettingsShown } from '../onboarding/settings';
 import { LoginPage, type LoginPageProps } from './pages';
 import { auditableEmail, checkSignIn } from './sign-in';
+import { tooManyFailures } from './anonymous';
 
 // One message for every refusal, so the page never says whether an account exists.
 const INVALID_CREDENTIALS = 'The email or password is not correct.';
@@ -28,9 +29,6 @@ const ACCOUNT_DISABLED = 'This account is disabled. Contact your administrator.'
 const EXPIRED_FLOW = 'This sign-in request has expired. Go back to the application and start again.';
 const EXPIRED_FORM = 'This sign-in form has expired or was sent from another site. Sign in again below.';
 const BUSY = 'Too many sign-ins for this account at once. Try again in a moment.';
-const plural = (n: number, unit: string) => `${n} ${unit}${n === 1 ? '' : 's'}`;
-const tooManyFailures = (seconds: number) =>
-  `Too many failed sign-ins. Try again in ${seconds < 60 ? plural(seconds, 'second') : plural(Math.ceil(seconds / 60), 'minute')}.`;
 
 /** Where "Start again" leads: the request the flow was for (its SSO URL makes a fresh flow), else the login page. */
 const startAgain = (flow: Flow | null | undefined) => (flow ? { href: flow.returnTo, label: 'Start again' } : { href: '/login', label: 'Back to sign-in' });
@@ -117,7 +115,7 @@ loginRoutes.post('/login', limitBody(16 * 1024), async (c) => {
   }
 
   if (outcome.kind === 'directory') {
-    const problem = directoryProblem(c, outcome, detail);
+    const problem = await directoryProblem(c, outcome, detail);
     return loginPage(c, flow, { flow: flowValue, email, error: problem.error }, problem.status);
   }
 

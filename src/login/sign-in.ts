@@ -4,12 +4,12 @@ import { eq } from 'drizzle-orm';
 import type { BatchItem, BatchResponse } from 'drizzle-orm/batch';
 import type { Database } from '../db/client';
 import { users } from '../db/schema';
-import type { DirectoryOutcome } from '../federation/ldap/sign-in';
+import type { AccountGate, DirectoryOutcome } from '../federation/ldap/sign-in';
 import type { LockoutPolicy } from '../env';
 import type { SessionCredential } from '../sessions/sessions';
 import { authenticateRow, userByEmail } from '../users/store';
 import type { User } from '../users/user';
-import { beginAttempt, recordFailure, recordSuccess, releaseAttempt, successStatements } from './throttle';
+import { beginAttempt, recordFailure, recordSuccess, refuseHeld, releaseAttempt, reserveAccounts, successStatements, throttleKeys } from './throttle';
 
 const MAX_PASSWORD_LENGTH = 1024;
 const EMAIL_SHAPE = /^[^\s@]+@[^\s@]+$/;
@@ -23,7 +23,7 @@ export type SignInOutcome<T extends readonly BatchItem<'sqlite'>[] = []> =
    */
   | { kind: 'signed-in'; user: User; credential: SessionCredential; source?: string; settle: readonly BatchItem<'sqlite'>[]; read: BatchResponse<T> | null }
   /** A directory answered something other than a sign-in or a wrong password (unreachable, disabled, refused by the account rules). */
-  | { kind: 'directory'; outcome: Exclude<DirectoryOutcome, { kind: 'signed-in' | 'refused' }> }
+  | { kind: 'directory'; outcome: Exclude<DirectoryOutcome, { kind: 'signed-in' | 'refused' | 'held' }> }
   /** The right password for a disabled account: said only after the right password, so it reveals nothing to others. */
   | { kind: 'disabled'; user: User }
   /** Wrong email or password; `locked` names what this attempt locked (the email, or `ip:<address>`). */
@@ -40,10 +40,11 @@ export function auditableEmail(email: string): string {
  * Password checks against a directory (src/federation/ldap/sign-in.ts). `primary`: the app's
  * source is a directory, so only it is asked. Otherwise ("user federation") `check` is asked for
  * logins without a local password, and returns null when no directory is configured for it.
+ * `gate` is asked once the directory has resolved the login to an entry, before its password is sent.
  */
 export interface DirectoryPasswordCheck {
   primary: boolean;
-  check(login: string, password: string): Promise<DirectoryOutcome | null>;
+  check(login: string, password: string, gate: AccountGate): Promise<DirectoryOutcome | null>;
 }
 
 /**
@@ -64,18 +65,27 @@ export async function checkSignIn<const T extends readonly BatchItem<'sqlite'>[]
     return { kind: 'locked', by: attempt.lockedBy, retryAfterSeconds: Math.max(1, attempt.retryAfterSeconds), locked: attempt.locked.map(auditTarget) };
   }
   const [[row], ...read] = attempt.read;
+  // The account the directory resolved the login to (and the user linked to it) is counted too,
+  // whatever spelling reached it: reserved before its password is sent.
+  const gate: AccountGate = ({ source, subject, linkedEmail }) =>
+    reserveAccounts(db, attempt, [throttleKeys.directory(source, subject), ...(linkedEmail ? [throttleKeys.email(linkedEmail)] : [])], policy);
   let match;
   let fromDirectory: DirectoryOutcome | null = null;
   try {
     const checkable = input.password.length > 0 && input.password.length <= MAX_PASSWORD_LENGTH;
-    if (directory?.primary) fromDirectory = checkable ? await directory.check(input.email, input.password) : null;
+    if (directory?.primary) fromDirectory = checkable ? await directory.check(input.email, input.password, gate) : null;
     else {
       match = checkable ? await authenticateRow(db, row, input.password) : null;
-      if (!match && checkable && directory && !row?.passwordHash) fromDirectory = await directory.check(input.email, input.password);
+      if (!match && checkable && directory && !row?.passwordHash) fromDirectory = await directory.check(input.email, input.password, gate);
     }
   } catch (error) {
     await releaseAttempt(db, attempt, policy);
     throw error;
+  }
+  if (fromDirectory?.kind === 'held') {
+    const locked = (await refuseHeld(db, attempt, policy)).map(auditTarget);
+    const { hold } = fromDirectory;
+    return { kind: 'locked', by: hold.by === 'busy' ? 'busy' : 'email', retryAfterSeconds: Math.max(1, hold.retryAfterSeconds), locked };
   }
   if (fromDirectory && fromDirectory.kind !== 'refused') {
     if (fromDirectory.kind === 'signed-in') {

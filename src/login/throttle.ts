@@ -13,6 +13,11 @@
 //
 // The client address is reserved first, and the email only if the address is not locked: a locked
 // address writes nothing per email, so spraying new emails from it cannot grow the table.
+//
+// A directory sign-in resolves the typed login to an entry before it checks the password; the
+// entry (and the edge-sso user linked to it, by that user's email key) is then reserved too
+// (reserveAccounts), so every spelling that reaches one account, and the local password of the
+// user linked to it, count against one lock.
 import { and, desc, eq, gt, inArray, lte, sql } from 'drizzle-orm';
 import type { BatchItem, BatchResponse } from 'drizzle-orm/batch';
 import type { Database } from '../db/client';
@@ -27,7 +32,20 @@ export const throttleKeys = {
   ip: (ip: string) => `ip:${ip}`,
   /** Second-factor codes (src/mfa/): per user, counted like passwords but apart from them. */
   mfa: (userId: string) => `mfa:${userId}`,
+  /** A directory entry, by its source and its stable subject (entryUUID, objectGUID, else the DN), as resolved by the directory. */
+  directory: (source: string, subject: string) => `dir:${source}:${normaliseSubject(subject)}`,
+  /** Failures of anonymous requests from a client address (src/login/anonymous.ts), apart from its password failures. */
+  anonymous: (ip: string) => `anon:${ip}`,
 };
+
+/** A subject as the directory would compare it: entryUUID and objectGUID are hex (any case), a DN ignores case and the spaces around its separators. */
+function normaliseSubject(subject: string): string {
+  return subject
+    .normalize('NFKC')
+    .toLowerCase()
+    .replace(/\s*([,=+])\s*/g, '$1')
+    .trim();
+}
 
 /** How long a reservation holds if its request never settles it (a check takes well under a second). */
 export const PENDING_SECONDS = 30;
@@ -43,6 +61,8 @@ export function lockSeconds(failures: number, threshold: number, policy: Lockout
 interface Reserved {
   email: string;
   ip: string;
+  /** Accounts reserved later in the attempt (reserveAccounts), counted like `email`. */
+  also: string[];
 }
 
 export type Attempt =
@@ -99,6 +119,21 @@ function failureStatement(db: Database, key: string, threshold: number, policy: 
     .returning({ key: loginThrottle.key, failures: loginThrottle.failures });
 }
 
+/** Counts one failure for `key` outright (no reservation): its count in the current window and the lock it earned. */
+export async function countFailure(db: Database, key: string, threshold: number, policy: LockoutPolicy, alongside: BatchItem<'sqlite'>[] = []): Promise<{ failures: number; lockedUntil: number }> {
+  const now = nowSeconds();
+  const counted = failureStatement(db, key, threshold, policy, now);
+  const [[row]] = (await db.batch([counted, ...alongside] as unknown as [typeof counted])) as [{ failures: number }[]];
+  const failures = row?.failures ?? 1;
+  return { failures, lockedUntil: failures >= threshold ? now + lockSeconds(failures, threshold, policy) : 0 };
+}
+
+/** Until when `key` is locked (0 when it is not), in epoch seconds. */
+export async function lockedUntilOf(db: Database, key: string): Promise<number> {
+  const [row] = await db.select({ lockedUntil: loginThrottle.lockedUntil }).from(loginThrottle).where(eq(loginThrottle.key, key));
+  return row?.lockedUntil ?? 0;
+}
+
 /** Gives reservations back without counting anything. */
 function releaseStatement(db: Database, keys: string[], now: number) {
   return db
@@ -140,7 +175,7 @@ export async function beginAttempt<const T extends readonly BatchItem<'sqlite'>[
   subjectKey = throttleKeys.email(email),
   alongside: () => T = () => [] as unknown as T,
 ): Promise<Begun<T>> {
-  const keys: Reserved = { email: subjectKey, ip: throttleKeys.ip(ip) };
+  const keys: Reserved = { email: subjectKey, ip: throttleKeys.ip(ip), also: [] };
   const giveUpAt = Date.now() + BUSY_WAIT_MS;
   for (let round = 0; ; round++) {
     const now = nowSeconds();
@@ -172,31 +207,80 @@ export async function beginAttempt<const T extends readonly BatchItem<'sqlite'>[
   }
 }
 
-/** A wrong password: counts a failure for the email and the address. Returns the keys this failure locked. */
+export type AccountsHeld = { retryAfterSeconds: number; by: 'account' | 'busy' };
+
+/**
+ * Reserves checks for the accounts an allowed attempt turned out to be about (a directory entry,
+ * the user linked to it), all or none, in one round trip each try: refused while any is locked,
+ * waiting while checks in flight fill one. Keys the attempt already holds are not reserved twice.
+ * Returns null once reserved (they then settle with the attempt), else why not (the attempt keeps
+ * what it held; the caller settles it).
+ */
+export async function reserveAccounts(db: Database, attempt: Extract<Attempt, { allowed: true }>, keys: string[], policy: LockoutPolicy): Promise<AccountsHeld | null> {
+  const wanted = [...new Set(keys)].filter((k) => k !== attempt.keys.email && !attempt.keys.also.includes(k));
+  if (wanted.length === 0) return null;
+  const giveUpAt = Date.now() + BUSY_WAIT_MS;
+  for (let round = 0; ; round++) {
+    const now = nowSeconds();
+    // Each key only if the one before it was reserved (changes()), so a refusal stops the chain.
+    const [locks, ...reserved] = (await db.batch([
+      db.select({ key: loginThrottle.key, lockedUntil: loginThrottle.lockedUntil }).from(loginThrottle).where(inArray(loginThrottle.key, wanted)),
+      ...wanted.map((key, i) => reserveStatement(db, key, policy.threshold, policy, now, i > 0)),
+    ] as unknown as [BatchItem<'sqlite'>, ...BatchItem<'sqlite'>[]])) as unknown as [{ key: string; lockedUntil: number }[], ...{ key: string }[][]];
+    const got = wanted.filter((_, i) => reserved[i]!.length > 0);
+    if (got.length === wanted.length) {
+      attempt.keys.also.push(...wanted);
+      return null;
+    }
+    if (got.length > 0) await releaseStatement(db, got, now);
+    const lockedUntil = Math.max(0, ...locks.map((l) => l.lockedUntil));
+    if (lockedUntil > now) return { by: 'account', retryAfterSeconds: lockedUntil - now };
+    if (Date.now() >= giveUpAt) return { by: 'busy', retryAfterSeconds: 1 };
+    await pause(Math.min(200, 20 + round * 10) + Math.random() * 20);
+  }
+}
+
+/**
+ * An attempt reserveAccounts refused: its own reservations go back, and the try still counts
+ * against the address (as a try at a locked email does). Returns the keys it locked.
+ */
+export async function refuseHeld(db: Database, attempt: Extract<Attempt, { allowed: true }>, policy: LockoutPolicy): Promise<string[]> {
+  const now = nowSeconds();
+  const { email, ip, also } = attempt.keys;
+  const [, ipRows] = await db.batch([releaseStatement(db, [email, ...also], now), failureStatement(db, ip, policy.ipThreshold, policy, now)]);
+  return (ipRows[0]?.failures ?? 0) >= policy.ipThreshold ? [ip] : [];
+}
+
+/** A wrong password: counts a failure for the email (and the accounts reserved with it) and the address. Returns the keys this failure locked. */
 export async function recordFailure(db: Database, attempt: Extract<Attempt, { allowed: true }>, policy: LockoutPolicy): Promise<string[]> {
   const now = nowSeconds();
-  const { email, ip } = attempt.keys;
-  const [emailRows, ipRows] = await db.batch([
+  const { email, ip, also } = attempt.keys;
+  const [emailRows, ipRows, ...alsoRows] = (await db.batch([
     failureStatement(db, email, policy.threshold, policy, now),
     failureStatement(db, ip, policy.ipThreshold, policy, now),
-  ]);
+    ...also.map((key) => failureStatement(db, key, policy.threshold, policy, now)),
+  ])) as { key: string; failures: number }[][];
   const locked: string[] = [];
-  if ((emailRows[0]?.failures ?? 0) >= policy.threshold) locked.push(email);
-  if ((ipRows[0]?.failures ?? 0) >= policy.ipThreshold) locked.push(ip);
+  if ((emailRows![0]?.failures ?? 0) >= policy.threshold) locked.push(email);
+  if ((ipRows![0]?.failures ?? 0) >= policy.ipThreshold) locked.push(ip);
+  also.forEach((key, i) => {
+    if ((alsoRows[i]![0]?.failures ?? 0) >= policy.threshold) locked.push(key);
+  });
   return locked;
 }
 
 /** A successful sign-in: forgets the account's failures and gives both reservations back; idle rows go. */
 export function successStatements(db: Database, attempt: Extract<Attempt, { allowed: true }>, policy: LockoutPolicy) {
   const now = nowSeconds();
-  const { email, ip } = attempt.keys;
+  const { email, ip, also } = attempt.keys;
+  const accounts = [email, ...also];
   return [
     db
       .update(loginThrottle)
       .set({ failures: 0, lockedUntil: 0, pending: sql`max(${currentPending(now)} - 1, 0)` })
-      .where(eq(loginThrottle.key, email)),
+      .where(accounts.length === 1 ? eq(loginThrottle.key, email) : inArray(loginThrottle.key, accounts)),
     releaseStatement(db, [ip], now),
-    forgetIdleStatement(db, [email, ip], policy, now),
+    forgetIdleStatement(db, [...accounts, ip], policy, now),
   ] as const;
 }
 
@@ -208,7 +292,7 @@ export async function recordSuccess(db: Database, attempt: Extract<Attempt, { al
 /** A right password that does not sign in (a disabled account): counts nothing, forgets nothing. */
 export async function releaseAttempt(db: Database, attempt: Extract<Attempt, { allowed: true }>, policy: LockoutPolicy): Promise<void> {
   const now = nowSeconds();
-  const keys = [attempt.keys.email, attempt.keys.ip];
+  const keys = [attempt.keys.email, attempt.keys.ip, ...attempt.keys.also];
   await db.batch([releaseStatement(db, keys, now), forgetIdleStatement(db, keys, policy, now)]);
 }
 
@@ -229,10 +313,13 @@ export async function pruneThrottle(db: Database, policy: LockoutPolicy, now = n
   return result.meta.changes;
 }
 
+const KINDS = { email: 'email', ip: 'ip', mfa: 'mfa', dir: 'directory', anon: 'anonymous' } as const;
+
 export interface Lockout {
-  /** `email:<address>`, `ip:<address>` or `mfa:<user id>`, as the console's Unlock sends it back. */
+  /** `email:<address>`, `ip:<address>`, `mfa:<user id>`, `dir:<source>:<subject>` or `anon:<address>`, as the console's Unlock sends it back. */
   key: string;
-  kind: 'email' | 'ip' | 'mfa';
+  /** `anonymous`: an address's anonymous failures (src/login/anonymous.ts). */
+  kind: (typeof KINDS)[keyof typeof KINDS];
   subject: string;
   failures: number;
   lastFailureAt: number;
@@ -248,28 +335,34 @@ export async function listLockouts(db: Database): Promise<Lockout[]> {
     .orderBy(desc(loginThrottle.lastFailureAt))
     .limit(500);
   return rows.map((r) => {
-    const [kind, ...rest] = r.key.split(':');
-    return { key: r.key, kind: kind === 'ip' || kind === 'mfa' ? kind : 'email', subject: rest.join(':'), failures: r.failures, lastFailureAt: r.lastFailureAt, lockedUntil: r.lockedUntil };
+    const [prefix, ...rest] = r.key.split(':');
+    const kind = KINDS[prefix as keyof typeof KINDS] ?? 'email';
+    return { key: r.key, kind, subject: rest.join(':'), failures: r.failures, lastFailureAt: r.lastFailureAt, lockedUntil: r.lockedUntil };
   });
 }
 
 /** A lockout named as the lockouts list shows it: its throttle key, and the audit target that names it. */
 export interface LockoutTarget {
   key: string;
-  /** The email for an account, `ip:<address>` for an address, `mfa:<user id>` for second-factor codes. */
+  /** The email for an account, `ip:<address>` for an address, `mfa:<user id>` for second-factor codes, the key itself for the others. */
   target: string;
 }
 
 /**
- * Reads a throttle key sent back by the console (`email:<address>`, `ip:<address>`, `mfa:<user id>`).
- * Anything else is null, so a form cannot name rows the lockouts list never shows.
+ * Reads a throttle key sent back by the console (`email:<address>`, `ip:<address>`, `mfa:<user id>`,
+ * `dir:<source>:<subject>`, `anon:<address>`). Anything else is null, so a form cannot name rows
+ * the lockouts list never shows.
  */
 export function parseLockoutKey(raw: string): LockoutTarget | null {
   const at = raw.indexOf(':');
   if (at < 0) return null;
   const kind = raw.slice(0, at);
   const subject = raw.slice(at + 1);
-  if (subject.length === 0 || subject.length > 320 || /[\s\u0000-\u001f\u007f]/.test(subject)) return null;
+  if (subject.length === 0 || subject.length > 320 || /[\u0000-\u001f\u007f]/.test(subject)) return null;
+  // A DN may hold spaces; nothing else does.
+  if (kind === 'dir') return /^[a-z0-9-]+:./.test(subject) ? { key: raw, target: raw } : null;
+  if (/\s/.test(subject)) return null;
+  if (kind === 'anon') return /^[0-9A-Za-z.:%_/-]+$/.test(subject) ? { key: raw, target: raw } : null;
   if (kind === 'email') {
     if (!/^[^@]+@[^@]+$/.test(subject)) return null;
     const email = normaliseEmail(subject);
@@ -283,7 +376,7 @@ export function parseLockoutKey(raw: string): LockoutTarget | null {
 
 /** Unlocks an account email or a client address: its failures are forgotten. Returns whether any were recorded. */
 export async function unlock(db: Database, key: string): Promise<boolean> {
-  if (!/^(email|ip|mfa):./.test(key)) return false;
+  if (!/^(email|ip|mfa|dir|anon):./.test(key)) return false;
   const deleted = await db.delete(loginThrottle).where(eq(loginThrottle.key, key)).returning({ key: loginThrottle.key });
   return deleted.length > 0;
 }

@@ -9,6 +9,7 @@ import { dbOf, throttleAddress, type AppContext, type AppEnv } from '../http/con
 import { checkCsrf, CSRF_FIELD, csrfToken } from '../http/csrf';
 import { limitBody, readForm } from '../http/forms';
 import { beginAttempt, recordFailure, successStatements, throttleKeys } from '../login/throttle';
+import { anonymousFailure, anonymousRetryAfter, tooManyFailures } from '../login/anonymous';
 import { type Flow, flowField, readFlow } from '../sessions/flows';
 import { readSession, type Session } from '../sessions/sessions';
 import { getUser } from '../users/store';
@@ -199,10 +200,17 @@ mfaRoutes.post('/login/passkey', limitBody(64 * 1024), async (c) => {
   await checkCsrf(c, form[CSRF_FIELD]);
   const flowValue = flowField(form);
   const flow = await readFlow(c.env, flowValue);
+  // An address over its limit of failed anonymous sign-ins is refused before the assertion is checked.
+  const retryAfter = await anonymousRetryAfter(c);
+  if (retryAfter !== null) {
+    c.header('Retry-After', String(retryAfter));
+    return passkeyPage(c, flowValue, flow, tooManyFailures(retryAfter), 429);
+  }
   const db = dbOf(c);
   const result = await finishAuthentication(c, db, typeof form.response === 'string' ? form.response : '');
   if (!result.ok) {
-    audit(c, { type: 'login.failure', actor: 'anonymous', target: '', detail: { client_id: flow?.clientId, method: 'passkey' } });
+    // Anyone can post a failing assertion: counted per client address, not a row each.
+    await anonymousFailure(c, { type: 'login.failure', actor: 'anonymous', target: '', detail: { client_id: flow?.clientId, method: 'passkey' } });
     return passkeyPage(c, flowValue, flow, result.reason, 401);
   }
   const user = await getUser(db, result.userId);

@@ -1,10 +1,11 @@
 // Minting and verifying the OpenID Provider's JWTs. ID tokens and access tokens are signed with
 // the issuer's asymmetric keys: the app's algorithm when it is RS256 or ES256, else RS256
 // (OIDC clients such as openid-client refuse HMAC-signed ID tokens).
-import { createLocalJWKSet, jwtVerify, SignJWT, type JWTPayload } from 'jose';
+import { createLocalJWKSet, jwtVerify, type JWTPayload } from 'jose';
 import type { App } from '../apps/app';
 import type { Bindings } from '../env';
 import { randomToken } from '../lib/encoding';
+import { signJwt } from '../tokens/jwt';
 import { activeSigningKey, ASYMMETRIC_ALGS, publicJwks, type AsymmetricAlg } from '../tokens/keys';
 import { ACCESS_TOKEN_TTL_SECONDS } from './config';
 
@@ -14,7 +15,7 @@ export function oidcAlg(app: Pick<App, 'signingAlg'>): AsymmetricAlg {
 
 async function sign(env: Bindings, alg: AsymmetricAlg, typ: string, claims: JWTPayload): Promise<string> {
   const key = await activeSigningKey(env, alg);
-  return new SignJWT(claims).setProtectedHeader({ alg: key.alg, typ, kid: key.kid }).sign(key.privateKey);
+  return signJwt(claims, { alg: key.alg, typ, kid: key.kid }, key.privateKey);
 }
 
 export function signIdToken(env: Bindings, app: Pick<App, 'signingAlg'>, claims: Record<string, unknown>): Promise<string> {

@@ -1,11 +1,12 @@
 // Minting the id_token an app receives: claims are built by a pure function, then signed with
 // the app's secret (HS256) or the issuer's active key (RS256, ES256).
-import { SignJWT, type JWTPayload } from 'jose';
+import type { JWTPayload } from 'jose';
 import type { ServedApp } from '../apps/cache';
 import type { Bindings } from '../env';
 import { nowSeconds } from '../lib/time';
 import type { SessionRecord } from '../sessions/sessions';
 import { activeSigningKey } from './keys';
+import { signJwt } from './jwt';
 import { mappedClaims, type AttributeSource } from '../apps/attributes';
 import { presentClaims } from '../users/user';
 import { acrFor } from '../mfa/assurance';
@@ -49,11 +50,10 @@ export function buildClaims(input: {
 
 export async function mintIdToken(env: Bindings, app: ServedApp, session: SessionRecord, issuer: string): Promise<string> {
   const claims = buildClaims({ issuer, app, session, now: nowSeconds(), jti: crypto.randomUUID() });
-  const jwt = new SignJWT(claims);
   if (app.signingAlg === 'HS256') {
     if (!app.hmacKey) throw new Error(`app ${app.clientId} has no HMAC key loaded`);
-    return jwt.setProtectedHeader({ alg: 'HS256', typ: 'JWT' }).sign(app.hmacKey);
+    return signJwt(claims, { alg: 'HS256', typ: 'JWT' }, app.hmacKey);
   }
   const key = await activeSigningKey(env, app.signingAlg);
-  return jwt.setProtectedHeader({ alg: key.alg, typ: 'JWT', kid: key.kid }).sign(key.privateKey);
+  return signJwt(claims, { alg: key.alg, typ: 'JWT', kid: key.kid }, key.privateKey);
 }

@@ -39,7 +39,12 @@ export function profileClaims(user: User): ProfileClaims {
  * out rather than sent as "" (OIDC Core §5.3.2), in every token and at userinfo.
  */
 export function presentClaims(profile: ProfileClaims): Partial<ProfileClaims> {
-  return Object.fromEntries(Object.entries(profile).filter(([, value]) => value !== '')) as Partial<ProfileClaims>;
+  const present: Record<string, unknown> = {};
+  for (const name of Object.keys(profile)) {
+    const value = profile[name as keyof ProfileClaims];
+    if (value !== '') present[name] = value;
+  }
+  return present as Partial<ProfileClaims>;
 }
 
 export function userToJson(user: User) {

@@ -31,7 +31,7 @@ describe('the console Unlock form', () => {
       expect(csrf).toBeTruthy();
       const res = await unlockForm(browser, csrf, key);
       expect(res.status).toBe(400);
-      expect(await res.text()).toContain('expected email:<address>, ip:<address> or mfa:<user id>');
+      expect(await res.text()).toContain('expected email:<address>, ip:<address>, mfa:<user id>');
     },
   );
 

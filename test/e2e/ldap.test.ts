@@ -8,11 +8,14 @@
 // StartTLS with a certificate from a throw-away CA that this worker trusts (./ldap-tls.ts).
 import { cleanupTls, TLS } from './ldap-tls';
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { createServer as createTcpServer, type Server as TcpServer, type Socket as TcpSocket } from 'node:net';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { jwtVerify } from 'jose';
 import { base32Decode, totpAt } from '../../src/mfa/totp';
+import { children, decodeInteger, enumerated, integer, octets, readElement, sequence, TAG } from '../../src/federation/ldap/ber';
+import { OP } from '../../src/federation/ldap/messages';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { arriveAt, describePage, freePort, launchChromium, newPage, startLocalWorker, startStubApp, stopAll, withDiagnostics, type LocalWorker, type StubApp } from './support';
@@ -158,6 +161,14 @@ sn: Guessed
 mail: frank@example.com
 userPassword: frank-pass-1
 
+dn: uid=joan,ou=people,${SUFFIX}
+objectClass: inetOrgPerson
+uid: joan
+cn: Joan Guessed
+sn: Guessed
+mail: joan@example.com
+userPassword: joan-pass-1
+
 dn: cn=Grace Hopper,ou=people,${SUFFIX}
 objectClass: inetOrgPerson
 objectClass: extensibleObject
@@ -247,6 +258,71 @@ async function startSlapd(): Promise<Slapd> {
     },
   };
 }
+
+/**
+ * A hostile "directory" on a loopback port: it reads the client's LDAP requests and answers each
+ * as `answer` says, writing what `answer` yields for as long as the client stays connected.
+ */
+interface HostileDirectory {
+  url: string;
+  /** Connections the client closed (it stopped listening), and bytes written to it in all. */
+  closedByClient: number;
+  written: number;
+  close(): Promise<void>;
+}
+
+type Answer = (id: number, op: number, socket: TcpSocket) => AsyncIterable<Uint8Array>;
+
+async function hostileDirectory(answer: Answer): Promise<HostileDirectory> {
+  const sockets = new Set<TcpSocket>();
+  const state = { closedByClient: 0, written: 0 };
+  const server: TcpServer = createTcpServer((socket) => {
+    sockets.add(socket);
+    let open = true;
+    socket.on('close', () => {
+      open = false;
+      sockets.delete(socket);
+      state.closedByClient++;
+    });
+    socket.on('error', () => undefined);
+    let pending = Buffer.alloc(0);
+    socket.on('data', (data) => {
+      pending = Buffer.concat([pending, data]);
+      for (let element = readElement(pending); element; element = readElement(pending)) {
+        pending = pending.subarray(element.end);
+        const [id, op] = children(element.contents);
+        if (op!.tag === OP.unbindRequest) continue;
+        void (async () => {
+          for await (const chunk of answer(decodeInteger(id!.contents), op!.tag, socket)) {
+            if (!open) return;
+            state.written += chunk.length;
+            // Waits while the client is not reading: an endless answer is only as fast as the client takes it.
+            if (!socket.write(chunk)) await new Promise((resolve) => socket.once('drain', resolve).once('close', resolve));
+          }
+        })();
+      }
+    });
+  });
+  const port = await new Promise<number>((resolve) => server.listen(0, '127.0.0.1', () => resolve((server.address() as { port: number }).port)));
+  return {
+    url: `ldap://127.0.0.1:${port}`,
+    get closedByClient() {
+      return state.closedByClient;
+    },
+    get written() {
+      return state.written;
+    },
+    close: async () => {
+      for (const socket of sockets) socket.destroy();
+      await new Promise((resolve) => server.close(resolve));
+    },
+  };
+}
+
+const ldapBindResponse = (id: number) => sequence([integer(id), sequence([enumerated(0), octets(''), octets('')], OP.bindResponse)]);
+const ldapEntry = (id: number, n: number) =>
+  sequence([integer(id), sequence([octets(`uid=user${n},ou=people,${SUFFIX}`), sequence([sequence([octets('uid'), sequence([octets(`user${n}`)], TAG.set)])])], OP.searchResultEntry)]);
+const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe('directory sign-in against OpenLDAP (slapd)', () => {
   let worker: LocalWorker;
@@ -611,6 +687,117 @@ describe('directory sign-in against OpenLDAP (slapd)', () => {
       expect(linked).toContain(subject);
     });
     await close();
+  });
+
+  it('lockout by account: wrong passwords spread over spellings of one entry (uid, mail) lock that entry and the user linked to it, local form included', async () => {
+    const first = await newPage(browser);
+    await step(first.page, async () => {
+      // Joan signs in once: her user is linked to her entry (by its entryUUID).
+      await signIn(first.page, 'joan', 'joan-pass-1');
+      await first.page.waitForURL(atApp);
+    });
+    await first.close();
+    const { page, close } = await newPage(browser);
+    await step(page, async () => {
+      // Five wrong passwords, none of the spellings reaching the threshold on its own (3 + 2).
+      for (const login of ['joan', 'JOAN', 'joan', 'joan@example.com', 'Joan@Example.COM']) await expectRefused(page, login, 'not-joans');
+      // Locked whatever the spelling, even with the right password, and on the default login form too.
+      await expectRefused(page, 'joan', 'joan-pass-1', 429, 'Too many failed sign-ins');
+      await page.goto(`${worker.url}/login`);
+      await page.locator('#email').fill('joan@example.com');
+      await page.locator('#password').fill('joan-pass-1');
+      const answer = page.waitForResponse((r) => r.request().method() === 'POST' && new URL(r.url()).pathname === '/login');
+      await page.locator('button[type="submit"]').click();
+      expect((await answer).status()).toBe(429);
+      // The console's lockouts name the directory entry, by its entryUUID.
+      const { lockouts } = await worker.api('GET', '/lockouts');
+      const entry = lockouts.find((l: { kind: string }) => l.kind === 'directory');
+      expect(entry).toMatchObject({ source: SLUG, failures: LOCKOUT_THRESHOLD });
+      expect(entry.subject).toMatch(/^[0-9a-f-]{36}$/);
+    });
+    await close();
+  });
+
+  describe('a hostile directory cannot hold a sign-in', () => {
+    const servers: HostileDirectory[] = [];
+    afterAll(async () => {
+      for (const server of servers) await server.close();
+    });
+
+    async function hostileSource(slug: string, answer: Answer, timeoutMs: number): Promise<HostileDirectory> {
+      const server = await hostileDirectory(answer);
+      servers.push(server);
+      await worker.api('POST', '/identity-sources', { type: 'ldap', slug, name: slug, url: server.url, bind_dn: SERVICE_DN, bind_password: SERVICE_PW, user_base_dn: `ou=people,${SUFFIX}`, timeout_ms: timeoutMs, show_on_login_page: false });
+      return server;
+    }
+
+    /** Signs in on a source's form; the status, the alert and how long the answer took. */
+    async function signInAt(slug: string): Promise<{ status: number; alert: string; elapsed: number }> {
+      const { page, close } = await newPage(browser);
+      try {
+        await arriveAt(page, (u) => u.searchParams.get('source') === slug, () => page.goto(`${ssoUrl()}&idp=${slug}`));
+        await page.locator('#email').fill('alice');
+        await page.locator('#password').fill('whatever-1');
+        const started = Date.now();
+        const answer = page.waitForResponse((r) => r.request().method() === 'POST', { timeout: 60_000 });
+        await page.locator('button[type="submit"]').click();
+        const status = (await answer).status();
+        const elapsed = Date.now() - started;
+        await page.waitForLoadState('domcontentloaded');
+        return { status, alert: await page.locator('[role="alert"]').innerText(), elapsed };
+      } finally {
+        await close();
+      }
+    }
+
+    it('one that answers byte by byte, each byte in time, without end: the unreachable page at the sign-in’s deadline', async () => {
+      await step(undefined, async () => {
+        async function* trickle(bytes: Uint8Array) {
+          for (const byte of bytes) {
+            await pause(100);
+            yield Uint8Array.of(byte);
+          }
+        }
+        // The bind answer takes 1.4 s; the search answer announces 900 KB and would take a day.
+        const server = await hostileSource('slow-dir', async function* (id, op) {
+          yield* trickle(op === OP.bindRequest ? ldapBindResponse(id) : Uint8Array.of(0x30, 0x83, 0x0d, 0xbb, 0xa0, ...new Uint8Array(100_000)));
+        }, 2000);
+        const { status, alert, elapsed } = await signInAt('slow-dir');
+        expect(status).toBe(503);
+        expect(alert).toContain('The directory is unreachable');
+        // A generous bound: the deadline is 2 s.
+        expect(elapsed).toBeLessThan(10_000);
+        expect(server.written).toBeLessThan(100);
+      });
+    });
+
+    it('one that streams entries without end: reading stops at the second, and the login is refused as ambiguous', async () => {
+      await step(undefined, async () => {
+        const server = await hostileSource('endless-dir', async function* (id, op) {
+          if (op === OP.bindRequest) return yield ldapBindResponse(id);
+          for (let n = 0; ; n++) yield ldapEntry(id, n);
+        }, 5000);
+        const { status, alert, elapsed } = await signInAt('endless-dir');
+        expect(status).toBe(401);
+        expect(alert).toContain(GENERIC);
+        expect(elapsed).toBeLessThan(10_000);
+        // The worker hung up rather than reading on.
+        await expect.poll(() => server.closedByClient, { timeout: 5000 }).toBeGreaterThan(0);
+      });
+    });
+
+    it('one that announces a huge message: refused at its header, the unreachable page', async () => {
+      await step(undefined, async () => {
+        await hostileSource('huge-dir', async function* (id, op) {
+          if (op === OP.bindRequest) return yield ldapBindResponse(id);
+          yield Uint8Array.of(0x30, 0x84, 0x7f, 0xff, 0xff, 0xff);
+          for (;;) yield new Uint8Array(64 * 1024);
+        }, 5000);
+        const { status, alert } = await signInAt('huge-dir');
+        expect(status).toBe(503);
+        expect(alert).toContain('The directory is unreachable');
+      });
+    });
   });
 
   it('the directory down: a clear 503 page, and the worker keeps serving (/healthz is 200)', async () => {

@@ -176,12 +176,14 @@ describe('the upstream flow without an upstream', () => {
 
   it('refuses a callback no browser started (no cookie), GET or POST, with a clear 400', async () => {
     const source = await storedSource();
-    const get = await call(`/federation/${source.slug}/callback?code=stolen&state=guess`);
+    // An address of its own: only an address's first anonymous failure is written (src/login/anonymous.ts).
+    const ip = `192.0.2.${1 + Math.floor(Math.random() * 250)}`;
+    const get = await call(`/federation/${source.slug}/callback?code=stolen&state=guess`, { headers: { 'cf-connecting-ip': ip } });
     expect(get.status).toBe(400);
     expect(await get.text()).toContain('does not belong to a sign-in started in this browser');
     const post = await call(`/federation/${source.slug}/callback`, {
       method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      headers: { 'content-type': 'application/x-www-form-urlencoded', 'cf-connecting-ip': ip },
       body: 'code=stolen&state=guess',
     });
     expect(post.status).toBe(400);

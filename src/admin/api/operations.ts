@@ -7,7 +7,7 @@ import { loadGlobalBranding, saveGlobalBranding } from '../../branding/store';
 import type { AppContext, AppEnv } from '../../http/context';
 import { NotFoundError, ValidationError } from '../../lib/errors';
 import { asObject } from '../../lib/validation';
-import { listLockouts, throttleKeys, unlock } from '../../login/throttle';
+import { listLockouts, throttleKeys, unlock, type Lockout } from '../../login/throttle';
 import { ASYMMETRIC_ALGS, listSigningKeys, rotateSigningKey, type AsymmetricAlg } from '../../tokens/keys';
 import { API_ACTOR as ACTOR, db, paging, readJson } from './request';
 
@@ -20,12 +20,23 @@ operationsApi.get('/lockouts', async (c) => {
   return c.json({
     lockouts: lockouts.map((l) => ({
       kind: l.kind,
-      ...(l.kind === 'email' ? { email: l.subject } : l.kind === 'mfa' ? { user_id: l.subject } : { address: l.subject }),
+      ...lockoutSubject(l),
       failures: l.failures,
       locked_until: new Date(l.lockedUntil * 1000).toISOString(),
     })),
   });
 });
+
+/** A lockout's subject as JSON fields. */
+function lockoutSubject(l: Lockout): Record<string, string> {
+  if (l.kind === 'email') return { email: l.subject };
+  if (l.kind === 'mfa') return { user_id: l.subject };
+  if (l.kind === 'directory') {
+    const at = l.subject.indexOf(':');
+    return { source: l.subject.slice(0, at), subject: l.subject.slice(at + 1) };
+  }
+  return { address: l.subject };
+}
 
 async function unlockAndAudit(c: AppContext, key: string, label: string) {
   if (!(await unlock(db(c), key))) throw new NotFoundError(`No failed sign-ins are recorded for "${label}".`);
@@ -36,6 +47,16 @@ async function unlockAndAudit(c: AppContext, key: string, label: string) {
 operationsApi.delete('/lockouts/ip/:address', (c) => {
   const address = c.req.param('address');
   return unlockAndAudit(c, throttleKeys.ip(address), `ip:${address}`);
+});
+
+operationsApi.delete('/lockouts/anonymous/:address', (c) => {
+  const key = `anon:${c.req.param('address')}`;
+  return unlockAndAudit(c, key, key);
+});
+
+operationsApi.delete('/lockouts/directory/:source/:subject', (c) => {
+  const key = throttleKeys.directory(c.req.param('source'), c.req.param('subject'));
+  return unlockAndAudit(c, key, key);
 });
 
 operationsApi.delete('/lockouts/mfa/:userId', (c) => {

@@ -4,7 +4,7 @@ import { audit } from '../../audit/audit';
 import { database } from '../../db/client';
 import { settingsFrom } from '../../env';
 import { csrfToken } from '../../http/csrf';
-import { listLockouts, parseLockoutKey, unlock } from '../../login/throttle';
+import { listLockouts, parseLockoutKey, unlock, type Lockout } from '../../login/throttle';
 import { nowSeconds } from '../../lib/time';
 import { PostForm } from '../../ui/components';
 import { actorOf, formText, type ConsoleEnv } from './context';
@@ -50,7 +50,7 @@ protectionPages.get('/', async (c) => {
             <tbody>
               {lockouts.map((l) => (
                 <tr>
-                  <td>{l.kind === 'ip' ? `address ${l.subject}` : l.kind === 'mfa' ? `second-factor codes of user ${l.subject}` : l.subject}</td>
+                  <td>{describeLockout(l)}</td>
                   <td>{l.failures}</td>
                   <td>{minutes(Math.max(0, l.lockedUntil - now))}</td>
                   <td>
@@ -71,9 +71,27 @@ protectionPages.get('/', async (c) => {
   );
 });
 
+/** What a lockout holds back, in words. */
+function describeLockout(l: Lockout): string {
+  switch (l.kind) {
+    case 'ip':
+      return `address ${l.subject}`;
+    case 'mfa':
+      return `second-factor codes of user ${l.subject}`;
+    case 'directory': {
+      const at = l.subject.indexOf(':');
+      return `directory ${l.subject.slice(0, at)} entry ${l.subject.slice(at + 1)}`;
+    }
+    case 'anonymous':
+      return `anonymous failures from address ${l.subject}`;
+    default:
+      return l.subject;
+  }
+}
+
 protectionPages.post('/unlock', async (c) => {
   const lockout = parseLockoutKey(formText(c, 'key'));
-  if (!lockout) return c.text('This is not a lockout from the Sign-in protection list: expected email:<address>, ip:<address> or mfa:<user id>. Nothing was unlocked.\n', 400);
+  if (!lockout) return c.text('This is not a lockout from the Sign-in protection list: expected email:<address>, ip:<address>, mfa:<user id>, dir:<source>:<subject> or anon:<address>. Nothing was unlocked.\n', 400);
   if (await unlock(database(c.env.DB), lockout.key)) {
     audit(c, { type: 'lockout.unlock', actor: actorOf(c), target: lockout.target });
   }

@@ -24,6 +24,7 @@ export interface DirectorySettings {
   filter: string;
   groupBaseDn?: string;
   nestedGroups: boolean;
+  /** How long a whole sign-in may talk to the directory: connect, StartTLS, binds, searches. */
   timeoutMs: number;
   protocol: LdapProtocol;
   /** The attributes each profile field is read from (the preset's, or claim_map's). */
@@ -34,6 +35,8 @@ export type DirectoryCheck =
   | { kind: 'ok'; dn: string; profile: UpstreamProfile }
   /** No such user, more than one match, or the wrong password: one answer for all, so nobody learns which. */
   | { kind: 'refused'; reason: 'no_user' | 'ambiguous' | 'wrong_password' | 'empty_password' }
+  /** The entry was found, but `beforeBind` held its password check back (the account is locked): nothing was sent for it. */
+  | { kind: 'held'; hold: Hold }
   /** The right password for an account the directory marks disabled (AD userAccountControl bit 2). */
   | { kind: 'disabled'; dn: string }
   /** The directory could not be reached or answered wrongly (`detail` is for the audit trail and admins). */
@@ -94,6 +97,7 @@ export function isDisabledAccount(userAccountControl: string | undefined): boole
   return (Number(userAccountControl.trim()) & ACCOUNT_DISABLED_BIT) !== 0;
 }
 
+/** The user's groups: memberOf, or a search of the group base (the first MAX_GROUPS; the group search is the last thing asked). */
 async function findGroups(connection: LdapConnection, settings: DirectorySettings, entry: SearchEntry): Promise<string[]> {
   if (!settings.groupBaseDn) return values(entry, 'memberOf').map((v) => groupName(decodeString(v))).slice(0, MAX_GROUPS);
   const dn = new TextEncoder().encode(entry.dn);
@@ -103,9 +107,8 @@ async function findGroups(connection: LdapConnection, settings: DirectorySetting
     filter: settings.nestedGroups ? { extensible: { attribute: 'member', rule: IN_CHAIN_OID, value: dn, dn: false } } : { or: [{ equal: ['member', dn] }, { equal: ['uniqueMember', dn] }] },
     attributes: ['cn'],
     sizeLimit: MAX_GROUPS,
-    timeLimitSeconds: Math.ceil(settings.timeoutMs / 1000),
   });
-  return groups.map((g) => first(g, 'cn') ?? groupName(g.dn));
+  return groups.entries.map((g) => first(g, 'cn') ?? groupName(g.dn));
 }
 
 function profileOf(settings: DirectorySettings, entry: SearchEntry, groups: string[]): UpstreamProfile {
@@ -133,10 +136,15 @@ function profileOf(settings: DirectorySettings, entry: SearchEntry, groups: stri
   };
 }
 
+/**
+ * Opens a connection with one deadline for all `run` does (the source's timeout, or the caller's
+ * earlier `options.deadline`), binds as the service account, runs, and always closes.
+ */
 async function withConnection<T>(settings: DirectorySettings, options: Partial<ConnectOptions>, run: (connection: LdapConnection) => Promise<T>): Promise<T | { kind: 'unavailable'; detail: string }> {
   let connection: LdapConnection | undefined;
+  const deadline = Math.min(options.deadline ?? Infinity, Date.now() + settings.timeoutMs);
   try {
-    connection = await LdapConnection.open(settings.address, { timeoutMs: settings.timeoutMs, ...options });
+    connection = await LdapConnection.open(settings.address, { ...options, deadline });
     const service = await connection.bind(settings.bindDn, settings.bindPassword);
     if (service.code !== RESULT.success) return { kind: 'unavailable', detail: `the service account bind was refused (result ${service.code}${service.diagnostic ? `: ${service.diagnostic}` : ''})` };
     return await run(connection);
@@ -148,27 +156,34 @@ async function withConnection<T>(settings: DirectorySettings, options: Partial<C
   }
 }
 
-async function findUser(connection: LdapConnection, settings: DirectorySettings, login: string): Promise<SearchEntry[]> {
-  return connection.search({
-    base: settings.userBaseDn,
-    scope: 2,
-    filter: userFilter(settings.filter, login),
-    attributes: settings.attributes,
-    sizeLimit: 2,
-    timeLimitSeconds: Math.ceil(settings.timeoutMs / 1000),
-  });
+/** The one entry a login names: a login that matches several entries names none (asked with size limit 1, so a second is "exceeded"). */
+async function findUser(connection: LdapConnection, settings: DirectorySettings, login: string): Promise<{ entry: SearchEntry } | { matches: number }> {
+  const { entries, exceeded } = await connection.search({ base: settings.userBaseDn, scope: 2, filter: userFilter(settings.filter, login), attributes: settings.attributes, sizeLimit: 1 });
+  return entries.length === 1 && !exceeded ? { entry: entries[0]! } : { matches: exceeded ? 2 : entries.length };
 }
 
-/** The sign-in check. `login` is what the person typed (a login name or an email address). */
-export async function checkDirectoryPassword(settings: DirectorySettings, login: string, password: string, options: Partial<ConnectOptions> = {}): Promise<DirectoryCheck> {
+/**
+ * What `beforeBind` answers: null lets the password be checked; anything else holds it back and
+ * comes back in the `held` result (the caller's lock, whatever it says).
+ */
+export type Hold = { retryAfterSeconds: number; by: 'account' | 'busy' };
+export type BeforeBind = (entry: { dn: string; subject: string }) => Promise<Hold | null>;
+
+/**
+ * The sign-in check. `login` is what the person typed (a login name or an email address).
+ * `beforeBind` is asked once the search has resolved the login to one entry, before its password
+ * is sent: the caller's throttle counts that entry, whatever spelling reached it.
+ */
+export async function checkDirectoryPassword(settings: DirectorySettings, login: string, password: string, options: Partial<ConnectOptions> = {}, beforeBind?: BeforeBind): Promise<DirectoryCheck> {
   // An empty password is an unauthenticated bind (RFC 4513 §5.1.2) that many servers accept.
   if (password === '') return { kind: 'refused', reason: 'empty_password' };
   if (login.trim() === '') return { kind: 'refused', reason: 'no_user' };
   return withConnection<DirectoryCheck>(settings, options, async (connection) => {
-    const entries = await findUser(connection, settings, login.trim());
-    if (entries.length === 0) return { kind: 'refused', reason: 'no_user' };
-    if (entries.length > 1) return { kind: 'refused', reason: 'ambiguous' };
-    const entry = entries[0]!;
+    const found = await findUser(connection, settings, login.trim());
+    if (!('entry' in found)) return { kind: 'refused', reason: found.matches === 0 ? 'no_user' : 'ambiguous' };
+    const { entry } = found;
+    const hold = beforeBind ? await beforeBind({ dn: entry.dn, subject: subjectOf(entry) }) : null;
+    if (hold) return { kind: 'held', hold };
     const bound = await connection.bind(entry.dn, password);
     if (bound.code !== RESULT.success) return { kind: 'refused', reason: 'wrong_password' };
     if (settings.protocol.active_directory && isDisabledAccount(first(entry, 'userAccountControl'))) return { kind: 'disabled', dn: entry.dn };
@@ -181,15 +196,19 @@ export async function checkDirectoryPassword(settings: DirectorySettings, login:
   });
 }
 
-export type DirectoryLookup = { kind: 'found'; dn: string; profile: UpstreamProfile; disabled: boolean } | { kind: 'not_found'; matches: number } | { kind: 'unavailable'; detail: string };
+export type DirectoryLookup =
+  | { kind: 'found'; dn: string; profile: UpstreamProfile; disabled: boolean }
+  /** `matches`: 0, or 2 for "more than one" (the search stops reading at the second). */
+  | { kind: 'not_found'; matches: number }
+  | { kind: 'unavailable'; detail: string };
 
 /** For Test connection: the service bind, and the profile and groups of a login name, without its password. */
 export async function lookupDirectoryUser(settings: DirectorySettings, login: string, options: Partial<ConnectOptions> = {}): Promise<DirectoryLookup> {
   return withConnection<DirectoryLookup>(settings, options, async (connection) => {
     if (login.trim() === '') return { kind: 'not_found', matches: 0 };
-    const entries = await findUser(connection, settings, login.trim());
-    if (entries.length !== 1) return { kind: 'not_found', matches: entries.length };
-    const entry = entries[0]!;
+    const found = await findUser(connection, settings, login.trim());
+    if (!('entry' in found)) return { kind: 'not_found', matches: found.matches };
+    const { entry } = found;
     const disabled = settings.protocol.active_directory && isDisabledAccount(first(entry, 'userAccountControl'));
     return { kind: 'found', dn: entry.dn, profile: profileOf(settings, entry, await findGroups(connection, settings, entry)), disabled };
   });

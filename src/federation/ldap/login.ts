@@ -2,6 +2,7 @@
 // hunks stay small: which directory a login form is for, the password check to hand to
 // checkSignIn, and how a directory's non-sign-in answers are audited and worded.
 import { audit } from '../../audit/audit';
+import { anonymousFailure } from '../../login/anonymous';
 import type { AppContext } from '../../http/context';
 import type { DirectoryPasswordCheck, SignInOutcome } from '../../login/sign-in';
 import { SLUG_PATTERN } from '../../lib/slug';
@@ -45,16 +46,17 @@ export const directoryAuditDetail = (c: AppContext): { source?: string } => {
 /** The directory check for checkSignIn: only the form's directory, or else every directory marked for password login. */
 export function directoryPasswordCheck(c: AppContext): DirectoryPasswordCheck {
   const chosen = remembered.get(c.req.raw);
-  if (chosen) return { primary: true, check: (login, password) => signInWithDirectory(c.env, chosen.found, login, password) };
-  return { primary: false, check: (login, password) => federatedPasswordCheck(c.env, login, password) };
+  if (chosen) return { primary: true, check: (login, password, gate) => signInWithDirectory(c.env, chosen.found, login, password, {}, gate) };
+  return { primary: false, check: (login, password, gate) => federatedPasswordCheck(c.env, login, password, gate) };
 }
 
 /** Audits a directory's answer that is not a sign-in, and says what the person sees. */
-export function directoryProblem(c: AppContext, { outcome }: Extract<SignInOutcome, { kind: 'directory' }>, detail: Record<string, unknown>): { error: string; status: 403 | 503 } {
+export async function directoryProblem(c: AppContext, { outcome }: Extract<SignInOutcome, { kind: 'directory' }>, detail: Record<string, unknown>): Promise<{ error: string; status: 403 | 503 }> {
   switch (outcome.kind) {
     case 'unavailable':
       // The detail (connection refused, service bind refused…) is for admins; people get the plain message.
-      audit(c, { type: 'login.failure', actor: 'anonymous', target: '', detail: { ...detail, source: outcome.source, reason: 'directory_unavailable', upstream: outcome.detail } });
+      // Anyone can ask while the directory is down: counted per client address, not a row each.
+      await anonymousFailure(c, { type: 'login.failure', actor: 'anonymous', target: '', detail: { ...detail, source: outcome.source, reason: 'directory_unavailable', upstream: outcome.detail } });
       console.error('directory unavailable', outcome.source, outcome.detail);
       return { error: DIRECTORY_UNREACHABLE, status: 503 };
     case 'disabled':

@@ -34,7 +34,7 @@ function fields(example: { bindDn: string; baseDn: string; filter: string }, act
     },
     text('group_base_dn', 'Group base DN (optional)', 'When set, groups are found by searching here for member=<user DN>; when empty, they are read from the user’s memberOf attribute.', false),
     ...(activeDirectory ? [flag('nested_groups', 'Include nested groups', 'Resolve groups within groups (LDAP_MATCHING_RULE_IN_CHAIN). Needs a group base DN.')] : []),
-    { name: 'timeout_ms', label: 'Timeout (ms)', help: `How long to wait for each answer of the directory. Default ${DEFAULT_TIMEOUT_MS}.`, required: false, kind: 'integer', min: 500, max: 30000 },
+    { name: 'timeout_ms', label: 'Timeout (ms)', help: `How long a whole sign-in may take with the directory (connect, TLS, binds, searches), however it answers. Default ${DEFAULT_TIMEOUT_MS}.`, required: false, kind: 'integer', min: 500, max: 30000 },
     flag('use_for_password_login', 'Check passwords of users not found in edge-sso', 'The default login form then also signs in directory users (“user federation”).'),
   ];
 }

@@ -5,13 +5,13 @@
 // request ID), validates it (./response.ts), records the assertion ID once (./replay.ts) and hands
 // the profile to the sign-in every source shares (../complete.tsx).
 import { Hono } from 'hono';
-import { audit } from '../../audit/audit';
 import { database } from '../../db/client';
 import { issuerOf, type AppContext, type AppEnv } from '../../http/context';
 import { limitBody, readForm } from '../../http/forms';
 import { nowSeconds } from '../../lib/time';
 import { takeAttempt, type Attempt } from '../attempt';
-import { completeUpstreamSignIn, errorPage, NO_ATTEMPT, testerOf, unknownSource, upstreamFailed } from '../complete';
+import { completeUpstreamSignIn, errorPage, limitedAddress, NO_ATTEMPT, testerOf, unknownSource, upstreamFailed } from '../complete';
+import { anonymousFailure } from '../../login/anonymous';
 import type { TestResultPage } from '../test-result';
 import { SLUG_PATTERN } from '../../lib/slug';
 import { presetFor } from '../registry';
@@ -61,6 +61,8 @@ async function acs(c: AppContext, testResultPage: TestResultPage) {
   const found = await samlSource(c);
   if (!found) return unknownSource(c);
   const { source, secrets } = found;
+  const limited = await limitedAddress(c);
+  if (limited) return limited;
   const form = await readForm(c);
   const encoded = typeof form.SAMLResponse === 'string' ? form.SAMLResponse : '';
   const relayState = typeof form.RelayState === 'string' ? form.RelayState : '';
@@ -71,7 +73,7 @@ async function acs(c: AppContext, testResultPage: TestResultPage) {
   let attempt: Attempt | null = null;
   if (taken && taken.slug === source.slug && taken.state === relayState) attempt = taken;
   else if (taken || source.config.allow_idp_initiated !== true) {
-    audit(c, { type: 'login.failure', actor: 'anonymous', target: '', detail: { source: source.slug, reason: taken ? 'state_mismatch' : 'unsolicited' } });
+    await anonymousFailure(c, { type: 'login.failure', actor: 'anonymous', target: '', detail: { source: source.slug, reason: taken ? 'state_mismatch' : 'unsolicited' } });
     return errorPage(c, 400, 'Sign-in could not be completed', NO_ATTEMPT);
   }
   const context = attempt ?? {};

@@ -3,7 +3,7 @@
 // auto-submitted HTTP-POST form when the IdP offers only that. The cookie is SameSite=None
 // (still __Host-, Secure, HttpOnly, sealed, single use, ten minutes): the IdP's answer is a
 // cross-site POST, which never carries a SameSite=Lax cookie.
-import { audit } from '../../audit/audit';
+import { anonymousFailure } from '../../login/anonymous';
 import { issuerOf, type AppContext } from '../../http/context';
 import { deliver } from '../../sso/deliver';
 import { newAttempt, writeAttempt, type Attempt } from '../attempt';
@@ -21,7 +21,7 @@ export async function startSaml(c: AppContext, found: SourceWithSecrets, flowId:
   const { source } = found;
   const idp = idpOf(source.config);
   if (!idp) {
-    audit(c, { type: 'login.failure', actor: 'anonymous', target: '', detail: { source: source.slug, reason: 'misconfigured', upstream: 'no IdP metadata' } });
+    await anonymousFailure(c, { type: 'login.failure', actor: 'anonymous', target: '', detail: { source: source.slug, reason: 'misconfigured', upstream: 'no IdP metadata' } });
     return errorPage(c, 502, `${source.name} is not available`, `${source.name} is not fully set up yet. Ask your administrator.`, retryUrl(source.slug, flowId));
   }
   const issuer = issuerOf(c);
