@@ -1,6 +1,6 @@
 // What an application is, independent of how it is stored.
 import { RequestError } from '../lib/errors';
-import type { AppProtocol, Branding, ResponseMode, SigningAlg, TokenEndpointAuthMethod } from '../db/schema';
+import type { AppKind, AppProtocol, Branding, ResponseMode, SigningAlg, TokenEndpointAuthMethod } from '../db/schema';
 import { samlEndpoints, samlToJson, SAML_PATHS, type SamlSettings } from './saml';
 import { brandingToJson } from '../policy/branding';
 import type { AttributeMap } from './attributes';
@@ -9,6 +9,7 @@ import type { MfaPolicy } from '../policy/mfa';
 
 export const SIGNING_ALGS = ['HS256', 'RS256', 'ES256'] as const satisfies readonly SigningAlg[];
 export const RESPONSE_MODES = ['query', 'fragment', 'form_post'] as const satisfies readonly ResponseMode[];
+export const APP_KINDS = ['jwt_sso', 'oidc_web', 'oidc_public'] as const satisfies readonly AppKind[];
 export const TOKEN_ENDPOINT_AUTH_METHODS = ['client_secret_basic', 'client_secret_post', 'none'] as const satisfies readonly TokenEndpointAuthMethod[];
 export const DEFAULT_TOKEN_TTL_SECONDS = 300;
 /** The longest token lifetime an admin may choose; retiring signing keys stay published this long. */
@@ -45,6 +46,8 @@ export interface App {
   requirePkce?: boolean;
   /** oidc: the JWT SSO URL and OpenID Connect serve it; saml: only the SAML IdP does (src/saml/). */
   protocol?: AppProtocol;
+  /** An `oidc` app's kind (JWT SSO, OIDC web app, OIDC public client); null when not said. Presentation only: every `oidc` app serves both protocols. */
+  kind?: AppKind | null;
   /** A SAML app's service-provider settings (its ACS URLs are `redirectUrls`). */
   saml?: SamlSettings;
   createdAt: number;
@@ -82,6 +85,7 @@ export function appToJson(app: App, issuer: string, clientSecret?: string) {
   if (app.saml) return samlAppToJson(app, app.saml, issuer);
   return {
     type: 'oidc',
+    kind: app.kind ?? null,
     client_id: app.clientId,
     name: app.name,
     description: app.description,

@@ -1,7 +1,7 @@
 // Parses the admin's JSON for creating or changing an app. Every invalid field is reported at once.
 import { asObject, FieldReader } from '../lib/validation';
-import type { ResponseMode, SigningAlg, TokenEndpointAuthMethod } from '../db/schema';
-import { MAX_TOKEN_TTL_SECONDS, RESPONSE_MODES, SIGNING_ALGS, TOKEN_ENDPOINT_AUTH_METHODS } from './app';
+import type { AppKind, ResponseMode, SigningAlg, TokenEndpointAuthMethod } from '../db/schema';
+import { APP_KINDS, MAX_TOKEN_TTL_SECONDS, RESPONSE_MODES, SIGNING_ALGS, TOKEN_ENDPOINT_AUTH_METHODS } from './app';
 import { checkRegisteredRedirect, splitRedirectList } from './redirects';
 import { checkAttributeMap, type AttributeMap } from './attributes';
 import { SLUG_PATTERN } from '../lib/slug';
@@ -35,13 +35,15 @@ export interface AppFields {
   access: AccessRule;
   mfa: MfaPolicy;
   requirePkce: boolean;
+  /** What the app was added as (the console shows that kind's settings). */
+  kind: AppKind;
   /** A SAML app's settings (parsed by src/saml/input.ts; a change gives only the fields that change). */
   saml: Partial<SamlSettingsInput>;
 }
 
 export type NewAppInput = Partial<Omit<AppFields, 'saml'>> & Pick<AppFields, 'name' | 'redirectUrls'> & { clientId?: string; saml?: SamlSettingsInput };
 
-const EDITABLE = ['name', 'description', 'redirect_urls', 'logout_urls', 'initiate_login_url', 'signing_alg', 'response_mode', 'token_ttl_seconds', 'attribute_map', 'branding', 'identity_source', 'token_endpoint_auth_method', 'backchannel_logout_uri', 'access', 'mfa', 'require_pkce'];
+const EDITABLE = ['name', 'description', 'redirect_urls', 'logout_urls', 'initiate_login_url', 'signing_alg', 'response_mode', 'token_ttl_seconds', 'attribute_map', 'branding', 'identity_source', 'token_endpoint_auth_method', 'backchannel_logout_uri', 'access', 'mfa', 'require_pkce', 'kind'];
 
 function readRedirectList(fields: FieldReader, key: string, required: boolean): string[] | undefined {
   if (!fields.has(key)) return required ? fields.fail(key, 'is required: at least one https URL') : undefined;
@@ -117,7 +119,24 @@ function readEditable(fields: FieldReader, creating: boolean): Partial<Omit<AppF
     access: readAccess(fields),
     mfa: fields.oneOf('mfa', MFA_POLICIES),
     requirePkce: fields.boolean('require_pkce'),
+    kind: fields.oneOf('kind', APP_KINDS),
   };
+}
+
+/**
+ * A new app's kind decides what its fields may be: a public client (single-page or native app)
+ * authenticates with PKCE alone, so it has no token endpoint secret and cannot sign with HS256
+ * (whose key would be a secret it cannot keep); a confidential web app has a secret.
+ */
+function checkKind(fields: FieldReader, values: Partial<Omit<AppFields, 'saml'>>): void {
+  if (values.kind === 'oidc_public') {
+    if (values.tokenEndpointAuthMethod === undefined) values.tokenEndpointAuthMethod = 'none';
+    else if (values.tokenEndpointAuthMethod !== 'none') fields.fail('token_endpoint_auth_method', 'must be "none" for a single-page or native app: it cannot keep a secret');
+    if ((values.signingAlg ?? 'HS256') === 'HS256') fields.fail('signing_alg', 'must be RS256 or ES256 for a single-page or native app: HS256 would need the client secret it cannot keep');
+  }
+  if (values.kind === 'oidc_web' && values.tokenEndpointAuthMethod === 'none') {
+    fields.fail('token_endpoint_auth_method', 'must be client_secret_basic or client_secret_post for a web app; a public client is a single-page or native app');
+  }
 }
 
 export function parseNewApp(body: unknown): NewAppInput {
@@ -130,6 +149,7 @@ export function parseNewApp(body: unknown): NewAppInput {
     fields.fail('client_id', `"${clientId}" is reserved (the console uses that path); choose another`);
   }
   const values = readEditable(fields, true);
+  checkKind(fields, values);
   fields.done();
   return { ...values, clientId, name: values.name!, redirectUrls: values.redirectUrls! };
 }

@@ -46,6 +46,7 @@ function toApp(row: AppRow, uris: RedirectRow[], saml?: SamlSettings): App {
   const mine = uris.filter((u) => u.clientId === row.clientId);
   return {
     protocol: row.protocol,
+    kind: row.kind,
     ...(saml ? { saml } : {}),
     clientId: row.clientId,
     name: row.name,
@@ -138,6 +139,7 @@ export async function createApp(db: Database, kek: Keyring, input: NewAppInput):
     // RFC 9700: every client should use PKCE. Apps created before this setting keep what they had.
     requirePkce: input.requirePkce ?? true,
     protocol: input.saml ? 'saml' : 'oidc',
+    kind: input.saml ? null : (input.kind ?? null),
     secretEncrypted: await seal(kek, secret, secretPurpose(clientId)),
     createdAt: now,
     updatedAt: now,

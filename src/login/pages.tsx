@@ -8,6 +8,8 @@ export interface LoginPageProps {
   nonce: string;
   csrf: string;
   appName?: string;
+  /** The sign-in was started by opening the admin console: the page says so. */
+  forConsole?: boolean;
   flow?: string;
   email?: string;
   error?: string;
@@ -22,10 +24,11 @@ export interface LoginPageProps {
 }
 
 export function LoginPage(props: LoginPageProps) {
+  const title = props.forConsole ? 'Sign in to the admin console' : 'Sign in';
   return (
-    <Page title="Sign in" branding={props.branding} nonce={props.nonce}>
-      <h1>{props.directory ? `Sign in with ${props.directory.name}` : 'Sign in'}</h1>
-      <p class="muted">{props.appName ? `to continue to ${props.appName}` : 'to your account'}</p>
+    <Page title={title} branding={props.branding} nonce={props.nonce}>
+      <h1>{props.directory ? `Sign in with ${props.directory.name}` : title}</h1>
+      <p class="muted">{props.appName ? `to continue to ${props.appName}` : props.forConsole ? 'with an account that has the admin role' : 'to your account'}</p>
       {props.error && (
         <div class="alert" role="alert">
           {props.error}

@@ -35,6 +35,9 @@ const startAgain = (flow: Flow | null | undefined) => (flow ? { href: flow.retur
 
 export const loginRoutes = new Hono<AppEnv>();
 
+/** A flow the admin console started (its gate, src/admin/console/auth.tsx, returns to a console page). */
+const startedByConsole = (flow: Flow | null) => !!flow && !flow.clientId && /^\/admin(?:[/?#]|$)/.test(flow.returnTo);
+
 /** Renders the login page for a flow, with the app's name and branding, and lets its target in CSP. */
 async function loginPage(c: AppContext, flow: Flow | null, props: Omit<LoginPageProps, 'branding' | 'nonce' | 'csrf' | 'appName'>, status = 200) {
   // Each comes from an isolate cache; cold, they are read in parallel (one D1 round trip).
@@ -48,7 +51,7 @@ async function loginPage(c: AppContext, flow: Flow | null, props: Omit<LoginPage
   if (flow?.targetOrigin) c.set('formActionOrigins', [flow.targetOrigin]);
   const branding = resolveBranding(globalBranding, app?.branding);
   return c.html(
-    <LoginPage {...props} branding={branding} nonce={c.get('cspNonce')} csrf={csrfToken(c)} appName={app?.name} sources={sources} signupOpen={signup.enabled} directory={loginDirectoryOf(c)} />,
+    <LoginPage {...props} branding={branding} nonce={c.get('cspNonce')} csrf={csrfToken(c)} appName={app?.name} forConsole={startedByConsole(flow)} sources={sources} signupOpen={signup.enabled} directory={loginDirectoryOf(c)} />,
     status as 200,
   );
 }

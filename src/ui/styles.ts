@@ -34,12 +34,34 @@ a { color:var(--accent); }
 /** The console's additions: navigation, tables, tabs, notes next to fields. */
 export const consoleStylesheet = `
 .console-header { background:#fff; border-bottom:1px solid var(--line); }
-.console-header .inner { max-width:72rem; margin:0 auto; padding:.75rem 1rem; display:flex; flex-wrap:wrap; gap:.5rem 1.25rem; align-items:center; }
-.console-header .product { font-weight:700; margin-right:auto; }
-.console-header nav a { text-decoration:none; color:var(--fg); padding:.25rem .1rem; }
-.console-header nav a[aria-current=page] { color:var(--accent); border-bottom:2px solid var(--accent); }
-.console-header nav { display:flex; flex-wrap:wrap; gap:.25rem 1rem; }
-.console-main { max-width:72rem; margin:1.5rem auto; padding:0 1rem; }
+.console-header .inner { max-width:84rem; margin:0 auto; padding:.75rem 1rem; display:flex; flex-wrap:wrap; gap:.5rem 1.25rem; align-items:center; }
+.console-header .product { font-weight:700; margin-right:auto; color:var(--fg); text-decoration:none; }
+.skip-link { position:absolute; left:-999px; top:.5rem; background:#fff; padding:.5rem 1rem; border-radius:8px; z-index:1; }
+.skip-link:focus { left:.5rem; }
+/* The sidebar: a grid column beside the page on wide screens, a "Menu" disclosure above it on phones. */
+.console-frame { max-width:84rem; margin:0 auto; padding:0 1rem; display:grid; grid-template-columns:13rem minmax(0, 1fr); gap:2rem; align-items:start; }
+.console-menu nav ul { list-style:none; margin:0 0 .75rem; padding:0; }
+.console-menu nav a { display:block; padding:.3rem .6rem; border-radius:6px; text-decoration:none; color:var(--fg); }
+.console-menu nav a:hover { background:var(--bg); }
+.console-menu nav a[aria-current=page] { color:var(--accent); background:color-mix(in srgb, var(--accent) 9%, #fff); font-weight:600; box-shadow:inset 3px 0 0 var(--accent); }
+.console-menu .nav-heading { font-size:.75rem; text-transform:uppercase; letter-spacing:.06em; color:var(--muted); margin:1rem .6rem .3rem; }
+.console-menu summary { cursor:pointer; font-weight:600; padding:.6rem .8rem; border:1px solid var(--line); border-radius:8px; background:#fff; }
+.console-menu { position:sticky; top:1rem; padding:1rem 0; }
+/* Wide screens: always open, no toggle. Where ::details-content is unknown the toggle stays, so the menu is never unreachable. */
+@supports selector(::details-content) {
+  @media (min-width: 801px) {
+    .console-menu summary { display:none; }
+    .console-menu::details-content { content-visibility:visible; display:block; }
+  }
+}
+@media (max-width: 800px) {
+  .console-frame { display:block; }
+  .console-menu { position:static; padding:.75rem 0 0; }
+  .console-menu[open] nav { background:#fff; border:1px solid var(--line); border-radius:8px; margin-top:.5rem; padding:.25rem .5rem; columns:2 10rem; }
+  .console-menu[open] nav ul { break-inside:avoid; }
+  .console-menu .nav-heading { break-after:avoid; }
+}
+.console-main { max-width:none; min-width:0; margin:1.5rem 0; padding:0; }
 .console-main .card { margin-bottom:1.25rem; }
 .toolbar { display:flex; flex-wrap:wrap; gap:.5rem; align-items:center; justify-content:space-between; margin-bottom:1rem; }
 .toolbar form { display:flex; gap:.5rem; align-items:center; }
@@ -82,6 +104,10 @@ ul.codes { columns:2; list-style:none; padding:0; }
 form.passkey { margin:1rem 0; }
 fieldset { border:1px solid var(--line); border-radius:8px; margin:1.25rem 0 0; padding:.5rem 1rem 1rem; }
 legend { font-weight:600; padding:0 .25rem; }
+.choices .choice { display:grid; grid-template-columns:auto 1fr; gap:0 .6rem; align-items:baseline; padding:.6rem 0; border-bottom:1px solid var(--line); }
+.choices .choice:last-child { border-bottom:0; }
+.choices .choice label { margin:0; }
+.choices .choice .hint { grid-column:2; }
 h2 { font-size:1.15rem; margin:1.5rem 0 .75rem; }
 .card h2:first-child, .toolbar h2 { margin-top:0; }
 .pager { display:flex; gap:1rem; justify-content:flex-end; margin-top:1rem; }

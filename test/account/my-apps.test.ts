@@ -161,7 +161,7 @@ describe('the console app form', () => {
 
   it('sets the sign-in start URL, shows it again, refuses a bad one next to its field, and My apps links to it', async () => {
     const { browser } = await signedIn(['admin']);
-    const csrf = hiddenFields(await consoleForm(browser, '/admin/apps/new')).csrf!;
+    const csrf = hiddenFields(await consoleForm(browser, '/admin/apps/new?type=jwt_sso')).csrf!;
     const clientId = unique('launch');
     const name = unique('Launchpad');
     const base = { csrf, name, redirect_urls: 'https://launch.example.com/cb', client_id: clientId, signing_alg: 'HS256', response_mode: 'query', token_ttl_seconds: '300' };

@@ -133,7 +133,7 @@ describe('the console gate', () => {
 
   it('refuses a POST without the CSRF token, with a wrong one, or from another origin, with 403, and changes nothing', async () => {
     const { browser } = await signedInAdmin();
-    const csrf = hiddenFields(await page(browser, '/admin/apps/new')).csrf!;
+    const csrf = hiddenFields(await page(browser, '/admin/apps/new?type=jwt_sso')).csrf!;
     const victim = await createUser();
     const attempts: [Record<string, string>, Record<string, string>][] = [
       [{}, {}],
@@ -191,7 +191,7 @@ describe('applications in the console', () => {
   it('creates an app from the form with every field, then opens its page with the secret hidden until Reveal', async () => {
     const { browser } = await signedInAdmin();
     const clientId = unique('console');
-    const res = await submit(browser, '/admin/apps/new', '/admin/apps/new', {
+    const res = await submit(browser, '/admin/apps/new?type=jwt_sso', '/admin/apps/new', {
       ...validApp,
       client_id: clientId,
       name: 'Billing portal',
@@ -243,7 +243,7 @@ describe('applications in the console', () => {
 
   it('generates a client id when the field is left empty', async () => {
     const { browser } = await signedInAdmin();
-    const res = await submit(browser, '/admin/apps/new', '/admin/apps/new', { ...validApp, client_id: '', name: 'Generated id' });
+    const res = await submit(browser, '/admin/apps/new?type=jwt_sso', '/admin/apps/new', { ...validApp, client_id: '', name: 'Generated id' });
     expect(res.status).toBe(303);
     const clientId = /^\/admin\/apps\/([a-z0-9]{20})\?/.exec(res.headers.get('location')!)?.[1];
     expect(clientId).toBeTruthy();
@@ -265,7 +265,7 @@ describe('applications in the console', () => {
     const { browser } = await signedInAdmin();
     const clientId = change.client_id ?? unique('invalid');
     const fields = { ...validApp, name: 'Kept "name" & more', description: 'Kept description', client_id: clientId, ...change };
-    const res = await submit(browser, '/admin/apps/new', '/admin/apps/new', fields);
+    const res = await submit(browser, '/admin/apps/new?type=jwt_sso', '/admin/apps/new', fields);
     const html = await res.text();
     expect(res.status).toBe(400);
     expect(fieldError(html, field)).toContain(message);
@@ -284,7 +284,7 @@ describe('applications in the console', () => {
 
   it('marks every invalid field at once, also when an attribute line cannot be read', async () => {
     const { browser } = await signedInAdmin();
-    const res = await submit(browser, '/admin/apps/new', '/admin/apps/new', {
+    const res = await submit(browser, '/admin/apps/new?type=jwt_sso', '/admin/apps/new', {
       ...validApp,
       token_ttl_seconds: '5',
       redirect_urls: 'http://app.example.com/cb',
@@ -302,7 +302,7 @@ describe('applications in the console', () => {
   it('refuses a client id already in use with 400 and the error on client_id, leaving the existing app alone', async () => {
     const existing = await createApp({ client_id: unique('taken'), name: 'Original' });
     const { browser } = await signedInAdmin();
-    const res = await submit(browser, '/admin/apps/new', '/admin/apps/new', { ...validApp, name: 'Impostor', client_id: existing.client_id });
+    const res = await submit(browser, '/admin/apps/new?type=jwt_sso', '/admin/apps/new', { ...validApp, name: 'Impostor', client_id: existing.client_id });
     expect(res.status).toBe(400);
     const html = await res.text();
     expect(fieldError(html, 'client_id')).toContain('already in use');
@@ -745,7 +745,7 @@ describe('users in the console', () => {
 describe('the audit page', () => {
   it('filters by event type', async () => {
     const { browser } = await signedInAdmin();
-    const created = await submit(browser, '/admin/apps/new', '/admin/apps/new', { ...validApp, client_id: unique('audited') });
+    const created = await submit(browser, '/admin/apps/new?type=jwt_sso', '/admin/apps/new', { ...validApp, client_id: unique('audited') });
     expect(created.status).toBe(303);
     await createUser();
     await auditUntil('type=app.create', (e) => e.length > 0);

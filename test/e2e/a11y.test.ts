@@ -18,17 +18,20 @@ interface Violation {
   nodes: { target: string[]; failureSummary?: string }[];
 }
 
-/** The serious and critical axe-core violations of the page as it is now, described for a failure message. */
-async function seriousViolations(page: Page): Promise<string[]> {
+/** The axe-core violations of the page as it is now (or of the parts matching `include`), described for a failure message. */
+async function violations(page: Page, include?: string[]): Promise<(Violation & { text: string })[]> {
   await page.addScriptTag({ path: AXE });
-  const violations = await page.evaluate(async () => {
-    const axe = (window as unknown as { axe: { run: (ctx: Document, opts: object) => Promise<{ violations: Violation[] }> } }).axe;
-    const result = await axe.run(document, { resultTypes: ['violations'] });
+  const found = await page.evaluate(async (include) => {
+    const axe = (window as unknown as { axe: { run: (ctx: unknown, opts: object) => Promise<{ violations: Violation[] }> } }).axe;
+    const result = await axe.run(include ? { include } : document, { resultTypes: ['violations'] });
     return result.violations;
-  });
-  return violations
-    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-    .map((v) => `${v.impact} ${v.id}: ${v.help} at ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+  }, include);
+  return found.map((v) => ({ ...v, text: `${v.impact} ${v.id}: ${v.help} at ${v.nodes.map((n) => n.target.join(' ')).join(', ')}` }));
+}
+
+/** The serious and critical ones, described. */
+async function seriousViolations(page: Page): Promise<string[]> {
+  return (await violations(page)).filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => v.text);
 }
 
 describe('accessibility (axe-core)', () => {
@@ -93,6 +96,21 @@ describe('accessibility (axe-core)', () => {
       expect(violations, violations.join('\n')).toEqual([]);
     }),
   );
+
+  it('the sidebar and header have no violations of any impact, on a wide screen and with the phone menu open', () =>
+    withDiagnostics(async () => {
+      await arriveAt(page, (u) => u.pathname === '/admin/users', () => page.goto(at('/admin/users')));
+      const wide = await violations(page, ['header', '.console-menu']);
+      expect(wide.map((v) => v.text)).toEqual([]);
+      await page.setViewportSize({ width: 390, height: 844 });
+      try {
+        await page.locator('.console-menu summary').click();
+        const phone = await violations(page, ['header', '.console-menu']);
+        expect(phone.map((v) => v.text)).toEqual([]);
+      } finally {
+        await page.setViewportSize({ width: 1280, height: 720 });
+      }
+    }));
 
   it('the check finds a planted violation (so a clean result means something)', () =>
     withDiagnostics(async () => {

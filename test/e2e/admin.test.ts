@@ -185,7 +185,9 @@ describe('admin console in a real browser', () => {
       async () => {
         const { page } = admin;
         await arriveAt(page, (u) => isPath('/login')(u) && u.searchParams.has('flow'), () => page.goto(at('/admin')));
-        expect(await heading(page).innerText()).toBe('Sign in');
+        // The console's own sign-in page says so (an app's or the plain login page just says "Sign in").
+        expect(await heading(page).innerText()).toBe('Sign in to the admin console');
+        expect(await page.title()).toMatch(/^Sign in to the admin console · /);
         expect(await page.evaluate(() => document.compatMode), 'the login page renders in standards mode').toBe('CSS1Compat');
         // The console's home is the dashboard.
         await arriveAt(page, isPath('/admin'), async () => (await signIn(page, ADMIN.email, ADMIN.password)).click());
@@ -196,6 +198,41 @@ describe('admin console in a real browser', () => {
         expect(await heading(page).innerText()).toBe('Applications');
         expect(await page.getByRole('navigation', { name: 'Sections' }).getByRole('link', { name: 'Applications' }).getAttribute('aria-current')).toBe('page');
         expect(await page.locator('header').innerText()).toContain(ADMIN.email);
+      },
+    ));
+
+  it('the sidebar groups the sections by task beside the page, and collapses behind Menu on a phone', () =>
+    step(
+      () => admin.page,
+      async () => {
+        const { page } = admin;
+        const nav = page.getByRole('navigation', { name: 'Sections' });
+        const menu = page.locator('details.console-menu');
+        // Wide screen: the headings and every link are visible with no toggle, left of the page.
+        expect(await nav.locator('h2').allTextContents()).toEqual(['People', 'Sign-in', 'Settings']);
+        expect(await nav.getByRole('link', { name: 'Audit log' }).isVisible()).toBe(true);
+        expect(await menu.locator('summary').isVisible(), 'no Menu toggle on a wide screen').toBe(false);
+        const sidebarBox = (await nav.boundingBox())!;
+        const mainBox = (await page.locator('main').boundingBox())!;
+        expect(sidebarBox.x + sidebarBox.width).toBeLessThanOrEqual(mainBox.x);
+        await page.screenshot({ path: join(SHOTS, 'admin-nav-1280.png') });
+
+        await page.setViewportSize(MOBILE);
+        try {
+          expect(await nav.getByRole('link', { name: 'Users' }).isVisible(), 'collapsed on a phone').toBe(false);
+          expect(await menu.locator('summary').innerText()).toBe('Menu · Applications');
+          await menu.locator('summary').click();
+          await nav.getByRole('link', { name: 'Users' }).waitFor({ state: 'visible' });
+          await page.screenshot({ path: join(SHOTS, 'admin-nav-390.png'), fullPage: true });
+          expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(MOBILE.width + 1);
+          await arriveAt(page, isPath('/admin/users'), () => nav.getByRole('link', { name: 'Users' }).click());
+          // Collapsed again on the next page (so out of the accessibility tree until Menu opens it), Users marked current.
+          const users = page.locator('.console-menu a[href="/admin/users"]');
+          expect(await users.isVisible(), 'collapsed again on the next page').toBe(false);
+          expect(await users.getAttribute('aria-current')).toBe('page');
+        } finally {
+          await page.setViewportSize(DESKTOP);
+        }
       },
     ));
 
@@ -219,6 +256,14 @@ describe('admin console in a real browser', () => {
         const { page } = admin;
         await arriveAt(page, isPath('/admin/apps/new'), () => page.getByRole('link', { name: 'Add application' }).click());
         expect(await heading(page).innerText()).toBe('Add application');
+        // Step one: the kind of app (a GET form, no script needed); then only that kind's fields.
+        const kinds = page.getByRole('group', { name: 'What kind of application is it?' });
+        expect(await kinds.getByRole('radio').count()).toBe(4);
+        await page.screenshot({ path: join(SHOTS, 'admin-add-app-kind-1280.png'), fullPage: true });
+        await kinds.getByLabel('JWT SSO (Flask and similar)').check();
+        await arriveAt(page, (u) => isPath('/admin/apps/new')(u) && u.searchParams.get('type') === 'jwt_sso', () => page.getByRole('button', { name: 'Continue' }).click());
+        expect(await heading(page).innerText()).toBe('Add application: JWT SSO (Flask and similar)');
+        expect(await page.getByLabel('Token endpoint authentication').count(), 'no OIDC fields for JWT SSO').toBe(0);
 
         // 1. A plain-http, non-loopback redirect URL is refused, next to the field, keeping what was typed.
         await page.getByLabel('Name', { exact: true }).fill(APP_NAME);
@@ -257,6 +302,9 @@ describe('admin console in a real browser', () => {
         const urls = await page.locator('ul.urls li').allInnerTexts();
         expect(urls).toEqual(redirectUrls);
         expect(await page.locator('main').innerText()).toContain('ES256');
+        expect(await page.locator('#app-kind').innerText()).toBe('JWT SSO (Flask and similar)');
+        expect(await page.locator('#flask-snippet').innerText()).toContain(`client_id=${JSON.stringify(clientId)}`);
+        await page.screenshot({ path: join(SHOTS, 'admin-app-overview-1280.png'), fullPage: true });
       },
     ));
 
@@ -512,7 +560,7 @@ describe('admin console in a real browser', () => {
 
         // The admin sees both locked addresses and unlocks the user's.
         const a = admin.page;
-        await arriveAt(a, isPath('/admin/protection'), () => a.getByRole('navigation', { name: 'Sections' }).getByRole('link', { name: 'Sign-in protection' }).click());
+        await arriveAt(a, isPath('/admin/protection'), () => a.getByRole('navigation', { name: 'Sections' }).getByRole('link', { name: 'Protection' }).click());
         expect(await a.locator('main').innerText()).toContain(`Every ${LOCKOUT_THRESHOLD} failed sign-ins`);
         const locked = a.getByRole('table');
         expect(await locked.getByRole('cell', { name: USER.email, exact: true }).count()).toBe(1);
@@ -559,6 +607,9 @@ describe('admin console in a real browser', () => {
           const overflow = () => page.evaluate(() => document.documentElement.scrollWidth);
           await arriveAt(page, isPath('/admin/apps'), () => page.goto(at('/admin/apps')));
           await page.screenshot({ path: join(SHOTS, 'admin-apps-390.png'), fullPage: true });
+          await arriveAt(page, isPath('/admin/apps/new'), () => page.goto(at('/admin/apps/new')));
+          expect(await overflow(), '/admin/apps/new scrollWidth').toBeLessThanOrEqual(MOBILE.width + 1);
+          await page.screenshot({ path: join(SHOTS, 'admin-add-app-kind-390.png'), fullPage: true });
           await arriveAt(page, isPath('/admin/users'), () => page.goto(at('/admin/users')));
           expect(await overflow(), '/admin/users scrollWidth').toBeLessThanOrEqual(MOBILE.width + 1);
           await arriveAt(page, isPath(`/admin/apps/${encodeURIComponent(id)}`), () => page.goto(at(`/admin/apps/${encodeURIComponent(id)}`)));
@@ -569,6 +620,7 @@ describe('admin console in a real browser', () => {
           try {
             await visitor.page.setViewportSize(MOBILE);
             await arriveAt(visitor.page, isPath('/login'), () => visitor.page.goto(at('/login')));
+            expect(await heading(visitor.page).innerText(), 'the plain login page is not the console’s').toBe('Sign in');
             await visitor.page.screenshot({ path: join(SHOTS, 'login-390.png'), fullPage: true });
           } finally {
             await visitor.close();

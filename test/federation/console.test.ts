@@ -138,7 +138,7 @@ describe('console: identity sources', () => {
   it('the app form picks a primary source; the app page shows it and the SSO URL with ?idp=', async () => {
     const { browser } = await signedInAdmin();
     const source = await storedSource({ name: 'Primary IdP' });
-    const form = await page(browser, '/admin/apps/new');
+    const form = await page(browser, '/admin/apps/new?type=jwt_sso');
     expect(form).toContain(`<option value="${source.slug}"`);
     const res = await postForm(browser, '/admin/apps/new', {
       ...hiddenFields(form),

@@ -130,7 +130,7 @@ describe('sequential D1 round trips per path (warm caches)', () => {
     const user = await createUser({ roles: ['admin'] });
     const browser = new Browser();
     expect((await browser.signInThrough('/admin/apps', user.email, PASSWORD)).status).toBe(200);
-    const page = await (await browser.fetch('/admin/apps/new')).text();
+    const page = await (await browser.fetch('/admin/apps/new?type=jwt_sso')).text();
     const name = `Replica ${Date.now()}`;
     const created = await browser.fetch('/admin/apps/new', form({ ...hiddenFields(page), name, redirect_urls: 'https://app.example.com/cb', signing_alg: 'HS256', response_mode: 'query', token_ttl_seconds: '300' }));
     expect(created.status).toBe(303);

@@ -9,9 +9,10 @@ async function adminBrowser(): Promise<Browser> {
   return browser;
 }
 
+/** Posts `fields` with the CSRF token of the form at `path` (Add application: of an app of no stated kind, so every field counts). */
 async function submit(browser: Browser, path: string, fields: Record<string, string>) {
-  const html = await (await browser.fetch(path)).text();
-  const body = new URLSearchParams({ ...hiddenFields(html), ...fields });
+  const html = await (await browser.fetch(path === '/admin/apps/new' ? '/admin/apps/new?type=oidc_web' : path)).text();
+  const body = new URLSearchParams({ csrf: hiddenFields(html).csrf!, ...fields });
   return browser.fetch(path, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', origin: ORIGIN }, body });
 }
 

@@ -4,23 +4,7 @@ import type { Child } from 'hono/jsx';
 import { CSRF_FIELD } from '../../http/csrf';
 import { DocumentHead, HtmlDocument } from '../../ui/layout';
 import type { ConsoleContext } from './context';
-
-const SECTIONS = [
-  ['/admin', 'Dashboard'],
-  ['/admin/apps', 'Applications'],
-  ['/admin/users', 'Users'],
-  ['/admin/groups', 'Groups'],
-  ['/admin/onboarding', 'Onboarding'],
-  ['/admin/provisioning', 'Provisioning'],
-  ['/admin/identity-sources', 'Identity sources'],
-  ['/admin/protection', 'Sign-in protection'],
-  ['/admin/security', 'Sign-in security'],
-  ['/admin/keys', 'Signing keys'],
-  ['/admin/branding', 'Branding'],
-  ['/admin/email', 'Email'],
-  ['/admin/backup', 'Backup and move'],
-  ['/admin/audit', 'Audit log'],
-] as const;
+import { isCurrentSection, NAVIGATION } from './navigation';
 
 // Progressive enhancement only: everything works without it, copying is just quicker with it.
 const COPY_SCRIPT = `document.addEventListener('click', function (e) {
@@ -31,37 +15,69 @@ const COPY_SCRIPT = `document.addEventListener('click', function (e) {
   });
 });`;
 
+/**
+ * The sidebar: sections grouped by task, the current one marked (aria-current). It sits in a
+ * <details> so that on a phone it collapses behind "Menu" without any script; on a wide screen
+ * the stylesheet keeps it open and hides the toggle (see consoleStylesheet).
+ */
+function ConsoleNavigation(props: { path: string }) {
+  const current = NAVIGATION.flatMap((g) => g.links).find(([href]) => isCurrentSection(href, props.path));
+  return (
+    <details class="console-menu">
+      <summary>
+        Menu{current && <span class="muted"> · {current[1]}</span>}
+      </summary>
+      <nav aria-label="Sections">
+        {NAVIGATION.map((group) => (
+          <>
+            {group.heading && <h2 class="nav-heading">{group.heading}</h2>}
+            <ul>
+              {group.links.map(([href, label]) => (
+                <li>
+                  <a href={href} aria-current={isCurrentSection(href, props.path) ? 'page' : undefined}>
+                    {label}
+                  </a>
+                </li>
+              ))}
+            </ul>
+          </>
+        ))}
+      </nav>
+    </details>
+  );
+}
+
 export function ConsolePage(props: { c: ConsoleContext; title: string; notice?: string; children: Child }) {
-  const path = new URL(props.c.req.url).pathname;
   const admin = props.c.get('admin');
   return (
     <HtmlDocument>
       <DocumentHead title={`${props.title} · edge-sso admin`} />
       <body>
+        <a class="skip-link" href="#content">
+          Skip to content
+        </a>
         <header class="console-header">
           <div class="inner">
-            <span class="product">edge-sso admin</span>
-            <nav aria-label="Sections">
-              {SECTIONS.map(([href, label]) => (
-                <a href={href} aria-current={(href === '/admin' ? path === href || path === '/admin/' : path.startsWith(href)) ? 'page' : undefined}>
-                  {label}
-                </a>
-              ))}
-            </nav>
+            <a class="product" href="/admin">
+              edge-sso admin
+            </a>
             <span class="muted">
               {admin.profile.email} · <a href="/sso/logout">Sign out</a>
             </span>
           </div>
         </header>
-        <main class="console-main">
-          <h1>{props.title}</h1>
-          {props.notice && (
-            <div class="notice" role="status">
-              {props.notice}
-            </div>
-          )}
-          {props.children}
-        </main>
+        <div class="console-frame">
+          <ConsoleNavigation path={new URL(props.c.req.url).pathname} />
+          <main class="console-main" id="content">
+            <h1>{props.title}</h1>
+            {props.notice && (
+              <div class="notice" role="status">
+                {props.notice}
+              </div>
+            )}
+            {props.children}
+          </main>
+        </div>
         {/* raw: a script is not HTML-decoded, so JSX escaping would break it. The text is a constant. */}
         <script nonce={props.c.get('cspNonce')}>{raw(COPY_SCRIPT)}</script>
       </body>

@@ -7,6 +7,8 @@ export type ResponseMode = 'query' | 'fragment' | 'form_post';
 export type RedirectKind = 'login' | 'logout';
 /** oidc: the JWT SSO URL and OpenID Connect; saml: a SAML 2.0 service provider (src/saml/). */
 export type AppProtocol = 'oidc' | 'saml';
+/** What an `oidc` app was added as in the console (which settings it shows): JWT SSO, an OIDC web app (confidential) or an OIDC single-page/native app (public). */
+export type AppKind = 'jwt_sso' | 'oidc_web' | 'oidc_public';
 /** How an app authenticates at the OIDC token endpoint; `none` is a public client (PKCE, no secret). */
 export type TokenEndpointAuthMethod = 'client_secret_basic' | 'client_secret_post' | 'none';
 /** An app's restricted access (src/policy/access.ts): the listed groups (exact names) and user ids. */
@@ -57,6 +59,8 @@ export const apps = sqliteTable('apps', {
   requirePkce: integer('require_pkce', { mode: 'boolean' }).notNull().default(false),
   /** How the app signs users in: `oidc` (JWT SSO URL and OpenID Connect) or `saml` (settings in saml_apps). */
   protocol: text('protocol').$type<AppProtocol>().notNull().default('oidc'),
+  /** For an `oidc` app, what it was added as (AppKind): the console shows that kind's settings. Null: not said (both JWT SSO and OIDC are shown). */
+  kind: text('kind').$type<AppKind>(),
   createdAt: integer('created_at').notNull(),
   updatedAt: integer('updated_at').notNull(),
 });

@@ -3,6 +3,8 @@
 import { AppMfaSelect } from './mfa';
 import type { App } from '../../../apps/app';
 import { RESPONSE_MODES, SIGNING_ALGS, TOKEN_ENDPOINT_AUTH_METHODS } from '../../../apps/app';
+import type { AppKind } from '../../../db/schema';
+import { hiddenFieldsOf, kindAlgs } from './kinds';
 import { ATTRIBUTE_SOURCES, formatAttributeLines, parseAttributeLines } from '../../../apps/attributes';
 import { BRANDING_FIELDS, brandingToJson } from '../../../policy/branding';
 import { csrfToken } from '../../../http/csrf';
@@ -49,8 +51,11 @@ function submittedValues(c: ConsoleContext): AppFormValues {
   return Object.fromEntries(FORM_FIELDS.map((name) => [name, formText(c, name)]));
 }
 
-/** Turns the form into the admin API's JSON input, so both go through the same validation. */
-function toApiInput(values: AppFormValues, creating: boolean): { input: Record<string, unknown>; errors: Errors } {
+/**
+ * Turns the form into the admin API's JSON input, so both go through the same validation. The
+ * fields the app's kind does not show are left out (a new app gets the API's default for them).
+ */
+function toApiInput(values: AppFormValues, creating: boolean, kind: AppKind | null): { input: Record<string, unknown>; errors: Errors } {
   const errors: Errors = {};
   const attributeMap = parseAttributeLines(values.attribute_map ?? '');
   if (typeof attributeMap === 'string') errors.attribute_map = attributeMap;
@@ -74,13 +79,19 @@ function toApiInput(values: AppFormValues, creating: boolean): { input: Record<s
     access: accessInput(values),
   };
   if (creating && values.client_id) input.client_id = values.client_id;
+  for (const name of hiddenFieldsOf(kind)) delete input[name];
+  if (creating && kind) input.kind = kind;
   return { input, errors };
 }
 
-export function AppForm(props: { c: ConsoleContext; action: string; values: AppFormValues; errors: Errors; creating: boolean }) {
-  const { values, errors } = props;
+/** The form of an app of `kind` (null: an app of no stated kind, with every JWT SSO and OIDC field). */
+export function AppForm(props: { c: ConsoleContext; action: string; values: AppFormValues; errors: Errors; creating: boolean; kind: AppKind | null }) {
+  const { values, errors, kind } = props;
+  const shows = (name: string) => !hiddenFieldsOf(kind).includes(name);
+  const oidc = kind === 'oidc_web' || kind === 'oidc_public';
   return (
     <PostForm action={props.action} csrf={csrfToken(props.c)} class="card">
+      {props.creating && kind && <input type="hidden" name="kind" value={kind} />}
       <ErrorSummary errors={errors} />
       <Field name="name" label="Name" value={values.name} errors={errors} required hint="Shown on the login page: “Sign in to continue to …”." />
       <TextArea name="description" label="Description" value={values.description} errors={errors} rows={2} />
@@ -91,7 +102,7 @@ export function AppForm(props: { c: ConsoleContext; action: string; values: AppF
         errors={errors}
         rows={3}
         required
-        hint="One per line (or separated by ;). https, or http on localhost. The first is the default; a request must match one exactly."
+        hint={`${oidc ? 'The app’s callback URLs (its redirect_uri). ' : ''}One per line (or separated by ;). https, or http on localhost. The first is the default; a request must match one exactly.`}
       />
       <TextArea name="logout_urls" label="Sign-out return URLs (optional)" value={values.logout_urls} errors={errors} rows={2} hint="Where /sso/logout may send users back to, besides the redirect URLs." />
       <Field
@@ -103,9 +114,16 @@ export function AppForm(props: { c: ConsoleContext; action: string; values: AppF
         hint="Where My apps sends users to open this app; the app then starts its own sign-in. https, or http on localhost. Empty: the first redirect URL's origin."
       />
       {props.creating && <Field name="client_id" label="Client ID (optional)" value={values.client_id} errors={errors} hint="Leave empty to generate one. 3 to 64 letters, digits, . _ -" />}
-      <Select name="signing_alg" label="Signing algorithm" value={values.signing_alg || 'HS256'} options={ALG_OPTIONS} errors={errors} />
-      <Select name="response_mode" label="Token delivery" value={values.response_mode || 'query'} options={MODE_OPTIONS} errors={errors} />
-      <Field name="token_ttl_seconds" label="Token lifetime (seconds)" type="number" value={values.token_ttl_seconds || '300'} errors={errors} hint="30 to 86400. Short is safer: the token is only a sign-in message." />
+      <Select
+        name="signing_alg"
+        label="Signing algorithm"
+        value={values.signing_alg || kindAlgs(kind)[0]}
+        options={ALG_OPTIONS.filter(([alg]) => kindAlgs(kind).includes(alg))}
+        errors={errors}
+        hint={kind === 'oidc_public' ? 'A public client has no secret, so its tokens are signed with the issuer’s key and verified with the JWKS.' : undefined}
+      />
+      {shows('response_mode') && <Select name="response_mode" label="Token delivery" value={values.response_mode || 'query'} options={MODE_OPTIONS} errors={errors} />}
+      <Field name="token_ttl_seconds" label={oidc ? 'ID token lifetime (seconds)' : 'Token lifetime (seconds)'} type="number" value={values.token_ttl_seconds || '300'} errors={errors} hint="30 to 86400. Short is safer: the token is only a sign-in message." />
       <TextArea
         name="attribute_map"
         label="Attribute mapping (optional)"
@@ -118,13 +136,29 @@ export function AppForm(props: { c: ConsoleContext; action: string; values: AppF
       <IdentitySourceSelect c={props.c} value={values.identity_source} errors={errors} />
       <AccessFields c={props.c} values={values} errors={errors} />
       <AppMfaSelect value={values.mfa} errors={errors} />
-      <fieldset>
-        <legend>OpenID Connect</legend>
-        <Select name="token_endpoint_auth_method" label="Token endpoint authentication" value={values.token_endpoint_auth_method || 'client_secret_basic'} options={AUTH_METHOD_OPTIONS} errors={errors} />
-        <Checkbox name="require_pkce" label="Require PKCE (S256) in every authorization request" checked={values.require_pkce === 'on'} />
-        <p class="hint">Recommended for every client (RFC 9700); a public client needs PKCE whether or not this is ticked. Untick only for a confidential client that cannot send it.</p>
-        <Field name="backchannel_logout_uri" label="Back-channel logout URL (optional)" value={values.backchannel_logout_uri} errors={errors} hint="edge-sso POSTs a signed logout_token here when the user signs out. https, or http on localhost." />
-      </fieldset>
+      {kind === 'oidc_public' && (
+        <fieldset>
+          <legend>OpenID Connect (public client)</legend>
+          <p class="hint" id="public-client">
+            No client secret: token endpoint authentication is “none”, and every authorization request must carry PKCE (S256).
+          </p>
+        </fieldset>
+      )}
+      {shows('token_endpoint_auth_method') && (
+        <fieldset>
+          <legend>OpenID Connect</legend>
+          <Select
+            name="token_endpoint_auth_method"
+            label="Token endpoint authentication"
+            value={values.token_endpoint_auth_method || 'client_secret_basic'}
+            options={kind === 'oidc_web' ? AUTH_METHOD_OPTIONS.filter(([m]) => m !== 'none') : AUTH_METHOD_OPTIONS}
+            errors={errors}
+          />
+          <Checkbox name="require_pkce" label="Require PKCE (S256) in every authorization request" checked={values.require_pkce === 'on'} />
+          <p class="hint">Recommended for every client (RFC 9700); a public client needs PKCE whether or not this is ticked. Untick only for a confidential client that cannot send it.</p>
+          <Field name="backchannel_logout_uri" label="Back-channel logout URL (optional)" value={values.backchannel_logout_uri} errors={errors} hint="edge-sso POSTs a signed logout_token here when the user signs out. https, or http on localhost." />
+        </fieldset>
+      )}
       <fieldset>
         <legend>Login page branding for this app (empty fields use the global branding)</legend>
         <Field name="branding.product_name" label="Product name" value={values['branding.product_name']} errors={errors} />
@@ -151,13 +185,13 @@ export function AppForm(props: { c: ConsoleContext; action: string; values: AppF
  */
 export async function saveForm<T>(
   c: ConsoleContext,
-  creating: boolean,
+  form: { creating: boolean; kind: AppKind | null },
   parse: (input: Record<string, unknown>) => T,
   save: (parsed: T) => Promise<Response>,
   render: (values: AppFormValues, errors: Errors) => Response | Promise<Response>,
 ) {
   const values = submittedValues(c);
-  const { input, errors: formErrors } = toApiInput(values, creating);
+  const { input, errors: formErrors } = toApiInput(values, form.creating, form.kind);
   try {
     const parsed = parse(input);
     if (Object.keys(formErrors).length) return render(values, formErrors);

@@ -7,7 +7,8 @@ import { audit } from '../../../audit/audit';
 import { dbOf } from '../../../http/context';
 import { SearchForm } from '../../../ui/components';
 import { ConsolePage, noticeFrom } from '../layout';
-import { actorOf, type ConsoleEnv } from '../context';
+import { actorOf, formText, type ConsoleEnv } from '../context';
+import { appKindOf, KindChooser, kindDefaults, kindLabel } from './kinds';
 import { AppForm, saveForm } from './form';
 import { keyring } from '../../../lib/secret-box';
 
@@ -58,32 +59,47 @@ appListPages.get('/', async (c) => {
   );
 });
 
-appListPages.get('/new', (c) =>
-  c.html(
-    <ConsolePage c={c} title="Add application">
+// Step one asks what kind of app it is; ?type=<kind> then shows that kind's form (a SAML app has its own).
+appListPages.get('/new', (c) => {
+  const type = c.req.query('type');
+  if (type === 'saml') return c.redirect(NEW_SAML_APP_PATH, 303);
+  const kind = appKindOf(type);
+  if (!kind) {
+    return c.html(
+      <ConsolePage c={c} title="Add application">
+        <KindChooser invalid={type !== undefined} />
+      </ConsolePage>,
+      type === undefined ? 200 : 400,
+    );
+  }
+  return c.html(
+    <ConsolePage c={c} title={`Add application: ${kindLabel(kind)}`}>
       <p>
-        A SAML service provider? <a href={NEW_SAML_APP_PATH}>Add a SAML app</a> instead (paste its metadata).
+        <a href="/admin/apps/new">Choose another kind</a>
       </p>
-      <AppForm c={c} action="/admin/apps/new" values={{ require_pkce: 'on' }} errors={{}} creating />
+      <AppForm c={c} action="/admin/apps/new" values={kindDefaults(kind)} errors={{}} creating kind={kind} />
     </ConsolePage>,
-  ),
-);
-appListPages.post('/new', (c) =>
-  saveForm(
+  );
+});
+
+// Without a kind (a form from before the step, or a script), the app gets every field, as the admin API does.
+appListPages.post('/new', (c) => {
+  const kind = appKindOf(formText(c, 'kind'));
+  return saveForm(
     c,
-    true,
+    { creating: true, kind },
     parseNewApp,
     async (parsed) => {
       const { app } = await createApp(dbOf(c), keyring(c.env), parsed);
-      audit(c, { type: 'app.create', actor: actorOf(c), target: app.clientId, detail: { name: app.name } });
+      audit(c, { type: 'app.create', actor: actorOf(c), target: app.clientId, detail: { name: app.name, ...(app.kind ? { kind: app.kind } : {}) } });
       return c.redirect(`/admin/apps/${encodeURIComponent(app.clientId)}?notice=created`, 303);
     },
     (values, errors) =>
       c.html(
-        <ConsolePage c={c} title="Add application">
-          <AppForm c={c} action="/admin/apps/new" values={values} errors={errors} creating />
+        <ConsolePage c={c} title={kind ? `Add application: ${kindLabel(kind)}` : 'Add application'}>
+          <AppForm c={c} action="/admin/apps/new" values={values} errors={errors} creating kind={kind} />
         </ConsolePage>,
         400,
       ),
-  ),
-);
+  );
+});

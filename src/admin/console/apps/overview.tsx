@@ -12,7 +12,8 @@ import { csrfToken } from '../../../http/csrf';
 import { changedOnly, isEmpty } from '../../../lib/changes';
 import { activeSigningKey } from '../../../tokens/keys';
 import { Copyable } from '../../../ui/components';
-import { SourceUrls } from '../identity-sources/parts';
+import { kindLabel } from './kinds';
+import { JwtSsoDetails, OidcDetails, showsJwtSso, showsOidc } from './protocol-details';
 import { ConfirmPage, ConsolePage, noticeFrom } from '../layout';
 import { actorOf, type ConsoleContext, type ConsoleEnv } from '../context';
 import { addSecretRoutes, SecretDetails } from './secrets';
@@ -37,17 +38,16 @@ async function overviewPage(c: ConsoleContext, app: App, revealed?: ClientSecret
           <dd>
             <Copyable value={app.clientId} label="client ID" id="client-id" />
           </dd>
+          {app.kind && (
+            <>
+              <dt>Kind</dt>
+              <dd id="app-kind">{kindLabel(app.kind)}</dd>
+            </>
+          )}
           <SecretDetails c={c} app={app} revealed={revealed} previousExpiresAt={previousExpiresAt} />
-          <dt>SSO URL</dt>
-          <dd>
-            <Copyable value={endpoints.sso_url} label="SSO URL" id="sso-url" />
-          </dd>
-          <SourceUrls c={c} ssoUrl={endpoints.sso_url} primary={app.identitySource} />
+          {showsJwtSso(app) && <JwtSsoDetails c={c} app={app} issuer={issuerOf(c)} />}
+          {showsOidc(app) && <OidcDetails app={app} issuer={issuerOf(c)} />}
           <AccessSummary c={c} app={app} />
-          <dt>Logout URL</dt>
-          <dd>
-            <Copyable value={endpoints.logout_url} label="logout URL" />
-          </dd>
           <dt>JWKS URL</dt>
           <dd>
             <Copyable value={endpoints.jwks_uri} label="JWKS URL" />
@@ -70,8 +70,6 @@ async function overviewPage(c: ConsoleContext, app: App, revealed?: ClientSecret
               </>
             )}
           </dd>
-          <dt>Token delivery</dt>
-          <dd>{app.responseMode}</dd>
           <dt>Token lifetime</dt>
           <dd>{app.tokenTtlSeconds} seconds</dd>
           <dt>Redirect URLs</dt>
@@ -128,7 +126,7 @@ appOverviewPages.get('/:clientId/edit', async (c) => {
   const app = await findApp(c);
   return c.html(
     <ConsolePage c={c} title={`Edit ${app.name}`}>
-      <AppForm c={c} action={`/admin/apps/${encodeURIComponent(app.clientId)}/edit`} values={{ ...formValuesOf(app), client_id: app.clientId }} errors={{}} creating={false} />
+      <AppForm c={c} action={`/admin/apps/${encodeURIComponent(app.clientId)}/edit`} values={{ ...formValuesOf(app), client_id: app.clientId }} errors={{}} creating={false} kind={app.kind ?? null} />
     </ConsolePage>,
   );
 });
@@ -138,7 +136,7 @@ appOverviewPages.post('/:clientId/edit', async (c) => {
   const action = `/admin/apps/${encodeURIComponent(app.clientId)}/edit`;
   return saveForm(
     c,
-    false,
+    { creating: false, kind: app.kind ?? null },
     parseAppChanges,
     async (parsed) => {
       const changes = changedOnly(app, await withResolvedAccess(dbOf(c), parsed));
@@ -150,7 +148,7 @@ appOverviewPages.post('/:clientId/edit', async (c) => {
     (values, errors) =>
       c.html(
         <ConsolePage c={c} title={`Edit ${app.name}`}>
-          <AppForm c={c} action={action} values={{ ...values, client_id: app.clientId }} errors={errors} creating={false} />
+          <AppForm c={c} action={action} values={{ ...values, client_id: app.clientId }} errors={errors} creating={false} kind={app.kind ?? null} />
         </ConsolePage>,
         400,
       ),

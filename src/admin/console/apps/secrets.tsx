@@ -27,6 +27,17 @@ function Hidden(props: { label: string }) {
   return <code aria-label={`${props.label} (hidden)`}>••••••••••••</code>;
 }
 
+/** What the secret is for, by what the app was added as: an OIDC client's token endpoint credential, and/or the HS256 key. */
+export function secretHint(app: App): string {
+  const signs = app.signingAlg === 'HS256' ? 'It signs this app’s tokens (HS256), so the app verifies them with it. ' : '';
+  if (app.kind === 'jwt_sso') {
+    return app.signingAlg === 'HS256'
+      ? `${signs}Keep it on the server.`
+      : 'JWT SSO does not use it: tokens are signed with the issuer’s key (verify them with the JWKS). Keep it secret anyway: it is also this client’s OpenID Connect credential.';
+  }
+  return `The app’s credential at the token endpoint (${app.tokenEndpointAuthMethod}), when it exchanges an authorization code or refresh token. ${signs}Keep it on the server.`;
+}
+
 /**
  * The secret rows of the overview. `revealed` holds the plain secrets after a Reveal POST;
  * `previousExpiresAt` says whether an old secret is still in its grace period.
@@ -61,7 +72,9 @@ export function SecretDetails(props: { c: ConsoleContext; app: App; revealed?: C
             </PostForm>
           </div>
         )}
-        <p class="hint">{app.signingAlg === 'HS256' ? 'Signs this app’s tokens (HS256). Keep it on the server.' : 'Not used for signing (tokens are signed with the issuer key); keep it secret anyway.'}</p>
+        <p class="hint" id="client-secret-hint">
+          {secretHint(app)}
+        </p>
       </dd>
       {expiresAt !== null && (
         <>
