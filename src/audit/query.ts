@@ -6,6 +6,7 @@ import { containsText } from '../db/search';
 import type { Database } from '../db/client';
 import { auditEvents, users } from '../db/schema';
 import { AUDIT_TYPES } from './audit';
+import { changeText, type FieldChange } from './changes';
 
 export interface AuditFilters {
   type?: string;
@@ -115,11 +116,18 @@ export async function emailsOf(db: Database, events: AuditEventRow[]): Promise<M
 /** Labels people read instead of the detail's JSON keys. */
 const DETAIL_LABELS: Record<string, string> = { fields: 'changed', grace_seconds: 'grace (seconds)' };
 
-/** An event's detail as `label: value` pairs: lists joined with commas, nested objects flattened. */
+/**
+ * An event's detail as `label: value` pairs: lists joined with commas, nested objects flattened.
+ * An update's `changes` (./changes.ts) become one pair per field: `token_ttl_seconds: 300 → 600`.
+ */
 export function detailPairs(detail: Record<string, unknown>): [string, string][] {
   const text = (value: unknown): string =>
     Array.isArray(value) ? value.map(text).join(', ') : value !== null && typeof value === 'object' ? Object.entries(value).map(([k, v]) => `${k}=${text(v)}`).join(', ') : String(value);
-  return Object.entries(detail).map(([key, value]) => [Object.hasOwn(DETAIL_LABELS, key) ? DETAIL_LABELS[key]! : key.replace(/_/g, ' '), text(value)]);
+  return Object.entries(detail).flatMap(([key, value]): [string, string][] =>
+    key === 'changes' && value !== null && typeof value === 'object'
+      ? Object.entries(value as Record<string, FieldChange>).map(([field, change]) => [field, changeText(change)])
+      : [[Object.hasOwn(DETAIL_LABELS, key) ? DETAIL_LABELS[key]! : key.replace(/_/g, ' '), text(value)]],
+  );
 }
 
 export const utcText = (seconds: number) => new Date(seconds * 1000).toISOString().replace('T', ' ').slice(0, 19);

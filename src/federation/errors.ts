@@ -3,8 +3,22 @@
 import * as oauth from 'oauth4webapi';
 import { UpstreamError } from './types';
 
+/**
+ * Which refusal a provider's OAuth error names: the client itself (unknown ID, wrong secret: RFC
+ * 6749's invalid_client / unauthorized_client, GitHub's incorrect_client_credentials, or an HTTP
+ * 401), or the callback URL (GitHub's redirect_uri_mismatch, or an error whose description names
+ * the redirect URI). Undefined for anything else.
+ */
+export function refusalCode(error: string, description: string | undefined, status?: number): 'client_refused' | 'redirect_uri' | undefined {
+  if (error === 'redirect_uri_mismatch' || /redirect[_ ]?ur[il]/i.test(description ?? '')) return 'redirect_uri';
+  if (error === 'invalid_client' || error === 'unauthorized_client' || error === 'incorrect_client_credentials' || status === 401) return 'client_refused';
+  return undefined;
+}
+
 /** What the provider said in an `error=` callback: the user cancelled, or the provider refused. */
 export function authorizationError(error: string, description: string | undefined, sourceName: string): UpstreamError {
+  const refused = refusalCode(error, description);
+  if (refused) return new UpstreamError(refused, `${sourceName} could not complete the sign-in.`, description ? `${error}: ${description.slice(0, 300)}` : error);
   const message =
     error === 'access_denied'
       ? `You cancelled the sign-in at ${sourceName}, or ${sourceName} did not allow it.`
@@ -15,10 +29,15 @@ export function authorizationError(error: string, description: string | undefine
 }
 
 export function asUpstreamError(error: unknown, sourceName: string): UpstreamError {
-  if (error instanceof UpstreamError) return error;
+  if (error instanceof UpstreamError) {
+    // A request without an answer (./network.ts) names the host for the admin; people read the source's name.
+    if (error.code === 'unreachable' || error.code === 'tls') return new UpstreamError(error.code, `${sourceName} could not be reached. Try again in a moment.`, error.detail, error.host);
+    return error;
+  }
   if (error instanceof oauth.AuthorizationResponseError) return authorizationError(error.error, error.error_description, sourceName);
   if (error instanceof oauth.ResponseBodyError) {
-    return new UpstreamError('token_error', `${sourceName} did not accept the sign-in. Try again.`, `${error.error}${error.error_description ? `: ${error.error_description}` : ''} (HTTP ${error.status})`);
+    const code = refusalCode(error.error, error.error_description, error.status) ?? 'token_error';
+    return new UpstreamError(code, `${sourceName} did not accept the sign-in. Try again.`, `${error.error}${error.error_description ? `: ${error.error_description}` : ''} (HTTP ${error.status})`);
   }
   if (error instanceof oauth.OperationProcessingError || error instanceof oauth.UnsupportedOperationError || error instanceof oauth.WWWAuthenticateChallengeError) {
     return new UpstreamError('invalid_response', `${sourceName} sent an answer that edge-sso cannot trust, so you were not signed in.`, `${error.code ?? 'error'}: ${error.message}`);

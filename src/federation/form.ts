@@ -6,20 +6,28 @@ import { CLAIM_MAP_FIELDS, type IdentitySource, type SourceType } from './types'
 export type SourceFormValues = Record<string, string>;
 const CHECKBOXES = ['enabled', 'show_on_login_page', 'trust_email_for_linking'] as const;
 
-/** "from = to" lines ⇄ a rename table. */
-export function formatRenames(rename: Record<string, string>): string {
-  return Object.entries(rename)
-    .map(([from, to]) => `${from} = ${to}`)
-    .join('\n');
+/** The most rename pairs the form reads: as many as the API allows (input.ts), so an edit never drops one. */
+export const RENAME_ROWS = 200;
+/** The form's field names of rename pair `i`. */
+export const renameField = (i: number, side: 'from' | 'to') => `group_map.rename.${i}.${side}`;
+
+/** How many pair rows the form shows: the stored pairs and room for two more (one more each save). */
+export function renameRows(values: SourceFormValues): number {
+  let used = 0;
+  for (let i = 0; i < RENAME_ROWS; i++) if (values[renameField(i, 'from')] || values[renameField(i, 'to')]) used = i + 1;
+  return Math.min(RENAME_ROWS, Math.max(3, used + 2));
 }
 
-export function parseRenames(text: string): Record<string, string> | string {
+/** The pairs as a rename table; a half-filled pair is an error next to its empty side. */
+function readRenames(values: SourceFormValues, errors: Record<string, string>): Record<string, string> {
   const rename: Record<string, string> = {};
-  for (const [i, line] of text.split(/\r?\n/).entries()) {
-    if (line.trim() === '') continue;
-    const at = line.lastIndexOf('=');
-    if (at <= 0) return `line ${i + 1} must look like “upstream group = edge-sso group”`;
-    rename[line.slice(0, at).trim()] = line.slice(at + 1).trim();
+  for (let i = 0; i < RENAME_ROWS; i++) {
+    const from = (values[renameField(i, 'from')] ?? '').trim();
+    const to = (values[renameField(i, 'to')] ?? '').trim();
+    if (!from && !to) continue;
+    if (!from) errors[renameField(i, 'from')] = 'name the upstream group to rename';
+    else if (!to) errors[renameField(i, 'to')] = `name the edge-sso group that “${from.slice(0, 50)}” becomes`;
+    else rename[from] = to;
   }
   return rename;
 }
@@ -35,8 +43,11 @@ export function formValuesOf(source: IdentitySource): SourceFormValues {
     allowed_domains: source.allowed_domains.join('\n'),
     'group_map.claim': source.group_map.claim,
     'group_map.prefix': source.group_map.prefix,
-    'group_map.rename': formatRenames(source.group_map.rename),
   };
+  for (const [i, [from, to]] of Object.entries(source.group_map.rename).slice(0, RENAME_ROWS).entries()) {
+    values[renameField(i, 'from')] = from;
+    values[renameField(i, 'to')] = to;
+  }
   for (const box of CHECKBOXES) values[box] = source[box] ? 'on' : '';
   for (const field of CLAIM_MAP_FIELDS) values[`claim_map.${field}`] = source.claim_map[field] ?? '';
   for (const [key, value] of Object.entries(source.config)) values[key] = Array.isArray(value) ? value.join('\n') : typeof value === 'boolean' ? (value ? 'on' : '') : String(value);
@@ -55,7 +66,7 @@ export function formFieldNames(type: SourceType): string[] {
     'group_map.claim',
     'group_map.prefix',
     'group_map.no_prefix',
-    'group_map.rename',
+    ...Array.from({ length: RENAME_ROWS }, (_, i) => [renameField(i, 'from'), renameField(i, 'to')]).flat(),
     ...CHECKBOXES,
     ...CLAIM_MAP_FIELDS.map((f) => `claim_map.${f}`),
     ...presetFor(type).fields.map((f) => f.name),
@@ -65,8 +76,7 @@ export function formFieldNames(type: SourceType): string[] {
 /** The API input for the submitted form. Empty secret fields keep the stored secret on edit. */
 export function toApiInput(type: SourceType, values: SourceFormValues, creating: boolean): { input: Record<string, unknown>; errors: Record<string, string> } {
   const errors: Record<string, string> = {};
-  const rename = parseRenames(values['group_map.rename'] ?? '');
-  if (typeof rename === 'string') errors['group_map.rename'] = rename;
+  const rename = readRenames(values, errors);
   const input: Record<string, unknown> = {
     name: values.name,
     client_id: values.client_id,
@@ -77,11 +87,12 @@ export function toApiInput(type: SourceType, values: SourceFormValues, creating:
     show_on_login_page: values.show_on_login_page === 'on',
     trust_email_for_linking: values.trust_email_for_linking === 'on',
     claim_map: Object.fromEntries(CLAIM_MAP_FIELDS.map((f) => [f, values[`claim_map.${f}`] ?? ''])),
-    group_map: {
+    // A provider without groups (GitHub…) has no group fields in the form: the stored mapping is kept.
+    group_map: presetFor(type).sends_groups === false ? undefined : {
       claim: values['group_map.claim'] || undefined,
       // A new source's empty prefix means the default `<slug>:`; no prefix at all is a choice made on purpose.
       prefix: values['group_map.no_prefix'] === 'on' ? '' : creating && !values['group_map.prefix'] ? undefined : (values['group_map.prefix'] ?? ''),
-      rename: typeof rename === 'string' ? {} : rename,
+      rename,
     },
   };
   if (creating) {

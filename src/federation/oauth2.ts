@@ -4,7 +4,8 @@
 // preset's `profile` hook with the access token. Built on oauth4webapi like oidc.ts, with the
 // same signature and shared helpers; a preset is data plus that one hook, never a copy of this flow.
 import * as oauth from 'oauth4webapi';
-import { asUpstreamError } from './errors';
+import { asUpstreamError, refusalCode } from './errors';
+import { diagnosingFetch } from './network';
 import { authorizationParams, clientSecretFor } from './oidc';
 import {
   UpstreamError,
@@ -35,7 +36,8 @@ async function throwOnErrorBody(response: Response, sourceName: string): Promise
   const error = typeof body === 'object' && body !== null ? (body as { error?: unknown; error_description?: unknown }) : {};
   if (typeof error.error === 'string') {
     const description = typeof error.error_description === 'string' ? `: ${error.error_description.slice(0, 300)}` : '';
-    throw new UpstreamError('token_error', `${sourceName} did not accept the sign-in. Try again.`, `${error.error}${description} (HTTP 200)`);
+    const code = refusalCode(error.error, typeof error.error_description === 'string' ? error.error_description : undefined) ?? 'token_error';
+    throw new UpstreamError(code, `${sourceName} did not accept the sign-in. Try again.`, `${error.error}${description} (HTTP 200)`);
   }
 }
 
@@ -56,7 +58,7 @@ export function oauth2Client(preset: Preset, source: IdentitySource, secrets: So
     token_endpoint: protocol.token_endpoint(ctx),
   };
   const client: oauth.Client = { client_id: source.client_id };
-  const fetchFn = withTimeout(options.fetch ?? ((input, init) => fetch(input, init)));
+  const fetchFn = diagnosingFetch(withTimeout(options.fetch ?? ((input, init) => fetch(input, init))));
   const requestOptions = {
     [oauth.customFetch]: fetchFn,
     ...(options.allow_insecure ? { [oauth.allowInsecureRequests]: true } : {}),
@@ -84,7 +86,7 @@ export function oauth2Client(preset: Preset, source: IdentitySource, secrets: So
           return await protocol.profile({ access_token: tokens.access_token, token_response: tokens as unknown as Record<string, unknown>, ctx, fetch: fetchFn });
         } catch (error) {
           // The preset's hook knows the provider's API, not the source's name: say it here.
-          if (error instanceof UpstreamError && error.code === 'unreachable') throw new UpstreamError('unreachable', `${source.name} could not be reached. Try again in a moment.`, error.detail);
+          if (error instanceof UpstreamError && (error.code === 'unreachable' || error.code === 'tls')) throw asUpstreamError(error, source.name);
           const detail = error instanceof UpstreamError ? error.detail : `profile: ${(error as Error).message}`;
           throw new UpstreamError('invalid_response', `${source.name} did not share your profile, so you were not signed in.`, detail);
         }

@@ -4,6 +4,7 @@
 import * as oauth from 'oauth4webapi';
 import { TtlCache } from '../lib/ttl-cache';
 import { asUpstreamError } from './errors';
+import { diagnosingFetch, hostOf } from './network';
 import { profileFromClaims } from './mapping';
 import type { ClientOptions, IdentitySource, OidcProtocol, Preset, PresetContext, SourceSecrets, UpstreamAttempt, UpstreamClient, UpstreamProfile } from './types';
 import { UpstreamError } from './types';
@@ -25,7 +26,7 @@ const tenantWrappers = new WeakMap<oauth.AuthorizationServer, Map<string, oauth.
 
 /** The options every oauth4webapi request gets: a timeout, and plain http only for loopback issuers. */
 function requestOptions(allowInsecure: boolean) {
-  return { signal: () => AbortSignal.timeout(TIMEOUT_MS), ...(allowInsecure ? { [oauth.allowInsecureRequests]: true } : {}) };
+  return { signal: () => AbortSignal.timeout(TIMEOUT_MS), [oauth.customFetch]: diagnosingFetch(), ...(allowInsecure ? { [oauth.allowInsecureRequests]: true } : {}) };
 }
 
 /** True when a loopback (http) issuer published an endpoint elsewhere over http: refused. */
@@ -48,7 +49,12 @@ export async function fetchDiscovery(issuer: string, protocol: OidcProtocol): Pr
   try {
     response = await oauth.discoveryRequest(issuerUrl, requestOptions(allowInsecure));
   } catch (error) {
-    throw new UpstreamError('discovery_failed', `could not be reached: ${(error as Error).message}`);
+    // Said as the end of a sentence that starts with the issuer (checkProvider's field error).
+    if (error instanceof UpstreamError) {
+      const fragment = error.code === 'tls' ? `could not be reached securely: ${error.detail}` : `could not be reached: ${error.detail}`;
+      throw new UpstreamError(error.code, fragment, error.detail, error.host);
+    }
+    throw new UpstreamError('unreachable', `could not be reached: ${(error as Error).message}`, (error as Error).message, hostOf(issuerUrl));
   }
   let as: oauth.AuthorizationServer;
   try {
@@ -58,7 +64,8 @@ export async function fetchDiscovery(issuer: string, protocol: OidcProtocol): Pr
     if (/issuer/i.test(message) && response.ok) {
       throw new UpstreamError('discovery_failed', `does not match the issuer in its discovery document at ${response.url || issuer}: use exactly the issuer the provider publishes`);
     }
-    throw new UpstreamError('discovery_failed', `has no usable discovery document at ${new URL('.well-known/openid-configuration', issuer.endsWith('/') ? issuer : `${issuer}/`).href} (${message})`);
+    const where = new URL('.well-known/openid-configuration', issuer.endsWith('/') ? issuer : `${issuer}/`).href;
+    throw new UpstreamError('discovery_failed', `has no usable discovery document at ${where} (${message})`, `${where}: ${message}`, hostOf(issuerUrl));
   }
   if (!as.authorization_endpoint || !as.token_endpoint || !as.jwks_uri) {
     throw new UpstreamError('discovery_failed', 'has a discovery document without authorization_endpoint, token_endpoint or jwks_uri');

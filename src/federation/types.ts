@@ -220,6 +220,8 @@ export interface Preset {
   client_secret?(ctx: PresetContext): Promise<string>;
   /** Default group claim for this provider (Entra: `roles`). */
   default_group_claim?: string;
+  /** false: the provider has no group claim (GitHub, Facebook, X, Apple, LinkedIn), so the console offers no group mapping. */
+  sends_groups?: false;
   /** A note shown in the console next to the source, e.g. X's "email only with the email permission". */
   note?: string;
   /**
@@ -274,6 +276,8 @@ export class UpstreamError extends Error {
     readonly code: string,
     message: string,
     readonly detail?: string,
+    /** host:port that could not be reached or refused, when one request is to blame (for the admin). */
+    readonly host?: string,
   ) {
     super(message);
     this.name = 'UpstreamError';

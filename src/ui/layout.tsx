@@ -36,6 +36,8 @@ export function DocumentHead(props: { title: string; children?: Child }) {
       <meta name="robots" content="noindex" />
       <title>{props.title}</title>
       <link rel="stylesheet" href={STYLESHEET_PATH} />
+      {/* The branding's logo, or edge-sso's icon (src/branding/routes.ts): no 404 for the browser's own request either. */}
+      <link rel="icon" href="/favicon.ico" />
       {props.children}
     </head>
   );

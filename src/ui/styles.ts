@@ -122,4 +122,15 @@ dl.kv { margin:0; } dl.kv div { margin:0; } dl.kv dt { display:inline; font-weig
   table.audit td { display:grid; grid-template-columns:7.5rem minmax(0, 1fr); gap:.5rem; border:0; padding:.2rem 0; }
   table.audit td::before { content:attr(data-label); color:var(--muted); font-size:.85rem; font-weight:600; }
 }
+/* A toolbar's search box and its Add buttons on one line: .actions' own top margin would push the buttons below the box. */
+.toolbar .actions { margin-top:0; }
+.toolbar select { width:auto; }
+p.label { font-weight:600; margin:1rem 0 .35rem; }
+table.pairs td { padding:.25rem .5rem .25rem 0; border:0; }
+table.pairs input { width:100%; padding:.5rem .7rem; font:inherit; border:1px solid var(--line); border-radius:8px; }
+table.pairs td.invalid input { border-color:var(--danger); }
+ul.plain { list-style:none; padding:0; margin:0; }
+.doc .doc-text { white-space:pre-wrap; overflow-wrap:anywhere; }
+/* The audit detail wraps inside its card: "anywhere" (unlike break-word) lets a long unbroken value shrink the column. */
+table.audit td { overflow-wrap:anywhere; }
 `;

@@ -61,7 +61,7 @@ describe('access in the admin API', () => {
     const changed = await admin('PATCH', `/apps/${app.client_id}`, { access: { groups: ['staff', 'ops'], users: [ada.id] } });
     expect(((await changed.json()) as { access: Access }).access).toEqual({ groups: ['staff', 'ops'], users: [ada.id] });
     const events = await auditUntil(`type=app.update&user=${app.client_id}`, (e) => e.length > 0);
-    expect(events.map((e) => e.detail.fields)).toEqual([['access']]);
+    expect(events.map((e) => e.detail.changes)).toEqual([{ access: { from: { groups: ['staff'], users: [ada.id] }, to: { groups: ['staff', 'ops'], users: [ada.id] } } }]);
   });
 
   it('refuses a user who does not exist with a 400 naming the field, and changes nothing', async () => {

@@ -36,7 +36,7 @@ describe('authentication of the newer endpoints', () => {
 describe('GET /api/admin/audit', () => {
   it('records each admin API change with its actor, target and detail', async () => {
     const app = await createApp({ name: 'Audited app' });
-    await admin('PATCH', `/apps/${app.client_id}`, { name: 'Renamed' });
+    await admin('PATCH', `/apps/${app.client_id}`, { name: 'Renamed', token_ttl_seconds: 600 });
     await admin('GET', `/apps/${app.client_id}/secret`);
     await admin('POST', `/apps/${app.client_id}/secret`);
     await admin('DELETE', `/apps/${app.client_id}`);
@@ -44,7 +44,8 @@ describe('GET /api/admin/audit', () => {
     expect(page.events.map((e) => e.type)).toEqual(['app.delete', 'app.secret.rotate', 'app.secret.reveal', 'app.update', 'app.create']);
     for (const e of page.events) expect(e).toMatchObject({ actor: 'admin-api', target: app.client_id });
     expect(page.events.find((e) => e.type === 'app.create')!.detail).toEqual({ name: 'Audited app', type: 'oidc' });
-    expect(page.events.find((e) => e.type === 'app.update')!.detail).toEqual({ fields: ['name'] });
+    // An update records each changed field's old and new value, as the API names it.
+    expect(page.events.find((e) => e.type === 'app.update')!.detail).toEqual({ changes: { name: { from: 'Audited app', to: 'Renamed' }, token_ttl_seconds: { from: 300, to: 600 } } });
     for (const e of page.events) expect(Math.abs(new Date(e.at).getTime() - Date.now())).toBeLessThan(60_000);
     // The secret itself is never written to the log.
     expect(JSON.stringify(page)).not.toContain(app.client_secret);
@@ -56,7 +57,8 @@ describe('GET /api/admin/audit', () => {
     const userPage = await auditUntil(`user=${user.id}`, (p) => p.total >= 4);
     expect(userPage.events.map((e) => e.type)).toEqual(['user.delete', 'user.sessions.revoke', 'user.update', 'user.create']);
     expect(userPage.events.find((e) => e.type === 'user.create')!.detail).toEqual({ email: user.email });
-    expect((userPage.events.find((e) => e.type === 'user.update')!.detail.fields as string[]).sort()).toEqual(['name', 'password']);
+    // A password is recorded as changed, never its value (nor its hash).
+    expect(userPage.events.find((e) => e.type === 'user.update')!.detail).toEqual({ changes: { name: { from: 'Ada Lovelace', to: 'New name' }, password: 'changed' } });
     expect(JSON.stringify(userPage)).not.toContain('another password');
   });
 

@@ -175,3 +175,23 @@ describe('the console branding page', () => {
     expect(res.status).toBe(403);
   });
 });
+
+describe('GET /favicon.ico', () => {
+  it('is edge-sso’s own icon without a logo, the uploaded logo with one; every page links it', async () => {
+    const plain = await call('/favicon.ico');
+    expect(plain.status).toBe(200);
+    expect(plain.headers.get('content-type')).toBe('image/svg+xml');
+    expect(await plain.text()).toMatch(/^<svg xmlns="http:\/\/www\.w3\.org\/2000\/svg"/);
+
+    expect((await putLogo(PNG)).status).toBe(200);
+    const logo = await call('/favicon.ico');
+    expect(logo.status).toBe(200);
+    expect(logo.headers.get('content-type')).toBe('image/png');
+    expect(new Uint8Array(await logo.arrayBuffer())).toEqual(PNG);
+
+    for (const path of ['/login', '/signup', '/no-such-page']) {
+      const html = await (await call(path)).text();
+      expect(html, path).toContain('<link rel="icon" href="/favicon.ico"/>');
+    }
+  });
+});

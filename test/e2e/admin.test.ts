@@ -521,6 +521,54 @@ describe('admin console in a real browser', () => {
       },
     ));
 
+  it('an update is audited old → new per field, and the detail wraps inside its card at 1280 px', () =>
+    step(
+      () => admin.page,
+      async () => {
+        const { page } = admin;
+        const id = need(clientId, 'client ID');
+        // A long value without spaces is what pushed the detail column out of its card.
+        const description = `A-description-without-any-space-${'x'.repeat(200)}`;
+        await worker.api('PATCH', `/apps/${encodeURIComponent(id)}`, { token_ttl_seconds: 600, description });
+        const rows = await auditUntil(page, '?type=app.update', (r) => r.some((e) => e.target === id));
+        const detail = rows.find((r) => r.target === id)!.detail;
+        expect(detail).toContain('token_ttl_seconds: 300 → 600');
+        expect(detail).toContain(`description: (empty) → ${description}`);
+        expect(page.viewportSize()?.width).toBe(DESKTOP.width);
+        const card = page.getByRole('region', { name: 'Audit events' });
+        const { scrollWidth, clientWidth } = await card.evaluate((el) => ({ scrollWidth: el.scrollWidth, clientWidth: el.clientWidth }));
+        expect(scrollWidth, 'the audit card scrolls sideways').toBeLessThanOrEqual(clientWidth);
+        await worker.api('PATCH', `/apps/${encodeURIComponent(id)}`, { description: '' });
+      },
+    ));
+
+  it('pages link a favicon that answers (no 404); the new-source form shows the redirect URI as the slug is typed; search and Add line up', () =>
+    step(
+      () => admin.page,
+      async () => {
+        const { page } = admin;
+        await arriveAt(page, isPath('/admin/identity-sources/new'), () => page.goto(at('/admin/identity-sources/new?type=oidc')));
+        const preview = page.locator('#callback-preview');
+        // Before anything is typed: the slug the default name ("OpenID Connect") gives.
+        expect(await preview.innerText()).toBe(`${worker.url}/federation/openid-connect/callback`);
+        await page.getByLabel('Slug (optional)').fill('corp-idp');
+        expect(await preview.innerText()).toBe(`${worker.url}/federation/corp-idp/callback`);
+        await page.getByLabel('Slug (optional)').fill('');
+        await page.getByLabel('Name', { exact: true }).fill('Acme Okta');
+        expect(await preview.innerText()).toBe(`${worker.url}/federation/acme-okta/callback`);
+        expect(await page.getByRole('link', { name: /edge-sso’s guide/ }).getAttribute('href')).toBe('/admin/docs/identity-providers#oidc');
+
+        await arriveAt(page, isPath('/admin/users'), () => page.goto(at('/admin/users')));
+        const search = need(await page.getByRole('searchbox').boundingBox(), 'search box');
+        const add = need(await page.getByRole('link', { name: 'Add user' }).boundingBox(), 'Add user button');
+        expect(Math.abs(search.y + search.height / 2 - (add.y + add.height / 2)), 'search box and Add user on one line').toBeLessThanOrEqual(2);
+
+        const icons = admin.recorder.requests.filter((r) => new URL(r.url).pathname === '/favicon.ico');
+        expect(icons.length, 'Chromium fetched the favicon').toBeGreaterThan(0);
+        expect(icons.map((r) => r.status)).toEqual(icons.map(() => 200));
+      },
+    ));
+
   it(`locks an account after ${LOCKOUT_THRESHOLD} failures (real or not), then the admin unlocks it`, () => {
     let lock: Awaited<ReturnType<typeof newPage>> | undefined;
     return step(

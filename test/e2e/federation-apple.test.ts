@@ -198,6 +198,6 @@ describe('Sign in with Apple', () => {
   it('a secret signed with another key is refused by Apple, and the sign-in fails with a clear error', async () => {
     const other = await exportPKCS8((await generateKeyPair('ES256', { extractable: true })).privateKey);
     const error = await signIn(other).catch((e: unknown) => e);
-    expect(error).toMatchObject({ code: 'token_error', detail: expect.stringContaining('invalid_client') });
+    expect(error).toMatchObject({ code: 'client_refused', detail: expect.stringContaining('invalid_client') });
   });
 });

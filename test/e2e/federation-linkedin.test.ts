@@ -121,6 +121,6 @@ describe('LinkedIn (OpenID Connect)', () => {
     const client = oidcClient(withPkce, source(), { client_secret: CLIENT_SECRET }, { redirect_uri: REDIRECT, allow_insecure: true });
     const attempt: UpstreamAttempt = { state: oauth.generateRandomState(), nonce: oauth.generateRandomNonce(), code_verifier: oauth.generateRandomCodeVerifier() };
     const answer = await fetch(await client.authorizationUrl(attempt), { redirect: 'manual' });
-    await expect(client.finish(new URL(answer.headers.get('location')!).searchParams, attempt)).rejects.toMatchObject({ code: 'token_error', detail: expect.stringContaining('invalid_client') });
+    await expect(client.finish(new URL(answer.headers.get('location')!).searchParams, attempt)).rejects.toMatchObject({ code: 'client_refused', detail: expect.stringContaining('invalid_client') });
   });
 });

@@ -201,7 +201,7 @@ describe('GitHub (Enterprise Server URL form)', () => {
     const client = oauth2Client(github, source, { client_secret: 'wrong' }, { redirect_uri: callback('github'), allow_insecure: true, fetch: providers.fetch });
     const attempt = newAttempt();
     const back = await providers.consent((await client.authorizationUrl(attempt)).href, 'approve');
-    await expect(client.finish(back.searchParams, attempt)).rejects.toMatchObject({ code: 'token_error', detail: expect.stringContaining('incorrect_client_credentials') });
+    await expect(client.finish(back.searchParams, attempt)).rejects.toMatchObject({ code: 'client_refused', detail: expect.stringContaining('incorrect_client_credentials') });
   });
 });
 

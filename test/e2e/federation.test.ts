@@ -9,6 +9,7 @@
 // the provider issues to prove it.
 import { randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
+import { createServer as createTcpServer, type Server as TcpServer } from 'node:net';
 import { jwtVerify } from 'jose';
 // @ts-ignore -- oidc-provider ships no type declarations
 import Provider from 'oidc-provider';
@@ -19,6 +20,8 @@ import { arriveAt, describePage, freePort, launchChromium, newPage, startLocalWo
 const run = randomBytes(4).toString('hex');
 const SLUG = 'acme';
 const UPSTREAM_SECRET = randomBytes(24).toString('base64url');
+/** A second client at the same upstream, configured in edge-sso with a wrong secret (Test connection's "refused the client"). */
+const REFUSED_SLUG = 'acme-refused';
 const COLLIDING_EMAIL = `bob-${run}@example.com`;
 /** The upstream's accounts: ids are what one types into its login form. */
 const ACCOUNTS: Record<string, Record<string, unknown>> = {
@@ -34,12 +37,15 @@ interface Upstream {
   server: Server;
 }
 
-async function startUpstream(redirectUri: string): Promise<Upstream> {
+async function startUpstream(redirectUri: string, refusedRedirectUri: string): Promise<Upstream> {
   const port = await freePort();
   const issuer = `http://127.0.0.1:${port}`;
   const idTokens: Record<string, unknown>[] = [];
   const provider = new Provider(issuer, {
-    clients: [{ client_id: 'edge-sso', client_secret: UPSTREAM_SECRET, redirect_uris: [redirectUri], grant_types: ['authorization_code'], response_types: ['code'] }],
+    clients: [
+      { client_id: 'edge-sso', client_secret: UPSTREAM_SECRET, redirect_uris: [redirectUri], grant_types: ['authorization_code'], response_types: ['code'] },
+      { client_id: 'edge-sso-refused', client_secret: 'the-real-secret', redirect_uris: [refusedRedirectUri], grant_types: ['authorization_code'], response_types: ['code'] },
+    ],
     claims: { openid: ['sub'], email: ['email', 'email_verified'], profile: ['name', 'given_name', 'family_name', 'groups'] },
     features: { devInteractions: { enabled: true } },
     cookies: { keys: [randomBytes(16).toString('hex')] },
@@ -70,7 +76,7 @@ describe('identity sources against node-oidc-provider', () => {
 
   beforeAll(async () => {
     worker = await startLocalWorker();
-    upstream = await startUpstream(`${worker.url}/federation/${SLUG}/callback`);
+    upstream = await startUpstream(`${worker.url}/federation/${SLUG}/callback`, `${worker.url}/federation/${REFUSED_SLUG}/callback`);
     stub = await startStubApp();
     browser = await launchChromium();
     redirectUrl = `${stub.url}/callback`;
@@ -312,5 +318,91 @@ describe('identity sources against node-oidc-provider', () => {
     await close();
     const events = await worker.api('GET', '/audit?type=user.identity.unlink');
     expect(events.events[0]).toMatchObject({ actor: adminUser.id, detail: { source: SLUG, subject: 'alice' } });
+  });
+
+  it('Test connection says in plain words what failed, naming the host: unreachable, TLS, invalid discovery, a refused client', async () => {
+    // Local stand-ins: a closed port; a TCP server that answers garbage (so https to it fails its
+    // TLS handshake); an issuer whose discovery turns into an HTML page after the source is saved.
+    const closedPort = await freePort();
+    const garbage: TcpServer = createTcpServer((socket) => {
+      socket.on('error', () => undefined);
+      socket.end('SSH-2.0-not-http\r\n');
+    });
+    const garbagePort = await freePort();
+    await new Promise<void>((resolve) => garbage.listen(garbagePort, '127.0.0.1', resolve));
+    let discoveryMode: 'valid' | 'html' = 'valid';
+    const flakyPort = await freePort();
+    const flakyIssuer = `http://127.0.0.1:${flakyPort}`;
+    const flaky = createServer((_req, res) => {
+      if (discoveryMode === 'html') return void res.writeHead(200, { 'content-type': 'text/html' }).end('<html>Welcome to nginx!</html>');
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ issuer: flakyIssuer, authorization_endpoint: `${flakyIssuer}/auth`, token_endpoint: `${flakyIssuer}/token`, jwks_uri: `${flakyIssuer}/jwks` }));
+    });
+    await new Promise<void>((resolve) => flaky.listen(flakyPort, '127.0.0.1', resolve));
+    try {
+      // Saving a source checks discovery: the field error names the host and the failure.
+      const refused = await worker.api('POST', '/identity-sources', { type: 'oidc', slug: 'closed', issuer: `http://127.0.0.1:${closedPort}`, client_id: 'x', client_secret: 'y' }).catch((e) => e);
+      expect(refused.status).toBe(400);
+      expect(refused.body.fields.issuer).toContain(`could not be reached: http://127.0.0.1:${closedPort}`);
+      expect(refused.body.fields.issuer).not.toContain('internal error');
+      const tls = await worker.api('POST', '/identity-sources', { type: 'oidc', slug: 'tls', issuer: `https://127.0.0.1:${garbagePort}`, client_id: 'x', client_secret: 'y' }).catch((e) => e);
+      expect(tls.status).toBe(400);
+      expect(tls.body.fields.issuer).toContain(`could not be reached securely: https://127.0.0.1:${garbagePort}: the TLS handshake failed`);
+
+      await worker.api('POST', '/identity-sources', { type: 'oidc', slug: 'flaky', name: 'Flaky ID', issuer: flakyIssuer, client_id: 'x', client_secret: 'y' });
+      await worker.api('POST', '/identity-sources', { type: 'oidc', slug: REFUSED_SLUG, name: 'Acme (wrong secret)', issuer: upstream.issuer, client_id: 'edge-sso-refused', client_secret: 'not-the-secret' });
+
+      const password = randomBytes(12).toString('base64url');
+      const adminUser = await worker.api('POST', '/users', { email: `tester-${run}@example.com`, password, roles: ['admin'] });
+      const { page, close } = await newPage(browser);
+      const failureOf = async (slug: string, via?: () => Promise<void>) => {
+        await arriveAt(page, (url) => url.pathname === `/admin/identity-sources/${slug}`, () => page.goto(`${worker.url}/admin/identity-sources/${slug}`));
+        if (via) await via();
+        else await page.getByRole('link', { name: 'Test connection' }).click();
+        await page.locator('#test-failure').waitFor();
+        return { what: await page.locator('#test-failure').innerText(), check: await page.locator('#test-check').innerText() };
+      };
+      await step(page, async () => {
+        await arriveAt(page, (url) => url.pathname === '/login', () => page.goto(`${worker.url}/admin`));
+        await page.getByLabel('Email').fill(adminUser.email);
+        await page.getByLabel('Password').fill(password);
+        await arriveAt(page, (url) => url.pathname.startsWith('/admin'), () => page.getByRole('button', { name: 'Sign in' }).click());
+
+        discoveryMode = 'html';
+        const invalid = await failureOf('flaky');
+        expect(invalid.what).toContain(`The OpenID Connect discovery document of 127.0.0.1:${flakyPort} is not usable`);
+        expect(invalid.check).toContain('issuer');
+
+        await new Promise<void>((resolve) => flaky.close(() => resolve()));
+        const down = await failureOf('flaky');
+        expect(down.what).toContain(`edge-sso could not reach 127.0.0.1:${flakyPort}`);
+        expect(down.what).not.toContain('client ID');
+
+        // The real upstream signs alice in, then refuses the code exchange (invalid_client).
+        const wrong = await failureOf(REFUSED_SLUG, async () => {
+          await arriveAt(page, atUpstream, () => page.getByRole('link', { name: 'Test connection' }).click());
+          await page.locator('input[name="login"]').fill('alice');
+          await page.locator('input[name="password"]').fill('any password');
+          await page.locator('button[type="submit"]').click();
+          // The result page answers 400 (a failed test), so no arriveAt here: consent, then the callback.
+          const consent = page.getByRole('button', { name: 'Continue' });
+          await Promise.race([consent.waitFor().then(() => consent.click()), page.waitForURL((url) => url.pathname === `/federation/${REFUSED_SLUG}/callback`)]);
+        });
+        expect(wrong.what).toContain(`${new URL(upstream.issuer).host} refused edge-sso's client`);
+        expect(wrong.check).toContain('client ID and secret');
+      });
+      await close();
+      const events = await worker.api('GET', '/audit?type=source.test');
+      const mine = events.events.filter((e: { actor: string }) => e.actor === adminUser.id);
+      expect(mine.map((e: { target: string; detail: { ok: boolean; reason: string } }) => [e.target, e.detail.ok, e.detail.reason])).toEqual([
+        [REFUSED_SLUG, false, 'client_refused'],
+        ['flaky', false, 'unreachable'],
+        ['flaky', false, 'discovery_failed'],
+      ]);
+    } finally {
+      garbage.close();
+      flaky.closeAllConnections();
+      flaky.close();
+    }
   });
 });

@@ -105,7 +105,10 @@ describe('reading, changing and deleting sources', () => {
     const refused = await admin('PATCH', `/identity-sources/${source.slug}`, { type: 'google' });
     expect(refused.status).toBe(400);
     const events = await auditUntil(`type=source.update`, (e) => e.some((x) => x.target === source.slug));
-    expect(events.find((x) => x.target === source.slug)!.detail).toEqual({ fields: expect.arrayContaining(['name', 'group_map', 'client_secret']) });
+    // Old → new per changed field; the new secret only as changed.
+    const detail = events.find((x) => x.target === source.slug)!.detail as { changes: Record<string, unknown> };
+    expect(detail.changes).toMatchObject({ name: { to: 'Acme Workforce' }, group_map: { to: { claim: 'roles', prefix: 'acme:' } }, client_secret: 'changed' });
+    expect(JSON.stringify(detail)).not.toContain('rotated-secret');
   });
 
   it('deletes a source; apps that used it fall back to the login page', async () => {

@@ -87,13 +87,15 @@ describe('console: identity sources', () => {
       client_id: '',
       client_secret: 's',
       allowed_domains: 'not a domain',
-      'group_map.rename': 'no equals sign',
+      'group_map.rename.0.from': 'Engineering',
+      'group_map.rename.0.to': '',
     });
     expect(res.status).toBe(400);
     const body = await res.text();
     expect(fieldError(body, 'issuer')).toContain('https');
     expect(fieldError(body, 'client_id')).toBe('must not be empty');
-    expect(fieldError(body, 'group_map.rename')).toContain('upstream group = edge-sso group');
+    expect(fieldError(body, 'group_map.rename.0.to')).toContain('name the edge-sso group that “Engineering” becomes');
+    expect(body).toContain('value="Engineering"');
     expect(body).toContain('value="Typed name"');
   });
 
@@ -113,7 +115,8 @@ describe('console: identity sources', () => {
       name: 'Renamed IdP',
       enabled: 'on',
       show_on_login_page: 'on',
-      'group_map.rename': 'Engineering = eng',
+      'group_map.rename.0.from': 'Engineering',
+      'group_map.rename.0.to': 'eng',
     });
     expect(res.status, await res.clone().text()).toBe(303);
     const stored = (await getSource(database(env.DB), keyring(env), source.slug))!;
@@ -158,5 +161,57 @@ describe('console: identity sources', () => {
     expect(html).toContain(`https://sso.test/sso/jwt/${clientId}?idp=${source.slug}`);
     const app = (await (await admin('GET', `/apps/${clientId}`)).json()) as { identity_source: string };
     expect(app.identity_source).toBe(source.slug);
+  });
+
+  it('shows the redirect URI to register before the source exists, from the slug as typed, and links edge-sso’s guide', async () => {
+    const { browser } = await signedInAdmin();
+    const form = await page(browser, '/admin/identity-sources/new?type=github');
+    // No slug typed yet: the one the default name gives.
+    expect(form).toMatch(/<code id="callback-preview" data-base="https:\/\/sso\.test\/federation\/">https:\/\/sso\.test\/federation\/github\/callback<\/code>/);
+    expect(form).toContain('href="/admin/docs/identity-providers#github"');
+    // Without script, the form comes back (here refused: no client ID) with the URI of the slug typed.
+    const res = await postForm(browser, '/admin/identity-sources/new?type=github', { ...hiddenFields(form), name: 'GitHub', slug: 'gh-corp', client_id: '', client_secret: 's' });
+    expect(res.status).toBe(400);
+    expect(await res.text()).toContain('>https://sso.test/federation/gh-corp/callback</code>');
+    // The guide is served in the console, each provider's section anchored by its type.
+    const guide = await page(browser, '/admin/docs/identity-providers');
+    expect(guide).toContain('<h2 id="github">GitHub and GitHub Enterprise Server (`github`)</h2>');
+    expect(guide).toContain('<h2 id="entra">');
+    expect(guide).toContain('<a href="https://docs.github.com/en/apps/oauth-apps/building-oauth-apps/creating-an-oauth-app" rel="noopener noreferrer">creating an OAuth app</a>');
+  });
+
+  it('edits group mapping as fields; offers none for GitHub, which has no groups claim', async () => {
+    const { browser } = await signedInAdmin();
+    const github = await page(browser, '/admin/identity-sources/new?type=github');
+    expect(github).not.toContain('name="group_map.claim"');
+    expect(github).toContain('GitHub sends no groups');
+    const oidc = await page(browser, '/admin/identity-sources/new?type=oidc');
+    expect(oidc).toContain('name="group_map.claim"');
+    expect(oidc).toContain('name="group_map.rename.0.from"');
+    expect(oidc).not.toContain('name="group_map.rename"');
+
+    const source = await storedSource({ group_map: { claim: 'roles', prefix: 'acme:', rename: { Engineering: 'eng', Finance: 'fin' } } });
+    const shown = await page(browser, `/admin/identity-sources/${source.slug}`);
+    expect(shown).toContain('Claim <code>roles</code>, prefix <code>acme:</code>');
+    expect(shown).toContain('<code>Engineering</code> → <code>eng</code>');
+    expect(shown).not.toContain('{&quot;claim&quot;');
+    // The edit form has one row per pair and two empty ones to add more.
+    const edit = await page(browser, `/admin/identity-sources/${source.slug}/edit`);
+    expect(edit).toContain('name="group_map.rename.1.to" value="fin"');
+    expect(edit).toContain('name="group_map.rename.3.from" value=""');
+    expect(edit).not.toContain('name="group_map.rename.4.from"');
+  });
+
+  it('audits an edit as old → new per field, and a new secret only as changed', async () => {
+    const { browser, user } = await signedInAdmin();
+    const source = await storedSource({ name: 'Before' });
+    const edit = await page(browser, `/admin/identity-sources/${source.slug}/edit`);
+    // Text fields as shown (checkboxes aside: a browser sends only the ticked ones).
+    const fields = Object.fromEntries([...edit.matchAll(/<input(?: type="text")? id="([^"]+)" name="\1"[^>]*? value="([^"]*)"/g)].map((m) => [m[1]!, decode(m[2]!)]));
+    const res = await postForm(browser, `/admin/identity-sources/${source.slug}/edit`, { ...fields, ...hiddenFields(edit), name: 'After', client_secret: 'brand-new-secret', enabled: 'on', show_on_login_page: 'on' });
+    expect(res.status, await res.clone().text()).toBe(303);
+    const events = await auditUntil(`type=source.update&user=${user.id}`, (e) => e.length > 0);
+    expect(events[0]!.detail).toEqual({ changes: { name: { from: 'Before', to: 'After' }, client_secret: 'changed' } });
+    expect(JSON.stringify(events)).not.toContain('brand-new-secret');
   });
 });

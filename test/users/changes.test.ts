@@ -77,7 +77,7 @@ describe('a save with no change', () => {
     const changed = { ...formFields(html, `/admin/users/${target.id}`), name: 'Changed' };
     expect((await post(browser, `/admin/users/${target.id}`, changed)).status).toBe(303);
     const events = await auditUntil(`type=user.update&user=${target.id}`, (e) => e.length > 0);
-    expect(events.map((e) => e.detail)).toEqual([{ fields: ['name'] }]);
+    expect(events.map((e) => e.detail)).toEqual([{ changes: { name: { from: 'Ada Lovelace', to: 'Changed' } } }]);
     expect(events[0]!.actor).toBe(user.id);
   });
 
@@ -100,7 +100,7 @@ describe('a save with no change', () => {
     expect((await admin('PATCH', `/apps/${app.client_id}`, { name: 'Test App' })).status).toBe(200);
     expect((await admin('PATCH', `/users/${target.id}`, { name: 'Same', groups: ['x', 'y'] })).status).toBe(200);
     const events = await auditUntil(`type=user.update&user=${target.id}`, (e) => e.length > 0);
-    expect(events.map((e) => e.detail)).toEqual([{ fields: ['groups'] }]);
+    expect(events.map((e) => e.detail)).toEqual([{ changes: { groups: { from: ['x'], to: ['x', 'y'] } } }]);
     expect((await auditPage(`type=app.update&user=${app.client_id}`)).events.filter((e) => e.target === app.client_id)).toEqual([]);
   });
 });

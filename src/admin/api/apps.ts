@@ -13,6 +13,7 @@ import { asObject, FieldReader } from '../../lib/validation';
 import { API_ACTOR as ACTOR, db, issuer, paging, readJson } from './request';
 import { keyring } from '../../lib/secret-box';
 import { isSamlRequest, parseNewSamlApp, parseSamlAppChanges, refuseSamlFields } from '../../saml/input';
+import { fieldChanges } from '../../audit/changes';
 
 /** The body without `type: "oidc"` (the default), which the OIDC parser does not know. */
 const withoutType = (body: unknown) => {
@@ -47,7 +48,7 @@ appsApi.patch('/:clientId', async (c) => {
   const changes = changedOnly({ ...current, saml: current.saml }, await withResolvedAccess(db(c), parsed));
   if (isEmpty(changes)) return c.json(appToJson(current, issuer(c))); // nothing to write, nothing to audit
   const app = await updateApp(db(c), current.clientId, changes);
-  audit(c, { type: 'app.update', actor: ACTOR, target: app.clientId, detail: { fields: Object.keys(changes) } });
+  audit(c, { type: 'app.update', actor: ACTOR, target: app.clientId, detail: { changes: fieldChanges(current, changes) } });
   return c.json(appToJson(app, issuer(c)));
 });
 

@@ -9,6 +9,7 @@ import { createSource, deleteSource, listSources, requireSource, updateSource } 
 import type { AppEnv } from '../../http/context';
 import { API_ACTOR as ACTOR, db, issuer, readJson } from './request';
 import { keyring } from '../../lib/secret-box';
+import { fieldChanges, secretChanges } from '../../audit/changes';
 
 export const identitySourcesApi = new Hono<AppEnv>();
 
@@ -32,7 +33,7 @@ identitySourcesApi.patch('/:slug', async (c) => {
   const changes = parseSourceChanges(await readJson(c), current);
   if (changes.fields.config && providerChanged(current, changes.fields.config)) await checkProvider(current.type, changes.fields.config);
   const { source } = await updateSource(db(c), keyring(c.env), current.slug, changes);
-  audit(c, { type: 'source.update', actor: ACTOR, target: source.slug, detail: { fields: [...Object.keys(changes.fields), ...Object.keys(changes.secrets)] } });
+  audit(c, { type: 'source.update', actor: ACTOR, target: source.slug, detail: { changes: { ...fieldChanges(current, changes.fields), ...secretChanges(Object.keys(changes.secrets)) } } });
   return c.json(sourceToJson(source, issuer(c)));
 });
 

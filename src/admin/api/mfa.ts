@@ -8,15 +8,17 @@ import { mfaSettingsToJson, parseMfaSettings } from '../../mfa/settings-input';
 import { loadMfaSettings, saveMfaSettings } from '../../mfa/settings';
 import { requireUser } from '../../users/store';
 import { API_ACTOR as ACTOR, db, readJson } from './request';
+import { fieldChanges } from '../../audit/changes';
 
 export const mfaApi = new Hono<AppEnv>();
 
 mfaApi.get('/settings/mfa', async (c) => c.json(mfaSettingsToJson(await loadMfaSettings(c.env))));
 
 mfaApi.put('/settings/mfa', async (c) => {
-  const next = parseMfaSettings(await readJson(c), await loadMfaSettings(c.env));
+  const previous = await loadMfaSettings(c.env);
+  const next = parseMfaSettings(await readJson(c), previous);
   await saveMfaSettings(c.env, next);
-  audit(c, { type: 'mfa.settings', actor: ACTOR, target: 'mfa', detail: mfaSettingsToJson(next) });
+  audit(c, { type: 'mfa.settings', actor: ACTOR, target: 'mfa', detail: { ...mfaSettingsToJson(next), changes: fieldChanges(mfaSettingsToJson(previous), mfaSettingsToJson(next)) } });
   return c.json(mfaSettingsToJson(next));
 });
 

@@ -8,6 +8,7 @@ import { openLinks } from '../../onboarding/links';
 import { loadSignupSettings, parseSignupChanges, saveSignupSettings, signupSettingsToJson } from '../../onboarding/settings';
 import { userToJson } from '../../users/user';
 import { API_ACTOR as ACTOR, db, readJson } from './request';
+import { fieldChanges } from '../../audit/changes';
 
 export const onboardingApi = new Hono<AppEnv>();
 
@@ -28,9 +29,10 @@ onboardingApi.get('/invites', async (c) => {
 onboardingApi.get('/signup', async (c) => c.json(signupSettingsToJson(await loadSignupSettings(c.env))));
 
 onboardingApi.patch('/signup', async (c) => {
-  const next = parseSignupChanges(await readJson(c), await loadSignupSettings(c.env));
+  const previous = await loadSignupSettings(c.env);
+  const next = parseSignupChanges(await readJson(c), previous);
   await saveSignupSettings(c.env, next);
-  audit(c, { type: 'signup.settings', actor: ACTOR, detail: signupSettingsToJson(next) });
+  audit(c, { type: 'signup.settings', actor: ACTOR, detail: { changes: fieldChanges(signupSettingsToJson(previous), signupSettingsToJson(next)) } });
   return c.json(signupSettingsToJson(next));
 });
 

@@ -10,6 +10,7 @@ import { asObject } from '../../lib/validation';
 import { listLockouts, throttleKeys, unlock, type Lockout } from '../../login/throttle';
 import { ASYMMETRIC_ALGS, listSigningKeys, rotateSigningKey, type AsymmetricAlg } from '../../tokens/keys';
 import { API_ACTOR as ACTOR, db, paging, readJson } from './request';
+import { fieldChanges } from '../../audit/changes';
 
 export const operationsApi = new Hono<AppEnv>();
 
@@ -105,8 +106,9 @@ operationsApi.put('/branding', async (c) => {
   for (const key of unknown) errors[key] = 'is not a known field';
   if (Object.keys(errors).length) throw new ValidationError(errors);
   const saved = compactBranding(values);
+  const previous = await loadGlobalBranding(c.env);
   await saveGlobalBranding(c.env, saved);
-  audit(c, { type: 'branding.update', actor: ACTOR, target: 'global' });
+  audit(c, { type: 'branding.update', actor: ACTOR, target: 'global', detail: { changes: fieldChanges(brandingToJson(previous), brandingToJson(saved)) } });
   return c.json(brandingToJson(saved));
 });
 

@@ -13,6 +13,7 @@ import { isEmpty } from '../../lib/changes';
 import { createUser, deleteUser, listUsers, requireUser, updateUser } from '../../users/store';
 import { userToJson } from '../../users/user';
 import { API_ACTOR as ACTOR, db, paging, readJson } from './request';
+import { fieldChanges } from '../../audit/changes';
 
 export const usersApi = new Hono<AppEnv>();
 
@@ -36,7 +37,7 @@ usersApi.patch('/:id', async (c) => {
   if (isEmpty(changes)) return c.json(userToJson(current)); // nothing to write, nothing to audit
   const user = await updateUser(db(c), current.id, changes);
   await applyUserChange(c, current, user, { passwordChanged: changes.password !== undefined });
-  audit(c, { type: 'user.update', actor: ACTOR, target: user.id, detail: { fields: Object.keys(changes) } });
+  audit(c, { type: 'user.update', actor: ACTOR, target: user.id, detail: { changes: fieldChanges(current, changes, ['password', 'passwordHash']) } });
   return c.json(userToJson(user));
 });
 

@@ -10,6 +10,7 @@ import { csrfToken } from '../../http/csrf';
 import { ErrorSummary, Field, PostForm, type Errors } from '../../ui/components';
 import { actorOf, formText, type ConsoleContext, type ConsoleEnv } from './context';
 import { ConsolePage, noticeFrom } from './layout';
+import { fieldChanges } from '../../audit/changes';
 
 export const brandingPages = new Hono<ConsoleEnv>();
 
@@ -106,7 +107,7 @@ brandingPages.post('/', async (c) => {
   const previous = await loadGlobalBranding(c.env);
   await saveGlobalBranding(c.env, compactBranding(checked.values));
   if (previous.logoUrl !== checked.values.logoUrl) await deleteLogoAt(c.env, previous.logoUrl);
-  audit(c, { type: 'branding.update', actor: actorOf(c), target: 'global' });
+  audit(c, { type: 'branding.update', actor: actorOf(c), target: 'global', detail: { changes: fieldChanges(brandingToJson(previous), brandingToJson(compactBranding(checked.values))) } });
   return c.redirect('/admin/branding?notice=saved', 303);
 });
 

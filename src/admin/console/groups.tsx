@@ -4,7 +4,8 @@
 import { Hono } from 'hono';
 import { groupsNamedByApps } from '../../apps/store';
 import { dbOf } from '../../http/context';
-import { listGroupSummaries, type GroupOrigin } from '../../users/groups';
+import { listGroupSummaries, type GroupOrigin, type GroupSummary } from '../../users/groups';
+import { DataTable } from '../../ui/table';
 import type { ConsoleEnv } from './context';
 import { ConsolePage } from './layout';
 
@@ -27,6 +28,27 @@ function Origin(props: { origin: GroupOrigin }) {
   }
 }
 
+/** A group's member count, opening to the first members' emails. */
+function Members(props: { group: GroupSummary }) {
+  const g = props.group;
+  if (g.memberCount === 0) return <>None</>;
+  return (
+    <details>
+      <summary>
+        {g.memberCount} {g.memberCount === 1 ? 'member' : 'members'}
+      </summary>
+      <ul>
+        {g.members.map((m) => (
+          <li>
+            <a href={`/admin/users/${encodeURIComponent(m.id)}`}>{m.email}</a>
+          </li>
+        ))}
+      </ul>
+      {g.memberCount > g.members.length && <p class="hint">and {g.memberCount - g.members.length} more.</p>}
+    </details>
+  );
+}
+
 groupPages.get('/', async (c) => {
   const db = dbOf(c);
   const [groups, rules] = await Promise.all([listGroupSummaries(db, MEMBERS_SHOWN), groupsNamedByApps(db)]);
@@ -41,64 +63,31 @@ groupPages.get('/', async (c) => {
         Groups come from SCIM provisioning (Entra ID, Okta: see <a href="/admin/provisioning">Provisioning</a>), from an identity source’s group claim at sign-in, or are set by
         hand on each user. Access rules name them; tokens carry them in <code>groups</code>.
       </p>
-      <div class="card table-wrap" role="region" aria-label="Groups" tabindex={0}>
-        {groups.length === 0 ? (
-          <p>No groups yet.</p>
-        ) : (
-          <table id="groups">
-            <thead>
-              <tr>
-                <th>Group</th>
-                <th>Members</th>
-                <th>Comes from</th>
-                <th>Apps whose access rules name it</th>
-              </tr>
-            </thead>
-            <tbody>
-              {groups.map((g) => {
-                const named = appsNaming(g.name);
-                return (
-                  <tr>
-                    <td>{g.name}</td>
-                    <td>
-                      {g.memberCount === 0 ? (
-                        'None'
-                      ) : (
-                        <details>
-                          <summary>
-                            {g.memberCount} {g.memberCount === 1 ? 'member' : 'members'}
-                          </summary>
-                          <ul>
-                            {g.members.map((m) => (
-                              <li>
-                                <a href={`/admin/users/${encodeURIComponent(m.id)}`}>{m.email}</a>
-                              </li>
-                            ))}
-                          </ul>
-                          {g.memberCount > g.members.length && <p class="hint">and {g.memberCount - g.members.length} more.</p>}
-                        </details>
-                      )}
-                    </td>
-                    <td>
-                      <Origin origin={g.origin} />
-                    </td>
-                    <td>
-                      {named.length === 0
-                        ? 'None'
-                        : named.map((app, i) => (
-                            <>
-                              {i > 0 && ', '}
-                              <a href={`/admin/apps/${encodeURIComponent(app.clientId)}`}>{app.name}</a>
-                            </>
-                          ))}
-                    </td>
-                  </tr>
-                );
-              })}
-            </tbody>
-          </table>
-        )}
-      </div>
+      <DataTable
+        label="Groups"
+        id="groups"
+        rows={groups}
+        empty="No groups yet."
+        columns={[
+          { header: 'Group', cell: (g) => g.name },
+          { header: 'Members', cell: (g) => <Members group={g} /> },
+          { header: 'Comes from', cell: (g) => <Origin origin={g.origin} /> },
+          {
+            header: 'Apps whose access rules name it',
+            cell: (g) => {
+              const named = appsNaming(g.name);
+              return named.length === 0
+                ? 'None'
+                : named.map((app, i) => (
+                    <>
+                      {i > 0 && ', '}
+                      <a href={`/admin/apps/${encodeURIComponent(app.clientId)}`}>{app.name}</a>
+                    </>
+                  ));
+            },
+          },
+        ]}
+      />
     </ConsolePage>,
   );
 });

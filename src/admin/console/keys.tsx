@@ -12,6 +12,7 @@ import { countNotCurrent } from '../../encryption/reencrypt';
 import { dbOf } from '../../http/context';
 import { keyring } from '../../lib/secret-box';
 import { EncryptionCard, encryptionPages } from './encryption';
+import { DataTable } from '../../ui/table';
 
 export const keyPages = new Hono<ConsoleEnv>();
 
@@ -47,50 +48,35 @@ async function keysPage(c: ConsoleContext, refusal?: string) {
       {ASYMMETRIC_ALGS.map((alg) => {
         const mine = keys.filter((k) => k.alg === alg);
         return (
-          <div class="card table-wrap">
-            <div class="toolbar">
-              <h2>{alg}</h2>
-              <a class="button secondary inline" href={`/admin/keys/rotate/${alg}`}>
-                Rotate {alg} key
-              </a>
-            </div>
-            {mine.length === 0 ? (
-              <p class="muted">No {alg} key yet.</p>
-            ) : (
-              <table>
-                <thead>
-                  <tr>
-                    <th>Key id (kid)</th>
-                    <th>State</th>
-                    <th class="optional">Created</th>
-                    <th class="optional">Next change</th>
-                    <th></th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {mine.map((k) => (
-                    <tr data-kid={k.kid}>
-                      <td>
-                        <code>{k.kid}</code>
-                      </td>
-                      <td>
-                        <span class={`badge ${k.state === 'active' ? 'ok' : k.state === 'retired' ? 'off' : 'warn'}`}>{k.state === 'next' ? 'published, not yet signing' : k.state}</span>
-                      </td>
-                      <td class="optional">{date(k.createdAt)}</td>
-                      <td class="optional">{k.state === 'next' ? `signs from ${date(k.changesAt)}` : k.state === 'retiring' ? `leaves the JWKS ${date(k.changesAt)}` : ''}</td>
-                      <td>
-                        {k.state !== 'retired' && (
-                          <a href={`/admin/keys/${encodeURIComponent(k.kid)}.pem`} download={`edge-sso-${alg}-${k.kid}.pem`}>
-                            PEM
-                          </a>
-                        )}
-                      </td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            )}
-          </div>
+          <DataTable
+            label={`${alg} keys`}
+            rows={mine}
+            rowAttributes={(k) => ({ 'data-kid': k.kid })}
+            before={
+              <div class="toolbar">
+                <h2>{alg}</h2>
+                <a class="button secondary inline" href={`/admin/keys/rotate/${alg}`}>
+                  Rotate {alg} key
+                </a>
+              </div>
+            }
+            empty={<span class="muted">No {alg} key yet.</span>}
+            columns={[
+              { header: 'Key id (kid)', cell: (k) => <code>{k.kid}</code> },
+              { header: 'State', cell: (k) => <span class={`badge ${k.state === 'active' ? 'ok' : k.state === 'retired' ? 'off' : 'warn'}`}>{k.state === 'next' ? 'published, not yet signing' : k.state}</span> },
+              { header: 'Created', optional: true, cell: (k) => date(k.createdAt) },
+              { header: 'Next change', optional: true, cell: (k) => (k.state === 'next' ? `signs from ${date(k.changesAt)}` : k.state === 'retiring' ? `leaves the JWKS ${date(k.changesAt)}` : '') },
+              {
+                header: '',
+                cell: (k) =>
+                  k.state !== 'retired' && (
+                    <a href={`/admin/keys/${encodeURIComponent(k.kid)}.pem`} download={`edge-sso-${alg}-${k.kid}.pem`}>
+                      PEM
+                    </a>
+                  ),
+              },
+            ]}
+          />
         );
       })}
       <EncryptionCard c={c} remaining={sealed.total} previousConfigured={Boolean(ring.previous)} />

@@ -14,6 +14,7 @@ import { requireUser } from '../../users/store';
 import { Checkbox, PostForm, Select } from '../../ui/components';
 import { actorOf, formText, type ConsoleContext, type ConsoleEnv } from './context';
 import { ConfirmPage, ConsolePage, noticeFrom } from './layout';
+import { fieldChanges } from '../../audit/changes';
 
 export const POLICY_LABELS: Record<(typeof MFA_POLICIES)[number], string> = {
   off: 'Off: never ask for a second factor',
@@ -46,15 +47,16 @@ securityPages.get('/', async (c) => {
 });
 
 securityPages.post('/', async (c) => {
-  let next;
+  let next, previous;
   try {
-    next = parseMfaSettings({ policy: formText(c, 'policy'), require_for_console: formText(c, 'require_for_console') === 'on' }, await loadMfaSettings(c.env));
+    previous = await loadMfaSettings(c.env);
+    next = parseMfaSettings({ policy: formText(c, 'policy'), require_for_console: formText(c, 'require_for_console') === 'on' }, previous);
   } catch (error) {
     if (error instanceof ValidationError) return c.redirect('/admin/security', 303);
     throw error;
   }
   await saveMfaSettings(c.env, next);
-  audit(c, { type: 'mfa.settings', actor: actorOf(c), target: 'mfa', detail: mfaSettingsToJson(next) });
+  audit(c, { type: 'mfa.settings', actor: actorOf(c), target: 'mfa', detail: { ...mfaSettingsToJson(next), changes: fieldChanges(mfaSettingsToJson(previous), mfaSettingsToJson(next)) } });
   return c.redirect('/admin/security?notice=saved', 303);
 });
 

@@ -14,6 +14,8 @@ import { Checkbox, ErrorSummary, Field, PostForm, Select, TextArea, type Errors 
 import { splitGroupLines } from '../../users/changes';
 import { actorOf, formText, type ConsoleContext, type ConsoleEnv } from './context';
 import { ConsolePage } from './layout';
+import { fieldChanges } from '../../audit/changes';
+import { DataTable, RowButton } from '../../ui/table';
 
 export const onboardingPages = new Hono<ConsoleEnv>();
 
@@ -68,69 +70,37 @@ async function page(c: ConsoleContext, state: State = {}, status = 200) {
       </PostForm>
 
       <h2>Waiting for approval</h2>
-      <div class="card table-wrap" role="region" aria-label="Sign-ups waiting for approval" tabindex={0}>
-        {pending.length === 0 ? (
-          <p>No sign-up is waiting.</p>
-        ) : (
-          <table>
-            <thead>
-              <tr>
-                <th>Email</th>
-                <th>Name</th>
-                <th>Verified</th>
-                <th>Decision</th>
-              </tr>
-            </thead>
-            <tbody>
-              {pending.map((p) => (
-                <tr>
-                  <td>{p.email}</td>
-                  <td>{p.name}</td>
-                  <td>{when(p.requestedAt)}</td>
-                  <td>
-                    <PostForm action={`/admin/onboarding/signups/${encodeURIComponent(p.userId)}/approve`} csrf={csrf} class="inline">
-                      <button type="submit" class="inline">
-                        Approve
-                      </button>
-                    </PostForm>{' '}
-                    <PostForm action={`/admin/onboarding/signups/${encodeURIComponent(p.userId)}/reject`} csrf={csrf} class="inline">
-                      <button type="submit" class="inline secondary">
-                        Reject
-                      </button>
-                    </PostForm>
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        )}
-      </div>
+      <DataTable
+        label="Sign-ups waiting for approval"
+        rows={pending}
+        empty="No sign-up is waiting."
+        columns={[
+          { header: 'Email', cell: (p) => p.email },
+          { header: 'Name', cell: (p) => p.name },
+          { header: 'Verified', cell: (p) => when(p.requestedAt) },
+          {
+            header: 'Decision',
+            cell: (p) => (
+              <>
+                <RowButton action={`/admin/onboarding/signups/${encodeURIComponent(p.userId)}/approve`} csrf={csrf} text="Approve" style="primary" inline />{' '}
+                <RowButton action={`/admin/onboarding/signups/${encodeURIComponent(p.userId)}/reject`} csrf={csrf} text="Reject" style="secondary" inline />
+              </>
+            ),
+          },
+        ]}
+      />
 
       <h2>Invitations not yet accepted</h2>
-      <div class="card table-wrap" role="region" aria-label="Invitations not yet accepted" tabindex={0}>
-        {invites.length === 0 ? (
-          <p>None.</p>
-        ) : (
-          <table>
-            <thead>
-              <tr>
-                <th>Email</th>
-                <th>Sent</th>
-                <th>Expires</th>
-              </tr>
-            </thead>
-            <tbody>
-              {invites.map((i) => (
-                <tr>
-                  <td>{i.email}</td>
-                  <td>{when(i.createdAt)}</td>
-                  <td>{when(i.expiresAt)}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        )}
-      </div>
+      <DataTable
+        label="Invitations not yet accepted"
+        rows={invites}
+        empty="None."
+        columns={[
+          { header: 'Email', cell: (i) => i.email },
+          { header: 'Sent', cell: (i) => when(i.createdAt) },
+          { header: 'Expires', cell: (i) => when(i.expiresAt) },
+        ]}
+      />
     </ConsolePage>,
     status as 200,
   );
@@ -165,8 +135,9 @@ onboardingPages.post('/signup', async (c) => {
   const parsed = parseDomainList(domainsText);
   const settings: SignupSettings = { enabled: formText(c, 'enabled') === 'on', allowedDomains: parsed.domains, requireApproval: formText(c, 'require_approval') === 'on' };
   if (parsed.problem) return page(c, { signup: { settings, domains: domainsText, errors: { allowed_domains: parsed.problem } } }, 400);
+  const previous = await loadSignupSettings(c.env);
   await saveSignupSettings(c.env, settings);
-  audit(c, { type: 'signup.settings', actor: actorOf(c), detail: signupSettingsToJson(settings) });
+  audit(c, { type: 'signup.settings', actor: actorOf(c), detail: { changes: fieldChanges(signupSettingsToJson(previous), signupSettingsToJson(settings)) } });
   return c.redirect('/admin/onboarding?notice=signup_saved', 303);
 });
 

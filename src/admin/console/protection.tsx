@@ -6,7 +6,7 @@ import { settingsFrom } from '../../env';
 import { csrfToken } from '../../http/csrf';
 import { listLockouts, parseLockoutKey, unlock, type Lockout } from '../../login/throttle';
 import { nowSeconds } from '../../lib/time';
-import { PostForm } from '../../ui/components';
+import { DataTable, RowButton } from '../../ui/table';
 import { actorOf, formText, type ConsoleEnv } from './context';
 import { ConsolePage, noticeFrom } from './layout';
 
@@ -33,40 +33,19 @@ protectionPages.get('/', async (c) => {
           (see the README).
         </p>
       </div>
-      <div class="card table-wrap" role="region" aria-label="Locked accounts and addresses" tabindex={0}>
-        <h2>Locked accounts and addresses</h2>
-        {lockouts.length === 0 ? (
-          <p>No account or address is locked.</p>
-        ) : (
-          <table id="lockouts">
-            <thead>
-              <tr>
-                <th>Account email or client address</th>
-                <th>Failures</th>
-                <th>Locked for</th>
-                <th></th>
-              </tr>
-            </thead>
-            <tbody>
-              {lockouts.map((l) => (
-                <tr>
-                  <td>{describeLockout(l)}</td>
-                  <td>{l.failures}</td>
-                  <td>{minutes(Math.max(0, l.lockedUntil - now))}</td>
-                  <td>
-                    <PostForm action="/admin/protection/unlock" csrf={csrf}>
-                      <input type="hidden" name="key" value={l.key} />
-                      <button type="submit" class="secondary small" aria-label={`Unlock ${l.subject}`}>
-                        Unlock
-                      </button>
-                    </PostForm>
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        )}
-      </div>
+      <DataTable
+        label="Locked accounts and addresses"
+        id="lockouts"
+        before={<h2>Locked accounts and addresses</h2>}
+        rows={lockouts}
+        empty="No account or address is locked."
+        columns={[
+          { header: 'Account email or client address', cell: (l) => describeLockout(l) },
+          { header: 'Failures', cell: (l) => l.failures },
+          { header: 'Locked for', cell: (l) => minutes(Math.max(0, l.lockedUntil - now)) },
+          { header: '', cell: (l) => <RowButton action="/admin/protection/unlock" csrf={csrf} fields={{ key: l.key }} text="Unlock" label={`Unlock ${l.subject}`} /> },
+        ]}
+      />
     </ConsolePage>,
   );
 });

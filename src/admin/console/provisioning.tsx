@@ -11,6 +11,7 @@ import { Copyable, ErrorSummary, Field, PostForm, Select } from '../../ui/compon
 import { actorOf, formText, type ConsoleContext, type ConsoleEnv } from './context';
 import { ConfirmPage, ConsolePage, noticeFrom } from './layout';
 import { keyring } from '../../lib/secret-box';
+import { DataTable, RowLink } from '../../ui/table';
 
 export const provisioningPages = new Hono<ConsoleEnv>();
 
@@ -69,39 +70,20 @@ async function page(c: ConsoleContext, extra: { created?: { name: string; token:
           <Copyable value={extra.created.token} label="SCIM token" id="scim-token" />
         </div>
       )}
-      <div class="card table-wrap" role="region" aria-label="SCIM tokens" tabindex={0}>
-        <h2>Tokens</h2>
-        {tokens.length === 0 ? (
-          <p>No SCIM tokens yet.</p>
-        ) : (
-          <table id="scim-tokens">
-            <thead>
-              <tr>
-                <th>Name</th>
-                <th>Identity source</th>
-                <th>Created</th>
-                <th>Last used</th>
-                <th></th>
-              </tr>
-            </thead>
-            <tbody>
-              {tokens.map((t) => (
-                <tr>
-                  <td>{t.name}</td>
-                  <td>{t.identitySource ?? 'None'}</td>
-                  <td>{when(t.createdAt)}</td>
-                  <td>{when(t.lastUsedAt)}</td>
-                  <td>
-                    <a class="button secondary small" href={`/admin/provisioning/tokens/${encodeURIComponent(t.id)}/revoke`} aria-label={`Revoke ${t.name}`}>
-                      Revoke
-                    </a>
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        )}
-      </div>
+      <DataTable
+        label="SCIM tokens"
+        id="scim-tokens"
+        before={<h2>Tokens</h2>}
+        rows={tokens}
+        empty="No SCIM tokens yet."
+        columns={[
+          { header: 'Name', cell: (t) => t.name },
+          { header: 'Identity source', cell: (t) => t.identitySource ?? 'None' },
+          { header: 'Created', cell: (t) => when(t.createdAt) },
+          { header: 'Last used', cell: (t) => when(t.lastUsedAt) },
+          { header: '', cell: (t) => <RowLink href={`/admin/provisioning/tokens/${encodeURIComponent(t.id)}/revoke`} text="Revoke" label={`Revoke ${t.name}`} /> },
+        ]}
+      />
       <PostForm action="/admin/provisioning/tokens" csrf={csrf} class="card">
         <h2>New token</h2>
         <ErrorSummary errors={extra.errors} />

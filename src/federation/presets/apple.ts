@@ -149,6 +149,7 @@ export const apple: Preset = {
       validate: (value) => (typeof value === 'string' ? checkApplePem(value) : 'must be text'),
     },
   ],
+  sends_groups: false,
   default_scopes: ['openid', 'name', 'email'],
   response_mode: 'form_post',
   client_secret: (ctx) => appleClientSecret(appleSecretInput(ctx)),

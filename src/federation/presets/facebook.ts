@@ -64,6 +64,7 @@ export const facebook: Preset = {
     },
   },
   fields: [clientSecretField('The App secret (App settings → Basic).')],
+  sends_groups: false,
   default_scopes: ['email', 'public_profile'],
   note: 'Facebook does not say whether an email address was verified, so Facebook sign-ins never link to an existing account by email.',
   docs_url: 'https://developers.facebook.com/docs/facebook-login/guides/advanced/manual-flow',

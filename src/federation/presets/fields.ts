@@ -55,6 +55,7 @@ export async function fetchJson(fetchFn: typeof fetch, url: string, headers: Rec
   try {
     response = await fetchFn(url, { headers, redirect: 'manual' });
   } catch (error) {
+    if (error instanceof UpstreamError) throw error;
     throw new UpstreamError('unreachable', 'The identity provider could not be reached. Try again in a moment.', `${what}: ${(error as Error).message}`);
   }
   const text = await response.text();

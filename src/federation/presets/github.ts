@@ -94,6 +94,7 @@ export const github: Preset = {
     clientSecretField('The client secret of the OAuth app (Settings → Developer settings → OAuth Apps).'),
     optionalUrlField('enterprise_url', 'GitHub Enterprise Server URL', 'Only for GitHub Enterprise Server, e.g. https://github.example.com. Leave empty for github.com.'),
   ],
+  sends_groups: false,
   default_scopes: ['read:user', 'user:email'],
   note: 'Users are identified by their GitHub account id. The email is the account’s verified primary address only; an account without one cannot create or find an edge-sso account on its first sign-in.',
   docs_url: 'https://docs.github.com/en/apps/oauth-apps/building-oauth-apps/creating-an-oauth-app',

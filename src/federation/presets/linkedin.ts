@@ -19,6 +19,7 @@ export const linkedin: Preset = {
   label: 'LinkedIn',
   protocol: { kind: 'oidc', issuer: () => LINKEDIN_ISSUER, pkce: false, nonce: false, token_auth: 'client_secret_post' },
   fields: [clientSecretField('The Primary Client Secret (your app → Auth).')],
+  sends_groups: false,
   default_scopes: ['openid', 'profile', 'email'],
   docs_url: 'https://learn.microsoft.com/en-us/linkedin/consumer/integrations/self-serve/sign-in-with-linkedin-v2',
 };

@@ -59,6 +59,7 @@ export const x: Preset = {
   },
   fields: [clientSecretField('The OAuth 2.0 Client Secret (Developer Console → your app → Keys and tokens).')],
   // users.email: edge-sso needs an email to create or find an account on a first sign-in.
+  sends_groups: false,
   default_scopes: ['users.read', 'tweet.read', 'users.email'],
   note: 'X shares an email address only with the email permission: turn on "Request email from users" in your X app. The users.email scope (in the defaults) needs it; without the email, a first sign-in through X cannot create or find an edge-sso account.',
   docs_url: 'https://docs.x.com/fundamentals/authentication/oauth-2-0/authorization-code',

@@ -21,6 +21,7 @@ import { withResolvedAccess } from '../../../policy/access-input';
 import { AccessSummary } from './access';
 import { AppTabs, findApp } from './tabs';
 import { AppForm, formValuesOf, saveForm } from './form';
+import { fieldChanges } from '../../../audit/changes';
 
 export const appOverviewPages = new Hono<ConsoleEnv>();
 
@@ -142,7 +143,7 @@ appOverviewPages.post('/:clientId/edit', async (c) => {
       const changes = changedOnly(app, await withResolvedAccess(dbOf(c), parsed));
       if (isEmpty(changes)) return c.redirect(`/admin/apps/${encodeURIComponent(app.clientId)}?notice=no_changes`, 303);
       await updateApp(dbOf(c), app.clientId, changes);
-      audit(c, { type: 'app.update', actor: actorOf(c), target: app.clientId, detail: { fields: Object.keys(changes) } });
+      audit(c, { type: 'app.update', actor: actorOf(c), target: app.clientId, detail: { changes: fieldChanges(app, changes) } });
       return c.redirect(`/admin/apps/${encodeURIComponent(app.clientId)}?notice=saved`, 303);
     },
     (values, errors) =>

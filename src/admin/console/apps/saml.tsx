@@ -21,6 +21,7 @@ import { actorOf, formText, type ConsoleContext, type ConsoleEnv } from '../cont
 import { IdentitySourceSelect } from '../identity-sources/parts';
 import { ConsolePage, noticeFrom } from '../layout';
 import { keyring } from '../../../lib/secret-box';
+import { fieldChanges } from '../../../audit/changes';
 
 export const samlAppPages = new Hono<ConsoleEnv>();
 export const NEW_SAML_APP_PATH = '/admin/apps/new-saml';
@@ -248,7 +249,7 @@ samlAppPages.post(
       const changes = changedOnly(app, parsed);
       if (isEmpty(changes)) return c.redirect(`/admin/apps/${encodeURIComponent(app.clientId)}?notice=no_changes`, 303);
       await updateApp(dbOf(c), app.clientId, changes);
-      audit(c, { type: 'app.update', actor: actorOf(c), target: app.clientId, detail: { fields: Object.keys(changes) } });
+      audit(c, { type: 'app.update', actor: actorOf(c), target: app.clientId, detail: { changes: fieldChanges(app, changes) } });
       return c.redirect(`/admin/apps/${encodeURIComponent(app.clientId)}?notice=saved`, 303);
     });
   }),

@@ -25,6 +25,8 @@ import { saveForm, SourceForm } from './form';
 import { renderTestResult, sourcePath, unlinkPath } from './parts';
 import { ConfirmPage, ConsolePage, noticeFrom } from '../layout';
 import { keyring } from '../../../lib/secret-box';
+import { fieldChanges, secretChanges } from '../../../audit/changes';
+import { DataTable } from '../../../ui/table';
 
 export const identitySourcePages = new Hono<ConsoleEnv>();
 
@@ -57,38 +59,17 @@ identitySourcePages.get('/', async (c) => {
           </button>
         </form>
       </div>
-      <div class="card table-wrap" role="region" aria-label="Identity sources" tabindex={0}>
-        {sources.length === 0 ? (
-          <p>No identity sources yet. Users sign in with edge-sso’s own passwords.</p>
-        ) : (
-          <table>
-            <thead>
-              <tr>
-                <th>Name</th>
-                <th>Slug</th>
-                <th class="optional">Type</th>
-                <th>Status</th>
-              </tr>
-            </thead>
-            <tbody>
-              {sources.map((s) => (
-                <tr>
-                  <td>
-                    <a href={base(s.slug)}>{s.name}</a>
-                  </td>
-                  <td>
-                    <code>{s.slug}</code>
-                  </td>
-                  <td class="optional">{presetFor(s.type).label}</td>
-                  <td>
-                    <span class={`badge ${s.enabled ? 'ok' : 'off'}`}>{s.enabled ? 'enabled' : 'disabled'}</span>
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        )}
-      </div>
+      <DataTable
+        label="Identity sources"
+        rows={sources}
+        empty="No identity sources yet. Users sign in with edge-sso’s own passwords."
+        columns={[
+          { header: 'Name', cell: (s) => <a href={base(s.slug)}>{s.name}</a> },
+          { header: 'Slug', cell: (s) => <code>{s.slug}</code> },
+          { header: 'Type', optional: true, cell: (s) => presetFor(s.type).label },
+          { header: 'Status', cell: (s) => <span class={`badge ${s.enabled ? 'ok' : 'off'}`}>{s.enabled ? 'enabled' : 'disabled'}</span> },
+        ]}
+      />
     </ConsolePage>,
   );
 });
@@ -125,12 +106,24 @@ identitySourcePages.post('/new', (c) => {
   );
 });
 
+/** "a → b" lines: a source's group renames, or (←) the claims its profile fields are read from. */
+function Pairs(props: { pairs: [string, string | undefined][]; arrow?: '→' | '←' }) {
+  return (
+    <ul class="plain">
+      {props.pairs.map(([from, to]) => (
+        <li>
+          <code>{from}</code> {props.arrow ?? '→'} <code>{to}</code>
+        </li>
+      ))}
+    </ul>
+  );
+}
+
 // --- One source --------------------------------------------------------------------------------
 
 identitySourcePages.get('/:slug', async (c) => {
   const { source } = await findSource(c);
   const preset = presetFor(source.type);
-  const json = (value: unknown) => <code>{JSON.stringify(value)}</code>;
   // A value as the admin typed it: a string plainly, a list one item a line, an unset field as "not set".
   const shown = (value: unknown) =>
     value === undefined || value === '' || (Array.isArray(value) && value.length === 0) ? (
@@ -193,9 +186,18 @@ identitySourcePages.get('/:slug', async (c) => {
           <dt>Linking by email</dt>
           <dd>{source.trust_email_for_linking ? 'Verified emails may link to existing accounts' : 'Off: a first sign-in never takes over an existing account'}</dd>
           <dt>Claim mapping</dt>
-          <dd>{Object.keys(source.claim_map).length ? json(source.claim_map) : <span class="muted">Standard claims</span>}</dd>
+          <dd>{Object.keys(source.claim_map).length ? <Pairs pairs={Object.entries(source.claim_map)} arrow="←" /> : <span class="muted">Standard claims</span>}</dd>
           <dt>Group mapping</dt>
-          <dd>{json(source.group_map)}</dd>
+          <dd id="group-mapping">
+            {preset.sends_groups === false ? (
+              <span class="muted">{preset.label} sends no groups</span>
+            ) : (
+              <>
+                Claim <code>{source.group_map.claim}</code>, {source.group_map.prefix ? <>prefix <code>{source.group_map.prefix}</code></> : 'no prefix'}
+                {Object.keys(source.group_map.rename).length > 0 && <Pairs pairs={Object.entries(source.group_map.rename)} />}
+              </>
+            )}
+          </dd>
         </dl>
         <div class="actions">
           <a class="button inline" href={`${base(source.slug)}/test`}>
@@ -232,7 +234,7 @@ identitySourcePages.post('/:slug/edit', async (c) => {
     async (changes) => {
       if (changes.fields.config && providerChanged(current, changes.fields.config)) await checkProvider(current.type, changes.fields.config);
       await updateSource(dbOf(c), keyring(c.env), current.slug, changes);
-      audit(c, { type: 'source.update', actor: actorOf(c), target: current.slug, detail: { fields: [...Object.keys(changes.fields), ...Object.keys(changes.secrets)] } });
+      audit(c, { type: 'source.update', actor: actorOf(c), target: current.slug, detail: { changes: { ...fieldChanges(current, changes.fields), ...secretChanges(Object.keys(changes.secrets)) } } });
       return c.redirect(`${base(current.slug)}?notice=saved`, 303);
     },
     (values, errors) =>

@@ -4,7 +4,8 @@ import { callbackUrl } from '../../../federation/client';
 import { listIdentities } from '../../../federation/accounts';
 import { listSources } from '../../../federation/store';
 import type { TestOutcome, TestResultPage } from '../../../federation/test-result';
-import type { IdentitySource } from '../../../federation/types';
+import { diagnose, type Diagnosis } from '../../../federation/diagnosis';
+import type { IdentitySource, UpstreamError } from '../../../federation/types';
 import { dbOf, issuerOf, type AppContext } from '../../../http/context';
 import { readSession } from '../../../sessions/sessions';
 import { profileClaims } from '../../../users/user';
@@ -12,6 +13,7 @@ import { Copyable, Select, type Errors } from '../../../ui/components';
 import type { ConsoleContext } from '../context';
 import { ConsolePage } from '../layout';
 import { keyring } from '../../../lib/secret-box';
+import { DataTable, RowLink } from '../../../ui/table';
 
 export const sourcePath = (slug: string) => `/admin/identity-sources/${encodeURIComponent(slug)}`;
 const base = sourcePath;
@@ -22,26 +24,31 @@ function Json(props: { value: unknown; id?: string }) {
   return <pre id={props.id}>{JSON.stringify(props.value, null, 2)}</pre>;
 }
 
+/** A failed test: what failed in plain words (naming the host), what to check, and the raw detail. */
+function TestFailure(props: { failure: UpstreamError; diagnosis: Diagnosis }) {
+  return (
+    <>
+      <h2>The test failed</h2>
+      <div class="alert" role="alert" id="test-failure">
+        {props.diagnosis.what}
+      </div>
+      <p id="test-check">{props.diagnosis.check}</p>
+      {props.failure.detail && (
+        <p class="muted">
+          Detail: <code>{props.failure.detail}</code>
+        </p>
+      )}
+    </>
+  );
+}
+
 /** The Test connection result page: what the provider sent, and what edge-sso makes of it. `admin` must be set on the context. */
 export function renderTestResult(c: AppContext, source: IdentitySource, result: TestOutcome) {
   return c.html(
     <ConsolePage c={c} title={`Test connection: ${source.name}`}>
       <div class="card" id="test-result">
         {'error' in result ? (
-          <>
-            <h2>The test failed</h2>
-            <div class="alert" role="alert">
-              {result.error.message}
-            </div>
-            {result.error.detail && (
-              <p>
-                Detail: <code>{result.error.detail}</code>
-              </p>
-            )}
-            <p class="muted">
-              Check the client ID and secret, and that <code>{callbackUrl(issuerOf(c), source.slug)}</code> is registered at the provider as a redirect URI.
-            </p>
-          </>
+          <TestFailure failure={result.error} diagnosis={diagnose(result.error, source, callbackUrl(issuerOf(c), source.slug))} />
         ) : (
           <>
             <h2>
@@ -131,36 +138,24 @@ export async function LinkedIdentities(props: { c: ConsoleContext; userId: strin
   return (
     <>
       <h2>Linked identities</h2>
-      <div class="card table-wrap" role="region" aria-label="Linked identities" tabindex={0}>
-        <table id="linked-identities">
-          <thead>
-            <tr>
-              <th>Source</th>
-              <th>Upstream account</th>
-              <th class="optional">Last sign-in</th>
-              <th></th>
-            </tr>
-          </thead>
-          <tbody>
-            {identities.map((i) => (
-              <tr>
-                <td>
-                  <a href={base(i.source)}>{i.source}</a>
-                </td>
-                <td>
-                  {i.email || <span class="muted">no email</span>} <code>{i.subject}</code>
-                </td>
-                <td class="optional">{i.lastSignInAt === 0 ? 'Never (linked by SCIM provisioning)' : date(i.lastSignInAt)}</td>
-                <td>
-                  <a class="button secondary small" href={unlinkPath(i.source, i.userId, i.subject)}>
-                    Unlink
-                  </a>
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
+      <DataTable
+        label="Linked identities"
+        id="linked-identities"
+        rows={identities}
+        columns={[
+          { header: 'Source', cell: (i) => <a href={base(i.source)}>{i.source}</a> },
+          {
+            header: 'Upstream account',
+            cell: (i) => (
+              <>
+                {i.email || <span class="muted">no email</span>} <code>{i.subject}</code>
+              </>
+            ),
+          },
+          { header: 'Last sign-in', optional: true, cell: (i) => (i.lastSignInAt === 0 ? 'Never (linked by SCIM provisioning)' : date(i.lastSignInAt)) },
+          { header: '', cell: (i) => <RowLink href={unlinkPath(i.source, i.userId, i.subject)} text="Unlink" /> },
+        ]}
+      />
     </>
   );
 }

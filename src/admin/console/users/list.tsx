@@ -6,6 +6,7 @@ import { parseNewUser } from '../../../users/input';
 import { createUser, listUsers } from '../../../users/store';
 import { userActivity } from '../../../users/activity';
 import { pageNumber, Pager, SearchForm } from '../../../ui/components';
+import { DataTable } from '../../../ui/table';
 import { actorOf, type ConsoleEnv } from '../context';
 import { importPages } from './import';
 import { ConsolePage, noticeFrom } from '../layout';
@@ -37,40 +38,29 @@ userListPages.get('/', async (c) => {
           </a>
         </div>
       </div>
-      <div class="card table-wrap" role="region" aria-label="Users" tabindex={0}>
-        {users.length === 0 ? (
-          <p>{search ? 'No user matches.' : 'No users yet.'}</p>
-        ) : (
-          <table>
-            <thead>
-              <tr>
-                <th>Email</th>
-                <th class="optional">Name</th>
-                <th class="optional">Groups</th>
-                <th class="optional">Last sign-in</th>
-                <th class="optional">Sessions</th>
-                <th>Status</th>
-              </tr>
-            </thead>
-            <tbody>
-              {users.map((user) => (
-                <tr>
-                  <td>
-                    <a href={userPath(user.id)}>{user.email}</a>
-                    {user.roles.includes('admin') && <span class="badge"> admin</span>}
-                  </td>
-                  <td class="optional">{user.name}</td>
-                  <td class="optional">{user.groups.join(', ')}</td>
-                  <td class="optional nowrap">{activity.get(user.id)?.lastSignIn ? utc(activity.get(user.id)!.lastSignIn!) : <span class="muted">Never</span>}</td>
-                  <td class="optional">{activity.get(user.id)?.activeSessions ?? 0}</td>
-                  <td>{user.disabled ? <span class="badge off">Disabled</span> : <span class="badge ok">Active</span>}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        )}
+      <DataTable
+        label="Users"
+        rows={users}
+        empty={search ? 'No user matches.' : 'No users yet.'}
+        columns={[
+          {
+            header: 'Email',
+            cell: (user) => (
+              <>
+                <a href={userPath(user.id)}>{user.email}</a>
+                {user.roles.includes('admin') && <span class="badge"> admin</span>}
+              </>
+            ),
+          },
+          { header: 'Name', optional: true, cell: (user) => user.name },
+          { header: 'Groups', optional: true, cell: (user) => user.groups.join(', ') },
+          { header: 'Last sign-in', optional: true, class: 'nowrap', cell: (user) => (activity.get(user.id)?.lastSignIn ? utc(activity.get(user.id)!.lastSignIn!) : <span class="muted">Never</span>) },
+          { header: 'Sessions', optional: true, cell: (user) => activity.get(user.id)?.activeSessions ?? 0 },
+          { header: 'Status', cell: (user) => (user.disabled ? <span class="badge off">Disabled</span> : <span class="badge ok">Active</span>) },
+        ]}
+      >
         <Pager page={page} pageSize={PAGE_SIZE} total={total} noun="user" link={link} />
-      </div>
+      </DataTable>
     </ConsolePage>,
   );
 });

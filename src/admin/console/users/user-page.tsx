@@ -19,6 +19,8 @@ import { LinkedIdentities } from '../identity-sources/parts';
 import { UserFactors } from '../mfa';
 import { ConfirmPage, ConsolePage, noticeFrom } from '../layout';
 import { userPath, utc, SESSION_HASH, findUser, refuseSelf, UserForm, valuesOf, submitted, toApiInput, fieldErrors, type UserFormValues } from './form';
+import { fieldChanges, secretChanges } from '../../../audit/changes';
+import { DataTable, RowButton } from '../../../ui/table';
 
 export const oneUserPages = new Hono<ConsoleEnv>();
 
@@ -27,39 +29,25 @@ export const oneUserPages = new Hono<ConsoleEnv>();
 function SessionList(props: { c: ConsoleContext; user: User; sessions: LiveSession[]; lastSignIn: number | null }) {
   const csrf = csrfToken(props.c);
   return (
-    <div class="card table-wrap" role="region" aria-label="Sessions" tabindex={0} id="sessions">
-      <p>
-        Last sign-in: <strong>{props.lastSignIn ? utc(props.lastSignIn) : 'never'}</strong>. {props.sessions.length === 0 ? 'No active sessions.' : `${props.sessions.length} active session${props.sessions.length === 1 ? '' : 's'}.`}
-      </p>
-      {props.sessions.length > 0 && (
-        <table>
-          <thead>
-            <tr>
-              <th>Signed in</th>
-              <th>Expires</th>
-              <th>
-                <span class="visually-hidden">Action</span>
-              </th>
-            </tr>
-          </thead>
-          <tbody>
-            {props.sessions.map((s) => (
-              <tr data-session={s.idHash}>
-                <td>{utc(s.createdAt)}</td>
-                <td>{utc(s.expiresAt)}</td>
-                <td>
-                  <PostForm action={`${userPath(props.user.id)}/sessions/${s.idHash}/end`} csrf={csrf}>
-                    <button type="submit" class="secondary small" aria-label={`End the session that signed in ${utc(s.createdAt)}`}>
-                      End session
-                    </button>
-                  </PostForm>
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      )}
-    </div>
+    <DataTable
+      label="Sessions"
+      regionId="sessions"
+      rows={props.sessions}
+      rowAttributes={(s) => ({ 'data-session': s.idHash })}
+      before={
+        <p>
+          Last sign-in: <strong>{props.lastSignIn ? utc(props.lastSignIn) : 'never'}</strong>. {props.sessions.length === 0 ? 'No active sessions.' : `${props.sessions.length} active session${props.sessions.length === 1 ? '' : 's'}.`}
+        </p>
+      }
+      columns={[
+        { header: 'Signed in', cell: (s) => utc(s.createdAt) },
+        { header: 'Expires', cell: (s) => utc(s.expiresAt) },
+        {
+          header: <span class="visually-hidden">Action</span>,
+          cell: (s) => <RowButton action={`${userPath(props.user.id)}/sessions/${s.idHash}/end`} csrf={csrf} text="End session" label={`End the session that signed in ${utc(s.createdAt)}`} />,
+        },
+      ]}
+    />
   );
 }
 
@@ -144,7 +132,7 @@ oneUserPages.post('/:id', async (c) => {
     if (isEmpty(changes)) return c.redirect(`${userPath(user.id)}?notice=no_changes`, 303);
     const updated = await updateUser(dbOf(c), user.id, changes);
     await applyUserChange(c, user, updated, { passwordChanged: false });
-    audit(c, { type: 'user.update', actor: actorOf(c), target: user.id, detail: { fields: Object.keys(changes) } });
+    audit(c, { type: 'user.update', actor: actorOf(c), target: user.id, detail: { changes: fieldChanges(user, changes, ['password', 'passwordHash']) } });
     return c.redirect(`${userPath(user.id)}?notice=saved`, 303);
   } catch (error) {
     const errors = fieldErrors(error);
@@ -159,7 +147,7 @@ oneUserPages.post('/:id/password', async (c) => {
     const changes = parseUserChanges({ password: rawText(c, 'new_password') });
     const updated = await updateUser(dbOf(c), user.id, changes);
     await applyUserChange(c, user, updated, { passwordChanged: true });
-    audit(c, { type: 'user.update', actor: actorOf(c), target: user.id, detail: { fields: ['password'] } });
+    audit(c, { type: 'user.update', actor: actorOf(c), target: user.id, detail: { changes: secretChanges(['password']) } });
     return c.redirect(`${userPath(user.id)}?notice=password_set`, 303);
   } catch (error) {
     if (!(error instanceof ValidationError)) throw error;
@@ -176,7 +164,7 @@ for (const [action, disabled] of [
     if (disabled) refuseSelf(c, user, 'disable');
     const updated = await updateUser(dbOf(c), user.id, { disabled });
     await applyUserChange(c, user, updated, { passwordChanged: false });
-    audit(c, { type: 'user.update', actor: actorOf(c), target: user.id, detail: { fields: ['disabled'], disabled } });
+    audit(c, { type: 'user.update', actor: actorOf(c), target: user.id, detail: { changes: fieldChanges(user, { disabled }) } });
     return c.redirect(`${userPath(user.id)}?notice=${disabled ? 'disabled' : 'enabled'}`, 303);
   });
 }
