@@ -8,7 +8,7 @@ import { renderSVG } from 'uqr';
 import { audit } from '../audit/audit';
 import { brandingFor } from '../branding/page';
 import { settingsFrom } from '../env';
-import { dbOf, issuerOf, throttleAddress, type AppContext, type AppEnv } from '../http/context';
+import { dbOf, throttleAddress, type AppContext, type AppEnv } from '../http/context';
 import { checkCsrf, CSRF_FIELD, csrfToken } from '../http/csrf';
 import { limitBody, readForm, type FormBody } from '../http/forms';
 import { beginAttempt, recordFailure, recordSuccess, throttleKeys } from '../login/throttle';
@@ -55,17 +55,19 @@ async function render(c: AppContext, session: Session, opts: { flowValue?: strin
     listUserSessions(c.env, session.userId),
   ]);
   if (!user) return c.redirect('/login', 303);
+  // Authenticator apps list the entry under the product's name (the branding), not the host.
+  const branding = await brandingFor(c.env);
   const totpConfirmed = totp?.confirmed ?? false;
   let enrolment;
   if (!totpConfirmed) {
     const secret = (await pendingTotpSecret(db, key, user.id))!;
-    const uri = otpauthUri({ issuer: new URL(issuerOf(c)).host, account: user.email, secret });
+    const uri = otpauthUri({ issuer: branding.productName, account: user.email, secret });
     enrolment = { secret, uri, qrSvg: renderSVG(uri, { border: 2 }) };
   }
   if (flow?.targetOrigin) c.set('formActionOrigins', [flow.targetOrigin]);
   return c.html(
     <AccountPage
-      branding={await brandingFor(c.env)}
+      branding={branding}
       nonce={c.get('cspNonce')}
       csrf={csrfToken(c)}
       email={user.email}
@@ -76,7 +78,7 @@ async function render(c: AppContext, session: Session, opts: { flowValue?: strin
       totpConfirmed={totpConfirmed}
       enrolment={enrolment}
       passkeys={passkeys}
-      registrationOptions={await registrationOptions(c, db, user)}
+      registrationOptions={await registrationOptions(c, db, user, branding.productName)}
       recoveryCodesLeft={codes.unused}
       sessions={sessions.map((s) => ({ ...s, current: s.idHash === session.idHash }))}
       hasPassword={user.hasPassword}

@@ -93,12 +93,9 @@ export async function matchingStep(secret: Uint8Array<ArrayBuffer>, code: string
 /** The otpauth:// URI authenticator apps and password managers read (Google's Key Uri Format). */
 export function otpauthUri(input: { issuer: string; account: string; secret: string }): string {
   const label = `${encodeURIComponent(input.issuer)}:${encodeURIComponent(input.account)}`;
-  const params = new URLSearchParams({
-    secret: input.secret,
-    issuer: input.issuer,
-    algorithm: 'SHA1',
-    digits: String(TOTP_DIGITS),
-    period: String(TOTP_PERIOD_SECONDS),
-  });
+  // Percent-encoding (a space as %20), not form encoding: some authenticator apps show a "+" as is.
+  const params = Object.entries({ secret: input.secret, issuer: input.issuer, algorithm: 'SHA1', digits: String(TOTP_DIGITS), period: String(TOTP_PERIOD_SECONDS) })
+    .map(([k, v]) => `${k}=${encodeURIComponent(v)}`)
+    .join('&');
   return `otpauth://totp/${label}?${params}`;
 }

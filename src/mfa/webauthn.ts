@@ -38,9 +38,10 @@ export interface RelyingParty {
   name: string;
 }
 
-export function relyingParty(c: AppContext): RelyingParty {
+/** The relying party: the issuer's host and origin; `name` is what a passkey manager lists it as (the product's branding name). */
+export function relyingParty(c: AppContext, name = 'edge-sso'): RelyingParty {
   const issuer = new URL(issuerOf(c));
-  return { id: issuer.hostname, origin: issuer.origin, name: 'edge-sso' };
+  return { id: issuer.hostname, origin: issuer.origin, name };
 }
 
 interface Challenge {
@@ -92,8 +93,8 @@ export async function removePasskey(db: Database, userId: string, id: string): P
 }
 
 /** Options for navigator.credentials.create(), and the challenge cookie. */
-export async function registrationOptions(c: AppContext, db: Database, user: { id: string; email: string; name: string }) {
-  const rp = relyingParty(c);
+export async function registrationOptions(c: AppContext, db: Database, user: { id: string; email: string; name: string }, rpName?: string) {
+  const rp = relyingParty(c, rpName);
   const existing = await db.select({ id: webauthnCredentials.id, transports: webauthnCredentials.transports }).from(webauthnCredentials).where(eq(webauthnCredentials.userId, user.id));
   const options = await generateRegistrationOptions({
     rpName: rp.name,
