@@ -39,6 +39,8 @@ export interface SamlSettings {
   requestsSigned: boolean;
   /** The SP's signing certificates (base64 DER) from its metadata. */
   certificates: string[];
+  /** AssertionConsumerServiceIndex → ACS URL, from the SP's metadata (HTTP-POST endpoints only). */
+  acsIndexes: Record<string, string>;
   /** HMAC key of persistent NameIDs (see src/saml/name-id.ts). */
   pseudonymKey: string;
 }
@@ -54,6 +56,7 @@ export function toSamlSettings(row: SamlAppRow): SamlSettings {
     sign: row.sign,
     requestsSigned: row.requestsSigned,
     certificates: row.certificates,
+    acsIndexes: row.acsIndexes ?? {},
     pseudonymKey: row.pseudonymKey,
   };
 }
@@ -90,5 +93,6 @@ export function samlToJson(settings: SamlSettings, acsUrls: string[]) {
     sign: settings.sign,
     requests_signed: settings.requestsSigned,
     certificates: settings.certificates.length,
+    acs_indexes: settings.acsIndexes,
   };
 }

@@ -6,13 +6,13 @@ import { nowSeconds } from '../lib/time';
 import { fetchDiscovery } from './oidc';
 import { presetFor } from './registry';
 import { resolveMetadata } from './saml/config';
-import { generateSpKey, SP_CERT_CONFIG, SP_KEY_SECRET } from './saml/sp';
+import { generateSpKey, SP_CERT_CONFIG, SP_KEY_SECRET, SP_SIGNING_CERT_CONFIG, SP_SIGNING_KEY_SECRET } from './saml/sp';
 import type { IdentitySource, SourceConfig, SourceSecrets, SourceType } from './types';
 import { UpstreamError } from './types';
 
 /**
- * `secrets` is given when a source is being created: a SAML source gets its SP encryption key
- * there (the private key sealed with the secrets, the certificate in the config).
+ * `secrets` is given when a source is being created: a SAML source gets its SP encryption and
+ * signing keys there (the private keys sealed with the secrets, the certificates in the config).
  */
 export async function checkProvider(type: SourceType, config: SourceConfig, secrets?: SourceSecrets, slug?: string): Promise<void> {
   const preset = presetFor(type);
@@ -22,6 +22,11 @@ export async function checkProvider(type: SourceType, config: SourceConfig, secr
       const key = await generateSpKey(slug ?? type);
       secrets[SP_KEY_SECRET] = key.privateKey;
       config[SP_CERT_CONFIG] = key.certificate;
+    }
+    if (secrets && !secrets[SP_SIGNING_KEY_SECRET]) {
+      const key = await generateSpKey(slug ?? type, 'signing');
+      secrets[SP_SIGNING_KEY_SECRET] = key.privateKey;
+      config[SP_SIGNING_CERT_CONFIG] = key.certificate;
     }
     return;
   }

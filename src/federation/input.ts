@@ -122,7 +122,9 @@ function readPresetFields(fields: FieldReader, preset: Preset, creating: boolean
       value = fields.stringList(field.name, { maxItems: 100, maxLength: field.max ?? 200 });
       if (required && (value === undefined || value.length === 0) && !fields.errors[field.name]) fields.fail(field.name, 'is required');
     } else {
-      value = fields.string(field.name, { required, notEmpty: field.secret, max: field.max ?? 500, trim: field.kind !== 'multiline' });
+      // A multiline field (pasted metadata XML, a PEM key) keeps its line breaks and tabs.
+      const kind = field.kind === 'multiline' ? 'text' : 'line';
+      value = fields.string(field.name, { required, notEmpty: field.secret, max: field.max ?? 500, trim: field.kind !== 'multiline', kind });
       if (field.kind === 'multiline' && typeof value === 'string') value = value.trim();
     }
     if (value === undefined) continue;

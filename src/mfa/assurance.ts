@@ -2,18 +2,11 @@
 // function, whether that is enough for what the request asks (decideAssurance).
 //   pwd: a password          otp: a TOTP code        hwk / swk: a device-bound / synced passkey
 //   kba: a recovery code     mfa: more than one factor (or a passkey verified with PIN/biometric)
-// acr: urn:edge-sso:mfa when `amr` has mfa, else urn:edge-sso:pwd (one factor: a password, an
-// identity source's sign-in, or a passkey without user verification).
+// acr is derived from amr in src/tokens/acr.ts (re-exported here for the capability's callers).
+import { hasMfa } from '../tokens/acr';
 import { effectivePolicy, type MfaPolicy, type MfaSettings } from './policy';
 
-export const ACR_MFA = 'urn:edge-sso:mfa';
-export const ACR_SINGLE = 'urn:edge-sso:pwd';
-
-export const hasMfa = (amr: readonly string[] | undefined) => amr?.includes('mfa') ?? false;
-
-export function acrFor(amr: readonly string[] | undefined): string {
-  return hasMfa(amr) ? ACR_MFA : ACR_SINGLE;
-}
+export { ACR_MFA, ACR_SINGLE, acrFor, hasMfa } from '../tokens/acr';
 
 /**
  * The `amr` after a second factor on top of `first`: both methods, and `mfa`. A method the sign-in

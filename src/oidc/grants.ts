@@ -166,10 +166,6 @@ export async function revokeGrant(db: Database, grantId: string, now: number): P
   await db.update(oauthGrants).set({ revokedAt: now }).where(and(eq(oauthGrants.id, grantId), isNull(oauthGrants.revokedAt)));
 }
 
-/** Ends every grant of a user: their refresh tokens stop working and their access tokens are refused. */
-export async function revokeUserGrants(db: Database, userId: string, now: number): Promise<void> {
-  await db.update(oauthGrants).set({ revokedAt: now }).where(and(eq(oauthGrants.userId, userId), isNull(oauthGrants.revokedAt)));
-}
 
 /** Revokes one access token (RFC 7009) until it would have expired anyway. */
 export async function revokeAccessToken(db: Database, jti: string, expiresAt: number): Promise<void> {

@@ -1,10 +1,12 @@
-// The export document (version 1): one JSON object with the deployment's configuration and users,
+// The export document (version 2): one JSON object with the deployment's configuration and users,
 // table by table, as rows named like the drizzle schema (camelCase). Every table of the schema is
 // either in TABLES or in LEFT_OUT with the reason (test/portability/tables.test.ts holds both
 // lists to the schema, so a new table cannot be forgotten). Every secret (app secrets, private
 // keys, source secrets, TOTP secrets, password hashes, recovery-code hashes, SCIM token hashes,
-// SAML pseudonym keys) is sealed with the passphrase key (./passphrase.ts), bound to its record;
-// the rest is readable, so an export can be inspected.
+// SAML pseudonym keys) is sealed with the passphrase's sealing key (./passphrase.ts), bound to
+// its record; the rest is readable, so an export can be inspected, but not changeable: `mac`
+// authenticates everything else in the document (see ExportDocument.mac), and an import checks it
+// before it reads anything else.
 import type { SQLiteColumn, SQLiteTable } from 'drizzle-orm/sqlite-core';
 import {
   appRedirectUris,
@@ -29,9 +31,12 @@ import type { Argon2Params } from '../users/argon2';
 export const FORMAT = 'edge-sso-export';
 /** An import carries every user and app: far more than a form's or the API's usual body. */
 export const MAX_IMPORT_BYTES = 50 * 1024 * 1024;
-export const VERSION = 1;
-/** Sealed with the passphrase key: opening it proves the passphrase before anything is written. */
-export const CHECK_TEXT = 'edge-sso export passphrase check';
+/**
+ * 2: the whole document is authenticated (`mac`). Version 1 authenticated only the secrets, so a
+ * version-1 file could have been changed (an admin added, a redirect URL swapped) without the
+ * passphrase: it is refused, not read (accepting it would let anyone strip the MAC and say "1").
+ */
+export const VERSION = 2;
 
 /** The exported tables, in an order that satisfies the foreign keys on import. */
 export const TABLES = {
@@ -79,8 +84,13 @@ export interface ExportDocument {
   format: typeof FORMAT;
   version: typeof VERSION;
   exported_at: string;
-  encryption: { kdf: 'argon2id'; params: Argon2Params; salt: string; cipher: 'A256GCM'; check: string };
+  encryption: { kdf: 'argon2id'; params: Argon2Params; salt: string; cipher: 'A256GCM'; mac: 'HS256' };
   tables: Record<TableName, Row[]>;
+  /**
+   * HMAC-SHA-256, base64url, under the passphrase's MAC key, of the document without this field,
+   * serialized as canonical JSON (RFC 8785: keys sorted, no whitespace): src/lib/canonical-json.ts.
+   */
+  mac: string;
 }
 
 /**

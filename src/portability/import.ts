@@ -1,6 +1,7 @@
-// Imports an export document (./document.ts) into this deployment. The passphrase is proved and
-// every secret opened before anything is written: a wrong passphrase or a damaged document is a
-// 400 that writes nothing. Records that already exist here (same client ID, same email or user id,
+// Imports an export document (./document.ts) into this deployment. The document's MAC is checked
+// before anything else in it is read (it proves the passphrase and that no field was changed),
+// and every secret opened before anything is written: a wrong passphrase or a changed document
+// is a 400 that writes nothing. Records that already exist here (same client ID, same email or user id,
 // same slug, key id or setting, a SAML app whose entity ID another app here has, a SCIM token or a
 // group of the same id or name) are reported and left alone, with everything that hangs off them
 // in the document. The rest arrives as it was: users keep their id (`sub`) and password hash,
@@ -15,8 +16,8 @@ import { RequestError } from '../lib/errors';
 import { seal, type Keyring } from '../lib/secret-box';
 import { nowSeconds } from '../lib/time';
 import { MAX_ARGON2_MEMORY_KIB, MAX_ARGON2_PASSES } from '../users/argon2';
-import { CHECK_TEXT, FORMAT, SECRET_FIELDS, TABLES, VERSION, type ExportDocument, type Row, type TableName } from './document';
-import { openFor, passphraseKey } from './passphrase';
+import { FORMAT, SECRET_FIELDS, TABLES, VERSION, type ExportDocument, type Row, type TableName } from './document';
+import { documentMacMatches, openFor, passphraseKeys, type PassphraseKeys } from './passphrase';
 
 export interface ImportReport {
   imported: Record<TableName, number>;
@@ -26,34 +27,56 @@ export interface ImportReport {
 
 const bad = (message: string) => new RequestError(400, 'invalid_document', message);
 
-function readDocument(body: unknown): ExportDocument {
+/** The parts needed to check the MAC: format, version, key derivation parameters (bounded: they size the Argon2id run) and the MAC. */
+function readEnvelope(body: unknown): Record<string, unknown> & Pick<ExportDocument, 'encryption' | 'mac'> {
   const doc = body as Partial<ExportDocument> | null;
-  if (!doc || typeof doc !== 'object' || doc.format !== FORMAT) throw bad(`Not an edge-sso export (format must be "${FORMAT}").`);
+  if (!doc || typeof doc !== 'object' || Array.isArray(doc) || doc.format !== FORMAT) throw bad(`Not an edge-sso export (format must be "${FORMAT}").`);
+  if ((doc.version as number) === 1) {
+    throw bad('This export is version 1, whose users, apps and settings were not protected against changes. It is not imported: export again from the source deployment and import the new file.');
+  }
   if (doc.version !== VERSION) throw bad(`Export version ${String(doc.version)} is not supported here (this deployment reads version ${VERSION}).`);
   const e = doc.encryption;
   const p = e?.params;
-  if (!e || e.kdf !== 'argon2id' || typeof e.salt !== 'string' || typeof e.check !== 'string' || !p) throw bad('The document has no valid "encryption" section.');
+  if (!e || typeof e !== 'object' || e.kdf !== 'argon2id' || typeof e.salt !== 'string' || !p || typeof p !== 'object') throw bad('The document has no valid "encryption" section.');
   const ints = [p.memoryKiB, p.passes, p.parallelism].every((n) => Number.isInteger(n) && n > 0);
   if (!ints || p.memoryKiB > MAX_ARGON2_MEMORY_KIB || p.passes > MAX_ARGON2_PASSES || p.parallelism > 8 || p.memoryKiB < 8 * p.parallelism) throw bad('The key derivation parameters are out of range.');
-  if (!doc.tables || typeof doc.tables !== 'object') throw bad('The document has no "tables".');
-  for (const name of Object.keys(TABLES) as TableName[]) {
-    const rows = (doc.tables as Record<string, unknown>)[name] ?? [];
-    if (!Array.isArray(rows) || rows.some((r) => !r || typeof r !== 'object' || Array.isArray(r))) throw bad(`tables.${name} must be a list of objects.`);
-    (doc.tables as Record<string, unknown>)[name] = rows;
+  if (typeof doc.mac !== 'string') throw wrongPassphrase();
+  return doc as Record<string, unknown> & Pick<ExportDocument, 'encryption' | 'mac'>;
+}
+
+/** One answer for a wrong passphrase and a changed file: both mean the MAC does not match. */
+const wrongPassphrase = () =>
+  new RequestError(400, 'wrong_passphrase', 'The passphrase does not open this export, or the file was changed after it was exported. Nothing was imported.');
+
+/** The passphrase's keys, once the MAC over everything but itself proves both the passphrase and the document. */
+async function verifiedKeys(doc: ReturnType<typeof readEnvelope>, passphrase: string): Promise<PassphraseKeys> {
+  const { mac, ...unsigned } = doc;
+  try {
+    const keys = await passphraseKeys(passphrase, fromBase64url(doc.encryption.salt), doc.encryption.params);
+    if (await documentMacMatches(keys.mac, unsigned, mac)) return keys;
+  } catch {
+    // A salt that is not base64url, a value canonical JSON cannot write: not this export either.
   }
-  return doc as ExportDocument;
+  throw wrongPassphrase();
+}
+
+/** The tables of an authenticated document, each a list of rows (a table the document lacks is empty). */
+function readTables(doc: Record<string, unknown>): Record<TableName, Row[]> {
+  if (!doc.tables || typeof doc.tables !== 'object' || Array.isArray(doc.tables)) throw bad('The document has no "tables".');
+  const tables = doc.tables as Record<string, unknown>;
+  return Object.fromEntries(
+    (Object.keys(TABLES) as TableName[]).map((name) => {
+      const rows = tables[name] ?? [];
+      if (!Array.isArray(rows) || rows.some((r) => !r || typeof r !== 'object' || Array.isArray(r))) throw bad(`tables.${name} must be a list of objects.`);
+      return [name, rows as Row[]];
+    }),
+  ) as Record<TableName, Row[]>;
 }
 
 export async function importDeployment(db: Database, ring: Keyring, passphrase: string, body: unknown): Promise<ImportReport> {
-  const doc = readDocument(body);
-  let key: CryptoKey;
-  try {
-    key = await passphraseKey(passphrase, fromBase64url(doc.encryption.salt), doc.encryption.params);
-    if ((await openFor(key, doc.encryption.check, 'check')) !== CHECK_TEXT) throw new Error('check');
-  } catch {
-    throw new RequestError(400, 'wrong_passphrase', 'The passphrase does not open this export. Nothing was imported.');
-  }
-  const t = doc.tables;
+  const doc = readEnvelope(body);
+  const key = (await verifiedKeys(doc, passphrase)).seal;
+  const t = readTables(doc);
   // Every secret opened first: nothing is written unless all of them open.
   for (const secret of SECRET_FIELDS) {
     for (const row of t[secret.table]) {

@@ -1,9 +1,11 @@
-// The key that seals every secret in an export: Argon2id of the admin's passphrase. Why not
+// The keys of an export: Argon2id of the admin's passphrase, then two subkeys by HKDF, one that
+// seals every secret and one that authenticates the whole document (./document.ts). Why not
 // PBKDF2: Workers refuse more than 100,000 iterations, about a sixth of what OWASP asks of
 // PBKDF2-SHA256 today, and an export file may be copied and attacked offline for years. Argon2id
 // is memory-hard (RFC 9106): with m=64 MiB, t=3 each guess costs 64 MiB and three passes over it,
 // which GPUs and ASICs cannot make cheap. It runs once per export or import (about a second or
 // two in workerd). The parameters travel in the document, so a later version can raise them.
+import { canonicalJson } from '../lib/canonical-json';
 import { base64url, fromBase64url, utf8 } from '../lib/encoding';
 import { argon2id, type Argon2Params } from '../users/argon2';
 
@@ -19,9 +21,43 @@ export function passphraseProblem(passphrase: unknown): string | null {
   return null;
 }
 
-export async function passphraseKey(passphrase: string, salt: Uint8Array, params: Argon2Params): Promise<CryptoKey> {
+export interface PassphraseKeys {
+  /** AES-256-GCM: seals each secret, bound to its record. */
+  seal: CryptoKey;
+  /** HMAC-SHA-256: authenticates the whole document, so no field outside a secret can be changed either. */
+  mac: CryptoKey;
+}
+
+// Each subkey has its own HKDF label, so the sealing key and the MAC key are independent.
+const SEAL_INFO = 'edge-sso export v2: seal secrets';
+const MAC_INFO = 'edge-sso export v2: document mac';
+
+/** One Argon2id derivation (the slow part), then both subkeys from it. */
+export async function passphraseKeys(passphrase: string, salt: Uint8Array, params: Argon2Params): Promise<PassphraseKeys> {
   const raw = await argon2id(utf8(passphrase), salt, params, 32);
-  return crypto.subtle.importKey('raw', raw as Uint8Array<ArrayBuffer>, 'AES-GCM', false, ['encrypt', 'decrypt']);
+  const material = await crypto.subtle.importKey('raw', raw as Uint8Array<ArrayBuffer>, 'HKDF', false, ['deriveKey']);
+  const hkdf = (info: string) => ({ name: 'HKDF', hash: 'SHA-256', salt: new Uint8Array(0), info: utf8(info) });
+  const [seal, mac] = await Promise.all([
+    crypto.subtle.deriveKey(hkdf(SEAL_INFO), material, { name: 'AES-GCM', length: 256 }, false, ['encrypt', 'decrypt']),
+    crypto.subtle.deriveKey(hkdf(MAC_INFO), material, { name: 'HMAC', hash: 'SHA-256', length: 256 }, false, ['sign', 'verify']),
+  ]);
+  return { seal, mac };
+}
+
+/** The document's MAC: HMAC-SHA-256 over the canonical JSON (RFC 8785) of every field but `mac`, base64url. */
+export async function documentMac(key: CryptoKey, unsigned: object): Promise<string> {
+  return base64url(new Uint8Array(await crypto.subtle.sign('HMAC', key, utf8(canonicalJson(unsigned)))));
+}
+
+/** Whether `mac` is the MAC of `unsigned` under the key (compared in constant time by WebCrypto). */
+export async function documentMacMatches(key: CryptoKey, unsigned: object, mac: string): Promise<boolean> {
+  let bytes: Uint8Array<ArrayBuffer>;
+  try {
+    bytes = fromBase64url(mac);
+  } catch {
+    return false;
+  }
+  return crypto.subtle.verify('HMAC', key, bytes, utf8(canonicalJson(unsigned)));
 }
 
 /** AES-256-GCM under the passphrase key, bound to `purpose` (which record and field it belongs to). */

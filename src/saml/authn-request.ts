@@ -2,7 +2,7 @@
 // in, the request or the reason it is refused out. Which app it names, whether its ACS URL is
 // registered and whether its signature holds are decided by the caller (./sso.ts).
 import { NAME_ID_FORMATS, type NameIdFormat } from '../apps/saml';
-import { HTTP_POST } from './sp-metadata';
+import { acsIndex as acsIndexOf, HTTP_POST } from './sp-metadata';
 import { attr, NS, onlyChild, parseRoot, reading, textOf, type XmlElement } from './xml';
 import { MAX_MESSAGE_BYTES } from './bindings';
 
@@ -16,6 +16,8 @@ export interface AuthnRequest {
   issuer: string;
   /** AssertionConsumerServiceURL, as the request spells it (matched against the registered ones). */
   acsUrl?: string;
+  /** AssertionConsumerServiceIndex: the ACS the SP's metadata registered under this index. */
+  acsIndex?: number;
   /** The NameID format asked for in NameIDPolicy, when it is one edge-sso knows. */
   nameIdFormat?: NameIdFormat;
   forceAuthn: boolean;
@@ -49,6 +51,12 @@ function parse(root: XmlElement, now: number): ParsedRequest {
   const format = policy ? attr(policy, 'Format') : undefined;
   const nameIdFormat = (Object.keys(NAME_ID_FORMATS) as NameIdFormat[]).find((name) => NAME_ID_FORMATS[name] === format);
   const acsUrl = attr(root, 'AssertionConsumerServiceURL');
+  const indexText = attr(root, 'AssertionConsumerServiceIndex');
+  const acsIndex = acsIndexOf(indexText);
+  if (indexText !== undefined && acsIndex === undefined) return { ok: false, reason: 'The AuthnRequest’s AssertionConsumerServiceIndex is not a number from 0 to 65535.' };
+  if (acsIndex !== undefined && acsUrl !== undefined) {
+    return { ok: false, reason: 'The AuthnRequest gives both an AssertionConsumerServiceURL and an AssertionConsumerServiceIndex: they exclude each other (SAML Core §3.4.1).' };
+  }
   const destination = attr(root, 'Destination');
   return {
     ok: true,
@@ -56,6 +64,7 @@ function parse(root: XmlElement, now: number): ParsedRequest {
       id,
       issuer,
       ...(acsUrl !== undefined ? { acsUrl } : {}),
+      ...(acsIndex !== undefined ? { acsIndex } : {}),
       ...(nameIdFormat ? { nameIdFormat } : {}),
       forceAuthn: bool(attr(root, 'ForceAuthn')),
       isPassive: bool(attr(root, 'IsPassive')),

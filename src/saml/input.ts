@@ -81,8 +81,8 @@ async function readSaml(outer: FieldReader, creating: boolean): Promise<SamlPart
       const parsed = parseSpMetadata(xml);
       if (!parsed.ok) fields.fail('metadata_xml', parsed.reason);
       else {
-        const { entityId, acsUrls, certificates, requestsSigned, nameIdFormat } = parsed.metadata;
-        Object.assign(part, { entityId, certificates, requestsSigned, ...(nameIdFormat ? { nameIdFormat } : {}) });
+        const { entityId, acsUrls, acsIndexes, certificates, requestsSigned, nameIdFormat } = parsed.metadata;
+        Object.assign(part, { entityId, certificates, requestsSigned, acsIndexes, ...(nameIdFormat ? { nameIdFormat } : {}) });
         part.acsUrls = readAcsUrls(fields, acsUrls);
         const bad = await checkCertificates(certificates);
         if (bad) fields.fail('metadata_xml', bad);
@@ -92,7 +92,8 @@ async function readSaml(outer: FieldReader, creating: boolean): Promise<SamlPart
     if (creating && !fields.has('entity_id')) fields.fail('entity_id', 'is required (or give metadata_xml)');
     if (creating && !fields.has('acs_url')) fields.fail('acs_url', 'is required (or give metadata_xml)');
     if (fields.has('entity_id')) part.entityId = readEntityId(fields);
-    if (fields.has('acs_url')) part.acsUrls = readAcsUrls(fields, fields.value('acs_url'));
+    // Typed ACS URLs have no indexes (only metadata gives them): the old ones are forgotten.
+    if (fields.has('acs_url')) Object.assign(part, { acsUrls: readAcsUrls(fields, fields.value('acs_url')), acsIndexes: {} });
     // Typed settings have no certificate: the SP's requests are then not signed (nothing to verify them with).
     if (creating) Object.assign(part, { certificates: [], requestsSigned: false });
   }

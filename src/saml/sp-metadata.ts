@@ -14,6 +14,8 @@ export interface SpMetadata {
   entityId: string;
   /** HTTP-POST ACS locations, the default first (isDefault, then the lowest index). */
   acsUrls: string[];
+  /** Their indexes (an unsigned short each), for AuthnRequests that name their ACS by index. */
+  acsIndexes: Record<string, string>;
   /** The first NameIDFormat it lists that edge-sso can answer with, if any. */
   nameIdFormat?: NameIdFormat;
   requestsSigned: boolean;
@@ -30,6 +32,13 @@ function entityDescriptor(root: XmlElement): XmlElement | string {
     return list.length === 1 ? list[0]! : 'holds several entities; paste the metadata of this one service provider';
   }
   return 'is not SAML metadata (expected an md:EntityDescriptor)';
+}
+
+/** An AssertionConsumerServiceIndex (xs:unsignedShort): decimal digits up to 65535; undefined otherwise. */
+export function acsIndex(value: string | undefined): number | undefined {
+  if (value === undefined || !/^\d{1,5}$/.test(value)) return undefined;
+  const index = Number(value);
+  return index <= 65535 ? index : undefined;
 }
 
 const formatName = (uri: string) => (Object.entries(NAME_ID_FORMATS).find(([, value]) => value === uri)?.[0] as NameIdFormat | undefined);
@@ -52,7 +61,7 @@ function readEntity(entity: XmlElement): MetadataResult {
 
   const services = childElements(sp, NS.md, 'AssertionConsumerService')
     .filter((el) => attr(el, 'Binding') === HTTP_POST)
-    .map((el, position) => ({ url: attr(el, 'Location')?.trim() ?? '', isDefault: attr(el, 'isDefault') === 'true', index: Number(attr(el, 'index') ?? position) }))
+    .map((el, position) => ({ url: attr(el, 'Location')?.trim() ?? '', isDefault: attr(el, 'isDefault') === 'true', index: acsIndex(attr(el, 'index')) ?? position }))
     .sort((a, b) => Number(b.isDefault) - Number(a.isDefault) || a.index - b.index);
   if (services.length === 0) return { ok: false, reason: 'lists no AssertionConsumerService with the HTTP-POST binding (the only one edge-sso answers with)' };
 
@@ -70,5 +79,16 @@ function readEntity(entity: XmlElement): MetadataResult {
   const nameIdFormat = childElements(sp, NS.md, 'NameIDFormat')
     .map((el) => formatName(textOf(el).trim()))
     .find((name) => name !== undefined);
-  return { ok: true, metadata: { entityId, acsUrls: [...new Set(services.map((s) => s.url))], ...(nameIdFormat ? { nameIdFormat } : {}), requestsSigned, certificates } };
+  return { ok: true, metadata: { entityId, acsUrls: [...new Set(services.map((s) => s.url))], acsIndexes: indexedEndpoints(sp), ...(nameIdFormat ? { nameIdFormat } : {}), requestsSigned, certificates } };
+}
+
+/** The HTTP-POST ACS URL of each index; an index that two endpoints claim names neither. */
+function indexedEndpoints(sp: XmlElement): Record<string, string> {
+  const indexed = childElements(sp, NS.md, 'AssertionConsumerService').map((el) => ({ el, index: acsIndex(attr(el, 'index')) }));
+  const acsIndexes: Record<string, string> = {};
+  for (const { el, index } of indexed) {
+    if (index === undefined || attr(el, 'Binding') !== HTTP_POST || indexed.filter((other) => other.index === index).length > 1) continue;
+    acsIndexes[String(index)] = attr(el, 'Location')?.trim() ?? '';
+  }
+  return acsIndexes;
 }

@@ -69,6 +69,12 @@ export async function acceptRequest(
     const registered = matchRedirect(app.redirectUrls, request.acsUrl);
     if (!registered) return unregisteredAcs(c, app, request.acsUrl);
     acsUrl = registered;
+  } else if (request.acsIndex !== undefined) {
+    // The index's URL must still be registered for the app (the redirect rules hold for it too).
+    const indexed = app.saml.acsIndexes[String(request.acsIndex)];
+    const registered = indexed !== undefined ? matchRedirect(app.redirectUrls, indexed) : null;
+    if (!registered) return invalidSamlRequest(c, `The AuthnRequest asks for the assertion consumer service with index ${request.acsIndex}, which this application’s metadata does not register for HTTP-POST.`, app);
+    acsUrl = registered;
   }
   if (!acsUrl) return invalidSamlRequest(c, 'This SAML app has no assertion consumer service URL.', app);
   if (relayState !== undefined && relayState.length > MAX_RELAY_STATE_LENGTH) return invalidSamlRequest(c, `RelayState must be at most ${MAX_RELAY_STATE_LENGTH} characters.`, app);

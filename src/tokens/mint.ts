@@ -9,7 +9,7 @@ import { activeSigningKey } from './keys';
 import { signJwt } from './jwt';
 import { mappedClaims, type AttributeSource } from '../apps/attributes';
 import { presentClaims } from '../users/user';
-import { acrFor } from '../mfa/assurance';
+import { acrFor } from './acr';
 
 export interface IdTokenClaims extends JWTPayload {
   iss: string;

@@ -11,7 +11,7 @@ import { normaliseEmail } from './input';
 import { isImportedHash, verifyImportedHash } from './imported-hashes';
 import { hashPassword, verifyDummyPassword, verifyPassword, type PasswordCheck } from './password';
 import { toUser, type User } from './user';
-import { revokeUserGrants } from '../oidc/grants';
+import { revokeUserGrants } from '../tokens/revocation';
 
 const notFound = (id: string) => new NotFoundError(`No user with id "${id}".`);
 const emailTaken = (email: string) => new ConflictError('email', `A user with email "${email}" already exists.`);

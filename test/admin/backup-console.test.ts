@@ -1,7 +1,7 @@
 // The console's Settings → Backup and move page: an export downloaded with a passphrase, and that
 // file imported with it, then the report (created, skipped as already here). Both forms are
-// CSRF-checked; a wrong passphrase, a file that is not JSON or not an export, and a missing file
-// are clear 400s on the form that write nothing; the passphrase is never shown back or logged.
+// CSRF-checked; a wrong passphrase, a file changed after export, a file that is not JSON or not an
+// export, and a missing file are clear 400s on the form that write nothing; the passphrase is never shown back or logged.
 import { env } from 'cloudflare:workers';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { admin, auditUntil, Browser, createApp, createUser, hiddenFields, ORIGIN, PASSWORD } from '../helpers';
@@ -38,6 +38,12 @@ function postImport(browser: Browser, fields: Record<string, string>, file?: { t
   return browser.fetch('/admin/backup/import', { method: 'POST', headers: { origin: ORIGIN }, body: form });
 }
 
+/** The file with one string replaced (it must be there: a replacement that misses would test nothing). */
+function swapped(file: string, from: string, to: string): string {
+  expect(file).toContain(JSON.stringify(from));
+  return file.replaceAll(JSON.stringify(from), JSON.stringify(to));
+}
+
 const alertOf = (html: string, id: string) => new RegExp(`<div class="alert" role="alert" id="${id}">([^<]*)</div>`).exec(html)?.[1];
 
 describe('Settings → Backup and move', { timeout: 120_000 }, () => {
@@ -70,7 +76,7 @@ describe('Settings → Backup and move', { timeout: 120_000 }, () => {
     expect(res.headers.get('cache-control')).toBe('no-store');
     const file = await res.text();
     const document = JSON.parse(file);
-    expect(document).toMatchObject({ format: 'edge-sso-export', version: 1 });
+    expect(document).toMatchObject({ format: 'edge-sso-export', version: 2, mac: expect.stringMatching(/^[A-Za-z0-9_-]{43}$/) });
     expect(document.tables.apps.map((a: { clientId: string }) => a.clientId)).toContain(app.client_id);
     expect(file).not.toContain(PASSPHRASE);
     expect(file).not.toContain(app.client_secret);
@@ -113,7 +119,7 @@ describe('Settings → Backup and move', { timeout: 120_000 }, () => {
     expect(differHtml).not.toContain(PASSPHRASE);
   });
 
-  it('a wrong passphrase, a file that is not JSON or not an export, and no file: 400 on the form, nothing imported', async () => {
+  it('a wrong passphrase, a changed file, a file that is not JSON or not an export, and no file: 400 on the form, nothing imported', async () => {
     const { browser } = await signedInAdmin();
     const csrf = await csrfOf(browser);
     const app = await createApp({ name: 'Exported, then deleted' });
@@ -121,10 +127,11 @@ describe('Settings → Backup and move', { timeout: 120_000 }, () => {
     expect((await admin('DELETE', `/apps/${app.client_id}`)).status).toBe(204);
 
     const cases: [Record<string, string>, { text: string } | undefined, RegExp][] = [
-      [{ import_passphrase: WRONG }, { text: file }, /^The passphrase does not open this export\. Nothing was imported\.$/],
+      [{ import_passphrase: WRONG }, { text: file }, /^The passphrase does not open this export, or the file was changed after it was exported\. Nothing was imported\.$/],
       [{ import_passphrase: PASSPHRASE }, { text: '{"format": "edge-sso-export", "version": 1, ' }, /^The file is not JSON/],
       [{ import_passphrase: PASSPHRASE }, { text: '{"users": []}' }, /^Not an edge-sso export/],
-      [{ import_passphrase: PASSPHRASE }, { text: file.replace(/"check":"[^"]+"/, '"check":"AAAA.BBBB"') }, /^The passphrase does not open this export/],
+      // The console goes through the same whole-document MAC as the API: a redirect URL swapped in the file is refused.
+      [{ import_passphrase: PASSPHRASE }, { text: swapped(file, app.redirect_urls[0]!, 'https://attacker.example/callback') }, /^The passphrase does not open this export, or the file was changed/],
       [{ import_passphrase: PASSPHRASE }, undefined, /^Choose the export file to import\.$/],
       [{ import_passphrase: 'short' }, { text: file }, /^The passphrase must be from 12 to 1024 characters\.$/],
     ];

@@ -69,7 +69,7 @@ describe('Backup and move in the console', { timeout: 300_000 }, () => {
       file = join(work, download.suggestedFilename());
       await download.saveAs(file);
       const text = readFileSync(file, 'utf8');
-      expect(JSON.parse(text)).toMatchObject({ format: 'edge-sso-export', version: 1 });
+      expect(JSON.parse(text)).toMatchObject({ format: 'edge-sso-export', version: 2 });
       expect(text).toContain(app.client_id);
       expect(text).not.toContain(app.client_secret);
       expect(text).not.toContain(PASSPHRASE);
@@ -86,7 +86,7 @@ describe('Backup and move in the console', { timeout: 300_000 }, () => {
         page.getByRole('button', { name: 'Import' }).click(),
       ]);
       expect(response.status()).toBe(400);
-      expect(await page.getByRole('alert').innerText()).toBe('The passphrase does not open this export. Nothing was imported.');
+      expect(await page.getByRole('alert').innerText()).toBe('The passphrase does not open this export, or the file was changed after it was exported. Nothing was imported.');
       expect(await page.getByLabel('Its passphrase').inputValue()).toBe('');
       await expect(worker.api('GET', `/apps/${app.client_id}`)).rejects.toMatchObject({ status: 404 });
     }));

@@ -4,7 +4,10 @@
 // different sites for Chromium, so the IdP's HTTP-POST to the ACS is a cross-site POST: the
 // browser-binding attempt cookie must survive it (a SameSite=Lax cookie would not be sent).
 // The source is registered from the IdP's metadata URL through the admin API; an app whose
-// primary source it is receives a token whose claims come from the SAML attributes.
+// primary source it is receives a token whose claims come from the SAML attributes. The IdP's
+// metadata says WantAuthnRequestsSigned="true": pysaml2 verifies every AuthnRequest's signature
+// (HTTP-Redirect: over the query string; HTTP-POST, for a second source: enveloped) with the
+// certificate from edge-sso's SP metadata, and refuses unsigned or altered ones.
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { jwtVerify } from 'jose';
@@ -16,21 +19,24 @@ import { arriveAt, describePage, launchChromium, newPage, PYTHON, startLocalWork
 
 const run = randomBytes(4).toString('hex');
 const SLUG = 'pysaml';
+/** A second source for the same IdP whose metadata offers only the HTTP-POST binding. */
+const POST_SLUG = 'pysaml-post';
 /** The IdP's accounts (pysaml2 local attribute names; it sends them under their urn:oid: names). */
 const ACCOUNTS = {
   alice: { password: randomBytes(9).toString('base64url'), mail: `alice-${run}@example.org`, givenName: 'Alice', sn: 'Saml', displayName: 'Alice Saml', isMemberOf: ['Engineering', 'Staff'] },
+  dave: { password: randomBytes(9).toString('base64url'), mail: `dave-${run}@example.org`, givenName: 'Dave', sn: 'Saml', displayName: 'Dave Saml', isMemberOf: [] },
   carol: { password: randomBytes(9).toString('base64url'), mail: `carol-${run}@example.org`, givenName: 'Carol', sn: 'Saml', displayName: 'Carol Saml', isMemberOf: ['Staff'] },
 };
 type Account = keyof typeof ACCOUNTS;
 
 type Idp = PythonPeer;
 
-function startIdp(spMetadataUrl: string): Promise<Idp> {
+function startIdp(spMetadataUrls: string[]): Promise<Idp> {
   const check = spawnSync(PYTHON, ['-c', 'import saml2, cryptography'], { encoding: 'utf8' });
   if (check.status !== 0 || spawnSync('xmlsec1', ['--version']).status !== 0) {
     throw new Error(`the SAML IdP needs: apt-get install -y python3-pysaml2 xmlsec1\n${check.stderr ?? ''}`);
   }
-  return startPythonPeer({ script: 'test/e2e/saml/idp.py', label: 'pysaml2 IdP', host: '127.0.0.1', env: { SP_METADATA_URL: spMetadataUrl, ACCOUNTS: JSON.stringify(ACCOUNTS) } });
+  return startPythonPeer({ script: 'test/e2e/saml/idp.py', label: 'pysaml2 IdP', host: '127.0.0.1', env: { SP_METADATA_URLS: spMetadataUrls.join(','), ACCOUNTS: JSON.stringify(ACCOUNTS), WANT_SIGNED: '1' } });
 }
 
 describe('pysaml2 as a SAML identity source, in Chromium', () => {
@@ -46,7 +52,7 @@ describe('pysaml2 as a SAML identity source, in Chromium', () => {
   beforeAll(async () => {
     try {
       worker = await startLocalWorker();
-      [idp, stub, browser] = await Promise.all([startIdp(`${worker.url}/federation/${SLUG}/saml/metadata`), startStubApp(), launchChromium()]);
+      [idp, stub, browser] = await Promise.all([startIdp([SLUG, POST_SLUG].map((slug) => `${worker.url}/federation/${slug}/saml/metadata`)), startStubApp(), launchChromium()]);
       redirectUrl = `${stub.url}/callback`;
     } catch (error) {
       setupError = error;
@@ -137,6 +143,27 @@ describe('pysaml2 as a SAML identity source, in Chromium', () => {
     await close();
   });
 
+  it('pysaml2 verified the signature of each AuthnRequest with the SP metadata’s certificate; it refuses one whose RelayState was changed', async () => {
+    await step(undefined, async () => {
+      const seen = (await (await fetch(`${idp.url}/requests`)).json()) as { verdict: string; signed?: string; sig_alg?: string }[];
+      expect(seen.length).toBeGreaterThan(0);
+      for (const request of seen) expect(request).toMatchObject({ verdict: 'valid', signed: 'redirect', sig_alg: 'http://www.w3.org/2001/04/xmldsig-more#rsa-sha256' });
+      const metadata = await (await fetch(`${worker.url}/federation/${SLUG}/saml/metadata`)).text();
+      expect(metadata).toContain('AuthnRequestsSigned="true"');
+      expect(metadata).toContain('<md:KeyDescriptor use="signing">');
+
+      const start = await fetch(`${worker.url}/federation/${SLUG}/start`, { redirect: 'manual' });
+      const location = start.headers.get('location')!;
+      expect(location.startsWith(`${idp.url}/sso/redirect?SAMLRequest=`)).toBe(true);
+      expect((await fetch(location)).status).toBe(200);
+      const altered = await fetch(location.replace(/RelayState=[^&]/, 'RelayState=x'));
+      expect(altered.status).toBe(400);
+      expect(await altered.text()).toContain('does not verify');
+      const unsigned = await fetch(location.replace(/&SigAlg=[^&]+&Signature=[^&]+/, ''));
+      expect(unsigned.status).toBe(400);
+    });
+  });
+
   it('the same response posted again (replayed from the IdP’s page) is refused with a clear page and no session', async () => {
     const { page, close } = await newPage(browser);
     await step(page, async () => {
@@ -191,6 +218,22 @@ describe('pysaml2 as a SAML identity source, in Chromium', () => {
       const claims = await claimsAtApp(page, strictApp);
       expect(claims).toMatchObject({ email: ACCOUNTS.carol.mail, idp: SLUG });
       expect(claims.amr).toEqual(expect.arrayContaining(['fed', 'otp', 'mfa']));
+    });
+    await close();
+  });
+
+  it('through an IdP that offers only HTTP-POST, the AuthnRequest goes as an auto-submitted form with an enveloped signature pysaml2 accepts', async () => {
+    const { page, close } = await newPage(browser);
+    await step(page, async () => {
+      const idpMetadata = await (await fetch(`${idp.url}/metadata`)).text();
+      const postOnly = idpMetadata.replace(/<ns0:SingleSignOnService [^>]*HTTP-Redirect[^>]*\/>/, '');
+      expect(postOnly).not.toContain('HTTP-Redirect');
+      await worker.api('POST', '/identity-sources', { type: 'saml', slug: POST_SLUG, name: 'pysaml2 IdP (POST)', metadata_xml: postOnly });
+      const before = ((await (await fetch(`${idp.url}/requests`)).json()) as unknown[]).length;
+      await arriveAt(page, (url) => atIdp(url) && url.pathname === '/sso/post', () => page.goto(`${worker.url}/federation/${POST_SLUG}/start`));
+      const seen = (await (await fetch(`${idp.url}/requests`)).json()) as { verdict: string; signed?: string; binding?: string }[];
+      expect(seen.slice(before)).toEqual([expect.objectContaining({ verdict: 'valid', signed: 'post', binding: 'urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST' })]);
+      await signInAtIdp(page, 'dave', (url) => url.origin === worker.url && !url.pathname.startsWith('/federation/'));
     });
     await close();
   });

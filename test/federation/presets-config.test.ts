@@ -43,7 +43,7 @@ describe('every preset', () => {
 
   it.each(['saml', 'adfs-saml', 'entra-saml', 'okta-saml', 'google-saml'])('%s (a SAML IdP) needs no client or scopes, only metadata, and trusts emails only where the IdP manages them', (type) => {
     expect(preset(type).default_scopes).toEqual([]);
-    expect(preset(type).fields.map((f) => f.name)).toEqual(['metadata_url', 'metadata_xml', 'allow_idp_initiated', 'allow_sha1']);
+    expect(preset(type).fields.map((f) => f.name)).toEqual(['metadata_url', 'metadata_xml', 'allow_idp_initiated', 'sign_authn_requests', 'allow_sha1']);
     expect(preset(type).validateConfig?.({})).toHaveProperty('metadata_url');
     const kind = preset(type).protocol;
     expect(kind.kind === 'saml' && kind.email_verified).toBe(['adfs-saml', 'okta-saml', 'google-saml'].includes(type));

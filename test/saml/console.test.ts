@@ -21,7 +21,11 @@ const post = (browser: Browser, path: string, csrfFrom: string, fields: Record<s
 describe('console: SAML apps', () => {
   it('Add application offers a SAML app; pasted metadata creates it; its page and edit form are the SAML ones', async () => {
     const browser = await signedInAdmin();
-    expect(await (await browser.fetch('/admin/apps/new')).text()).toContain('href="/admin/apps/new-saml"');
+    // The first step asks what kind of app it is; "SAML app" leads to the SAML form.
+    expect(await (await browser.fetch('/admin/apps/new')).text()).toMatch(/<input[^>]*name="type"[^>]*value="saml"/);
+    const chosen = await browser.fetch('/admin/apps/new?type=saml', { redirect: 'manual' });
+    expect(chosen.status).toBe(303);
+    expect(chosen.headers.get('location')).toBe('/admin/apps/new-saml');
     const form = await (await browser.fetch('/admin/apps/new-saml')).text();
     expect(form).toContain('name="metadata_xml"');
 

@@ -44,7 +44,7 @@ function BackupPage(props: { c: ConsoleContext; exportError?: string; importErro
     <ConsolePage c={props.c} title="Backup and move">
       <p class="muted">
         An export is one JSON file with the apps and their secrets, the users with their password hashes and second factors, groups, SCIM tokens, identity sources, signing keys,
-        branding and settings. Every secret in it is sealed with a key derived from your passphrase (Argon2id): keep the passphrase apart from the file. Sessions and the audit
+        branding and settings. Every secret in it is sealed with a key derived from your passphrase (Argon2id), and the whole file is signed with it, so no part can be changed without the passphrase: keep the passphrase apart from the file. Sessions and the audit
         log stay here. Import the file into another edge-sso to move there, or here to restore what was deleted.
       </p>
       <section class="card" aria-labelledby="export-heading">

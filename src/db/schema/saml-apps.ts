@@ -28,6 +28,8 @@ export const samlApps = sqliteTable(
     requestsSigned: integer('requests_signed', { mode: 'boolean' }).notNull().default(false),
     /** The SP's signing certificates from its metadata (base64 DER), which verify its AuthnRequests. */
     certificates: text('certificates', { mode: 'json' }).$type<string[]>().notNull().default(sql`'[]'`),
+    /** The SP metadata's AssertionConsumerServiceIndex → HTTP-POST ACS URL ({} when typed in): an AuthnRequest may name its ACS by index. */
+    acsIndexes: text('acs_indexes', { mode: 'json' }).$type<Record<string, string>>().notNull().default(sql`'{}'`),
     /** Key of the app's persistent NameIDs (HMAC of the user id): stable per app, unlinkable across apps. */
     pseudonymKey: text('pseudonym_key').notNull(),
   },

@@ -25,6 +25,13 @@ export const SAML_FIELDS: PresetField[] = [
     kind: 'boolean',
   },
   {
+    name: 'sign_authn_requests',
+    label: 'Sign authentication requests',
+    help: 'Sign each AuthnRequest with this source’s SP signing key (its certificate is in the SP metadata). On by itself when the IdP’s metadata says WantAuthnRequestsSigned.',
+    required: false,
+    kind: 'boolean',
+  },
+  {
     name: 'allow_sha1',
     label: 'Accept RSA-SHA1 signatures',
     help: 'Only for an old IdP that cannot sign with SHA-256: SHA-1 collisions are practical, so a SHA-1 signature proves much less.',

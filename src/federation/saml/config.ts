@@ -1,6 +1,7 @@
 // Turning an admin's metadata setting into the IdP details a sign-in uses, stored in the source's
 // config: idp_entity_id, idp_sso_redirect / idp_sso_post, idp_certificates (every signing
-// certificate the metadata lists, so an overlapping rollover works), metadata_fetched_at.
+// certificate the metadata lists, so an overlapping rollover works), idp_wants_signed_requests,
+// metadata_fetched_at.
 import { ValidationError } from '../../lib/errors';
 import type { SourceConfig } from '../types';
 import { parseIdpMetadata, type IdpMetadata } from './metadata';
@@ -23,6 +24,7 @@ export function applyMetadata(config: SourceConfig, metadata: IdpMetadata, now: 
   config.idp_sso_redirect = metadata.sso_redirect ?? '';
   config.idp_sso_post = metadata.sso_post ?? '';
   config.idp_certificates = metadata.certificates;
+  config.idp_wants_signed_requests = metadata.wants_signed_requests;
   config.metadata_fetched_at = now;
 }
 
@@ -57,3 +59,6 @@ export function idpOf(config: SourceConfig): { entityId: string; ssoRedirect: st
     certificates,
   };
 }
+
+/** Whether our AuthnRequests to this IdP are signed: its metadata asks for it, or the admin turned it on. */
+export const signsRequests = (config: SourceConfig): boolean => config.idp_wants_signed_requests === true || config.sign_authn_requests === true;

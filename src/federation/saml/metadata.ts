@@ -20,6 +20,8 @@ export interface IdpMetadata {
   sso_post?: string;
   /** Base64 DER signing certificates (use="signing" or no use), deduplicated, in document order. */
   certificates: string[];
+  /** The IdP's WantAuthnRequestsSigned: it refuses unsigned AuthnRequests. */
+  wants_signed_requests: boolean;
 }
 
 const MAX_CERTIFICATES = 10;
@@ -86,16 +88,23 @@ export function parseIdpMetadata(xml: string): IdpMetadata | string {
   }
   if (certificates.length === 0) return 'has no signing certificate';
   if (certificates.length > MAX_CERTIFICATES) return `has more than ${MAX_CERTIFICATES} signing certificates`;
-  return { entity_id: entityId, sso_redirect: ssoRedirect, sso_post: ssoPost, certificates };
+  return { entity_id: entityId, sso_redirect: ssoRedirect, sso_post: ssoPost, certificates, wants_signed_requests: descriptor.getAttribute('WantAuthnRequestsSigned') === 'true' };
 }
 
 const escapeXml = (text: string) => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/"/g, '&quot;').replace(/>/g, '&gt;');
 
-/** Our SP metadata: signed assertions wanted, HTTP-POST ACS, the encryption certificate. */
-export function spMetadataXml(options: { entityId: string; acsUrl: string; encryptionCertificate: string }): string {
+/** Our SP metadata: signed assertions wanted, HTTP-POST ACS, the encryption certificate, and the
+ * signing certificate of our AuthnRequests (AuthnRequestsSigned says whether this source signs them). */
+export function spMetadataXml(options: { entityId: string; acsUrl: string; encryptionCertificate: string; signingCertificate?: string; requestsSigned: boolean }): string {
+  const signing = options.signingCertificate
+    ? `
+    <md:KeyDescriptor use="signing">
+      <ds:KeyInfo><ds:X509Data><ds:X509Certificate>${options.signingCertificate}</ds:X509Certificate></ds:X509Data></ds:KeyInfo>
+    </md:KeyDescriptor>`
+    : '';
   return `<?xml version="1.0" encoding="UTF-8"?>
 <md:EntityDescriptor xmlns:md="${NS.md}" xmlns:ds="${NS.ds}" entityID="${escapeXml(options.entityId)}">
-  <md:SPSSODescriptor AuthnRequestsSigned="false" WantAssertionsSigned="true" protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol">
+  <md:SPSSODescriptor AuthnRequestsSigned="${options.requestsSigned}" WantAssertionsSigned="true" protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol">${signing}
     <md:KeyDescriptor use="encryption">
       <ds:KeyInfo><ds:X509Data><ds:X509Certificate>${options.encryptionCertificate}</ds:X509Certificate></ds:X509Data></ds:KeyInfo>
       <md:EncryptionMethod Algorithm="http://www.w3.org/2009/xmlenc11#aes256-gcm"/>

@@ -17,12 +17,12 @@ import { SLUG_PATTERN } from '../../lib/slug';
 import { presetFor } from '../registry';
 import { loadServedSource, type SourceWithSecrets } from '../store';
 import { UpstreamError } from '../types';
-import { idpOf } from './config';
+import { idpOf, signsRequests } from './config';
 import { spMetadataXml } from './metadata';
 import { profileFromAssertion } from './profile';
 import { consumeAssertionId } from './replay';
 import { SamlRefusal, validateResponse } from './response';
-import { acsUrl, SP_CERT_CONFIG, SP_KEY_SECRET, spEntityId, spKeyBytes } from './sp';
+import { acsUrl, SP_CERT_CONFIG, SP_KEY_SECRET, SP_SIGNING_CERT_CONFIG, spEntityId, spKeyBytes } from './sp';
 import { requestIdOf } from './start';
 import { keyring } from '../../lib/secret-box';
 
@@ -51,6 +51,8 @@ async function metadata(c: AppContext) {
     entityId: spEntityId(issuer, found.source.slug),
     acsUrl: acsUrl(issuer, found.source.slug),
     encryptionCertificate: String(found.source.config[SP_CERT_CONFIG] ?? ''),
+    ...(typeof found.source.config[SP_SIGNING_CERT_CONFIG] === 'string' ? { signingCertificate: found.source.config[SP_SIGNING_CERT_CONFIG] } : {}),
+    requestsSigned: signsRequests(found.source.config),
   });
   return c.body(xml, 200, { 'content-type': 'application/samlmetadata+xml; charset=utf-8', 'cache-control': 'public, max-age=300' });
 }

@@ -3,7 +3,8 @@ parses edge-sso's AuthnRequests (and, when WANT_SIGNED is on, verifies their sig
 query's SigAlg/Signature for HTTP-Redirect, the enveloped one for HTTP-POST), shows a login form
 and answers with a signed assertion posted to the SP's ACS. Signed with a throw-away key.
 
-Environment: PORT, SP_METADATA_URL (edge-sso's SP metadata, read at each request),
+Environment: PORT, SP_METADATA_URLS (edge-sso's SP metadata, one URL per source, comma-separated,
+read at each request; the first is the SP of /unsolicited),
 ACCOUNTS (JSON: username -> {password, mail, givenName, sn, displayName, isMemberOf}),
 WANT_SIGNED ("1": refuse unsigned AuthnRequests).
 Routes: /metadata, /sso/redirect (GET), /sso/post (POST), /login (POST, the form),
@@ -35,7 +36,7 @@ from keys import self_signed
 
 PORT = int(os.environ["PORT"])
 BASE = f"http://127.0.0.1:{PORT}"
-SP_METADATA_URL = os.environ["SP_METADATA_URL"]
+SP_METADATA_URLS = os.environ["SP_METADATA_URLS"].split(",")
 ACCOUNTS = json.loads(os.environ["ACCOUNTS"])
 WANT_SIGNED = os.environ.get("WANT_SIGNED") == "1"
 WORK = tempfile.mkdtemp(prefix="edge-sso-idp-")
@@ -44,13 +45,20 @@ WORK = tempfile.mkdtemp(prefix="edge-sso-idp-")
 KEY_FILE, CERT_FILE = self_signed(WORK, "pysaml2 test IdP", "idp")
 
 
-def idp_server(with_sp=True):
-    """A pysaml2 Server; with_sp reads edge-sso's SP metadata (absent until the source exists)."""
+def idp_server(with_sp=True, want_signed=WANT_SIGNED):
+    """A pysaml2 Server; with_sp reads edge-sso's SP metadata (absent until the source exists).
+    want_signed makes pysaml2 require an enveloped signature: HTTP-Redirect requests carry theirs
+    in the query instead, so they are parsed without it and checked by verify_redirect_signature."""
     local = []
-    if with_sp:
-        path = os.path.join(WORK, "sp.xml")
-        with urllib.request.urlopen(SP_METADATA_URL, timeout=10) as res, open(path, "wb") as f:
-            f.write(res.read())
+    for n, url in enumerate(SP_METADATA_URLS if with_sp else []):
+        try:
+            with urllib.request.urlopen(url, timeout=10) as res:
+                xml = res.read()
+        except OSError:
+            continue  # that source does not exist yet
+        path = os.path.join(WORK, f"sp{n}.xml")
+        with open(path, "wb") as f:
+            f.write(xml)
         local.append(path)
     config = IdPConfig()
     config.load({
@@ -64,7 +72,7 @@ def idp_server(with_sp=True):
             "endpoints": {"single_sign_on_service": [(f"{BASE}/sso/redirect", BINDING_HTTP_REDIRECT), (f"{BASE}/sso/post", BINDING_HTTP_POST)]},
             "policy": {"default": {"lifetime": {"minutes": 5}, "attribute_restrictions": None, "name_form": NAME_FORMAT_URI}},
             "name_id_format": [NAMEID_FORMAT_PERSISTENT],
-            "want_authn_requests_signed": WANT_SIGNED,
+            "want_authn_requests_signed": want_signed,
         }},
     })
     return Server(config=config)
@@ -78,9 +86,8 @@ LAST = {}
 
 def sp_certificate(server, sp_entity_id):
     """The SP's signing certificate from its metadata (never from the message)."""
-    for descriptor in server.metadata.certs(sp_entity_id, "spsso", "signing"):
-        return descriptor[1] if isinstance(descriptor, tuple) else descriptor
-    return None
+    certificates = server.metadata.certs(sp_entity_id, "spsso", "signing")
+    return certificates[0] if certificates else None
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -109,7 +116,7 @@ class Handler(BaseHTTPRequestHandler):
 
     def authn_request(self, binding, fields):
         """Parses (and, when required, verifies) an AuthnRequest; returns the login form or a 400."""
-        server = idp_server()
+        server = idp_server(want_signed=WANT_SIGNED and binding == BINDING_HTTP_POST)
         try:
             parsed = server.parse_authn_request(fields["SAMLRequest"], binding)
             request = parsed.message
@@ -143,7 +150,7 @@ class Handler(BaseHTTPRequestHandler):
             return self.authn_request(BINDING_HTTP_REDIRECT, query)
         if url.path == "/unsolicited":
             server = idp_server()
-            sp_entity_id = next(iter(server.metadata.service_providers()))
+            sp_entity_id = SP_METADATA_URLS[0]  # edge-sso's SP entity ID is its metadata URL
             acs = server.metadata.assertion_consumer_service(sp_entity_id, BINDING_HTTP_POST)[0]["location"]
             key = secrets.token_urlsafe(16)
             PENDING[key] = {"resp_args": {"destination": acs, "in_response_to": None, "sp_entity_id": sp_entity_id, "binding": BINDING_HTTP_POST}, "relay": "", "sp": sp_entity_id}

@@ -61,6 +61,13 @@ describe('SAML source: admin API and SP metadata', () => {
     expect(JSON.stringify(source)).not.toMatch(/PRIVATE KEY|MIIE[A-Za-z0-9+/]{20}/);
   });
 
+  it('accepts metadata XML pasted as IdPs publish it: with line breaks and tabs', async () => {
+    const pretty = idpMetadata([idp.certificate]).replace(/></g, '>\n\t<');
+    expect(pretty).toContain('\n\t<md:IDPSSODescriptor');
+    const source = await createSource([idp.certificate], { metadata_xml: `\n${pretty}\n` });
+    expect(source.idp_certificates).toEqual([idp.certificate]);
+  });
+
   it('refuses unusable metadata with a 400 naming the field', async () => {
     for (const [metadata_xml, message] of [
       ['<!DOCTYPE x [<!ENTITY a "b">]><x/>', /DTD/],

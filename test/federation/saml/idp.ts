@@ -32,7 +32,7 @@ export async function testKey(name = 'test idp'): Promise<TestKey> {
   return { privateKey: pair.privateKey, certificate };
 }
 
-export function idpMetadata(certificates: string[], options: { redirect?: boolean; post?: boolean; entityId?: string } = {}): string {
+export function idpMetadata(certificates: string[], options: { redirect?: boolean; post?: boolean; entityId?: string; wantSigned?: boolean } = {}): string {
   const keys = certificates
     .map((c) => `<md:KeyDescriptor use="signing"><ds:KeyInfo><ds:X509Data><ds:X509Certificate>${c}</ds:X509Certificate></ds:X509Data></ds:KeyInfo></md:KeyDescriptor>`)
     .join('');
@@ -40,7 +40,7 @@ export function idpMetadata(certificates: string[], options: { redirect?: boolea
     options.redirect !== false ? `<md:SingleSignOnService Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect" Location="${IDP_SSO}"/>` : '',
     options.post ? `<md:SingleSignOnService Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST" Location="${IDP_SSO}/post"/>` : '',
   ].join('');
-  return `<?xml version="1.0"?><md:EntityDescriptor xmlns:md="${NS.md}" xmlns:ds="${NS.ds}" entityID="${options.entityId ?? IDP_ENTITY}"><md:IDPSSODescriptor protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol">${keys}${sso}</md:IDPSSODescriptor></md:EntityDescriptor>`;
+  return `<?xml version="1.0"?><md:EntityDescriptor xmlns:md="${NS.md}" xmlns:ds="${NS.ds}" entityID="${options.entityId ?? IDP_ENTITY}"><md:IDPSSODescriptor${options.wantSigned ? ' WantAuthnRequestsSigned="true"' : ''} protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol">${keys}${sso}</md:IDPSSODescriptor></md:EntityDescriptor>`;
 }
 
 const iso = (seconds: number) => new Date(seconds * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');

@@ -1,0 +1,1 @@
+ALTER TABLE `saml_apps` ADD `acs_indexes` text DEFAULT '{}' NOT NULL;
