@@ -39,6 +39,15 @@ export function asUpstreamError(error: unknown, sourceName: string): UpstreamErr
     const code = refusalCode(error.error, error.error_description, error.status) ?? 'token_error';
     return new UpstreamError(code, `${sourceName} did not accept the sign-in. Try again.`, `${error.error}${error.error_description ? `: ${error.error_description}` : ''} (HTTP ${error.status})`);
   }
+  if (error instanceof oauth.WWWAuthenticateChallengeError) {
+    // A 401 with a WWW-Authenticate challenge (node-oidc-provider, Keycloak): the token endpoint
+    // refused the client's credentials, RFC 6749 section 5.2's invalid_client sent as a header.
+    const challenge = error.cause.find((c) => typeof c.parameters.error === 'string');
+    const said = challenge?.parameters.error ?? '';
+    const description = challenge?.parameters.error_description;
+    const code = refusalCode(said, description, error.status);
+    if (code) return new UpstreamError(code, `${sourceName} did not accept the sign-in. Try again.`, `${said || 'challenge'}${description ? `: ${description}` : ''} (HTTP ${error.status})`);
+  }
   if (error instanceof oauth.OperationProcessingError || error instanceof oauth.UnsupportedOperationError || error instanceof oauth.WWWAuthenticateChallengeError) {
     return new UpstreamError('invalid_response', `${sourceName} sent an answer that edge-sso cannot trust, so you were not signed in.`, `${error.code ?? 'error'}: ${error.message}`);
   }
