@@ -129,8 +129,8 @@ describe('accessibility (axe-core)', () => {
       const times = page.locator('#audit td.time time');
       expect(await times.count()).toBeGreaterThan(0);
       for (const lines of await times.evaluateAll((els) => els.map((el) => el.getClientRects().length))) expect(lines).toBe(1);
-      // The detail reads as "changed: name", visible on the phone too.
-      await expect.poll(() => page.locator('#audit').innerText()).toContain('changed: name');
+      // The update's detail reads old → new for the changed field, visible on the phone too.
+      await expect.poll(() => page.locator('#audit').innerText()).toContain('→ Uma Renamed');
       expect(await page.locator('#audit dl.kv').first().isVisible()).toBe(true);
     }));
 });
