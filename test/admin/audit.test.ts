@@ -42,7 +42,9 @@ describe('the audit page', () => {
     expect(rows).toHaveLength(1);
     const row = rows[0]!;
     expect(row).toMatch(/<td data-label="Time \(UTC\)" class="time"><time datetime="[^"]+">\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}<\/time><\/td>/);
-    expect(row).toContain('<dt>changed:</dt> <dd>name</dd>');
+    // Only the changed field, old → new: the email was sent unchanged.
+    expect(row).toContain('<dt>name:</dt> <dd>Before → After</dd>');
+    expect(row).not.toContain('<dt>email:</dt>');
     expect(row).not.toContain('{&quot;');
     expect(row).not.toContain('<code>');
     expect(row).toContain(`<span title="${target.id}">${target.email}</span>`);
