@@ -17,7 +17,7 @@ describe('the console app form: Access', () => {
   it('restricts an app to groups and users by email, shows the rule, edits it back to everyone', async () => {
     const browser = await consoleAdmin();
     const member = await createUser();
-    const csrf = hiddenFields(await (await browser.fetch('/admin/apps/new')).text()).csrf!;
+    const csrf = hiddenFields(await (await browser.fetch('/admin/apps/new?type=jwt_sso')).text()).csrf!;
     const clientId = unique('acl');
     const base = { csrf, name: 'Payroll', redirect_urls: 'https://payroll.example.com/cb', client_id: clientId, signing_alg: 'HS256', response_mode: 'query', token_ttl_seconds: '300' };
 
