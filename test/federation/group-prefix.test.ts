@@ -21,8 +21,9 @@ describe('the default group prefix', () => {
   });
 
   it('the console: an empty field on a new source means the default; "No prefix" means none', () => {
-    const values = { name: 'GitHub', slug: 'gh', client_id: 'c', client_secret: 'upstream-secret-value', 'group_map.prefix': '', enterprise_url: 'https://github.com' };
-    expect(parseNewSource(toApiInput('github', values, true).input).group_map.prefix).toBe('gh:');
-    expect(parseNewSource(toApiInput('github', { ...values, 'group_map.no_prefix': 'on' }, true).input).group_map.prefix).toBe('');
+    // A generic OIDC source (GitHub sends no groups, so its form has no group mapping).
+    const values = { name: 'Corp ID', slug: 'corp', client_id: 'c', client_secret: 'upstream-secret-value', 'group_map.prefix': '', issuer: 'https://idp.example.com' };
+    expect(parseNewSource(toApiInput('oidc', values, true).input).group_map.prefix).toBe('corp:');
+    expect(parseNewSource(toApiInput('oidc', { ...values, 'group_map.no_prefix': 'on' }, true).input).group_map.prefix).toBe('');
   });
 });
