@@ -214,7 +214,10 @@ describe('pysaml2 as a SAML identity source, in Chromium', () => {
       expect(stub.requests.length, 'the app received nothing before enrolment').toBe(before);
       const secret = (await page.locator('#totp-secret').innerText()).trim();
       await page.getByLabel('Code from the app').fill(totp(secret));
-      await arriveAt(page, atApp, () => page.getByRole('button', { name: 'Turn on' }).click());
+      // A first factor shows the recovery codes once; the app gets nothing until the person goes on.
+      await arriveAt(page, (url) => url.origin === worker.url && url.pathname === '/account/recovery-codes', () => page.getByRole('button', { name: 'Turn on' }).click());
+      expect(stub.requests.length, 'the app received nothing while the codes are shown').toBe(before);
+      await arriveAt(page, atApp, () => page.getByRole('link', { name: 'I have saved them' }).click());
       const claims = await claimsAtApp(page, strictApp);
       expect(claims).toMatchObject({ email: ACCOUNTS.carol.mail, idp: SLUG });
       expect(claims.amr).toEqual(expect.arrayContaining(['fed', 'otp', 'mfa']));
