@@ -1,5 +1,5 @@
 // `npm test`: the type check, the vitest projects (workers in workerd, e2e against wrangler dev
-// and Chromium; side by side), then the Flask kit's and the Authlib example's own tests.
+// and Chromium), then the Flask kit's and the Authlib example's own tests.
 // Every step runs even after one fails, so a CI log shows all failures at once; the exit code is
 // non-zero if any failed. The end of the output is a table of each suite's time.
 import { spawnSync } from 'node:child_process';

@@ -1,5 +1,5 @@
 // A vitest reporter that prints, at the end of a run, each project's wall time (its first test
-// file's start to its last one's end: the projects run side by side) and its slowest files, so
+// file's start to its last one's end; their spans may overlap) and its slowest files, so
 // the cost of a suite is visible in every CI log. `npm test` (scripts/test.mjs) also collects
 // the figures through TEST_TIMINGS_FILE to print them with the other suites' times.
 import { writeFileSync } from 'node:fs';
@@ -32,7 +32,7 @@ export default class TimingReporter {
   onTestRunEnd() {
     if (this.projects.size === 0) return;
     const rows = [...this.projects].map(([name, t]) => ({ name, seconds: Math.round((t.end - t.start) / 1000), files: t.files.length }));
-    const lines = ['', 'Suite times (wall clock; the projects run side by side):'];
+    const lines = ['', "Suite times (wall clock from each project's first file to its last):"];
     for (const [name, t] of this.projects) {
       lines.push(`  ${name.padEnd(10)} ${String(Math.round((t.end - t.start) / 1000)).padStart(5)} s  ${t.files.length} files`);
       const slowest = [...t.files].sort((a, b) => b.ms - a.ms).slice(0, 5);
