@@ -107,9 +107,11 @@ export async function startWorker({ port, persistTo, vars = {}, inherit = false,
     env: quietEnv(),
     stdio: inherit ? ['inherit', 'inherit', 'inherit'] : ['ignore', 'pipe', 'pipe'],
   });
+  // Kept for error messages, the last 64 KiB only: under load wrangler prints a line per request.
   let output = '';
-  child.stdout?.on('data', (d) => (output += d));
-  child.stderr?.on('data', (d) => (output += d));
+  const keep = (d) => (output = (output + d).slice(-65_536));
+  child.stdout?.on('data', keep);
+  child.stderr?.on('data', keep);
   const url = `http://localhost:${port}`;
   try {
     await waitFor(`http://127.0.0.1:${port}/healthz`, { child });
