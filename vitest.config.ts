@@ -41,6 +41,15 @@ export default defineConfig(async () => {
             include: ['test/**/*.test.ts', 'test/**/*.test.tsx'],
             exclude: ['test/e2e/**'],
             setupFiles: ['./test/setup.ts'],
+            // Two files at a time (each in its own workerd with its own storage) on every machine,
+            // also alongside the e2e project (scripts/test.mjs). Under that contention the
+            // CPU-heavy files (PBKDF2 at 100,000 iterations: test/login/throttle.test.ts,
+            // test/users/imported-hashes.test.ts, test/integration/hostile-input.test.ts) take
+            // several times their idle time, so the timeouts leave room for it: they only
+            // decide how long a hung test waits, never what a passing one checks.
+            maxWorkers: 2,
+            testTimeout: 30_000,
+            hookTimeout: 60_000,
           },
         },
         {
