@@ -54,7 +54,9 @@ function python(code: string): string {
 }
 
 function cli(worker: LocalWorker, args: string[], stdin: string): string {
-  const run = spawnSync(process.execPath, [join(ROOT, 'scripts', 'cli.mjs'), ...args, '--url', worker.url, '--token', worker.adminToken], { input: stdin, encoding: 'utf8' });
+  // `--token=…` in one argument: a generated token may begin with "-" (base64url), which
+  // parseArgs would refuse as a separate value ("argument is ambiguous").
+  const run = spawnSync(process.execPath, [join(ROOT, 'scripts', 'cli.mjs'), ...args, `--url=${worker.url}`, `--token=${worker.adminToken}`], { input: stdin, encoding: 'utf8' });
   if (run.status !== 0) throw new Error(`cli ${args.join(' ')} failed:\n${run.stdout}\n${run.stderr}`);
   return run.stdout;
 }
