@@ -1,11 +1,13 @@
 // Console: Applications, the list and Add application.
 import { Hono } from 'hono';
 import { NEW_SAML_APP_PATH } from './saml';
+import type { App } from '../../../apps/app';
 import { parseNewApp } from '../../../apps/input';
 import { createApp, listApps } from '../../../apps/store';
 import { audit } from '../../../audit/audit';
 import { dbOf } from '../../../http/context';
 import { SearchForm } from '../../../ui/components';
+import { DataTable, type Column } from '../../../ui/table';
 import { ConsolePage, noticeFrom } from '../layout';
 import { actorOf, formText, type ConsoleEnv } from '../context';
 import { appKindOf, KindChooser, kindDefaults, kindLabel } from './kinds';
@@ -13,6 +15,13 @@ import { AppForm, saveForm } from './form';
 import { keyring } from '../../../lib/secret-box';
 
 export const appListPages = new Hono<ConsoleEnv>();
+
+const APP_COLUMNS: Column<App>[] = [
+  { header: 'Name', cell: (app) => <a href={`/admin/apps/${encodeURIComponent(app.clientId)}`}>{app.name}</a> },
+  { header: 'Client ID', cell: (app) => <code>{app.clientId}</code> },
+  { header: 'Algorithm', optional: true, cell: (app) => (app.protocol === 'saml' ? 'SAML' : app.signingAlg) },
+  { header: 'Delivery', optional: true, cell: (app) => (app.protocol === 'saml' ? 'HTTP-POST' : app.responseMode) },
+];
 
 appListPages.get('/', async (c) => {
   const search = c.req.query('q')?.trim() ?? '';
@@ -25,36 +34,7 @@ appListPages.get('/', async (c) => {
           Add application
         </a>
       </div>
-      <div class="card table-wrap" role="region" aria-label="Applications" tabindex={0}>
-        {apps.length === 0 ? (
-          <p>{search ? 'No application matches.' : 'No applications yet. Add one to get its SSO URL.'}</p>
-        ) : (
-          <table>
-            <thead>
-              <tr>
-                <th>Name</th>
-                <th>Client ID</th>
-                <th class="optional">Algorithm</th>
-                <th class="optional">Delivery</th>
-              </tr>
-            </thead>
-            <tbody>
-              {apps.map((app) => (
-                <tr>
-                  <td>
-                    <a href={`/admin/apps/${encodeURIComponent(app.clientId)}`}>{app.name}</a>
-                  </td>
-                  <td>
-                    <code>{app.clientId}</code>
-                  </td>
-                  <td class="optional">{app.protocol === 'saml' ? 'SAML' : app.signingAlg}</td>
-                  <td class="optional">{app.protocol === 'saml' ? 'HTTP-POST' : app.responseMode}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        )}
-      </div>
+      <DataTable label="Applications" rows={apps} columns={APP_COLUMNS} empty={search ? 'No application matches.' : 'No applications yet. Add one to get its SSO URL.'} />
     </ConsolePage>,
   );
 });
