@@ -16,9 +16,10 @@ import { keyring } from '../../../lib/secret-box';
 
 export const appListPages = new Hono<ConsoleEnv>();
 
+// A long name wraps and the client ID stays on one line (break-all would squeeze it a letter per line beside a long name).
 const APP_COLUMNS: Column<App>[] = [
-  { header: 'Name', cell: (app) => <a href={`/admin/apps/${encodeURIComponent(app.clientId)}`}>{app.name}</a> },
-  { header: 'Client ID', cell: (app) => <code>{app.clientId}</code> },
+  { header: 'Name', class: 'wrap', cell: (app) => <a href={`/admin/apps/${encodeURIComponent(app.clientId)}`}>{app.name}</a> },
+  { header: 'Client ID', class: 'nowrap', cell: (app) => <code>{app.clientId}</code> },
   { header: 'Algorithm', optional: true, cell: (app) => (app.protocol === 'saml' ? 'SAML' : app.signingAlg) },
   { header: 'Delivery', optional: true, cell: (app) => (app.protocol === 'saml' ? 'HTTP-POST' : app.responseMode) },
 ];
@@ -30,9 +31,11 @@ appListPages.get('/', async (c) => {
     <ConsolePage c={c} title="Applications" notice={noticeFrom(c)}>
       <div class="toolbar">
         <SearchForm action="/admin/apps" value={search} label="Search applications" placeholder="Name or client ID" />
-        <a class="button inline" href="/admin/apps/new">
-          Add application
-        </a>
+        <div class="actions">
+          <a class="button inline" href="/admin/apps/new">
+            Add application
+          </a>
+        </div>
       </div>
       <DataTable label="Applications" rows={apps} columns={APP_COLUMNS} empty={search ? 'No application matches.' : 'No applications yet. Add one to get its SSO URL.'} />
     </ConsolePage>,
