@@ -7,8 +7,8 @@ import { MessagePage } from '../ui/layout';
 
 /**
  * A sign-in request that cannot be answered at the app (unknown client, bad redirect URI): a page,
- * never a redirect. Only an admin the console would let in sees the registered redirect URLs (as on the SSO URL's
- * page): to anyone else they would map the app's infrastructure.
+ * never a redirect. Only an admin the console would let in sees the registered redirect URLs (as
+ * on the SSO URL's page): to anyone else they would map the app's infrastructure.
  */
 export async function refusedRequest(c: AppContext, props: { status: 400 | 404; title: string; message: string; registered?: readonly string[]; detail?: string }) {
   const registered = props.registered?.length ? props.registered : undefined;

@@ -46,8 +46,8 @@ async function badRequest(c: AppContext, message: string, app?: ServedApp) {
 
 /**
  * The 400 page for a redirect_uri the app has not registered. Only an admin whose session the
- * console would accept (isConsoleAdmin) sees the registered URLs and how the request differs from them (the console's Test SSO shows the same);
- * to anyone else they would map the app's infrastructure.
+ * console would accept (isConsoleAdmin) sees the registered URLs and how the request differs from
+ * them (the console's Test SSO shows the same); to anyone else they would map the app's infrastructure.
  */
 async function unregisteredRedirect(c: AppContext, app: ServedApp, requested: string, explanation: string) {
   const isAdmin = await isConsoleAdmin(c);
