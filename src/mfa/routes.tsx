@@ -204,6 +204,8 @@ mfaRoutes.post('/login/passkey', limitBody(64 * 1024), async (c) => {
   const flowValue = flowField(form);
   const flow = await readFlow(c.env, flowValue);
   // An address over its limit of failed anonymous sign-ins is refused before the assertion is checked.
+  // Only requests another site cannot send (this form's CSRF token, a browser's own federation
+  // attempt) count toward that limit (src/login/anonymous.ts), so only someone on that network can lock it.
   const retryAfter = await anonymousRetryAfter(c);
   if (retryAfter !== null) {
     c.header('Retry-After', String(retryAfter));
