@@ -122,16 +122,22 @@ export function AccountPage(props: AccountPageProps) {
       </PasskeyForm>
 
       <h2>Recovery codes</h2>
-      <p>
-        {props.recoveryCodesLeft > 0
-          ? `${props.recoveryCodesLeft} unused recovery code${props.recoveryCodesLeft === 1 ? '' : 's'} left.`
-          : 'No recovery codes. Make some, in case you lose your phone or passkey.'}
-      </p>
-      <PostForm action="/account/recovery-codes" csrf={props.csrf}>
-        <button type="submit" class="secondary">
-          {props.recoveryCodesLeft > 0 ? 'Make new recovery codes (the old ones stop working)' : 'Make recovery codes'}
-        </button>
-      </PostForm>
+      {props.totpConfirmed || props.passkeys.length > 0 ? (
+        <>
+          <p>
+            {props.recoveryCodesLeft > 0
+              ? `${props.recoveryCodesLeft} unused recovery code${props.recoveryCodesLeft === 1 ? '' : 's'} left.`
+              : 'No recovery codes. Make some, in case you lose your phone or passkey.'}
+          </p>
+          <PostForm action="/account/recovery-codes" csrf={props.csrf}>
+            <button type="submit" class="secondary">
+              {props.recoveryCodesLeft > 0 ? 'Make new recovery codes (the old ones stop working)' : 'Make recovery codes'}
+            </button>
+          </PostForm>
+        </>
+      ) : (
+        <p>Recovery codes back up an authenticator app or a passkey. Add one above, and its recovery codes come with it.</p>
+      )}
 
       <h2>Sessions</h2>
       <table>

@@ -188,6 +188,10 @@ accountSecurityRoutes.post('/account/passkeys/remove', limitBody(8 * 1024), asyn
 accountSecurityRoutes.post('/account/recovery-codes', limitBody(8 * 1024), async (c) => {
   const p = await post(c);
   if (p instanceof Response) return p;
+  // Codes back up an authenticator app or a passkey; without one they would stand in for it.
+  if (!hasSecondFactor(await userFactors(dbOf(c), p.session.userId))) {
+    return render(c, p.session, { error: 'Add an authenticator app or a passkey first: recovery codes back one up.', status: 409 });
+  }
   const codes = await generateRecoveryCodes(dbOf(c), p.session.userId);
   audit(c, { type: 'mfa.enrol', actor: p.session.userId, target: p.session.userId, detail: { factor: 'recovery-codes' } });
   await factorsChanged(c, p.session.userId, { factor: 'recovery-codes', action: 'added' });

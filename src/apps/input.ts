@@ -154,12 +154,27 @@ export function parseNewApp(body: unknown): NewAppInput {
   return { ...values, clientId, name: values.name!, redirectUrls: values.redirectUrls! };
 }
 
-export function parseAppChanges(body: unknown): Partial<AppFields> {
+/** What the kind's rules read of an app as stored. */
+type KindedApp = Pick<AppFields, 'signingAlg' | 'tokenEndpointAuthMethod'> & { kind?: AppFields['kind'] | null };
+
+/**
+ * An edit of `current`: the kind's rules hold for the app as it will be (a PATCH of signing_alg
+ * alone must not give a single-page app HS256, nor one of token_endpoint_auth_method turn a web
+ * app into a client that redeems codes without its secret).
+ */
+export function parseAppChanges(body: unknown, current?: KindedApp): Partial<AppFields> {
   const fields = new FieldReader(asObject(body));
   fields.onlyKeys(EDITABLE);
   const values = readEditable(fields, false);
   if (fields.has('redirect_urls') && values.redirectUrls?.length === 0) {
     fields.fail('redirect_urls', 'must contain at least one URL');
+  }
+  if (current) {
+    checkKind(fields, {
+      kind: values.kind ?? current.kind ?? undefined,
+      signingAlg: values.signingAlg ?? current.signingAlg,
+      tokenEndpointAuthMethod: values.tokenEndpointAuthMethod ?? current.tokenEndpointAuthMethod,
+    });
   }
   fields.done();
   return Object.fromEntries(Object.entries(values).filter(([, v]) => v !== undefined));

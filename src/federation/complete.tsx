@@ -1,6 +1,6 @@
 // The end of every upstream sign-in (the OIDC/OAuth2 callback in routes.tsx and the SAML ACS): map the profile, find or create the user by the source's rules, start the session (MFA after the
 // upstream sign-in when required), audit, and resume the pending sign-in; or show the failure.
-import { anonymousFailure, anonymousRetryAfter } from '../login/anonymous';
+import { anonymousFailure, strayRequest } from '../login/anonymous';
 import { audit } from '../audit/audit';
 import { database } from '../db/client';
 import { settingsFrom } from '../env';
@@ -33,17 +33,6 @@ export function errorPage(c: AppContext, status: 400 | 403 | 404 | 429 | 502, ti
   return c.html(<FederationErrorPage title={title} message={message} retry={retry} />, status);
 }
 
-/**
- * An address over its limit of anonymous failures (src/login/anonymous.ts): refused before any
- * work, or null to go on.
- */
-export async function limitedAddress(c: AppContext): Promise<Response | null> {
-  const retryAfter = await anonymousRetryAfter(c);
-  if (retryAfter === null) return null;
-  c.header('Retry-After', String(retryAfter));
-  return errorPage(c, 429, 'Too many failed sign-ins', 'Too many sign-ins from your network failed. Wait a few minutes, then start again from the app.');
-}
-
 export function unknownSource(c: AppContext) {
   return errorPage(c, 404, 'Sign-in option not available', 'This sign-in option does not exist or is turned off. Go back and choose another way to sign in.');
 }
@@ -65,21 +54,28 @@ export async function testerOf(c: AppContext, attempt: UpstreamContext): Promise
   return admin;
 }
 
-/** A refused upstream step: audited, then the app is told (OIDC) or the user sees why. */
-export async function upstreamFailed(c: AppContext, source: IdentitySource, attempt: UpstreamContext, failure: UpstreamError, tester: User | null, testResultPage: TestResultPage): Promise<Response> {
+/**
+ * A refused upstream step: audited, then the app is told (OIDC) or the user sees why. `attempt`:
+ * this browser's attempt, or null for an unsolicited (IdP-initiated) SAML response.
+ */
+export async function upstreamFailed(c: AppContext, source: IdentitySource, attempt: UpstreamContext | null, failure: UpstreamError, tester: User | null, testResultPage: TestResultPage): Promise<Response> {
   if (tester) {
     // An admin's test, not a sign-in: audited as the admin's source.test.
     audit(c, { type: 'source.test', actor: tester.id, target: source.slug, detail: { ok: false, reason: failure.code, upstream: failure.detail } });
     return testResultPage(c, tester, source, { error: failure });
   }
-  // Anyone can replay a callback with a sealed attempt and a bad code: counted per address, not a row each.
-  await anonymousFailure(c, { type: 'login.failure', actor: 'anonymous', target: '', detail: { source: source.slug, reason: failure.code, upstream: failure.detail } });
+  // Anyone can replay a callback with a sealed attempt and a bad code: counted per address, not a
+  // row each. Only with an attempt may the count lock (another site cannot send one); an
+  // unsolicited response, which any page can post, is counted apart and never locks.
+  const detail = { source: source.slug, reason: failure.code, upstream: failure.detail };
+  if (attempt) await anonymousFailure(c, { type: 'login.failure', actor: 'anonymous', target: '', detail });
+  else await strayRequest(c, { type: 'login.failure', actor: 'anonymous', target: '', detail });
   // An OIDC app's sign-in: the app is told (error, state, iss at its redirect URI).
-  const pending = attempt.flow ? await readFlow(c.env, attempt.flow) : null;
+  const pending = attempt?.flow ? await readFlow(c.env, attempt.flow) : null;
   const answered = pending ? await answerUpstreamFailure(c, pending.returnTo, failure) : null;
   if (answered) return answered;
   const title = failure.code === 'access_denied' ? 'Sign-in cancelled' : `Signing in with ${source.name} did not work`;
-  return errorPage(c, failure.code === 'unreachable' ? 502 : 400, title, failure.message, retryUrl(source.slug, attempt.flow));
+  return errorPage(c, failure.code === 'unreachable' ? 502 : 400, title, failure.message, retryUrl(source.slug, attempt?.flow));
 }
 
 export async function completeUpstreamSignIn(

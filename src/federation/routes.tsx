@@ -8,8 +8,8 @@ import { limitBody, readForm } from '../http/forms';
 import { readFlow } from '../sessions/flows';
 import { newAttempt, takeAttempt, writeAttempt } from './attempt';
 import { clientFor, forceLoginParams } from './client';
-import { completeUpstreamSignIn, errorPage, EXPIRED_FLOW, limitedAddress, NO_ATTEMPT, retryUrl, testerOf, unknownSource, upstreamFailed } from './complete';
-import { anonymousFailure } from '../login/anonymous';
+import { completeUpstreamSignIn, errorPage, EXPIRED_FLOW, NO_ATTEMPT, retryUrl, testerOf, unknownSource, upstreamFailed } from './complete';
+import { strayRequest } from '../login/anonymous';
 import { presetFor } from './registry';
 import { startSaml } from './saml/start';
 import { loadServedSource } from './store';
@@ -53,7 +53,8 @@ async function start(c: AppContext) {
     return c.redirect(url.href, 303);
   } catch (error) {
     const upstream = error instanceof UpstreamError ? error : new UpstreamError('failed', `Signing in with ${source.name} failed.`);
-    await anonymousFailure(c, { type: 'login.failure', actor: 'anonymous', target: '', detail: { source: slug, reason: upstream.code, upstream: upstream.detail } });
+    // Any page can make a browser open this URL: counted, never locked (src/login/anonymous.ts).
+    await strayRequest(c, { type: 'login.failure', actor: 'anonymous', target: '', detail: { source: slug, reason: upstream.code, upstream: upstream.detail } });
     return errorPage(c, 502, `${source.name} is not available`, `${source.name} could not be reached to start the sign-in. Try again in a moment.`, retryUrl(slug, flowId));
   }
 }
@@ -64,14 +65,13 @@ async function callback(c: AppContext, params: URLSearchParams, testResultPage: 
   // visitor's text, and an audit row per request would let anyone grow the table).
   const found = SLUG_PATTERN.test(slug) ? await loadServedSource(c.env, slug) : null;
   if (!found) return unknownSource(c);
-  // An address whose anonymous failures passed the limit is refused before anything else.
-  const limited = await limitedAddress(c);
-  if (limited) return limited;
-  const attempt = await takeAttempt(c, keyring(c.env));
-  // No cookie, a cookie for another source, or another state: not a sign-in this browser started.
-  // Counted per client address, not a row each.
-  if (!attempt || attempt.slug !== slug || params.get('state') !== attempt.state) {
-    await anonymousFailure(c, { type: 'login.failure', actor: 'anonymous', target: '', detail: { source: slug, reason: attempt ? 'state_mismatch' : 'no_attempt' } });
+  // No per-address lock here: a callback carrying this browser's attempt is a sign-in this server
+  // started, and one carrying none costs nothing, so a page that makes its visitors' browsers load
+  // this URL (an <img>) can neither lock their network out nor cancel a sign-in in progress (the
+  // cookie is left alone unless it matches). Callbacks nobody started are counted, never locked.
+  const attempt = await takeAttempt(c, keyring(c.env), slug, params.get('state'));
+  if (typeof attempt === 'string') {
+    await strayRequest(c, { type: 'login.failure', actor: 'anonymous', target: '', detail: { source: slug, reason: attempt } });
     return errorPage(c, 400, 'Sign-in could not be completed', NO_ATTEMPT);
   }
   const { source, secrets } = found;

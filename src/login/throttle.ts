@@ -36,6 +36,8 @@ export const throttleKeys = {
   directory: (source: string, subject: string) => `dir:${source}:${normaliseSubject(subject)}`,
   /** Failures of anonymous requests from a client address (src/login/anonymous.ts), apart from its password failures. */
   anonymous: (ip: string) => `anon:${ip}`,
+  /** Anonymous requests from a client address that carry nothing this server issued (src/login/anonymous.ts): counted, never locked. */
+  stray: (ip: string) => `stray:${ip}`,
 };
 
 /** A subject as the directory would compare it: entryUUID and objectGUID are hex (any case), a DN ignores case and the spaces around its separators. */

@@ -56,7 +56,8 @@ async function renderSecondFactor(c: AppContext, s: Signer, flowValue: string | 
   const [factors, user, app] = await Promise.all([userFactors(db, userId), getUser(db, userId), flow?.clientId ? loadServedApp(c.env, flow.clientId) : null]);
   if (!user) return loginAgain(c, flowValue);
   // A step-up for a user with nothing to step up with: enrol one first (a required policy).
-  if (!hasSecondFactor(factors) && factors.recoveryCodes === 0) return c.redirect(enrolUrl(flowValue), 303);
+  // Recovery codes only back a factor up: alone they are something the password holder made.
+  if (!hasSecondFactor(factors)) return c.redirect(enrolUrl(flowValue), 303);
   if (flow?.targetOrigin) c.set('formActionOrigins', [flow.targetOrigin]);
   const passkeyOptions = factors.passkeys > 0 ? await authenticationOptions(c, db, userId) : undefined;
   return c.html(
@@ -152,6 +153,8 @@ mfaRoutes.post('/login/mfa', limitBody(8 * 1024), async (c) => {
     return renderSecondFactor(c, s, flowValue, flow, LOCKED(attempt.retryAfterSeconds), 429);
   }
   const [[totpRow], [userRow]] = attempt.read;
+  // The form's own check (renderSecondFactor), for a POST made without it: no factor, no step-up.
+  if (userRow && !userRow.hasFactor) return c.redirect(enrolUrl(flowValue), 303);
   const totp = normaliseCode(input);
   let method: string | null = null;
   if (totp) {
@@ -201,6 +204,8 @@ mfaRoutes.post('/login/passkey', limitBody(64 * 1024), async (c) => {
   const flowValue = flowField(form);
   const flow = await readFlow(c.env, flowValue);
   // An address over its limit of failed anonymous sign-ins is refused before the assertion is checked.
+  // Only requests another site cannot send (this form's CSRF token, a browser's own federation
+  // attempt) count toward that limit (src/login/anonymous.ts), so only someone on that network can lock it.
   const retryAfter = await anonymousRetryAfter(c);
   if (retryAfter !== null) {
     c.header('Retry-After', String(retryAfter));

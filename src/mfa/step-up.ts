@@ -8,7 +8,7 @@ import type { Bindings } from '../env';
 import type { AppContext } from '../http/context';
 import { nowSeconds } from '../lib/time';
 import { createFlow } from '../sessions/flows';
-import type { Session } from '../sessions/sessions';
+import { readSession, type Session } from '../sessions/sessions';
 import { deliver } from '../sso/deliver';
 import { decideAssurance, type Assurance, type AssuranceProof, type AssuranceTarget } from './assurance';
 import { loadMfaSettings } from './settings';
@@ -25,6 +25,18 @@ export const sessionProof = (session: Session): AssuranceProof => ({
 /** The decision for a live session: pure, on the session record and the isolate-cached settings (no D1 query once cached). */
 export async function sessionAssurance(env: Bindings, target: AssuranceTarget, session: Session): Promise<Assurance> {
   return decideAssurance(await loadMfaSettings(env), target, sessionProof(session));
+}
+
+/**
+ * Whether this request's session is one the console would let in now: an admin whose session has
+ * proven what the console asks (src/admin/console/auth.tsx). Pages outside the console that show
+ * admins more (a refused request's registered URLs) ask this, so a password-only admin session
+ * that the console would step up sees no more than anyone else.
+ */
+export async function isConsoleAdmin(c: AppContext): Promise<boolean> {
+  const session = await readSession(c);
+  if (!session?.roles.includes('admin')) return false;
+  return (await sessionAssurance(c.env, { kind: 'console' }, session)) === 'ok';
 }
 
 /** Whether a token for `app` may be issued to this session, or what must come first. */

@@ -1,18 +1,18 @@
 // The pages the OpenID Provider shows people: refused sign-in requests and sign-out confirmation.
 import type { AppContext } from '../http/context';
 import { csrfToken } from '../http/csrf';
-import { readSession } from '../sessions/sessions';
+import { isConsoleAdmin } from '../mfa/step-up';
 import { PostForm } from '../ui/components';
 import { MessagePage } from '../ui/layout';
 
 /**
  * A sign-in request that cannot be answered at the app (unknown client, bad redirect URI): a page,
- * never a redirect. Only a signed-in admin sees the registered redirect URLs (as on the SSO URL's
- * page): to anyone else they would map the app's infrastructure.
+ * never a redirect. Only an admin the console would let in sees the registered redirect URLs (as
+ * on the SSO URL's page): to anyone else they would map the app's infrastructure.
  */
 export async function refusedRequest(c: AppContext, props: { status: 400 | 404; title: string; message: string; registered?: readonly string[]; detail?: string }) {
   const registered = props.registered?.length ? props.registered : undefined;
-  const showRegistered = registered !== undefined && ((await readSession(c))?.roles.includes('admin') ?? false);
+  const showRegistered = registered !== undefined && (await isConsoleAdmin(c));
   return c.html(
     <MessagePage title={props.title}>
       <p>{props.message}</p>

@@ -3,7 +3,7 @@
 import type { ServedApp } from '../apps/cache';
 import { brandingFor } from '../branding/page';
 import type { AppContext } from '../http/context';
-import { readSession } from '../sessions/sessions';
+import { isConsoleAdmin } from '../mfa/step-up';
 import { MessagePage } from '../ui/layout';
 
 export async function unknownServiceProvider(c: AppContext) {
@@ -25,10 +25,9 @@ export async function invalidSamlRequest(c: AppContext, message: string, app?: S
   );
 }
 
-/** An AssertionConsumerServiceURL the app has not registered: only a signed-in admin sees the registered ones. */
+/** An AssertionConsumerServiceURL the app has not registered: only an admin the console would let in sees the registered ones. */
 export async function unregisteredAcs(c: AppContext, app: ServedApp, requested: string) {
-  const viewer = await readSession(c);
-  const isAdmin = viewer?.roles.includes('admin') ?? false;
+  const isAdmin = await isConsoleAdmin(c);
   return c.html(
     <MessagePage title="Assertion consumer URL not registered" branding={await brandingFor(c.env, app)} nonce={c.get('cspNonce')}>
       <p>

@@ -9,6 +9,7 @@ import { dbOf } from '../http/context';
 import { nowSeconds } from '../lib/time';
 import { presetFor } from '../federation/registry';
 import type { SourceType } from '../federation/types';
+import type { User } from '../users/user';
 import { app, type ScimContext } from './context';
 
 /** The upstream subject this externalId stands for at the token's paired source, or null. */
@@ -29,10 +30,14 @@ async function pairedSubject(c: ScimContext, externalId: string): Promise<{ sour
 /**
  * Links the user to the paired source's subject for `externalId`. A link that already names
  * another user stays (the first account to have it keeps it); the user's earlier link from this
- * source through SCIM is replaced when externalId changes.
+ * source through SCIM is replaced when externalId changes. Never an administrator: whoever holds
+ * the token could point the externalId at their own account there and sign in as the
+ * administrator (an admin account is linked by an admin or an invitation only, as in
+ * src/federation/linking.ts).
  */
-export async function linkProvisionedUser(c: ScimContext, userId: string, externalId: string | null): Promise<void> {
-  if (!externalId) return;
+export async function linkProvisionedUser(c: ScimContext, user: Pick<User, 'id' | 'roles'>, externalId: string | null): Promise<void> {
+  if (!externalId || user.roles.includes('admin')) return;
+  const userId = user.id;
   const paired = await pairedSubject(c, externalId);
   if (!paired) return;
   const db = dbOf(app(c));

@@ -95,9 +95,25 @@ export async function createScimUser(c: ScimContext, input: ScimUserInput): Prom
     throw error;
   }
   await saveScimRecord(c, user.id, input);
-  await linkProvisionedUser(c, user.id, input.externalId);
+  await linkProvisionedUser(c, user, input.externalId);
   audit(app(c), { type: 'user.create', actor: scimActor(c), target: user.id, detail: { email: user.email, via: 'scim', active: input.active } });
   return user.id;
+}
+
+/**
+ * A SCIM token must not become a way into the console. Whoever holds it could otherwise take an
+ * administrator's account: set its password, or change its address and then reset the password
+ * through mail sent to the new one. (Nor is an administrator linked to the paired source's account
+ * an externalId names: src/scim/linking.ts.) Disabling an administrator (off-boarding) stays
+ * possible: it takes access away, never gives it.
+ */
+function refuseAdministratorTakeover(current: User, changes: Partial<UserFields>, input: ScimUserInput): void {
+  if (!current.roles.includes('admin')) return;
+  const refused = [input.password !== undefined ? 'password' : null, changes.email !== undefined ? 'email address (userName, emails)' : null].filter(
+    (field) => field !== null,
+  );
+  if (refused.length === 0) return;
+  throw new ScimError(403, `This user is an edge-sso administrator: a SCIM client cannot change their ${refused.join(' or ')}. An administrator changes it in the console.`);
 }
 
 /**
@@ -106,11 +122,8 @@ export async function createScimUser(c: ScimContext, input: ScimUserInput): Prom
  */
 export async function replaceScimUser(c: ScimContext, current: User, input: ScimUserInput): Promise<void> {
   const db = dbOf(app(c));
-  // A SCIM token must not become a way into the console: it cannot set an administrator's password.
-  if (input.password !== undefined && current.roles.includes('admin')) {
-    throw new ScimError(403, "A SCIM client cannot set an administrator's password; the administrator changes it on their Account page.");
-  }
   const changes = changedUserFields(current, userFields(input));
+  refuseAdministratorTakeover(current, changes, input);
   if (Object.keys(changes).length > 0) {
     let user: User;
     try {
@@ -124,7 +137,7 @@ export async function replaceScimUser(c: ScimContext, current: User, input: Scim
     audit(app(c), { type: 'user.update', actor: scimActor(c), target: user.id, detail: { fields, via: 'scim', ...('disabled' in changes ? { disabled: changes.disabled } : {}) } });
   }
   await saveScimRecord(c, current.id, input);
-  await linkProvisionedUser(c, current.id, input.externalId);
+  await linkProvisionedUser(c, current, input.externalId);
 }
 
 /** DELETE /Users/:id: as an admin's delete, sessions first (with the apps told), then the user. */

@@ -10,11 +10,10 @@ import type { AppContext, AppEnv } from '../http/context';
 import { SLUG_PATTERN } from '../lib/slug';
 import { rememberAppSignIn } from '../logout/backchannel';
 import { sendToLogin } from '../oidc/login-redirect';
-import { readSession } from '../sessions/sessions';
 import { mintIdToken } from '../tokens/mint';
 import { MessagePage } from '../ui/layout';
 import { deliver } from './deliver';
-import { stepUp } from '../mfa/step-up';
+import { isConsoleAdmin, stepUp } from '../mfa/step-up';
 import { answeringSession, verdict } from './gate';
 import { logoutRoutes } from './logout';
 
@@ -46,13 +45,12 @@ async function badRequest(c: AppContext, message: string, app?: ServedApp) {
 }
 
 /**
- * The 400 page for a redirect_uri the app has not registered. Only a signed-in admin sees the
- * registered URLs and how the request differs from them (the console's Test SSO shows the same);
- * to anyone else they would map the app's infrastructure.
+ * The 400 page for a redirect_uri the app has not registered. Only an admin whose session the
+ * console would accept (isConsoleAdmin) sees the registered URLs and how the request differs from
+ * them (the console's Test SSO shows the same); to anyone else they would map the app's infrastructure.
  */
 async function unregisteredRedirect(c: AppContext, app: ServedApp, requested: string, explanation: string) {
-  const viewer = await readSession(c);
-  const isAdmin = viewer?.roles.includes('admin') ?? false;
+  const isAdmin = await isConsoleAdmin(c);
   return c.html(
     <MessagePage title="Redirect URL not registered" branding={await brandingFor(c.env, app)} nonce={c.get('cspNonce')}>
       <p>

@@ -4,7 +4,8 @@ export const STYLESHEET_PATH = '/assets/edge-sso.css';
 export const stylesheet = `
 :root { --fg:#1d2430; --muted:#5b6472; --line:#d9dee5; --bg:#f5f7fa; --card:#fff; --accent:#2456d6; --accent-fg:#fff; --danger:#b42318; --ok:#067647; }
 * { box-sizing: border-box; }
-body { margin:0; font:16px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif; color:var(--fg); background:var(--bg); }
+/* overflow-wrap: a long word (an app's name or description, a URL) breaks where it must rather than widen the page on a phone; table cells opt out (console styles). */
+body { margin:0; font:16px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif; color:var(--fg); background:var(--bg); overflow-wrap:anywhere; }
 main { max-width: 28rem; margin: 8vh auto; padding: 0 1rem; }
 main.wide { max-width: 44rem; }
 .card { background:var(--card); border:1px solid var(--line); border-radius:12px; padding:2rem; box-shadow:0 1px 2px rgba(16,24,40,.05); }
@@ -68,6 +69,10 @@ export const consoleStylesheet = `
 .toolbar input[type=search] { width:auto; padding:.5rem .7rem; }
 table { width:100%; border-collapse:collapse; }
 th, td { text-align:left; padding:.55rem .5rem; border-bottom:1px solid var(--line); vertical-align:top; }
+/* Cells keep words whole, so a column is as wide as its longest word and a wide table scrolls inside its .table-wrap;
+   a column of free text opts in to wrapping ("anywhere", unlike break-word, lets it shrink the column). */
+th, td { overflow-wrap:normal; }
+td.wrap { overflow-wrap:anywhere; }
 th { font-size:.85rem; color:var(--muted); font-weight:600; }
 /* Wide tables scroll sideways; the wrapper is focusable (tabindex=0, a named region) so keyboards can scroll it too. */
 .table-wrap { overflow-x:auto; }
@@ -113,7 +118,8 @@ h2 { font-size:1.15rem; margin:1.5rem 0 .75rem; }
 .pager { display:flex; gap:1rem; justify-content:flex-end; margin-top:1rem; }
 @media (max-width: 640px) { dl.details { grid-template-columns: 1fr; } th.optional, td.optional { display:none; } }
 .filters { display:grid; grid-template-columns:repeat(auto-fit, minmax(12rem, 1fr)); gap:0 1rem; align-items:end; }
-table.audit td { overflow-wrap:break-word; word-break:normal; hyphens:none; }
+/* The audit detail wraps inside its card, as td.wrap does. */
+table.audit td { overflow-wrap:anywhere; word-break:normal; hyphens:none; }
 table.audit .time, table.audit .event-type, td.nowrap { white-space:nowrap; }
 dl.kv { margin:0; } dl.kv div { margin:0; } dl.kv dt { display:inline; font-weight:600; } dl.kv dd { display:inline; margin:0; }
 @media (max-width: 640px) {
@@ -131,6 +137,4 @@ table.pairs input { width:100%; padding:.5rem .7rem; font:inherit; border:1px so
 table.pairs td.invalid input { border-color:var(--danger); }
 ul.plain { list-style:none; padding:0; margin:0; }
 .doc .doc-text { white-space:pre-wrap; overflow-wrap:anywhere; }
-/* The audit detail wraps inside its card: "anywhere" (unlike break-word) lets a long unbroken value shrink the column. */
-table.audit td { overflow-wrap:anywhere; }
 `;

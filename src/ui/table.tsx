@@ -15,6 +15,9 @@ export interface Column<T> {
   class?: string;
 }
 
+/** The header as a cell's `data-label`: a table the stylesheet stacks on phones (the audit log) shows it before each value. */
+const cellLabel = <T,>(column: Column<T>) => (typeof column.header === 'string' && column.header !== '' ? column.header : undefined);
+
 const cellClass = <T,>(column: Column<T>) => [column.optional ? 'optional' : '', column.class ?? ''].filter(Boolean).join(' ') || undefined;
 
 export function DataTable<T>(props: {
@@ -29,6 +32,8 @@ export function DataTable<T>(props: {
   /** The card's id. */
   regionId?: string;
   class?: string;
+  /** Each cell carries its column's header as `data-label` (for `table.audit`'s phone layout). */
+  labelCells?: boolean;
   /** Attributes of a row, e.g. `data-session`. */
   rowAttributes?: (row: T) => Record<string, string>;
   /** Inside the card, before the table (a heading) and after it (a pager). */
@@ -53,7 +58,9 @@ export function DataTable<T>(props: {
             {props.rows.map((row) => (
               <tr {...(props.rowAttributes?.(row) ?? {})}>
                 {props.columns.map((column) => (
-                  <td class={cellClass(column)}>{column.cell(row)}</td>
+                  <td data-label={props.labelCells ? cellLabel(column) : undefined} class={cellClass(column)}>
+                    {column.cell(row)}
+                  </td>
                 ))}
               </tr>
             ))}

@@ -140,4 +140,20 @@ describe('Add application by kind', () => {
     expect(api.status).toBe(400);
     expect(JSON.stringify(await api.json())).toContain('token_endpoint_auth_method');
   });
+
+  it('an edit cannot break the kind’s rules either: no HS256 or secret method for a public client, no "none" for a web app', async () => {
+    const spa = (await (await admin('POST', '/apps', { name: 'SPA edit', redirect_urls: ['https://spa.example.com/cb'], kind: 'oidc_public', signing_alg: 'ES256' })).json()) as { client_id: string };
+    for (const change of [{ signing_alg: 'HS256' }, { token_endpoint_auth_method: 'client_secret_basic' }]) {
+      const res = await admin('PATCH', `/apps/${spa.client_id}`, change);
+      expect(res.status).toBe(400);
+      expect(JSON.stringify(await res.json())).toContain(Object.keys(change)[0]!);
+    }
+    const web = (await (await admin('POST', '/apps', { name: 'Web edit', redirect_urls: ['https://web.example.com/cb'], kind: 'oidc_web', signing_alg: 'ES256' })).json()) as { client_id: string };
+    const none = await admin('PATCH', `/apps/${web.client_id}`, { token_endpoint_auth_method: 'none' });
+    expect(none.status).toBe(400);
+    // Nothing was written; an edit within the rules still works.
+    expect(await (await admin('GET', `/apps/${spa.client_id}`)).json()).toMatchObject({ signing_alg: 'ES256', token_endpoint_auth_method: 'none' });
+    expect(await (await admin('GET', `/apps/${web.client_id}`)).json()).toMatchObject({ token_endpoint_auth_method: 'client_secret_basic' });
+    expect((await admin('PATCH', `/apps/${spa.client_id}`, { name: 'SPA renamed', signing_alg: 'RS256' })).status).toBe(200);
+  });
 });

@@ -1,6 +1,7 @@
 // Accessibility: axe-core (from npm) injected into real headless Chromium on the login page and
 // the main console pages, with CSP bypassed only so the audit script can be added. No serious or
-// critical violation may remain. The audit log must also stay readable on a 390 px phone.
+// critical violation may remain. The audit log must also stay readable on a 390 px phone, and long
+// unbroken text (an app's description, name, redirect URL) must not make a page scroll sideways.
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
@@ -132,5 +133,33 @@ describe('accessibility (axe-core)', () => {
       // The update's detail reads old → new for the changed field, visible on the phone too.
       await expect.poll(() => page.locator('#audit').innerText()).toContain('→ Uma Renamed');
       expect(await page.locator('#audit dl.kv').first().isVisible()).toBe(true);
+    }));
+
+  it('a 300-character description without spaces (and a long name and redirect URL) scrolls nothing sideways at 390 px: the app, the list, the audit log', () =>
+    withDiagnostics(async () => {
+      const description = `Unbroken-${'d'.repeat(291)}`;
+      const app = await worker.api('POST', '/apps', { name: `Long${'N'.repeat(96)}`, description, redirect_urls: [`http://localhost:5000/${'r'.repeat(300)}`] });
+      const changed = `Changed-${'e'.repeat(292)}`;
+      await worker.api('PATCH', `/apps/${app.client_id}`, { description: changed }); // the audit detail: old → new, 600 letters
+      const fits = () => page.evaluate(() => ({ scrollWidth: document.documentElement.scrollWidth, innerWidth: window.innerWidth }));
+      await page.setViewportSize({ width: 390, height: 844 });
+      try {
+        await arriveAt(page, (u) => u.pathname === `/admin/apps/${app.client_id}`, () => page.goto(at(`/admin/apps/${app.client_id}`)));
+        expect(await page.locator('main').innerText()).toContain(changed);
+        const onApp = await fits();
+        expect(onApp.scrollWidth, 'the app page').toBeLessThanOrEqual(onApp.innerWidth);
+
+        await arriveAt(page, (u) => u.pathname === '/admin/apps', () => page.goto(at('/admin/apps')));
+        expect(await page.getByRole('region', { name: 'Applications' }).getByRole('link', { name: app.name }).isVisible()).toBe(true);
+        const onList = await fits();
+        expect(onList.scrollWidth, 'the apps list').toBeLessThanOrEqual(onList.innerWidth);
+
+        const audit = at(`/admin/audit?type=app.update&user=${app.client_id}`);
+        await expect.poll(async () => (await page.goto(audit), await page.locator('#audit').innerText().catch(() => ''))).toContain(changed);
+        const onAudit = await fits();
+        expect(onAudit.scrollWidth, 'the audit log').toBeLessThanOrEqual(onAudit.innerWidth);
+      } finally {
+        await page.setViewportSize({ width: 1280, height: 720 });
+      }
     }));
 });

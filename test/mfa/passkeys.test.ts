@@ -4,25 +4,12 @@
 import { env } from 'cloudflare:workers';
 import { decodeJwt } from 'jose';
 import { describe, expect, it } from 'vitest';
-import { Browser, createApp, createUser, delivered, hiddenFields, ORIGIN, PASSWORD } from '../helpers';
-import { pageOptions, SoftAuthenticator, type CreationOptions, type RequestOptions } from './authenticator';
-import { form, signedIn, throughRecoveryCodes } from './support';
+import { Browser, createApp, delivered, hiddenFields, ORIGIN, PASSWORD } from '../helpers';
+import { pageOptions, type RequestOptions } from './authenticator';
+import { form, userWithPasskey } from './support';
 
 const CHALLENGE_COOKIE = '__Host-edge-sso-webauthn';
 const ssoPath = (clientId: string) => `/sso/jwt/${clientId}?redirect_uri=${encodeURIComponent('https://app.example.com/callback')}`;
-
-async function userWithPasskey(counting = true) {
-  const user = await createUser();
-  const browser = await signedIn(user.email);
-  const page = await browser.fetch('/account');
-  const html = await page.text();
-  const options = pageOptions<CreationOptions>(html);
-  expect(options.rp.id).toBe(new URL(ORIGIN).hostname);
-  const authenticator = new SoftAuthenticator(ORIGIN, counting);
-  const res = await browser.fetch('/account/passkeys', form({ csrf: hiddenFields(html).csrf!, response: await authenticator.register(options), name: 'Test key' }));
-  await throughRecoveryCodes(browser, res, '/account?done=passkey');
-  return { user, authenticator, browser };
-}
 
 describe('passkeys', () => {
   it('registers from the Account page: the credential is stored with its public key, counter and transports', async () => {

@@ -136,6 +136,8 @@ describe('recovery codes', () => {
   it('are shown once after they are made, on the Account page', async () => {
     const user = await createUser();
     const browser = await signedIn(user.email);
+    const { res: enrolled } = await enrolTotp(browser);
+    await throughRecoveryCodes(browser, enrolled, '/account?done=totp');
     const page = await browser.fetch('/account');
     const res = await browser.fetch('/account/recovery-codes', form({ csrf: hiddenFields(await page.text()).csrf! }));
     expect(res.status).toBe(303);
@@ -144,6 +146,42 @@ describe('recovery codes', () => {
     expect(html.match(/<code>[a-z2-9]{5}-[a-z2-9]{5}<\/code>/g)).toHaveLength(10);
     const again = await browser.fetch('/account/recovery-codes');
     expect(again.status).toBe(303);
+  });
+});
+
+describe('recovery codes back a factor up, never stand in for one', () => {
+  it('without an authenticator app or passkey, the Account page offers none and making them is refused', async () => {
+    const user = await createUser();
+    const browser = await signedIn(user.email);
+    const html = await (await browser.fetch('/account')).text();
+    expect(html).not.toContain('action="/account/recovery-codes"');
+    expect(html).toContain('Recovery codes back up an authenticator app or a passkey');
+    const res = await browser.fetch('/account/recovery-codes', form({ csrf: hiddenFields(html).csrf! }));
+    expect(res.status).toBe(409);
+    expect(await res.text()).toContain('Add an authenticator app or a passkey first');
+    expect((await (await admin('GET', `/users/${user.id}/factors`)).json()) as object).toMatchObject({ recovery_codes_left: 0 });
+  });
+
+  it('codes held without a factor do not pass an app that requires MFA: the user is sent to enrol, and no mfa session or token comes of it', async () => {
+    const app = await createApp({ mfa: 'required' });
+    const user = await createUser();
+    // Codes without a factor (made before this rule, or left after the factor was removed).
+    const [code] = await generateRecoveryCodes(database(env.DB), user.id);
+    const { browser, next } = await passwordStep(app.client_id, user.email);
+    expect(next).toMatch(/^\/account\?flow=/);
+    const flow = new URL(next, 'https://x').searchParams.get('flow')!;
+    const page = await browser.fetch(`/login/mfa?flow=${encodeURIComponent(flow)}`);
+    expect(page.status).toBe(303);
+    expect(page.headers.get('location')).toMatch(/^\/account\?flow=/);
+    // The form's POST made directly, with the Account page's CSRF token.
+    const csrf = hiddenFields(await (await browser.fetch(next)).text()).csrf!;
+    const posted = await browser.fetch('/login/mfa', form({ csrf, flow, code: code! }));
+    expect(posted.status).toBe(303);
+    expect(posted.headers.get('location')).toMatch(/^\/account\?flow=/);
+    const sso = await browser.fetch(ssoPath(app.client_id));
+    expect(sso.headers.get('location')).toMatch(/^\/account\?flow=/);
+    // The code was not spent on it.
+    expect(await consumeRecoveryCode(database(env.DB), user.id, code!)).toBe(true);
   });
 });
 

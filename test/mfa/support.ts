@@ -1,7 +1,8 @@
 // Helpers for the MFA tests: a signed-in browser, TOTP enrolment through the Account page.
 import { expect } from 'vitest';
 import { base32Decode, totpAt } from '../../src/mfa/totp';
-import { Browser, hiddenFields, ORIGIN, PASSWORD } from '../helpers';
+import { Browser, createUser, hiddenFields, ORIGIN, PASSWORD } from '../helpers';
+import { pageOptions, SoftAuthenticator, type CreationOptions } from './authenticator';
 
 export const form = (fields: Record<string, string>) => ({
   method: 'POST',
@@ -61,4 +62,18 @@ export async function throughRecoveryCodes(browser: { fetch(path: string): Promi
   const onward = /<a class="button" href="([^"]+)">/.exec(page)?.[1]?.replace(/&amp;/g, '&') ?? '';
   if (next !== undefined) expect(onward).toBe(next);
   return { codes, onward };
+}
+
+/** A new user with a passkey registered from the Account page (through the recovery codes shown once). */
+export async function userWithPasskey(counting = true) {
+  const user = await createUser();
+  const browser = await signedIn(user.email);
+  const page = await browser.fetch('/account');
+  const html = await page.text();
+  const options = pageOptions<CreationOptions>(html);
+  expect(options.rp.id).toBe(new URL(ORIGIN).hostname);
+  const authenticator = new SoftAuthenticator(ORIGIN, counting);
+  const res = await browser.fetch('/account/passkeys', form({ csrf: hiddenFields(html).csrf!, response: await authenticator.register(options), name: 'Test key' }));
+  await throughRecoveryCodes(browser, res, '/account?done=passkey');
+  return { user, authenticator, browser };
 }

@@ -55,6 +55,21 @@ describe('linking provisioned users to the paired identity source', () => {
     expect(await listIdentities(database(env.DB), b.id)).toEqual([]);
   });
 
+  it("an administrator is never linked: a token holder pointing an admin's externalId at their own upstream account does not sign in as the admin", async () => {
+    const okta = await source({ type: 'okta', domain: 'dev-123456.okta.com', provisioning: 'existing' });
+    const { token } = await scimToken({ name: 'Okta', identity_source: okta.slug });
+    const root = await createUser({ email: `${unique('root')}@example.com`, roles: ['admin'] });
+    const attackersOktaId = `00u${crypto.randomUUID().replace(/-/g, '').slice(0, 17)}`;
+    const patched = await scim(token, 'PATCH', `/Users/${root.id}`, {
+      schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'],
+      Operations: [{ op: 'replace', path: 'externalId', value: attackersOktaId }],
+    });
+    expect(patched.status).toBe(200);
+    expect(await listIdentities(database(env.DB), root.id)).toEqual([]);
+    const outcome = await signInFrom(okta, attackersOktaId, { sub: attackersOktaId, email: 'attacker@okta.local', email_verified: true });
+    expect(outcome.ok && outcome.user.id).not.toBe(root.id);
+  });
+
   it('Okta: the Okta user id in externalId is the subject', async () => {
     const okta = await source({ type: 'okta', domain: 'dev-123456.okta.com', provisioning: 'existing' });
     const { token } = await scimToken({ name: 'Okta', identity_source: okta.slug });

@@ -247,4 +247,24 @@ describe('administrators', () => {
     const current = await scimJson(await scim(token, 'GET', `/Users/${adminUser.id}`), 200);
     expect((await scim(token, 'PUT', `/Users/${adminUser.id}`, { ...current, password: 'attacker-chosen-2' })).status).toBe(403);
   });
+
+  it("nor change an administrator's address (the next step would be a password reset mailed to it); an unchanged PUT and off-boarding still work", async () => {
+    const { token } = await scimToken();
+    const email = `${unique('root')}@example.com`;
+    const adminUser = await scimJson<{ id: string }>(await admin('POST', '/users', { email, password: 'correct horse battery', roles: ['admin'] }), 201);
+    const attacker = `${unique('attacker')}@evil.example`;
+    const res = await scim(token, 'PATCH', `/Users/${adminUser.id}`, { schemas: [PATCH_OP], Operations: [{ op: 'replace', path: 'userName', value: attacker }] });
+    expect(res.status).toBe(403);
+    expect(((await res.json()) as { detail: string }).detail).toContain('administrator');
+    const current = await scimJson<Record<string, any>>(await scim(token, 'GET', `/Users/${adminUser.id}`), 200);
+    expect((await scim(token, 'PUT', `/Users/${adminUser.id}`, { ...current, userName: attacker, emails: [{ value: attacker, primary: true }] })).status).toBe(403);
+    const stored = await scimJson<{ email: string; roles: string[] }>(await admin('GET', `/users/${adminUser.id}`), 200);
+    expect(stored).toMatchObject({ email, roles: ['admin'] });
+
+    // What an IdP sends on every sync (the same resource back) is no change; disabling takes access away.
+    expect((await scim(token, 'PUT', `/Users/${adminUser.id}`, current)).status).toBe(200);
+    const disabled = await scim(token, 'PATCH', `/Users/${adminUser.id}`, { schemas: [PATCH_OP], Operations: [{ op: 'replace', path: 'active', value: false }] });
+    expect(disabled.status).toBe(200);
+    expect(await scimJson(await admin('GET', `/users/${adminUser.id}`), 200)).toMatchObject({ disabled: true });
+  });
 });

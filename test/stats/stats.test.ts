@@ -60,7 +60,7 @@ describe('sign-in figures', () => {
     expect(html).toMatch(new RegExp(`data-figure="sign-ins-today">${final.sign_ins} · `));
     expect(html).toMatch(new RegExp(`data-figure="failures-today">${final.failures} · `));
     expect(html).toContain(`<tr data-date="${utcDay()}"><th scope="row">${utcDay()}</th><td>${final.sign_ins}</td><td>${final.failures}</td></tr>`);
-    expect(html).toMatch(new RegExp(`<tr data-client-id="${app.client_id}"><td><a href="/admin/apps/${app.client_id}">Figures app</a></td><td>3</td></tr>`));
+    expect(html).toMatch(new RegExp(`<tr data-client-id="${app.client_id}"><td class="wrap"><a href="/admin/apps/${app.client_id}">Figures app</a></td><td>3</td></tr>`));
     expect(html).toContain('<svg viewBox="0 0 720 180" width="100%" role="img" aria-labelledby="chart-title"');
   });
 

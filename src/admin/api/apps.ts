@@ -44,7 +44,7 @@ appsApi.patch('/:clientId', async (c) => {
   const current = await requireApp(db(c), c.req.param('clientId'));
   const body = await readJson(c);
   if (current.protocol !== 'saml') refuseSamlFields(body, current);
-  const parsed = current.protocol === 'saml' ? await parseSamlAppChanges(body) : parseAppChanges(body);
+  const parsed = current.protocol === 'saml' ? await parseSamlAppChanges(body) : parseAppChanges(body, current);
   const changes = changedOnly({ ...current, saml: current.saml }, await withResolvedAccess(db(c), parsed));
   if (isEmpty(changes)) return c.json(appToJson(current, issuer(c))); // nothing to write, nothing to audit
   const app = await updateApp(db(c), current.clientId, changes);

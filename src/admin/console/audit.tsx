@@ -6,6 +6,7 @@ import { csvLine } from '../../audit/csv';
 import { detailPairs, emailsOf, parseAuditFilters, searchAuditEvents, utcText, type AuditEventRow } from '../../audit/query';
 import { dbOf } from '../../http/context';
 import { pageNumber, Pager } from '../../ui/components';
+import { DataTable, type Column } from '../../ui/table';
 import type { ConsoleEnv } from './context';
 import { ConsolePage } from './layout';
 
@@ -34,6 +35,20 @@ function Person(props: { value: string; emails: Map<string, string> }) {
   const email = props.emails.get(props.value);
   return email ? <span title={props.value}>{email}</span> : <>{props.value}</>;
 }
+
+/** The log's columns; on phones each cell shows its header before the value (`labelCells`). */
+const columns = (emails: Map<string, string>): Column<AuditEventRow>[] => [
+  {
+    header: 'Time (UTC)',
+    class: 'time',
+    cell: (e) => <time datetime={new Date(e.at * 1000).toISOString()}>{utcText(e.at)}</time>,
+  },
+  { header: 'Event', cell: (e) => <span class="event-type">{e.type}</span> },
+  { header: 'Actor', cell: (e) => <Person value={e.actor} emails={emails} /> },
+  { header: 'Target', cell: (e) => <Person value={e.target} emails={emails} /> },
+  { header: 'Client address', cell: (e) => e.clientIp },
+  { header: 'Detail', cell: (e) => <Detail detail={e.detail} /> },
+];
 
 auditPages.get('/', async (c) => {
   const db = dbOf(c);
@@ -89,47 +104,17 @@ auditPages.get('/', async (c) => {
           </a>
         </div>
       </form>
-      <div class="card table-wrap" role="region" aria-label="Audit events" tabindex={0}>
-        {events.length === 0 ? (
-          <p>{hasErrors ? 'Correct the filters above.' : 'No events match.'}</p>
-        ) : (
-          <table id="audit" class="audit">
-            <thead>
-              <tr>
-                <th>Time (UTC)</th>
-                <th>Event</th>
-                <th>Actor</th>
-                <th>Target</th>
-                <th>Client address</th>
-                <th>Detail</th>
-              </tr>
-            </thead>
-            <tbody>
-              {events.map((e) => (
-                <tr>
-                  <td data-label="Time (UTC)" class="time">
-                    <time datetime={new Date(e.at * 1000).toISOString()}>{utcText(e.at)}</time>
-                  </td>
-                  <td data-label="Event">
-                    <span class="event-type">{e.type}</span>
-                  </td>
-                  <td data-label="Actor">
-                    <Person value={e.actor} emails={emails} />
-                  </td>
-                  <td data-label="Target">
-                    <Person value={e.target} emails={emails} />
-                  </td>
-                  <td data-label="Client address">{e.clientIp}</td>
-                  <td data-label="Detail">
-                    <Detail detail={e.detail} />
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        )}
+      <DataTable
+        label="Audit events"
+        id="audit"
+        class="audit"
+        labelCells
+        rows={events}
+        columns={columns(emails)}
+        empty={hasErrors ? 'Correct the filters above.' : 'No events match.'}
+      >
         <Pager page={page} pageSize={PAGE_SIZE} total={total} noun="event" link={link} previous="Newer" next="Older" />
-      </div>
+      </DataTable>
     </ConsolePage>,
     hasErrors ? 400 : 200,
   );

@@ -14,6 +14,7 @@ import { importAuditDetail, importDeployment, type ImportReport } from '../../po
 import { MIN_PASSPHRASE_LENGTH, passphraseProblem } from '../../portability/passphrase';
 import { kvKeys, kvTtl } from '../../sessions/kv';
 import { Field, PostForm } from '../../ui/components';
+import { DataTable, type Column } from '../../ui/table';
 import { actorOf, rawText, type ConsoleContext, type ConsoleEnv } from './context';
 import { ConsolePage } from './layout';
 
@@ -143,6 +144,12 @@ const EXISTING_LABELS: Record<keyof ImportReport['existing'], string> = {
   groups: 'Groups',
 };
 
+/** The report's "Created" table: one row per table the import wrote to. */
+const createdColumns = (report: ImportReport): Column<TableName>[] => [
+  { header: 'Table', cell: (name) => <code>{name}</code> },
+  { header: 'Rows', cell: (name) => report.imported[name] },
+];
+
 backupPages.get('/import/:id', async (c) => {
   const id = c.req.param('id');
   const report = /^[A-Za-z0-9_-]{16}$/.test(id) ? await c.env.KV.get<ImportReport>(kvKeys.backupReport(id), 'json') : null;
@@ -151,31 +158,14 @@ backupPages.get('/import/:id', async (c) => {
   const existing = (Object.keys(EXISTING_LABELS) as (keyof ImportReport['existing'])[]).filter((kind) => (report.existing[kind] ?? []).length > 0);
   return c.html(
     <ConsolePage c={c} title="Import report">
-      <section class="card table-wrap" aria-labelledby="created-heading">
-        <h2 id="created-heading">Created</h2>
-        {created.length === 0 ? (
-          <p id="nothing-created">Nothing: this deployment already had everything in the file.</p>
-        ) : (
-          <table id="created">
-            <thead>
-              <tr>
-                <th>Table</th>
-                <th>Rows</th>
-              </tr>
-            </thead>
-            <tbody>
-              {created.map((name) => (
-                <tr>
-                  <td>
-                    <code>{name}</code>
-                  </td>
-                  <td>{report.imported[name]}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        )}
-      </section>
+      <DataTable
+        label="Created"
+        id="created"
+        before={<h2 id="created-heading">Created</h2>}
+        rows={created}
+        columns={createdColumns(report)}
+        empty={<span id="nothing-created">Nothing: this deployment already had everything in the file.</span>}
+      />
       <section class="card" aria-labelledby="existing-heading">
         <h2 id="existing-heading">Skipped: already here</h2>
         {existing.length === 0 ? (

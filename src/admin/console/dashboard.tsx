@@ -91,7 +91,7 @@ export async function dashboardPage(c: Context<ConsoleEnv>) {
             <tbody>
               {stats.apps.slice(0, TOP_APPS).map((app) => (
                 <tr data-client-id={app.client_id}>
-                  <td>
+                  <td class="wrap">
                     <a href={`/admin/apps/${encodeURIComponent(app.client_id)}`}>{app.name}</a>
                   </td>
                   <td>{app.sign_ins}</td>

@@ -2,6 +2,7 @@
 // button, and the latest deliveries from the audit log with each failure's reason.
 import { desc, like } from 'drizzle-orm';
 import { Hono } from 'hono';
+import type { AuditEventRow } from '../../audit/query';
 import { database } from '../../db/client';
 import { auditEvents } from '../../db/schema';
 import { emailBranding } from '../../email/send';
@@ -11,12 +12,26 @@ import { describeTransport } from '../../email/transport';
 import { issuerOf } from '../../http/context';
 import { csrfToken } from '../../http/csrf';
 import { PostForm } from '../../ui/components';
+import { DataTable, type Column } from '../../ui/table';
 import { actorOf, formText, type ConsoleEnv } from './context';
 import { ConsolePage, noticeFrom } from './layout';
 
 export const emailPages = new Hono<ConsoleEnv>();
 
 const RECENT = 10;
+
+/** A delivery's kind: the message's own, or "test (admin)" for the button below. */
+const kindOf = (e: AuditEventRow) => String(e.detail.kind ?? (e.type === 'email.test' ? 'test (admin)' : ''));
+/** A failure's reason, else the transport that took it. */
+const outcomeOf = (e: AuditEventRow) => (typeof e.detail.error === 'string' ? e.detail.error : e.detail.transport ? `via ${String(e.detail.transport)}` : '');
+
+const EVENT_COLUMNS: Column<AuditEventRow>[] = [
+  { header: 'Time (UTC)', cell: (e) => new Date(e.at * 1000).toISOString().replace('T', ' ').slice(0, 19) },
+  { header: 'Event', cell: (e) => e.type },
+  { header: 'To', cell: (e) => e.target },
+  { header: 'Kind', cell: kindOf },
+  { header: 'Details', cell: outcomeOf },
+];
 
 emailPages.get('/', async (c) => {
   const transport = describeTransport(c.env);
@@ -58,38 +73,11 @@ emailPages.get('/', async (c) => {
           <button type="submit">Send test email</button>
         </PostForm>
       </div>
-      <div class="card table-wrap" role="region" aria-label="Latest email events" tabindex={0}>
-        <h2>Latest email events</h2>
-        {recent.length === 0 ? (
-          <p>No email has been sent yet.</p>
-        ) : (
-          <table id="email-events">
-            <thead>
-              <tr>
-                <th>Time (UTC)</th>
-                <th>Event</th>
-                <th>To</th>
-                <th>Kind</th>
-                <th>Details</th>
-              </tr>
-            </thead>
-            <tbody>
-              {recent.map((e) => (
-                <tr>
-                  <td>{new Date(e.at * 1000).toISOString().replace('T', ' ').slice(0, 19)}</td>
-                  <td>{e.type}</td>
-                  <td>{e.target}</td>
-                  <td>{String(e.detail.kind ?? (e.type === 'email.test' ? 'test (admin)' : ''))}</td>
-                  <td>{typeof e.detail.error === 'string' ? e.detail.error : e.detail.transport ? `via ${String(e.detail.transport)}` : ''}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        )}
+      <DataTable label="Latest email events" id="email-events" before={<h2>Latest email events</h2>} rows={recent} columns={EVENT_COLUMNS} empty="No email has been sent yet.">
         <p class="muted">
           <a href="/admin/audit?type=email.failed">All failed deliveries in the audit log</a>
         </p>
-      </div>
+      </DataTable>
     </ConsolePage>,
   );
 });

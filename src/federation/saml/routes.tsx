@@ -10,8 +10,8 @@ import { issuerOf, type AppContext, type AppEnv } from '../../http/context';
 import { limitBody, readForm } from '../../http/forms';
 import { nowSeconds } from '../../lib/time';
 import { takeAttempt, type Attempt } from '../attempt';
-import { completeUpstreamSignIn, errorPage, limitedAddress, NO_ATTEMPT, testerOf, unknownSource, upstreamFailed } from '../complete';
-import { anonymousFailure } from '../../login/anonymous';
+import { completeUpstreamSignIn, errorPage, NO_ATTEMPT, testerOf, unknownSource, upstreamFailed } from '../complete';
+import { strayRequest } from '../../login/anonymous';
 import type { TestResultPage } from '../test-result';
 import { SLUG_PATTERN } from '../../lib/slug';
 import { presetFor } from '../registry';
@@ -63,19 +63,20 @@ async function acs(c: AppContext, testResultPage: TestResultPage) {
   const found = await samlSource(c);
   if (!found) return unknownSource(c);
   const { source, secrets } = found;
-  const limited = await limitedAddress(c);
-  if (limited) return limited;
   const form = await readForm(c);
   const encoded = typeof form.SAMLResponse === 'string' ? form.SAMLResponse : '';
   const relayState = typeof form.RelayState === 'string' ? form.RelayState : '';
 
   // Solicited: this browser's sealed attempt, for this source, with the RelayState we sent.
-  // Unsolicited (no attempt cookie): only when the source allows IdP-initiated sign-in.
-  const taken = await takeAttempt(c, keyring(c.env));
-  let attempt: Attempt | null = null;
-  if (taken && taken.slug === source.slug && taken.state === relayState) attempt = taken;
-  else if (taken || source.config.allow_idp_initiated !== true) {
-    await anonymousFailure(c, { type: 'login.failure', actor: 'anonymous', target: '', detail: { source: source.slug, reason: taken ? 'state_mismatch' : 'unsolicited' } });
+  // Unsolicited (no attempt that matches): only when the source allows IdP-initiated sign-in.
+  // No per-address lock: any page can make its visitors' browsers post here (a no-cors form), so a
+  // lock would let it refuse their network's sign-ins; a solicited post is one this server started,
+  // an unsolicited one is checked as any IdP-initiated response is. A cookie that does not match is
+  // left alone (the post may be forged), so a sign-in in progress is never cancelled from elsewhere.
+  const taken = await takeAttempt(c, keyring(c.env), source.slug, relayState);
+  const attempt: Attempt | null = typeof taken === 'string' ? null : taken;
+  if (!attempt && source.config.allow_idp_initiated !== true) {
+    await strayRequest(c, { type: 'login.failure', actor: 'anonymous', target: '', detail: { source: source.slug, reason: taken === 'no_attempt' ? 'unsolicited' : 'state_mismatch' } });
     return errorPage(c, 400, 'Sign-in could not be completed', NO_ATTEMPT);
   }
   const context = attempt ?? {};
@@ -114,6 +115,6 @@ async function acs(c: AppContext, testResultPage: TestResultPage) {
     const failure = denied
       ? new UpstreamError('access_denied', `${source.name} did not sign you in.`, error.reason)
       : new UpstreamError('invalid_response', INVALID(source.name), error.reason);
-    return upstreamFailed(c, source, context, failure, tester, testResultPage);
+    return upstreamFailed(c, source, attempt, failure, tester, testResultPage);
   }
 }

@@ -4,7 +4,7 @@
 // signing key when the IdP's metadata asks for it or the source is set to. The cookie is SameSite=None
 // (still __Host-, Secure, HttpOnly, sealed, single use, ten minutes): the IdP's answer is a
 // cross-site POST, which never carries a SameSite=Lax cookie.
-import { anonymousFailure } from '../../login/anonymous';
+import { strayRequest } from '../../login/anonymous';
 import { issuerOf, type AppContext } from '../../http/context';
 import { deliver } from '../../sso/deliver';
 import { newAttempt, writeAttempt, type Attempt } from '../attempt';
@@ -22,7 +22,8 @@ export async function startSaml(c: AppContext, found: SourceWithSecrets, flowId:
   const { source } = found;
   const idp = idpOf(source.config);
   if (!idp) {
-    await anonymousFailure(c, { type: 'login.failure', actor: 'anonymous', target: '', detail: { source: source.slug, reason: 'misconfigured', upstream: 'no IdP metadata' } });
+    // Any page can make a browser open /start: counted, never locked (src/login/anonymous.ts).
+    await strayRequest(c, { type: 'login.failure', actor: 'anonymous', target: '', detail: { source: source.slug, reason: 'misconfigured', upstream: 'no IdP metadata' } });
     return errorPage(c, 502, `${source.name} is not available`, `${source.name} is not fully set up yet. Ask your administrator.`, retryUrl(source.slug, flowId));
   }
   const issuer = issuerOf(c);
@@ -39,7 +40,7 @@ export async function startSaml(c: AppContext, found: SourceWithSecrets, flowId:
   const signingKey = signsRequests(source.config) ? await spSigningKey(found.secrets[SP_SIGNING_KEY_SECRET]) : null;
   if (signsRequests(source.config) && !signingKey) {
     // Only a source created before SP signing keys existed has none: it has to be added again.
-    await anonymousFailure(c, { type: 'login.failure', actor: 'anonymous', target: '', detail: { source: source.slug, reason: 'misconfigured', upstream: 'no SP signing key' } });
+    await strayRequest(c, { type: 'login.failure', actor: 'anonymous', target: '', detail: { source: source.slug, reason: 'misconfigured', upstream: 'no SP signing key' } });
     return errorPage(c, 502, `${source.name} is not available`, `${source.name} needs signed requests, and this source has no signing key. Ask your administrator to add it again.`, retryUrl(source.slug, flowId));
   }
   await writeAttempt(c, keyring(c.env), attempt, true);

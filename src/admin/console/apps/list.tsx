@@ -1,11 +1,13 @@
 // Console: Applications, the list and Add application.
 import { Hono } from 'hono';
 import { NEW_SAML_APP_PATH } from './saml';
+import type { App } from '../../../apps/app';
 import { parseNewApp } from '../../../apps/input';
 import { createApp, listApps } from '../../../apps/store';
 import { audit } from '../../../audit/audit';
 import { dbOf } from '../../../http/context';
 import { SearchForm } from '../../../ui/components';
+import { DataTable, type Column } from '../../../ui/table';
 import { ConsolePage, noticeFrom } from '../layout';
 import { actorOf, formText, type ConsoleEnv } from '../context';
 import { appKindOf, KindChooser, kindDefaults, kindLabel } from './kinds';
@@ -14,6 +16,14 @@ import { keyring } from '../../../lib/secret-box';
 
 export const appListPages = new Hono<ConsoleEnv>();
 
+// A long name wraps and the client ID stays on one line (break-all would squeeze it a letter per line beside a long name).
+const APP_COLUMNS: Column<App>[] = [
+  { header: 'Name', class: 'wrap', cell: (app) => <a href={`/admin/apps/${encodeURIComponent(app.clientId)}`}>{app.name}</a> },
+  { header: 'Client ID', class: 'nowrap', cell: (app) => <code>{app.clientId}</code> },
+  { header: 'Algorithm', optional: true, cell: (app) => (app.protocol === 'saml' ? 'SAML' : app.signingAlg) },
+  { header: 'Delivery', optional: true, cell: (app) => (app.protocol === 'saml' ? 'HTTP-POST' : app.responseMode) },
+];
+
 appListPages.get('/', async (c) => {
   const search = c.req.query('q')?.trim() ?? '';
   const { apps } = await listApps(dbOf(c), { search: search || undefined, limit: 100, offset: 0 });
@@ -21,40 +31,13 @@ appListPages.get('/', async (c) => {
     <ConsolePage c={c} title="Applications" notice={noticeFrom(c)}>
       <div class="toolbar">
         <SearchForm action="/admin/apps" value={search} label="Search applications" placeholder="Name or client ID" />
-        <a class="button inline" href="/admin/apps/new">
-          Add application
-        </a>
+        <div class="actions">
+          <a class="button inline" href="/admin/apps/new">
+            Add application
+          </a>
+        </div>
       </div>
-      <div class="card table-wrap" role="region" aria-label="Applications" tabindex={0}>
-        {apps.length === 0 ? (
-          <p>{search ? 'No application matches.' : 'No applications yet. Add one to get its SSO URL.'}</p>
-        ) : (
-          <table>
-            <thead>
-              <tr>
-                <th>Name</th>
-                <th>Client ID</th>
-                <th class="optional">Algorithm</th>
-                <th class="optional">Delivery</th>
-              </tr>
-            </thead>
-            <tbody>
-              {apps.map((app) => (
-                <tr>
-                  <td>
-                    <a href={`/admin/apps/${encodeURIComponent(app.clientId)}`}>{app.name}</a>
-                  </td>
-                  <td>
-                    <code>{app.clientId}</code>
-                  </td>
-                  <td class="optional">{app.protocol === 'saml' ? 'SAML' : app.signingAlg}</td>
-                  <td class="optional">{app.protocol === 'saml' ? 'HTTP-POST' : app.responseMode}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        )}
-      </div>
+      <DataTable label="Applications" rows={apps} columns={APP_COLUMNS} empty={search ? 'No application matches.' : 'No applications yet. Add one to get its SSO URL.'} />
     </ConsolePage>,
   );
 });

@@ -138,7 +138,7 @@ appOverviewPages.post('/:clientId/edit', async (c) => {
   return saveForm(
     c,
     { creating: false, kind: app.kind ?? null },
-    parseAppChanges,
+    (body) => parseAppChanges(body, app),
     async (parsed) => {
       const changes = changedOnly(app, await withResolvedAccess(dbOf(c), parsed));
       if (isEmpty(changes)) return c.redirect(`/admin/apps/${encodeURIComponent(app.clientId)}?notice=no_changes`, 303);

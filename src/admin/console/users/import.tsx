@@ -9,6 +9,7 @@ import { kvKeys, kvTtl } from '../../../sessions/kv';
 import { IMPORT_COLUMNS, MAX_IMPORT_ROWS } from '../../../users/csv';
 import { importUsersFromCsv, type ImportOutcome } from '../../../users/import';
 import { Checkbox, PostForm, TextArea } from '../../../ui/components';
+import { DataTable, type Column } from '../../../ui/table';
 import { inviteImported } from '../../../onboarding/invites';
 import { actorOf, rawText, type ConsoleContext, type ConsoleEnv } from '../context';
 import { ConsolePage } from '../layout';
@@ -72,42 +73,43 @@ importPages.post('/', async (c) => {
   return c.redirect(`/admin/users/import/${reportId}`, 303);
 });
 
+const REPORT_COLUMNS: Column<ImportOutcome>[] = [
+  { header: 'Line', cell: (o) => o.line },
+  { header: 'Email', cell: (o) => o.email },
+  {
+    header: 'Result',
+    cell: (o) => (
+      <>
+        {o.created ? <span class="badge ok">Created</span> : <span class="badge warn">Refused</span>} {o.message}
+      </>
+    ),
+  },
+];
+
 importPages.get('/:reportId', async (c) => {
   const outcomes = /^[A-Za-z0-9_-]{16}$/.test(c.req.param('reportId')) ? await c.env.KV.get<ImportOutcome[]>(kvKeys.importReport(c.req.param('reportId')), 'json') : null;
   if (!outcomes) throw new NotFoundError('This import report has expired; reports are kept for 10 minutes.');
   const created = outcomes.filter((o) => o.created).length;
   return c.html(
     <ConsolePage c={c} title="Import report">
-      <div class="card table-wrap" role="region" aria-label="Import report" tabindex={0}>
-        <p>
-          <strong>{created}</strong> created, <strong>{outcomes.length - created}</strong> refused.
-        </p>
-        <table id="import-report">
-          <thead>
-            <tr>
-              <th>Line</th>
-              <th>Email</th>
-              <th>Result</th>
-            </tr>
-          </thead>
-          <tbody>
-            {outcomes.map((o) => (
-              <tr>
-                <td>{o.line}</td>
-                <td>{o.email}</td>
-                <td>
-                  {o.created ? <span class="badge ok">Created</span> : <span class="badge warn">Refused</span>} {o.message}
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+      <DataTable
+        label="Import report"
+        id="import-report"
+        before={
+          <p>
+            <strong>{created}</strong> created, <strong>{outcomes.length - created}</strong> refused.
+          </p>
+        }
+        rows={outcomes}
+        columns={REPORT_COLUMNS}
+        empty="The file named its columns but held no users."
+      >
         <div class="actions">
           <a class="button inline" href="/admin/users">
             Back to users
           </a>
         </div>
-      </div>
+      </DataTable>
     </ConsolePage>,
   );
 });
