@@ -19,11 +19,11 @@ Commands:
 
 Options:
   --url URL      the worker (default: $EDGE_SSO_URL, else http://localhost:8787)
-  --token TOKEN  the admin API token (default: $EDGE_SSO_ADMIN_TOKEN, else ADMIN_API_TOKEN from .dev.vars)
+  --token=TOKEN  the admin API token (default: $EDGE_SSO_ADMIN_TOKEN, else ADMIN_API_TOKEN from .dev.vars)
 
 Without --password a strong password is generated and printed once.
 The export passphrase is asked on the terminal (or read from the first line of stdin when it is not a terminal).
-Example (deployed): npm run cli -- create-admin --url https://sso.example.com --token "$ADMIN_API_TOKEN" --email you@example.com`;
+Example (deployed): npm run cli -- create-admin --url https://sso.example.com --token="$ADMIN_API_TOKEN" --email you@example.com`;
 
 function fail(message) {
   console.error(message);

@@ -23,7 +23,8 @@ const quietEnv = () => ({
   NO_COLOR: '1',
 });
 
-const secret = () => randomBytes(32).toString('base64url');
+// Hex: a base64url value starts with "-" one time in 64, and `--token "$TOKEN"` then reads as an option.
+const secret = () => randomBytes(32).toString('hex');
 
 /** Makes sure .dev.vars holds the secrets the worker needs, generating any that are missing. */
 export function ensureDevVars() {
