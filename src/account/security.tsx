@@ -102,8 +102,9 @@ accountSecurityRoutes.get('/account', async (c) => {
  * Reads the CSRF-checked form and the session of a POST under /account. Every change here is a
  * security change: it needs a recent second factor (or, for a user without one, a recent
  * sign-in); a session without it is sent to the step-up page and comes back to this page.
+ * `hasFactor`, read for that decision, is handed on (a security change), so no route reads it again.
  */
-async function post(c: AppContext, securityChange = true): Promise<{ session: Session; form: FormBody; flowValue?: string } | Response> {
+async function post(c: AppContext, securityChange = true): Promise<{ session: Session; form: FormBody; flowValue?: string; hasFactor?: boolean } | Response> {
   const form = await readForm(c);
   await checkCsrf(c, form[CSRF_FIELD]);
   const session = await requireSession(c);
@@ -113,7 +114,7 @@ async function post(c: AppContext, securityChange = true): Promise<{ session: Se
   const hasFactor = hasSecondFactor(await userFactors(dbOf(c), session.userId));
   const stepUp = await requireRecentProof(c, session, hasFactor, flowValue ? enrolUrl(flowValue) : '/account');
   if (stepUp) return stepUp;
-  return { session, form, flowValue };
+  return { session, form, flowValue, hasFactor };
 }
 const text = (form: FormBody, name: string, max = 1024) => (typeof form[name] === 'string' ? (form[name] as string).slice(0, max) : '');
 
@@ -189,7 +190,7 @@ accountSecurityRoutes.post('/account/recovery-codes', limitBody(8 * 1024), async
   const p = await post(c);
   if (p instanceof Response) return p;
   // Codes back up an authenticator app or a passkey; without one they would stand in for it.
-  if (!hasSecondFactor(await userFactors(dbOf(c), p.session.userId))) {
+  if (!p.hasFactor) {
     return render(c, p.session, { error: 'Add an authenticator app or a passkey first: recovery codes back one up.', status: 409 });
   }
   const codes = await generateRecoveryCodes(dbOf(c), p.session.userId);
