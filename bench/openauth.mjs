@@ -15,6 +15,8 @@ import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { freePort, ROOT, startWorker } from '../scripts/local-worker.mjs';
 import { basicAuth, codeFlowTokens, REDIRECT, setCookies } from './flows.mjs';
+import { quiesce } from './measure.mjs';
+import { fmt } from './report.mjs';
 import { cpuBetween, serverCpuByPid } from './server-cpu.mjs';
 
 export const CHAINS = 8;
@@ -171,6 +173,9 @@ export async function compareRefresh(edge, openauth, { seconds, rounds, warmupSe
     log(`refresh comparison, round ${round + 1}/${rounds}`);
     for (const server of round % 2 ? [...both].reverse() : both) {
       const { chains, segments } = state.get(server.name);
+      // Both idle first, as every segment of the route table (bench/measure.mjs): the other
+      // server's left-over work would otherwise run on the cores this segment is measured on.
+      await Promise.all(both.map((s) => quiesce(s.pid)));
       segments.push(await segment(server, chains, seconds / rounds));
     }
   }
@@ -187,7 +192,6 @@ export async function compareRefresh(edge, openauth, { seconds, rounds, warmupSe
 }
 
 export function refreshComparisonText(result, loadBefore) {
-  const fmt = (n, digits) => (Number.isFinite(n) ? n.toFixed(digits) : 'n/a');
   const line = (r) =>
     `| ${r.server.padEnd(8)} | ${fmt(r.rps, 0).padStart(10)} | ${fmt(r.cpuMsPerRefresh, 2).padStart(17)} | ${String(r.errors).padStart(6)} | ${r.roundRps.map((x) => fmt(x, 0)).join(' / ')}`;
   return [
