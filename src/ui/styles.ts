@@ -136,5 +136,5 @@ table.pairs td { padding:.25rem .5rem .25rem 0; border:0; }
 table.pairs input { width:100%; padding:.5rem .7rem; font:inherit; border:1px solid var(--line); border-radius:8px; }
 table.pairs td.invalid input { border-color:var(--danger); }
 ul.plain { list-style:none; padding:0; margin:0; }
-.doc .doc-text { white-space:pre-wrap; overflow-wrap:anywhere; }
+.doc .doc-text { white-space:pre-wrap; }
 `;
